@@ -1,0 +1,6 @@
+"""Tests: the base settings with a fast password hasher (Argon2 is tested on its own)."""
+
+from .base import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

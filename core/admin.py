@@ -1,0 +1,91 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .audit import audit_record
+from .models import AuditEvent, Province, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ("username", "get_full_name", "email", "is_active", "all_provinces", "roles")
+    list_filter = ("is_active", "groups", "all_provinces")
+    filter_horizontal = ("groups", "provinces")
+
+    manager_fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        (_("Role and reach"), {"fields": ("is_active", "groups", "all_provinces", "provinces")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description=_("roles"))
+    def roles(self, obj):
+        return ", ".join(g.name for g in obj.groups.all())
+
+    def get_fieldsets(self, request, obj=None):
+        # Managers manage roles and provinces; only a superuser grants raw permissions.
+        if obj is not None and not request.user.is_superuser:
+            return self.manager_fieldsets
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None:
+            fieldsets = (*fieldsets, (_("Reach"), {"fields": ("all_provinces", "provinces")}))
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("last_login", "date_joined") if not request.user.is_superuser else ()
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit_record(
+            action="user.change" if change else "user.create",
+            obj=obj,
+            fields={"changed": form.changed_data},
+            request=request,
+        )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if {"groups", "provinces", "all_provinces"} & set(form.changed_data):
+            obj = form.instance
+            audit_record(
+                action="user.access_change",
+                obj=obj,
+                request=request,
+                fields={
+                    "roles": sorted(g.name for g in obj.groups.all()),
+                    "all_provinces": obj.all_provinces,
+                    "provinces": sorted(obj.provinces.values_list("code", flat=True)),
+                },
+            )
+
+
+@admin.register(Province)
+class ProvinceAdmin(admin.ModelAdmin):
+    list_display = ("code", "name")
+    search_fields = ("code", "name")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ("id", "created_at", "actor_label", "action", "object_type", "object_id", "ip")
+    list_filter = ("action",)
+    search_fields = ("actor_label", "object_id", "object_repr")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

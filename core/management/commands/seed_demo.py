@@ -1,0 +1,19 @@
+from django.core.management.base import BaseCommand
+
+from core.demo import ensure_demo_users
+from core.models import Province
+from core.provinces import load_provinces
+
+
+class Command(BaseCommand):
+    help = "Load demo data and demo users (one per role). Safe to run again: it keeps existing data."
+
+    def handle(self, *args, **options):
+        load_provinces(Province)
+        self.stdout.write(f"Provinces: {Province.objects.count()}")
+        self.stdout.write("Demo users (sign in at http://127.0.0.1:8000/login/):")
+        for row in ensure_demo_users():
+            line = f"  {row['username']:<12} {row['password']:<22} {row['role']} (provinces: {row['provinces']})"
+            if row["token"]:
+                line += f"  API token: {row['token']}"
+            self.stdout.write(line)

@@ -1,0 +1,30 @@
+"""What other apps add to the core: role permissions and navigation entries.
+
+Apps register from their AppConfig.ready(), so core never imports an app above it.
+"""
+
+from dataclasses import dataclass, field
+
+ROLE_PERMISSIONS: dict[str, set[str]] = {}
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    permission: str | None = None  # "app_label.codename"; None: every signed-in user
+    order: int = 100
+    roles: frozenset[str] = field(default_factory=frozenset)  # empty: any role with the permission
+
+
+NAV_ITEMS: list[NavItem] = []
+
+
+def register_permissions(role: str, *perms: str) -> None:
+    ROLE_PERMISSIONS.setdefault(role, set()).update(perms)
+
+
+def register_nav(item: NavItem) -> None:
+    if item not in NAV_ITEMS:
+        NAV_ITEMS.append(item)
+        NAV_ITEMS.sort(key=lambda i: i.order)

@@ -1,0 +1,61 @@
+import os
+
+import pytest
+
+from core.roles import Role
+from tests.factories import UserFactory
+
+PASSWORD = "correct-horse-battery"
+
+
+def require_or_skip(available: bool, what: str):
+    """Skip a test whose tool is missing on a developer machine; under CI that is a failure."""
+    if available:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{what} is required under CI=true but is missing.")
+    pytest.skip(f"{what} is missing; these tests run under CI.")
+
+
+@pytest.fixture
+def make_user(db):
+    def make(role: Role | str | None = None, provinces: list[str] | None = None, **kwargs):
+        return UserFactory(role=role, provinces=provinces, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def officer(make_user):
+    return make_user(Role.OFFICER, username="officer")
+
+
+@pytest.fixture
+def manager(make_user):
+    return make_user(Role.MANAGER, username="manager", is_staff=True)
+
+
+@pytest.fixture
+def inspector(make_user):
+    return make_user(Role.INSPECTOR, username="inspector", provinces=["001"])
+
+
+@pytest.fixture
+def auditor(make_user):
+    return make_user(Role.AUDITOR, username="auditor")
+
+
+@pytest.fixture
+def integration(make_user):
+    return make_user(Role.INTEGRATION, username="integration")
+
+
+@pytest.fixture
+def users_by_role(officer, manager, inspector, auditor, integration):
+    return {
+        Role.OFFICER: officer,
+        Role.MANAGER: manager,
+        Role.INSPECTOR: inspector,
+        Role.AUDITOR: auditor,
+        Role.INTEGRATION: integration,
+    }

@@ -1,0 +1,75 @@
+"""Production settings pass `check --deploy` cleanly and refuse to start without secrets."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "SECRET_KEY": "x7Kq!2vN#pL9wR4tY6uI8oP0aS3dF5gH7jK9lZ1xC3vB5nM7qW9eR1tY3uI5oP7a",
+    "FIELD_ENCRYPTION_KEY": "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+    "PII_HMAC_KEY": "a-production-hmac-key-of-good-length-0123456789",
+    "ALLOWED_HOSTS": "sim-agent-watch.example.vn",
+}
+
+
+def _manage(*args, env_overrides):
+    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_production_settings_pass_check_deploy_with_no_warnings():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env_overrides=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_production_settings_require_secrets():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "FIELD_ENCRYPTION_KEY"}
+    result = _manage("check", env_overrides=env)
+    assert result.returncode != 0
+    assert "Set FIELD_ENCRYPTION_KEY in the environment." in result.stderr
+
+
+def test_development_defaults_are_generated_once(tmp_path):
+    env = {"VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings.base"}
+    code = "from django.conf import settings; print(settings.SECRET_KEY, settings.FIELD_ENCRYPTION_KEY)"
+    first = _manage("shell", "-c", code, env_overrides=env)
+    second = _manage("shell", "-c", code, env_overrides=env)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
+    assert (tmp_path / "dev-secrets.json").stat().st_mode & 0o077 == 0
+
+
+def test_without_redis_tasks_run_in_process_and_cache_is_local(tmp_path):
+    env = {"VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings.base", "REDIS_URL": ""}
+    code = (
+        "from django.conf import settings; from core.tasks import ping_task; "
+        "print(settings.CELERY_TASK_ALWAYS_EAGER, settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1], "
+        "ping_task.delay('x').get(timeout=5))"
+    )
+    result = _manage("shell", "--no-imports", "-c", code, env_overrides=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == ["True", "LocMemCache", "pong:x"]
+
+
+def test_with_redis_url_broker_results_and_cache_use_redis(tmp_path):
+    env = {
+        "VAR_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "REDIS_URL": "redis://127.0.0.1:6379/3",
+    }
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL, s.CELERY_RESULT_BACKEND, "
+        "s.CACHES['default']['LOCATION'])"
+    )
+    result = _manage("shell", "--no-imports", "-c", code, env_overrides=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == ["False"] + ["redis://127.0.0.1:6379/3"] * 3
