@@ -1,0 +1,123 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from core.models import Province
+
+from . import selectors
+from .models import Agent, RegistrationPoint, Status
+
+
+class ScopedModelForm(forms.ModelForm):
+    """Province choices limited to the user's provinces; agent references entered by code."""
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        self.fields["province"].queryset = Province.objects.for_user(user)
+        for name in ("authorised_from", "authorised_until"):
+            self.fields[name].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+    def _agent_from_code(self, field: str):
+        code = (self.cleaned_data.get(field) or "").strip()
+        if not code:
+            return None
+        agent = selectors.agent_by_code(user=self.user, code=code)
+        if agent is None:
+            raise forms.ValidationError(_("No agent with code %(code)s in your provinces."), params={"code": code})
+        return agent
+
+
+class AgentForm(ScopedModelForm):
+    parent_code = forms.CharField(label=_("Parent agent code"), required=False, max_length=32)
+
+    class Meta:
+        model = Agent
+        fields = [
+            "code",
+            "name",
+            "kind",
+            "parent_code",
+            "tax_code",
+            "phone",
+            "province",
+            "contract_no",
+            "authorised_from",
+            "authorised_until",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.parent_id:
+            self.initial["parent_code"] = self.instance.parent.code
+
+    def clean_parent_code(self):
+        return self._agent_from_code("parent_code")
+
+    def service_data(self) -> dict:
+        data = {f: self.cleaned_data[f] for f in self.Meta.fields if f != "parent_code"}
+        data["parent"] = self.cleaned_data["parent_code"]
+        return data
+
+
+class PointForm(ScopedModelForm):
+    agent_code = forms.CharField(label=_("Agent code"), max_length=32)
+
+    class Meta:
+        model = RegistrationPoint
+        fields = [
+            "code",
+            "agent_code",
+            "name",
+            "kind",
+            "address",
+            "province",
+            "latitude",
+            "longitude",
+            "opens_at",
+            "closes_at",
+            "authorised_from",
+            "authorised_until",
+        ]
+        widgets = {
+            "opens_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "closes_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["agent_code"] = self.instance.agent.code
+
+    def clean_agent_code(self):
+        return self._agent_from_code("agent_code")
+
+    def service_data(self) -> dict:
+        data = {f: self.cleaned_data[f] for f in self.Meta.fields if f != "agent_code"}
+        data["agent"] = self.cleaned_data["agent_code"]
+        return data
+
+
+class StatusActionForm(forms.Form):
+    ACTIONS = {
+        "suspend": Status.SUSPENDED,
+        "reinstate": Status.ACTIVE,
+        "terminate": Status.TERMINATED,
+    }
+    action = forms.ChoiceField(choices=[(a, a) for a in ACTIONS], widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    include_points = forms.BooleanField(
+        label=_("Do the same to this agent's points"),
+        required=False,
+        initial=True,
+    )
+
+
+class ImportForm(forms.Form):
+    agents_file = forms.FileField(label=_("agents.csv"), required=False)
+    points_file = forms.FileField(label=_("points.csv"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("agents_file") and not data.get("points_file"):
+            raise forms.ValidationError(_("Choose an agents file, a points file, or both."))
+        return data

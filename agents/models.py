@@ -1,0 +1,183 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.models import Province
+from core.scoping import ScopedQuerySet
+
+from . import validators
+
+
+class Status(models.TextChoices):
+    ACTIVE = "ACTIVE", _("Active")
+    SUSPENDED = "SUSPENDED", _("Suspended")
+    TERMINATED = "TERMINATED", _("Terminated")
+
+
+class RiskTier(models.TextChoices):
+    HIGH = "HIGH", _("High")
+    MEDIUM = "MEDIUM", _("Medium")
+    LOW = "LOW", _("Low")
+
+
+class AgentKind(models.TextChoices):
+    OPERATOR = "OPERATOR", _("Operator")
+    AUTHORISED = "AUTHORISED", _("Authorised enterprise")
+
+
+class PointKind(models.TextChoices):
+    OPERATOR_FIXED = "OPERATOR_FIXED", _("Operator's fixed point")
+    OPERATOR_MOBILE = "OPERATOR_MOBILE", _("Operator's mobile point")
+    AUTHORISED_FIXED = "AUTHORISED_FIXED", _("Authorised fixed point")
+
+
+class Supervised(models.Model):
+    """What agents and points share: status, authorisation window, risk."""
+
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    authorised_from = models.DateField(_("authorised from"), null=True, blank=True)
+    authorised_until = models.DateField(
+        _("authorised until"), null=True, blank=True, help_text=_("Exclusive: not authorised on this day.")
+    )
+    # Written by inspections.risk; never edited by hand.
+    risk_score = models.DecimalField(_("risk score"), max_digits=8, decimal_places=2, default=0, editable=False)
+    risk_tier = models.CharField(_("risk tier"), max_length=6, choices=RiskTier.choices, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    scope_province_field = "province"
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        validators.validate_window(self.authorised_from, self.authorised_until)
+
+
+class Agent(Supervised):
+    """An enterprise that registers subscribers for the operator (or the operator itself)."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=AgentKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent agent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    tax_code = models.CharField(_("tax code"), max_length=14, blank=True, validators=[validators.validate_tax_code])
+    phone = models.CharField(_("phone"), max_length=16, blank=True, validators=[validators.validate_phone])
+    province = models.ForeignKey(Province, verbose_name=_("province"), on_delete=models.PROTECT, related_name="+")
+    contract_no = models.CharField(_("authorisation contract no."), max_length=64, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("agent")
+        verbose_name_plural = _("agents")
+        permissions = [
+            ("change_agent_status", _("Can suspend, reinstate or terminate agents and points")),
+            ("import_agents", _("Can import agents and points from CSV")),
+        ]
+        indexes = [
+            models.Index(fields=["province", "status"], name="agent_province_status_idx"),
+            models.Index(fields=["name"], name="agent_name_idx"),
+            models.Index(fields=["tax_code"], name="agent_tax_code_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    def clean(self):
+        super().clean()
+        if self.parent_id:
+            validators.validate_parent(self, self.parent)
+
+
+class RegistrationPoint(Supervised):
+    """A place (or a mobile team) where subscribers are registered and SIMs sold."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    agent = models.ForeignKey(Agent, verbose_name=_("agent"), on_delete=models.PROTECT, related_name="points")
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=PointKind.choices)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    province = models.ForeignKey(Province, verbose_name=_("province"), on_delete=models.PROTECT, related_name="+")
+    latitude = models.DecimalField(_("latitude"), max_digits=8, decimal_places=5, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=8, decimal_places=5, null=True, blank=True)
+    opens_at = models.TimeField(_("opens at"), null=True, blank=True, help_text=_("Local time (Asia/Ho_Chi_Minh)."))
+    closes_at = models.TimeField(_("closes at"), null=True, blank=True)
+    last_inspection_on = models.DateField(_("last inspection"), null=True, blank=True, editable=False)
+    next_inspection_on = models.DateField(_("next inspection"), null=True, blank=True, editable=False)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("registration point")
+        verbose_name_plural = _("registration points")
+        indexes = [
+            models.Index(fields=["province", "status"], name="point_province_status_idx"),
+            models.Index(fields=["agent", "status"], name="point_agent_status_idx"),
+            models.Index(fields=["name"], name="point_name_idx"),
+            models.Index(fields=["risk_score", "id"], name="point_risk_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    def clean(self):
+        super().clean()
+        validators.validate_coordinates(self.latitude, self.longitude)
+        validators.validate_hours(self.opens_at, self.closes_at)
+
+
+class StatusChange(models.Model):
+    """One dated status change of an agent or a point: the history the rules read."""
+
+    class Source(models.TextChoices):
+        APP = "APP", _("In the app")
+        IMPORT = "IMPORT", _("CSV import")
+        API = "API", _("API")
+        SANCTION = "SANCTION", _("Sanction")
+
+    agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.CASCADE, related_name="status_changes")
+    point = models.ForeignKey(
+        RegistrationPoint, null=True, blank=True, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    changed_at = models.DateTimeField(_("when"))
+    from_status = models.CharField(_("from"), max_length=10, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=10, choices=Status.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.APP)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(agent__isnull=False, point__isnull=True)
+                | models.Q(agent__isnull=True, point__isnull=False),
+                name="status_change_one_subject",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["agent", "changed_at"], name="status_agent_time_idx"),
+            models.Index(fields=["point", "changed_at"], name="status_point_time_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.from_status or '-'} -> {self.to_status} @ {self.changed_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,211 @@
+"""Every write to agents and points: validated, atomic, audited, with status history."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.audit import audit_record
+
+from .models import Agent, RegistrationPoint, Status, StatusChange
+from .validators import normalise_phone, normalise_tax_code
+
+AGENT_FIELDS = (
+    "code",
+    "name",
+    "kind",
+    "parent",
+    "tax_code",
+    "phone",
+    "province",
+    "contract_no",
+    "authorised_from",
+    "authorised_until",
+)
+POINT_FIELDS = (
+    "code",
+    "agent",
+    "name",
+    "kind",
+    "address",
+    "province",
+    "latitude",
+    "longitude",
+    "opens_at",
+    "closes_at",
+    "authorised_from",
+    "authorised_until",
+)
+# Allowed moves; TERMINATED is final.
+TRANSITIONS = {
+    Status.ACTIVE: {Status.SUSPENDED, Status.TERMINATED},
+    Status.SUSPENDED: {Status.ACTIVE, Status.TERMINATED},
+    Status.TERMINATED: set(),
+}
+
+
+def _snapshot(obj, fields) -> dict:
+    return {f: str(getattr(obj, f + "_id", None) or getattr(obj, f) or "") for f in fields}
+
+
+def _record_initial_status(obj, *, actor, source):
+    kwargs = {"agent": obj} if isinstance(obj, Agent) else {"point": obj}
+    StatusChange.objects.create(
+        **kwargs,
+        changed_at=timezone.now(),
+        from_status="",
+        to_status=obj.status,
+        actor=actor,
+        source=source,
+        reason=_("Created"),
+    )
+
+
+@transaction.atomic
+def agent_create(*, actor, source=StatusChange.Source.APP, status=Status.ACTIVE, **data) -> Agent:
+    data["tax_code"] = normalise_tax_code(data.get("tax_code", ""))
+    data["phone"] = normalise_phone(data.get("phone", ""))
+    agent = Agent(status=status, **data)
+    agent.full_clean()
+    agent.save()
+    _record_initial_status(agent, actor=actor, source=source)
+    audit_record(action="agent.create", actor=actor, obj=agent, fields=_snapshot(agent, AGENT_FIELDS))
+    return agent
+
+
+@transaction.atomic
+def agent_update(*, agent: Agent, actor, **data) -> Agent:
+    if "tax_code" in data:
+        data["tax_code"] = normalise_tax_code(data["tax_code"])
+    if "phone" in data:
+        data["phone"] = normalise_phone(data["phone"])
+    before = _snapshot(agent, AGENT_FIELDS)
+    for field, value in data.items():
+        if field not in AGENT_FIELDS:
+            raise ValueError(f"agent_update cannot set {field!r}")
+        setattr(agent, field, value)
+    agent.full_clean()
+    after = _snapshot(agent, AGENT_FIELDS)
+    changed = {f: [before[f], after[f]] for f in AGENT_FIELDS if before[f] != after[f]}
+    if changed:
+        agent.save(update_fields=[*data.keys(), "updated_at"])
+        audit_record(action="agent.update", actor=actor, obj=agent, fields=changed)
+    return agent
+
+
+@transaction.atomic
+def point_create(*, actor, source=StatusChange.Source.APP, status=Status.ACTIVE, **data) -> RegistrationPoint:
+    point = RegistrationPoint(status=status, **data)
+    point.full_clean()
+    point.save()
+    _record_initial_status(point, actor=actor, source=source)
+    audit_record(action="point.create", actor=actor, obj=point, fields=_snapshot(point, POINT_FIELDS))
+    return point
+
+
+@transaction.atomic
+def point_update(*, point: RegistrationPoint, actor, **data) -> RegistrationPoint:
+    before = _snapshot(point, POINT_FIELDS)
+    for field, value in data.items():
+        if field not in POINT_FIELDS:
+            raise ValueError(f"point_update cannot set {field!r}")
+        setattr(point, field, value)
+    point.full_clean()
+    after = _snapshot(point, POINT_FIELDS)
+    changed = {f: [before[f], after[f]] for f in POINT_FIELDS if before[f] != after[f]}
+    if changed:
+        point.save(update_fields=[*data.keys(), "updated_at"])
+        audit_record(action="point.update", actor=actor, obj=point, fields=changed)
+    return point
+
+
+def _change_status(obj, *, to_status, reason, actor, source, at=None) -> StatusChange:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason for this status change.")})
+    if to_status not in TRANSITIONS[Status(obj.status)]:
+        raise ValidationError(
+            {
+                "status": _("Cannot change status from %(from)s to %(to)s.")
+                % {"from": Status(obj.status).label, "to": Status(to_status).label}
+            }
+        )
+    change = StatusChange.objects.create(
+        **({"agent": obj} if isinstance(obj, Agent) else {"point": obj}),
+        changed_at=at or timezone.now(),
+        from_status=obj.status,
+        to_status=to_status,
+        reason=reason,
+        actor=actor,
+        source=source,
+    )
+    obj.status = to_status
+    obj.save(update_fields=["status", "updated_at"])
+    kind = "agent" if isinstance(obj, Agent) else "point"
+    action = {Status.ACTIVE: "reinstate", Status.SUSPENDED: "suspend", Status.TERMINATED: "terminate"}[to_status]
+    audit_record(
+        action=f"{kind}.{action}",
+        actor=actor,
+        obj=obj,
+        reason=reason,
+        fields={"from": change.from_status, "to": to_status},
+    )
+    return change
+
+
+def _cascade_to_points(agent, *, to_status, reason, actor, source) -> int:
+    done = 0
+    eligible = [s for s, targets in TRANSITIONS.items() if to_status in targets]
+    for point in agent.points.filter(status__in=eligible).select_for_update():
+        _change_status(point, to_status=to_status, reason=reason, actor=actor, source=source)
+        done += 1
+    return done
+
+
+@transaction.atomic
+def agent_suspend(
+    *, agent: Agent, reason: str, actor, include_points: bool = False, source=StatusChange.Source.APP
+) -> int:
+    """Suspend the agent (and, if asked, its active points); returns how many points followed."""
+    _change_status(agent, to_status=Status.SUSPENDED, reason=reason, actor=actor, source=source)
+    if include_points:
+        return _cascade_to_points(agent, to_status=Status.SUSPENDED, reason=reason, actor=actor, source=source)
+    return 0
+
+
+@transaction.atomic
+def agent_terminate(
+    *, agent: Agent, reason: str, actor, include_points: bool = False, source=StatusChange.Source.APP
+) -> int:
+    _change_status(agent, to_status=Status.TERMINATED, reason=reason, actor=actor, source=source)
+    if include_points:
+        return _cascade_to_points(agent, to_status=Status.TERMINATED, reason=reason, actor=actor, source=source)
+    return 0
+
+
+@transaction.atomic
+def agent_reinstate(*, agent: Agent, reason: str, actor, source=StatusChange.Source.APP) -> None:
+    # Points stay as they are: each one is reinstated on its own merits.
+    _change_status(agent, to_status=Status.ACTIVE, reason=reason, actor=actor, source=source)
+
+
+@transaction.atomic
+def point_suspend(*, point: RegistrationPoint, reason: str, actor, source=StatusChange.Source.APP) -> None:
+    _change_status(point, to_status=Status.SUSPENDED, reason=reason, actor=actor, source=source)
+
+
+@transaction.atomic
+def point_terminate(*, point: RegistrationPoint, reason: str, actor, source=StatusChange.Source.APP) -> None:
+    _change_status(point, to_status=Status.TERMINATED, reason=reason, actor=actor, source=source)
+
+
+@transaction.atomic
+def point_reinstate(*, point: RegistrationPoint, reason: str, actor, source=StatusChange.Source.APP) -> None:
+    if point.agent.status != Status.ACTIVE:
+        raise ValidationError(
+            {
+                "status": _("The point's agent is %(status)s: reinstate the agent first.")
+                % {"status": Status(point.agent.status).label.lower()}
+            }
+        )
+    _change_status(point, to_status=Status.ACTIVE, reason=reason, actor=actor, source=source)

@@ -1,0 +1,236 @@
+"""Personal data at rest: AES-256-GCM encryption with key rotation, keyed hashes for lookups, masking.
+
+Tokens look like ``v1:<key id>:<base64url(nonce + ciphertext + tag)>``. The key id says which key of
+``FIELD_ENCRYPTION_KEY`` decrypts a token, so old keys can be retired one row at a time.
+"""
+
+import base64
+import binascii
+import functools
+import hashlib
+import hmac
+import os
+import re
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+from django.db.models.lookups import Exact, IsNull
+
+VERSION = "v1"
+NONCE_BYTES = 12  # 96 bits: the nonce size GCM is designed for
+TAG_BYTES = 16
+KEY_BYTES = 32  # AES-256
+
+_KEY_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
+_TOKEN = re.compile(r"v1:([A-Za-z0-9_-]{1,32}):([A-Za-z0-9_-]+)")
+# Whitespace (any Unicode space), dots and the dash characters people type or paste from Word.
+_ID_NUMBER_JUNK = re.compile(r"[\s.\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
+
+
+class DecryptionError(Exception):
+    """A token that cannot be decrypted: tampered with, unknown key id, or not a token at all."""
+
+
+@dataclass(frozen=True)
+class Keyring:
+    active_id: str
+    ciphers: dict[str, AESGCM]
+
+
+def _b64decode(text: str) -> bytes:
+    # Accept padded or unpadded, URL-safe or standard alphabet; reject anything else.
+    text = text.rstrip("=")
+    return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+
+
+def _b64encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+@functools.lru_cache(maxsize=8)
+def parse_keys(setting: str) -> Keyring:
+    """Parse ``keyid:base64urlkey,...``; cached on the string so an overridden setting is parsed afresh."""
+    ciphers: dict[str, AESGCM] = {}
+    entries = [entry.strip() for entry in (setting or "").split(",") if entry.strip()]
+    if not entries:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY is empty; expected 'keyid:base64urlkey[,keyid:key...]'.")
+    for position, entry in enumerate(entries, start=1):
+        key_id, sep, encoded = entry.partition(":")
+        key_id, encoded = key_id.strip(), encoded.strip()
+        # Never echo the key material in an error: messages end up in logs.
+        if not sep or not encoded:
+            raise ImproperlyConfigured(f"FIELD_ENCRYPTION_KEY entry {position} is not 'keyid:base64urlkey'.")
+        if not _KEY_ID.fullmatch(key_id):
+            raise ImproperlyConfigured(
+                f"FIELD_ENCRYPTION_KEY entry {position}: key id must be 1-32 letters, digits, '-' or '_'."
+            )
+        if key_id in ciphers:
+            raise ImproperlyConfigured(f"FIELD_ENCRYPTION_KEY has the key id {key_id!r} more than once.")
+        try:
+            key = _b64decode(encoded)
+        except (binascii.Error, ValueError):
+            raise ImproperlyConfigured(f"FIELD_ENCRYPTION_KEY key {key_id!r} is not valid base64url.") from None
+        if len(key) != KEY_BYTES:
+            raise ImproperlyConfigured(
+                f"FIELD_ENCRYPTION_KEY key {key_id!r} is {len(key)} bytes; AES-256 needs {KEY_BYTES}."
+            )
+        ciphers[key_id] = AESGCM(key)
+    return Keyring(active_id=next(iter(ciphers)), ciphers=ciphers)
+
+
+def _keyring() -> Keyring:
+    return parse_keys(settings.FIELD_ENCRYPTION_KEY)
+
+
+def _aad(key_id: str) -> bytes:
+    # Binding version and key id: a token relabelled with another id or version fails authentication.
+    return f"{VERSION}:{key_id}".encode("ascii")
+
+
+def _split(token: str) -> tuple[str, bytes]:
+    match = _TOKEN.fullmatch(token)
+    if not match:
+        if token.split(":", 1)[0].startswith("v") and ":" in token and not token.startswith(f"{VERSION}:"):
+            raise DecryptionError("Unsupported encrypted token version.")
+        raise DecryptionError("Not an encrypted token.")
+    try:
+        payload = _b64decode(match.group(2))
+    except (binascii.Error, ValueError):
+        raise DecryptionError("Encrypted token is not valid base64url.") from None
+    if len(payload) < NONCE_BYTES + TAG_BYTES:
+        raise DecryptionError("Encrypted token is too short.")
+    return match.group(1), payload
+
+
+def encrypt_text(value: str | None) -> str | None:
+    """Encrypt with the active key; blank values stay as they are (blank checks keep working in SQL)."""
+    if value is None or value == "":
+        return value
+    keyring = _keyring()
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = keyring.ciphers[keyring.active_id].encrypt(nonce, value.encode("utf-8"), _aad(keyring.active_id))
+    return f"{VERSION}:{keyring.active_id}:{_b64encode(nonce + sealed)}"
+
+
+def decrypt_text(token: str | None) -> str | None:
+    if token is None or token == "":
+        return token
+    key_id, payload = _split(token)
+    cipher = _keyring().ciphers.get(key_id)
+    if cipher is None:
+        raise DecryptionError(f"Unknown encryption key id {key_id!r}: is it still in FIELD_ENCRYPTION_KEY?")
+    try:
+        plain = cipher.decrypt(payload[:NONCE_BYTES], payload[NONCE_BYTES:], _aad(key_id))
+    except InvalidTag:
+        raise DecryptionError(f"Encrypted token failed authentication (tampered, or wrong key {key_id!r}).") from None
+    return plain.decode("utf-8")
+
+
+def is_token(value: object) -> bool:
+    """True for a string shaped like a token (not proof that it decrypts)."""
+    return isinstance(value, str) and _TOKEN.fullmatch(value) is not None
+
+
+def key_id_of(token: str | None) -> str:
+    """The key id a token was encrypted with; "" for a blank value."""
+    if token is None or token == "":
+        return ""
+    return _split(token)[0]
+
+
+def needs_rotation(token: str | None) -> bool:
+    """True when the token was encrypted with a key other than the active one."""
+    if token is None or token == "":
+        return False
+    return key_id_of(token) != _keyring().active_id
+
+
+def reencrypt(token: str) -> str:
+    """The same plaintext under the active key; a token already on the active key comes back unchanged."""
+    if not needs_rotation(token):
+        if token:
+            _split(token)  # still refuse a non-token rather than pass it on
+        return token
+    return encrypt_text(decrypt_text(token))
+
+
+def normalise_id_number(number: str | None) -> str:
+    """DESIGN section 5: upper case; all whitespace, dots and dashes removed."""
+    if not number:
+        return ""
+    return _ID_NUMBER_JUNK.sub("", number).upper()
+
+
+def pii_hash(doc_type: str | None, number: str | None) -> str:
+    """Keyed hash of one ID document (type + normalised number); "" when it is no document at all.
+
+    The type is used as given (stripped), not upper-cased: a lower-case type is an unknown type to the
+    rules, so it is a different document.
+    """
+    doc_type = (doc_type or "").strip()
+    normalised = normalise_id_number(number)
+    if not doc_type or not normalised:
+        return ""
+    key = settings.PII_HMAC_KEY
+    if not key:
+        raise ImproperlyConfigured("PII_HMAC_KEY is empty.")
+    message = f"{doc_type}|{normalised}".encode()
+    return hmac.new(key.encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+
+def mask(value: str | None, keep_start: int = 4, keep_end: int = 2) -> str:
+    """Show the ends, star the middle; never show more than half of a value, nothing of a tiny one."""
+    if not value:
+        return ""
+    length = len(value)
+    keep_start, keep_end = max(keep_start, 0), max(keep_end, 0)
+    budget = length // 2 if length > 4 else 0
+    if keep_start + keep_end > budget:
+        # Shrink both ends in proportion so a short value stays mostly masked.
+        wanted = keep_start + keep_end
+        keep_start = budget * keep_start // wanted if wanted else 0
+        keep_end = budget - keep_start if wanted else 0
+    hidden = length - keep_start - keep_end
+    return value[:keep_start] + "*" * hidden + (value[length - keep_end :] if keep_end else "")
+
+
+class _BlankOnlyExact(Exact):
+    # Every encryption uses a fresh nonce, so equality with a plaintext could never match; only the
+    # blank value (stored unencrypted) can be compared, as INCOMPLETE_RECORD needs.
+    def get_prep_lookup(self):
+        if isinstance(self.rhs, str) and self.rhs != "":
+            raise ValueError("An encrypted field can only be compared with ''; use the keyed hash to look up values.")
+        return super().get_prep_lookup()
+
+
+class EncryptedTextField(models.TextField):
+    """Text encrypted at rest with AES-256-GCM; Python code sees plaintext, the database sees tokens."""
+
+    def get_lookup(self, lookup_name):
+        lookups = {"exact": _BlankOnlyExact, "isnull": IsNull}
+        return lookups.get(lookup_name)
+
+    def get_transform(self, lookup_name):
+        return None
+
+    def from_db_value(self, value, expression, connection):
+        return decrypt_text(value)
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        if value is None or value == "":
+            return value
+        if is_token(value):
+            # Pass a genuine token through (e.g. one rotated by reencrypt); a plaintext that only
+            # looks like one is encrypted like any other text.
+            try:
+                decrypt_text(value)
+            except DecryptionError:
+                pass
+            else:
+                return value
+        return encrypt_text(value)
