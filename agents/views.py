@@ -1,12 +1,391 @@
-from django.contrib.auth.decorators import login_required, permission_required
-from django.shortcuts import render
+"""Pages for compliance staff: thin views over selectors, forms and services."""
 
-from . import selectors
-from .filters import AgentFilter
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.audit import audit_record
+from core.imports import ImportFileError
+from core.models import ImportJob
+from core.pagination import keyset_paginate
+
+from . import importers, selectors, services
+from .filters import AgentFilter, PointFilter
+from .forms import AgentForm, ImportForm, PointForm, StatusActionForm
+
+AGENT_SORTS = ("code", "-code", "name", "-name", "-risk_score", "risk_score", "-updated_at")
+POINT_SORTS = AGENT_SORTS
+
+
+def _list(request, *, filter_class, queryset, sorts, template, extra=None):
+    filterset = filter_class(request.GET, queryset=queryset, request=request)
+    page = keyset_paginate(filterset.qs, request.GET, size=50, sort_options=sorts, default_sort="code")
+    context = {"filter": filterset, "page": page, "sorts": sorts, **(extra or {})}
+    if request.headers.get("HX-Request"):  # htmx filter/sort/pager: only the table
+        return render(request, template.replace(".html", "_rows.html"), context)
+    return render(request, template, context)
 
 
 @login_required
 @permission_required("agents.view_agent", raise_exception=True)
 def agent_list(request):
-    filterset = AgentFilter(request.GET, queryset=selectors.agent_list(user=request.user), request=request)
-    return render(request, "agents/agent_list.html", {"filter": filterset})
+    return _list(
+        request,
+        filter_class=AgentFilter,
+        queryset=selectors.agent_list(user=request.user),
+        sorts=AGENT_SORTS,
+        template="agents/agent_list.html",
+    )
+
+
+@login_required
+@permission_required("agents.view_registrationpoint", raise_exception=True)
+def point_list(request):
+    return _list(
+        request,
+        filter_class=PointFilter,
+        queryset=selectors.point_list(user=request.user),
+        sorts=POINT_SORTS,
+        template="agents/point_list.html",
+    )
+
+
+@login_required
+@permission_required("agents.view_agent", raise_exception=True)
+def agent_detail(request, pk):
+    agent = selectors.agent_get(user=request.user, pk=pk)
+    points = selectors.point_list(user=request.user).filter(agent=agent)
+    return render(
+        request,
+        "agents/agent_detail.html",
+        {
+            "agent": agent,
+            "points": points.order_by("code")[:50],
+            "point_count": points.count(),
+            "children": selectors.agent_list(user=request.user).filter(parent=agent).order_by("code")[:50],
+            "history": selectors.status_history(agent)[:100],
+            "action_form": StatusActionForm(),
+        },
+    )
+
+
+@login_required
+@permission_required("agents.view_registrationpoint", raise_exception=True)
+def point_detail(request, pk):
+    point = selectors.point_get(user=request.user, pk=pk)
+    agent_visible = selectors.agent_list(user=request.user).filter(pk=point.agent_id).exists()
+    return render(
+        request,
+        "agents/point_detail.html",
+        {
+            "point": point,
+            "agent_visible": agent_visible,
+            "history": selectors.status_history(point)[:100],
+            "action_form": StatusActionForm(),
+        },
+    )
+
+
+def _edit(request, *, form_class, instance, create, update, template, kind):
+    form = form_class(request.POST or None, instance=instance, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if instance is None:
+                obj = create(actor=request.user, **form.service_data())
+                messages.success(request, _("Created %(obj)s.") % {"obj": obj})
+            else:
+                # a fresh copy: the form has already written its values onto `instance`
+                fresh = type(instance).objects.get(pk=instance.pk)
+                obj = update(actor=request.user, **{kind: fresh}, **form.service_data())
+                messages.success(request, _("Saved %(obj)s.") % {"obj": obj})
+            return redirect(f"agents:{kind}_detail", pk=obj.pk)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+    return render(request, template, {"form": form, "object": instance})
+
+
+def _add_errors(form, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@login_required
+@permission_required("agents.add_agent", raise_exception=True)
+def agent_create(request):
+    return _edit(
+        request,
+        form_class=AgentForm,
+        instance=None,
+        create=services.agent_create,
+        update=None,
+        template="agents/agent_form.html",
+        kind="agent",
+    )
+
+
+@login_required
+@permission_required("agents.change_agent", raise_exception=True)
+def agent_edit(request, pk):
+    agent = selectors.agent_get(user=request.user, pk=pk)
+    return _edit(
+        request,
+        form_class=AgentForm,
+        instance=agent,
+        create=None,
+        update=services.agent_update,
+        template="agents/agent_form.html",
+        kind="agent",
+    )
+
+
+@login_required
+@permission_required("agents.add_registrationpoint", raise_exception=True)
+def point_create(request):
+    return _edit(
+        request,
+        form_class=PointForm,
+        instance=None,
+        create=services.point_create,
+        update=None,
+        template="agents/point_form.html",
+        kind="point",
+    )
+
+
+@login_required
+@permission_required("agents.change_registrationpoint", raise_exception=True)
+def point_edit(request, pk):
+    point = selectors.point_get(user=request.user, pk=pk)
+    return _edit(
+        request,
+        form_class=PointForm,
+        instance=point,
+        create=None,
+        update=services.point_update,
+        template="agents/point_form.html",
+        kind="point",
+    )
+
+
+STATUS_SERVICES = {
+    "agent": {
+        "suspend": services.agent_suspend,
+        "reinstate": services.agent_reinstate,
+        "terminate": services.agent_terminate,
+    },
+    "point": {
+        "suspend": services.point_suspend,
+        "reinstate": services.point_reinstate,
+        "terminate": services.point_terminate,
+    },
+}
+
+
+def _status_action(request, *, kind, obj, action):
+    if action not in STATUS_SERVICES[kind]:
+        raise Http404
+    form = StatusActionForm(request.POST or None, initial={"action": action, "include_points": True})
+    if request.method == "POST" and form.is_valid():
+        kwargs = {kind: obj, "reason": form.cleaned_data["reason"], "actor": request.user}
+        if kind == "agent" and action != "reinstate":
+            kwargs["include_points"] = form.cleaned_data["include_points"]
+        try:
+            followed = STATUS_SERVICES[kind][action](**kwargs)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            obj.refresh_from_db()
+            msg = _("%(obj)s is now %(status)s.") % {"obj": obj, "status": obj.get_status_display().lower()}
+            if followed:
+                msg += " " + _("%(n)d of its points followed.") % {"n": followed}
+            messages.success(request, msg)
+            return redirect(f"agents:{kind}_detail", pk=obj.pk)
+    return render(
+        request,
+        "agents/status_action.html",
+        {
+            "form": form,
+            "object": obj,
+            "kind": kind,
+            "action": action,
+            "active_points": obj.points.filter(status="ACTIVE").count() if kind == "agent" else 0,
+        },
+    )
+
+
+@login_required
+@permission_required("agents.change_agent_status", raise_exception=True)
+def agent_status(request, pk, action):
+    return _status_action(request, kind="agent", obj=selectors.agent_get(user=request.user, pk=pk), action=action)
+
+
+@login_required
+@permission_required("agents.change_agent_status", raise_exception=True)
+def point_status(request, pk, action):
+    return _status_action(request, kind="point", obj=selectors.point_get(user=request.user, pk=pk), action=action)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _export(request, *, filter_class, queryset, columns, row, name):
+    filterset = filter_class(request.GET, queryset=queryset, request=request)
+    writer = csv.writer(_Echo())
+    audit_record(
+        action=f"{name}.export",
+        actor=request.user,
+        object_type=f"agents.{name}",
+        fields={"filters": {k: v for k, v in request.GET.items() if v}},
+    )
+
+    def stream():
+        yield writer.writerow(columns)
+        for obj in filterset.qs.order_by("code").iterator(chunk_size=2000):
+            yield writer.writerow(row(obj))
+
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
+    return response
+
+
+def _d(value):
+    return "" if value is None else value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+@login_required
+@permission_required("agents.view_agent", raise_exception=True)
+def agent_export(request):
+    return _export(
+        request,
+        filter_class=AgentFilter,
+        queryset=selectors.agent_list(user=request.user),
+        name="agents",
+        columns=[*importers.AGENT_COLUMNS, "risk_score", "risk_tier"],
+        row=lambda a: [
+            a.code,
+            a.name,
+            a.kind,
+            a.parent.code if a.parent_id else "",
+            a.tax_code,
+            a.phone,
+            a.province_id,
+            a.status,
+            a.contract_no,
+            _d(a.authorised_from),
+            _d(a.authorised_until),
+            a.risk_score,
+            a.risk_tier,
+        ],
+    )
+
+
+@login_required
+@permission_required("agents.view_registrationpoint", raise_exception=True)
+def point_export(request):
+    return _export(
+        request,
+        filter_class=PointFilter,
+        queryset=selectors.point_list(user=request.user),
+        name="points",
+        columns=[*importers.POINT_COLUMNS, "risk_score", "risk_tier", "last_inspection_on", "next_inspection_on"],
+        row=lambda p: [
+            p.code,
+            p.agent.code,
+            p.name,
+            p.kind,
+            p.address,
+            p.province_id,
+            _d(p.latitude),
+            _d(p.longitude),
+            p.opens_at.strftime("%H:%M") if p.opens_at else "",
+            p.closes_at.strftime("%H:%M") if p.closes_at else "",
+            p.status,
+            _d(p.authorised_from),
+            _d(p.authorised_until),
+            p.risk_score,
+            p.risk_tier,
+            _d(p.last_inspection_on),
+            _d(p.next_inspection_on),
+        ],
+    )
+
+
+@login_required
+@permission_required("agents.import_agents", raise_exception=True)
+def import_upload(request):
+    """Agents first, then points: points whose agent is in the same upload import in one go."""
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        jobs = []
+        for field, kind, importer in (
+            ("agents_file", "agents", importers.import_agents),
+            ("points_file", "points", importers.import_points),
+        ):
+            upload = form.cleaned_data.get(field)
+            if upload:
+                jobs.append(_run_import_job(request.user, kind, upload, importer))
+        return redirect(f"{reverse('agents:import_result')}?jobs={','.join(str(j.pk) for j in jobs)}")
+    recent = ImportJob.objects.filter(created_by=request.user, kind__in=("agents", "points"))[:10]
+    return render(request, "agents/import.html", {"form": form, "recent": recent})
+
+
+def _run_import_job(user, kind, upload, importer) -> ImportJob:
+    job = ImportJob.objects.create(
+        kind=kind,
+        file_name=upload.name[:255],
+        created_by=user,
+        status=ImportJob.Status.RUNNING,
+        started_at=timezone.now(),
+    )
+    try:
+        result = importer(upload.open("rb"), actor=user, file_name=upload.name)
+    except ImportFileError as exc:
+        job.status, job.error = ImportJob.Status.FAILED, str(exc)
+    else:
+        job.status = ImportJob.Status.DONE
+        job.created, job.updated, job.unchanged, job.rejected = (
+            result.created,
+            result.updated,
+            result.unchanged,
+            result.rejected,
+        )
+        job.total_rows = job.processed_rows = result.total
+        job.warnings = [[line, text] for line, text in result.warnings[:500]]
+        if result.rejects:
+            job.rejects_file.save(
+                f"{kind}-{job.pk}.rejects.csv", ContentFile(result.rejects_csv().encode()), save=False
+            )
+    job.finished_at = timezone.now()
+    job.save()
+    return job
+
+
+@login_required
+@permission_required("agents.import_agents", raise_exception=True)
+def import_result(request):
+    ids = [int(i) for i in request.GET.get("jobs", "").split(",") if i.isdigit()]
+    jobs = ImportJob.objects.filter(pk__in=ids, created_by=request.user).order_by("pk")
+    return render(request, "agents/import_result.html", {"jobs": jobs})
+
+
+@login_required
+@permission_required("agents.import_agents", raise_exception=True)
+def import_rejects(request, pk):
+    job = ImportJob.objects.filter(pk=pk, created_by=request.user, kind__in=("agents", "points")).first()
+    if job is None or not job.rejects_file:
+        raise Http404
+    return FileResponse(job.rejects_file.open("rb"), as_attachment=True, filename=f"{job.file_name}.rejects.csv")

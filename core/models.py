@@ -124,3 +124,40 @@ class AuditEvent(models.Model):
         }
         raw = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), cls=DjangoJSONEncoder)
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+class ImportJob(models.Model):
+    """One uploaded or pushed file (or batch) and what became of its rows."""
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", _("Waiting")
+        RUNNING = "RUNNING", _("Running")
+        DONE = "DONE", _("Done")
+        FAILED = "FAILED", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=20)
+    file_name = models.CharField(_("file"), max_length=255)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    created_by = models.ForeignKey(
+        User, verbose_name=_("by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    total_rows = models.PositiveBigIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveBigIntegerField(_("rows done"), default=0)
+    created = models.PositiveBigIntegerField(_("created"), default=0)
+    updated = models.PositiveBigIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveBigIntegerField(_("unchanged"), default=0)
+    rejected = models.PositiveBigIntegerField(_("rejected"), default=0)
+    rejects_file = models.FileField(_("rejected rows"), upload_to="imports/rejects/", blank=True)
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self):
+        return f"{self.kind} {self.file_name} ({self.get_status_display()})"
