@@ -131,9 +131,11 @@ class RegistrationPoint(Supervised):
         return f"{self.code} {self.name}"
 
     def clean(self):
-        super().clean()
-        validators.validate_coordinates(self.latitude, self.longitude)
-        validators.validate_hours(self.opens_at, self.closes_at)
+        validators.collect_errors(
+            super().clean,
+            lambda: validators.validate_coordinates(self.latitude, self.longitude),
+            lambda: validators.validate_hours(self.opens_at, self.closes_at),
+        )
 
 
 class StatusChange(models.Model):

@@ -1,5 +1,7 @@
 """Every write to agents and points: validated, atomic, audited, with status history."""
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -45,7 +47,14 @@ TRANSITIONS = {
 
 
 def _snapshot(obj, fields) -> dict:
-    return {f: str(getattr(obj, f + "_id", None) or getattr(obj, f) or "") for f in fields}
+    return {f: _as_text(getattr(obj, f + "_id", None) or getattr(obj, f) or "") for f in fields}
+
+
+def _as_text(value) -> str:
+    # The database gives 21.02850 back for 21.0285: the same coordinate, not a change.
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
 
 
 def _record_initial_status(obj, *, actor, source):
@@ -123,6 +132,8 @@ def _change_status(obj, *, to_status, reason, actor, source, at=None) -> StatusC
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give a reason for this status change.")})
+    # Judge the move on the stored status, locked, not on a copy that may be stale (a cascade, another user).
+    obj.status = type(obj)._default_manager.select_for_update().values_list("status", flat=True).get(pk=obj.pk)
     if to_status not in TRANSITIONS[Status(obj.status)]:
         raise ValidationError(
             {
@@ -201,11 +212,12 @@ def point_terminate(*, point: RegistrationPoint, reason: str, actor, source=Stat
 
 @transaction.atomic
 def point_reinstate(*, point: RegistrationPoint, reason: str, actor, source=StatusChange.Source.APP) -> None:
-    if point.agent.status != Status.ACTIVE:
+    agent_status = Agent.objects.values_list("status", flat=True).get(pk=point.agent_id)  # not a stale copy
+    if agent_status != Status.ACTIVE:
         raise ValidationError(
             {
                 "status": _("The point's agent is %(status)s: reinstate the agent first.")
-                % {"status": Status(point.agent.status).label.lower()}
+                % {"status": Status(agent_status).label.lower()}
             }
         )
     _change_status(point, to_status=Status.ACTIVE, reason=reason, actor=actor, source=source)

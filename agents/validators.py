@@ -1,6 +1,7 @@
 """Field and record validation for agents and points, shared by forms, API, services and imports."""
 
-from decimal import Decimal
+import datetime as dt
+from decimal import Decimal, InvalidOperation
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -46,13 +47,25 @@ def validate_phone(value: str) -> None:
         raise ValidationError(_("Not a valid Vietnamese phone number."), code="phone")
 
 
+def _as_decimal(value) -> Decimal | None:
+    """None when absent or unreadable: the field's own validation reports an unreadable value."""
+    if value is None:
+        return None
+    try:
+        # str() first, so the float 117.9 is 117.9 and not 117.900000000000005684...
+        return Decimal(str(value))
+    except (InvalidOperation, TypeError, ValueError):
+        return None
+
+
 def validate_coordinates(latitude, longitude) -> None:
     errors = {}
     if (latitude is None) != (longitude is None):
         errors["latitude" if latitude is None else "longitude"] = _("Give both latitude and longitude, or neither.")
-    if latitude is not None and not LAT_RANGE[0] <= Decimal(latitude) <= LAT_RANGE[1]:
+    lat, lon = _as_decimal(latitude), _as_decimal(longitude)
+    if lat is not None and not LAT_RANGE[0] <= lat <= LAT_RANGE[1]:
         errors["latitude"] = _("Latitude must be within Vietnam (6.0 to 23.5).")
-    if longitude is not None and not LON_RANGE[0] <= Decimal(longitude) <= LON_RANGE[1]:
+    if lon is not None and not LON_RANGE[0] <= lon <= LON_RANGE[1]:
         errors["longitude"] = _("Longitude must be within Vietnam (102.0 to 117.9).")
     if errors:
         raise ValidationError(errors)
@@ -61,12 +74,17 @@ def validate_coordinates(latitude, longitude) -> None:
 def validate_hours(opens_at, closes_at) -> None:
     if (opens_at is None) != (closes_at is None):
         raise ValidationError({"closes_at": _("Give both opening and closing time, or neither (always open).")})
-    if opens_at is not None and closes_at <= opens_at:
+    # Model.clean() also runs after a field failed to parse; then that field's error is the one to show.
+    if isinstance(opens_at, dt.time) and isinstance(closes_at, dt.time) and closes_at <= opens_at:
         raise ValidationError({"closes_at": _("Closing time must be after opening time.")})
 
 
 def validate_window(authorised_from, authorised_until) -> None:
-    if authorised_from and authorised_until and authorised_until <= authorised_from:
+    if (
+        isinstance(authorised_from, dt.date)
+        and isinstance(authorised_until, dt.date)
+        and authorised_until <= authorised_from
+    ):
         raise ValidationError({"authorised_until": _("The end of the authorisation must be after its start.")})
 
 
@@ -83,3 +101,19 @@ def validate_parent(agent, parent) -> None:
             break
         seen.add(node.pk)
         node = node.parent
+
+
+def collect_errors(*checks) -> None:
+    """Run every check and raise all their errors together, so a form shows each field's problem at once."""
+    errors = []
+    for check in checks:
+        try:
+            check()
+        except ValidationError as exc:
+            errors.append(exc)
+    if errors:
+        merged: dict = {}
+        for exc in errors:
+            for field, messages in exc.update_error_dict({}).items():
+                merged.setdefault(field, []).extend(messages)
+        raise ValidationError(merged)

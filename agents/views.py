@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
+from core.decorators import people_only
 from core.imports import ImportFileError
 from core.models import ImportJob
 from core.pagination import keyset_paginate
@@ -35,6 +36,7 @@ def _list(request, *, filter_class, queryset, sorts, template, extra=None):
 
 
 @login_required
+@people_only
 @permission_required("agents.view_agent", raise_exception=True)
 def agent_list(request):
     return _list(
@@ -47,6 +49,7 @@ def agent_list(request):
 
 
 @login_required
+@people_only
 @permission_required("agents.view_registrationpoint", raise_exception=True)
 def point_list(request):
     return _list(
@@ -59,6 +62,7 @@ def point_list(request):
 
 
 @login_required
+@people_only
 @permission_required("agents.view_agent", raise_exception=True)
 def agent_detail(request, pk):
     agent = selectors.agent_get(user=request.user, pk=pk)
@@ -78,6 +82,7 @@ def agent_detail(request, pk):
 
 
 @login_required
+@people_only
 @permission_required("agents.view_registrationpoint", raise_exception=True)
 def point_detail(request, pk):
     point = selectors.point_get(user=request.user, pk=pk)
@@ -121,6 +126,7 @@ def _add_errors(form, exc: ValidationError):
 
 
 @login_required
+@people_only
 @permission_required("agents.add_agent", raise_exception=True)
 def agent_create(request):
     return _edit(
@@ -135,6 +141,7 @@ def agent_create(request):
 
 
 @login_required
+@people_only
 @permission_required("agents.change_agent", raise_exception=True)
 def agent_edit(request, pk):
     agent = selectors.agent_get(user=request.user, pk=pk)
@@ -150,6 +157,7 @@ def agent_edit(request, pk):
 
 
 @login_required
+@people_only
 @permission_required("agents.add_registrationpoint", raise_exception=True)
 def point_create(request):
     return _edit(
@@ -164,6 +172,7 @@ def point_create(request):
 
 
 @login_required
+@people_only
 @permission_required("agents.change_registrationpoint", raise_exception=True)
 def point_edit(request, pk):
     point = selectors.point_get(user=request.user, pk=pk)
@@ -225,12 +234,14 @@ def _status_action(request, *, kind, obj, action):
 
 
 @login_required
+@people_only
 @permission_required("agents.change_agent_status", raise_exception=True)
 def agent_status(request, pk, action):
     return _status_action(request, kind="agent", obj=selectors.agent_get(user=request.user, pk=pk), action=action)
 
 
 @login_required
+@people_only
 @permission_required("agents.change_agent_status", raise_exception=True)
 def point_status(request, pk, action):
     return _status_action(request, kind="point", obj=selectors.point_get(user=request.user, pk=pk), action=action)
@@ -267,6 +278,7 @@ def _d(value):
 
 
 @login_required
+@people_only
 @permission_required("agents.view_agent", raise_exception=True)
 def agent_export(request):
     return _export(
@@ -294,6 +306,7 @@ def agent_export(request):
 
 
 @login_required
+@people_only
 @permission_required("agents.view_registrationpoint", raise_exception=True)
 def point_export(request):
     return _export(
@@ -328,7 +341,7 @@ def point_export(request):
 @permission_required("agents.import_agents", raise_exception=True)
 def import_upload(request):
     """Agents first, then points: points whose agent is in the same upload import in one go."""
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
     if request.method == "POST" and form.is_valid():
         jobs = []
         for field, kind, importer in (

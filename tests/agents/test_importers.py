@@ -1,0 +1,246 @@
+"""agents.csv and points.csv imports: each reject reason, good rows kept, idempotent re-import."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from agents.importers import AGENT_COLUMNS, POINT_COLUMNS, import_agents, import_points
+from agents.models import Agent, RegistrationPoint, Status, StatusChange
+from core.imports import ImportFileError
+from core.models import AuditEvent
+from core.roles import Role
+
+AGENT_HEADER = ",".join(AGENT_COLUMNS)
+POINT_HEADER = ",".join(POINT_COLUMNS)
+
+
+def csv_file(header: str, *rows: str) -> io.BytesIO:
+    return io.BytesIO(("\n".join([header, *rows]) + "\n").encode("utf-8"))
+
+
+def agents(*rows):
+    return csv_file(AGENT_HEADER, *rows)
+
+
+def points(*rows):
+    return csv_file(POINT_HEADER, *rows)
+
+
+OP = "AG0,Operator,OPERATOR,,0100109106,+84912345678,001,ACTIVE,HD-0,2025-01-01,"
+CHAIN = "AG1,Chain,AUTHORISED,AG0,,,079,ACTIVE,HD-1,2025-01-01,2027-01-01"
+P1 = "P1,AG0,Point 1,OPERATOR_FIXED,1 Lê Lợi,001,21.02850,105.85420,08:00,21:00,ACTIVE,2025-01-01,"
+
+
+def reasons(result):
+    return {r.line: r.reason for r in result.rejects}
+
+
+@pytest.mark.django_db
+def test_agents_import_creates_rows_with_parent_even_when_the_parent_comes_later():
+    # given a file where the child comes before its parent
+    result = import_agents(agents(CHAIN, OP), actor=None)
+    # then
+    assert (result.created, result.updated, result.rejected) == (2, 0, 0)
+    chain = Agent.objects.get(code="AG1")
+    assert chain.parent.code == "AG0"
+    assert chain.province_id == "079"
+    assert str(chain.authorised_until) == "2027-01-01"
+    assert Agent.objects.get(code="AG0").phone == "+84912345678"
+    assert StatusChange.objects.filter(agent=chain, from_status="", to_status="ACTIVE").count() == 1
+
+
+@pytest.mark.django_db
+def test_reimporting_the_same_file_changes_nothing():
+    import_agents(agents(OP, CHAIN), actor=None)
+    import_points(points(P1), actor=None)
+    before = list(Agent.objects.values()) + list(RegistrationPoint.objects.values())
+    history = StatusChange.objects.count()
+    # when
+    again_a = import_agents(agents(OP, CHAIN), actor=None)
+    again_p = import_points(points(P1), actor=None)
+    # then
+    assert (again_a.created, again_a.updated, again_a.unchanged) == (0, 0, 2)
+    assert (again_p.created, again_p.updated, again_p.unchanged) == (0, 0, 1)
+    assert list(Agent.objects.values()) + list(RegistrationPoint.objects.values()) == before
+    assert StatusChange.objects.count() == history
+
+
+@pytest.mark.django_db
+def test_changed_row_is_updated_and_status_change_recorded():
+    import_agents(agents(OP), actor=None)
+    result = import_agents(agents(OP.replace("ACTIVE", "SUSPENDED").replace("Operator", "Operator Ltd")), actor=None)
+    assert (result.created, result.updated) == (0, 1)
+    agent = Agent.objects.get(code="AG0")
+    assert (agent.name, agent.status) == ("Operator Ltd", Status.SUSPENDED)
+    change = StatusChange.objects.filter(agent=agent).first()
+    assert (change.from_status, change.to_status, change.source) == ("ACTIVE", "SUSPENDED", "IMPORT")
+    assert "line 2" in change.reason
+
+
+@pytest.mark.django_db
+def test_blank_status_keeps_the_stored_one():
+    import_agents(agents(OP.replace("ACTIVE", "SUSPENDED")), actor=None)
+    result = import_agents(agents(OP.replace("ACTIVE", "")), actor=None)
+    assert result.unchanged == 1
+    assert Agent.objects.get(code="AG0").status == Status.SUSPENDED
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        (",No code,AUTHORISED,,,,001,,,,", "Missing code"),
+        ("AG2,X,RESELLER,,,,001,,,,", "Unknown kind 'RESELLER'"),
+        ("AG2,X,,,,,001,,,,", "Missing kind"),
+        ("AG2,X,AUTHORISED,,,,999,,,,", "Unknown province code '999'"),
+        ("AG2,X,AUTHORISED,,,,,,,,", "Missing province_code"),
+        ("AG2,X,AUTHORISED,,,,001,CLOSED,,,", "Unknown status 'CLOSED'"),
+        ("AG2,X,AUTHORISED,,,,001,,,2025-13-01,", "authorised_from '2025-13-01' is not YYYY-MM-DD"),
+        ("AG2,X,AUTHORISED,,,,001,,,,01/02/2026", "authorised_until '01/02/2026' is not YYYY-MM-DD"),
+        ("AG2,X,AUTHORISED,NOPE,,,001,,,,", "Unknown parent agent code 'NOPE'"),
+        ("AG2,X,AUTHORISED,AG2,,,001,,,,", "cannot be its own parent"),
+    ],
+)
+def test_agent_reject_reasons_keep_the_good_rows(row, reason):
+    # given a good row, a bad row, another good row
+    result = import_agents(agents(OP, row, CHAIN), actor=None)
+    # then the bad row is reported with its line (header is line 1) and the others are stored
+    assert list(reasons(result)) == [3]
+    assert reason in reasons(result)[3]
+    assert set(Agent.objects.values_list("code", flat=True)) == {"AG0", "AG1"}
+
+
+@pytest.mark.django_db
+def test_parent_loop_is_rejected():
+    result = import_agents(agents(OP, "AG8,A,AUTHORISED,AG9,,,001,,,,", "AG9,B,AUTHORISED,AG8,,,001,,,,"), actor=None)
+    assert set(reasons(result)) == {3, 4}
+    assert "descendant" in reasons(result)[3]
+
+
+@pytest.mark.django_db
+def test_business_check_failures_are_stored_with_a_warning():
+    # a bad tax code checksum, a foreign phone and an inverted window: stored as the source has them
+    row = "AG3,Odd,AUTHORISED,,0100109107,+14155552671,001,,,2026-01-01,2025-01-01"
+    result = import_agents(agents(row), actor=None)
+    assert result.created == 1
+    assert len(result.warnings) == 3
+    assert Agent.objects.get(code="AG3").tax_code == "0100109107"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        ("P2,AGX,Point,OPERATOR_FIXED,,001,,,,,,,", "Unknown agent code 'AGX'"),
+        ("P2,,Point,OPERATOR_FIXED,,001,,,,,,,", "Missing agent_code"),
+        ("P2,AG0,Point,KIOSK,,001,,,,,,,", "Unknown kind 'KIOSK'"),
+        ("P2,AG0,Point,OPERATOR_FIXED,,998,,,,,,,", "Unknown province code '998'"),
+        ("P2,AG0,Point,OPERATOR_FIXED,,001,,,21:00,08:00,,,", "closes_at must be after opens_at"),
+        ("P2,AG0,Point,OPERATOR_FIXED,,001,,,08:00,08:00,,,", "closes_at must be after opens_at"),
+        ("P2,AG0,Point,OPERATOR_FIXED,,001,,,08:00,,,,", "Give both opens_at and closes_at"),
+        ("P2,AG0,Point,OPERATOR_FIXED,,001,,,8h,21:00,,,", "opens_at '8h' is not HH:MM"),
+        ("P2,AG0,Point,OPERATOR_FIXED,,001,abc,105.8,,,,,", "latitude 'abc' is not a number"),
+        ("P2,AG0,Point,OPERATOR_FIXED,,001,21.0,,,,,,", "Give both latitude and longitude"),
+        ("P2,AG0,Point,OPERATOR_FIXED,,001,,,,,OPEN,,", "Unknown status 'OPEN'"),
+        ("P2,AG0,Point,OPERATOR_FIXED,,001,,,,,,2025-02-30,", "authorised_from '2025-02-30' is not YYYY-MM-DD"),
+    ],
+)
+def test_point_reject_reasons_keep_the_good_rows(row, reason):
+    import_agents(agents(OP), actor=None)
+    result = import_points(points(P1, row), actor=None)
+    assert list(reasons(result)) == [3]
+    assert reason in reasons(result)[3]
+    assert list(RegistrationPoint.objects.values_list("code", flat=True)) == ["P1"]
+
+
+@pytest.mark.django_db
+def test_points_with_blank_hours_are_always_open_and_outside_coordinates_warn():
+    import_agents(agents(OP), actor=None)
+    result = import_points(points("P3,AG0,Island,OPERATOR_MOBILE,,001,1.0,100.0,,,,,"), actor=None)
+    assert result.created == 1
+    assert result.warnings
+    assert RegistrationPoint.objects.get(code="P3").opens_at is None
+
+
+@pytest.mark.django_db
+def test_badly_encoded_row_is_rejected_alone():
+    import_agents(agents(OP), actor=None)
+    raw = (POINT_HEADER + "\n" + P1 + "\n").encode() + b"P9,AG0,\xff\xfe,OPERATOR_FIXED,,001,,,,,,,\n"
+    result = import_points(io.BytesIO(raw), actor=None)
+    assert reasons(result) == {3: "Not valid UTF-8 text."}
+    assert result.created == 1
+
+
+@pytest.mark.django_db
+def test_missing_columns_fail_the_whole_file_and_store_nothing():
+    with pytest.raises(ImportFileError, match="Missing columns: tax_code"):
+        import_agents(csv_file(AGENT_HEADER.replace("tax_code,", ""), OP.replace("0100109106,", "")), actor=None)
+    assert not Agent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_extra_columns_and_bom_are_accepted():
+    raw = ("\ufeff" + AGENT_HEADER + ",note\n" + OP + ",hello\n").encode()
+    assert import_agents(io.BytesIO(raw), actor=None).created == 1
+
+
+@pytest.mark.django_db
+def test_duplicate_code_in_one_file_last_row_wins():
+    result = import_agents(agents(OP, OP.replace("Operator", "Operator v2")), actor=None)
+    assert result.rejected == 0
+    assert Agent.objects.get(code="AG0").name == "Operator v2"
+
+
+@pytest.mark.django_db
+def test_limited_user_cannot_import_into_other_provinces(make_user):
+    user = make_user(Role.OFFICER, provinces=["001"])
+    result = import_agents(agents(OP, CHAIN.replace(",AG0,", ",,")), actor=user)
+    assert reasons(result) == {3: "Province 079 is not in your provinces."}
+
+
+@pytest.mark.django_db
+def test_limited_user_cannot_move_another_provinces_agent(make_user):
+    import_agents(agents(CHAIN.replace(",AG0,", ",,")), actor=None)  # AG1 in 079
+    user = make_user(Role.OFFICER, provinces=["001"])
+    result = import_agents(agents(CHAIN.replace(",AG0,", ",,").replace(",079,", ",001,")), actor=user)
+    assert "not in your provinces" in reasons(result)[2]
+    assert Agent.objects.get(code="AG1").province_id == "079"
+
+
+@pytest.mark.django_db
+def test_import_is_audited(officer):
+    import_agents(agents(OP), actor=officer, file_name="agents.csv")
+    event = AuditEvent.objects.get(action="agents.import")
+    assert event.actor == officer
+    assert event.fields["created"] == 1
+
+
+@pytest.mark.django_db
+def test_commands_print_counts_and_write_rejects_file(tmp_path, capsys):
+    # given
+    agents_path = tmp_path / "agents.csv"
+    agents_path.write_bytes(agents(OP, "AG2,X,RESELLER,,,,001,,,,").getvalue())
+    points_path = tmp_path / "points.csv"
+    points_path.write_bytes(points(P1).getvalue())
+    # when
+    call_command("import_agents", str(agents_path))
+    call_command("import_points", str(points_path))
+    out = capsys.readouterr().out
+    # then
+    assert "agents: 1 created, 0 updated, 0 unchanged, 1 rejected" in out
+    assert "points: 1 created, 0 updated, 0 unchanged, 0 rejected" in out
+    rejects = (tmp_path / "agents.csv.rejects.csv").read_text(encoding="utf-8").splitlines()
+    assert rejects[0].startswith("line,reason,code,name")
+    assert rejects[1].startswith("3,")
+    assert not (tmp_path / "points.csv.rejects.csv").exists()
+
+
+@pytest.mark.django_db
+def test_command_fails_on_unreadable_file(tmp_path):
+    with pytest.raises(CommandError, match="No such file"):
+        call_command("import_agents", str(tmp_path / "missing.csv"))
+    bad = tmp_path / "agents.csv"
+    bad.write_text("just,a,header\n")
+    with pytest.raises(CommandError, match="Missing columns"):
+        call_command("import_agents", str(bad))

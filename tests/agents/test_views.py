@@ -1,0 +1,382 @@
+"""Pages for agents and points: roles, province scope, forms, status actions, import, export, queries."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from agents import services
+from agents.models import Agent, RegistrationPoint, Status, StatusChange
+from core.models import AuditEvent, Province
+from core.roles import Role
+
+
+def make_agent(code="AG1", province="001", **kw):
+    return services.agent_create(
+        actor=None,
+        code=code,
+        name=f"Agent {code}",
+        kind="AUTHORISED",
+        province=Province.objects.get(code=province),
+        **kw,
+    )
+
+
+def make_point(agent, code="P1", province=None, **kw):
+    return services.point_create(
+        actor=None,
+        code=code,
+        agent=agent,
+        name=f"Point {code}",
+        kind="AUTHORISED_FIXED",
+        province=Province.objects.get(code=province or agent.province_id),
+        **kw,
+    )
+
+
+@pytest.fixture
+def hanoi():
+    agent = make_agent("AG1", "001")
+    return agent, make_point(agent, "P1")
+
+
+@pytest.fixture
+def saigon():
+    agent = make_agent("AG2", "079")
+    return agent, make_point(agent, "P2")
+
+
+READ_ROLES = {Role.OFFICER, Role.MANAGER, Role.AUDITOR}
+WRITE_ROLES = {Role.OFFICER, Role.MANAGER}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(Role))
+def test_list_and_detail_pages_by_role(client, users_by_role, hanoi, role):
+    agent, point = hanoi
+    client.force_login(users_by_role[role])
+    expected = 200 if role in READ_ROLES else 403
+    for url in (
+        reverse("agents:agent_list"),
+        reverse("agents:point_list"),
+        reverse("agents:agent_detail", args=[agent.pk]),
+        reverse("agents:point_detail", args=[point.pk]),
+        reverse("agents:agent_export"),
+        reverse("agents:point_export"),
+    ):
+        assert client.get(url).status_code == expected, url
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(Role))
+def test_write_pages_by_role(client, users_by_role, hanoi, role):
+    agent, point = hanoi
+    client.force_login(users_by_role[role])
+    for url in (
+        reverse("agents:agent_create"),
+        reverse("agents:agent_edit", args=[agent.pk]),
+        reverse("agents:point_create"),
+        reverse("agents:point_edit", args=[point.pk]),
+        reverse("agents:agent_status", args=[agent.pk, "suspend"]),
+        reverse("agents:point_status", args=[point.pk, "suspend"]),
+    ):
+        assert client.get(url).status_code == (200 if role in WRITE_ROLES else 403), url
+    # integration accounts push files through the API and the upload page; they have no other pages
+    assert client.get(reverse("agents:import")).status_code == (
+        200 if role in WRITE_ROLES | {Role.INTEGRATION} else 403
+    )
+
+
+@pytest.mark.django_db
+def test_status_post_by_auditor_is_refused_and_changes_nothing(client, auditor, hanoi):
+    _agent, point = hanoi
+    client.force_login(auditor)
+    response = client.post(
+        reverse("agents:point_status", args=[point.pk, "suspend"]), {"action": "suspend", "reason": "x"}
+    )
+    assert response.status_code == 403
+    point.refresh_from_db()
+    assert point.status == Status.ACTIVE
+
+
+@pytest.mark.django_db
+def test_limited_user_sees_only_its_province_and_gets_404_elsewhere(client, make_user, hanoi, saigon):
+    # given an officer limited to Hà Nội
+    client.force_login(make_user(Role.OFFICER, provinces=["001"]))
+    # then the lists show only Hà Nội
+    codes = [p.code for p in client.get(reverse("agents:point_list")).context["page"].items]
+    assert codes == ["P1"]
+    codes = [a.code for a in client.get(reverse("agents:agent_list")).context["page"].items]
+    assert codes == ["AG1"]
+    # and every page of a Saigon object answers 404, like one that does not exist
+    agent, point = saigon
+    for url in (
+        reverse("agents:agent_detail", args=[agent.pk]),
+        reverse("agents:point_detail", args=[point.pk]),
+        reverse("agents:agent_edit", args=[agent.pk]),
+        reverse("agents:point_edit", args=[point.pk]),
+        reverse("agents:point_status", args=[point.pk, "suspend"]),
+        reverse("agents:agent_detail", args=[999999]),
+    ):
+        assert client.get(url).status_code == 404, url
+    response = client.post(
+        reverse("agents:point_status", args=[point.pk, "suspend"]), {"action": "suspend", "reason": "x"}
+    )
+    assert response.status_code == 404
+    # and the export holds only Hà Nội
+    export = b"".join(client.get(reverse("agents:point_export")).streaming_content).decode()
+    assert "P1," in export
+    assert "P2," not in export
+
+
+@pytest.mark.django_db
+def test_filters_search_and_sort(client, officer):
+    a1 = make_agent("AG1", "001")
+    make_point(a1, "P1", address="12 Lê Lợi")
+    p2 = make_point(a1, "P2", address="5 Hai Bà Trưng")
+    make_point(make_agent("AG2", "079"), "P3")
+    services.point_suspend(point=p2, reason="test", actor=None)
+    client.force_login(officer)
+
+    def codes(**params):
+        return [p.code for p in client.get(reverse("agents:point_list"), params).context["page"].items]
+
+    assert codes(province="079") == ["P3"]
+    assert codes(status="SUSPENDED") == ["P2"]
+    assert codes(q="lê lợi") == ["P1"]
+    assert codes(agent="AG2") == ["P3"]
+    assert codes(sort="-code") == ["P3", "P2", "P1"]
+    assert codes(kind="OPERATOR_FIXED") == []
+
+
+@pytest.mark.django_db
+def test_keyset_pages_cover_every_row_once(client, officer):
+    agent = make_agent()
+    RegistrationPoint.objects.bulk_create(
+        [
+            RegistrationPoint(
+                code=f"P{i:04d}", agent=agent, name=f"Point {i % 7}", kind="AUTHORISED_FIXED", province_id="001"
+            )
+            for i in range(120)
+        ]
+    )
+    client.force_login(officer)
+    seen, query = [], "sort=name"
+    while query:
+        page = client.get(reverse("agents:point_list") + "?" + query).context["page"]
+        seen += [p.code for p in page.items]
+        query = page.next_query
+    assert len(seen) == 120
+    assert len(set(seen)) == 120
+
+
+@pytest.mark.django_db
+def test_list_query_count_does_not_grow_with_rows(client, officer, django_assert_max_num_queries):
+    parent = make_agent("AG0")
+    agent = make_agent("AG1", parent=parent)
+    for i in range(3):
+        make_point(agent, f"P{i}")
+    client.force_login(officer)
+    with django_assert_max_num_queries(20) as small:
+        client.get(reverse("agents:point_list"))
+        client.get(reverse("agents:agent_list"))
+    for i in range(3, 40):
+        make_point(make_agent(f"AGX{i}", parent=parent), f"P{i}")
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        client.get(reverse("agents:point_list"))
+        client.get(reverse("agents:agent_list"))
+
+
+@pytest.mark.django_db
+def test_create_agent_through_the_form(client, officer):
+    client.force_login(officer)
+    response = client.post(
+        reverse("agents:agent_create"),
+        {
+            "code": "AG9",
+            "name": "Chuỗi bán lẻ",
+            "kind": "AUTHORISED",
+            "tax_code": "0100109106",
+            "phone": "0912345678",
+            "province": "001",
+            "contract_no": "HD-9",
+            "authorised_from": "2026-01-01",
+        },
+    )
+    agent = Agent.objects.get(code="AG9")
+    assert response.status_code == 302
+    assert agent.phone == "+84912345678"
+    assert AuditEvent.objects.filter(action="agent.create", object_id=str(agent.pk), actor=officer).exists()
+
+
+@pytest.mark.django_db
+def test_form_shows_field_errors_and_stores_nothing(client, officer):
+    client.force_login(officer)
+    response = client.post(
+        reverse("agents:agent_create"),
+        {
+            "code": "AG9",
+            "name": "X",
+            "kind": "AUTHORISED",
+            "tax_code": "0100109107",
+            "phone": "12",
+            "province": "001",
+            "authorised_from": "2026-01-01",
+            "authorised_until": "2025-01-01",
+            "parent_code": "NOPE",
+        },
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert set(errors) >= {"tax_code", "phone", "authorised_until", "parent_code"}
+    assert not Agent.objects.filter(code="AG9").exists()
+
+
+@pytest.mark.django_db
+def test_point_form_rejects_bad_hours_and_coordinates(client, officer, hanoi):
+    _agent, point = hanoi
+    client.force_login(officer)
+    response = client.post(
+        reverse("agents:point_edit", args=[point.pk]),
+        {
+            "code": "P1",
+            "agent_code": "AG1",
+            "name": "P",
+            "kind": "AUTHORISED_FIXED",
+            "province": "001",
+            "latitude": "48.85",
+            "longitude": "2.35",
+            "opens_at": "21:00",
+            "closes_at": "08:00",
+        },
+    )
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) >= {"latitude", "longitude", "closes_at"}
+    point.refresh_from_db()
+    assert point.latitude is None
+
+
+@pytest.mark.django_db
+def test_edit_records_only_changed_fields(client, officer, hanoi):
+    _agent, point = hanoi
+    client.force_login(officer)
+    response = client.post(
+        reverse("agents:point_edit", args=[point.pk]),
+        {
+            "code": "P1",
+            "agent_code": "AG1",
+            "name": "Renamed",
+            "kind": "AUTHORISED_FIXED",
+            "province": "001",
+        },
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.filter(action="point.update").latest("id")
+    assert event.fields == {"name": ["Point P1", "Renamed"]}
+
+
+@pytest.mark.django_db
+def test_suspend_agent_with_points_through_the_page(client, officer, hanoi):
+    agent, point = hanoi
+    client.force_login(officer)
+    response = client.post(
+        reverse("agents:agent_status", args=[agent.pk, "suspend"]),
+        {"action": "suspend", "reason": "Bán SIM kích hoạt sẵn", "include_points": "on"},
+    )
+    assert response.status_code == 302
+    point.refresh_from_db()
+    assert point.status == Status.SUSPENDED
+    change = StatusChange.objects.filter(point=point).first()
+    assert (change.to_status, change.reason, change.actor) == ("SUSPENDED", "Bán SIM kích hoạt sẵn", officer)
+    page = client.get(reverse("agents:point_detail", args=[point.pk]))
+    assert "Bán SIM kích hoạt sẵn" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_status_action_needs_a_reason(client, officer, hanoi):
+    _agent, point = hanoi
+    client.force_login(officer)
+    response = client.post(
+        reverse("agents:point_status", args=[point.pk, "terminate"]), {"action": "terminate", "reason": "  "}
+    )
+    assert response.status_code == 200
+    assert "reason" in response.context["form"].errors
+    point.refresh_from_db()
+    assert point.status == Status.ACTIVE
+
+
+@pytest.mark.django_db
+def test_reinstating_a_point_of_a_suspended_agent_shows_why_not(client, officer, hanoi):
+    agent, point = hanoi
+    services.agent_suspend(agent=agent, reason="x", actor=None, include_points=True)
+    client.force_login(officer)
+    response = client.post(
+        reverse("agents:point_status", args=[point.pk, "reinstate"]), {"action": "reinstate", "reason": "fixed"}
+    )
+    assert response.status_code == 200
+    assert "reinstate the agent first" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_unknown_status_action_is_404(client, officer, hanoi):
+    agent, _point = hanoi
+    client.force_login(officer)
+    assert client.get(reverse("agents:agent_status", args=[agent.pk, "delete"])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_upload_page_imports_both_files_and_offers_rejects(client, officer):
+    from tests.agents.test_importers import CHAIN, OP, P1, agents, points
+
+    client.force_login(officer)
+    bad_point = "P2,AGX,Point,OPERATOR_FIXED,,001,,,,,,,"
+    response = client.post(
+        reverse("agents:import"),
+        {
+            "agents_file": SimpleUploadedFile("agents.csv", agents(OP, CHAIN).getvalue()),
+            "points_file": SimpleUploadedFile("points.csv", points(P1, bad_point).getvalue()),
+        },
+        follow=True,
+    )
+    jobs = list(response.context["jobs"])
+    assert [(j.kind, j.created, j.rejected) for j in jobs] == [("agents", 2, 0), ("points", 1, 1)]
+    rejects = client.get(reverse("agents:import_rejects", args=[jobs[1].pk]))
+    body = b"".join(rejects.streaming_content).decode()
+    assert "3,Unknown agent code 'AGX'." in body
+    # another user cannot download it
+    client.force_login(_other_officer())
+    assert client.get(reverse("agents:import_rejects", args=[jobs[1].pk])).status_code == 404
+
+
+def _other_officer():
+    from tests.factories import UserFactory
+
+    return UserFactory(role=Role.OFFICER, username="other")
+
+
+@pytest.mark.django_db
+def test_upload_page_requires_a_file(client, officer):
+    client.force_login(officer)
+    response = client.post(reverse("agents:import"), {})
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
+
+
+@pytest.mark.django_db
+def test_upload_of_a_file_with_missing_columns_reports_it(client, officer):
+    client.force_login(officer)
+    response = client.post(
+        reverse("agents:import"), {"agents_file": SimpleUploadedFile("agents.csv", b"code,name\nAG1,X\n")}, follow=True
+    )
+    job = response.context["jobs"][0]
+    assert job.status == "FAILED"
+    assert "Missing columns" in job.error
+    assert not Agent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_export_is_audited(client, officer, hanoi):
+    client.force_login(officer)
+    response = client.get(reverse("agents:agent_export"), {"status": "ACTIVE"})
+    body = b"".join(response.streaming_content).decode()
+    assert body.splitlines()[0].startswith("code,name,kind,parent_code")
+    assert AuditEvent.objects.filter(action="agents.export", fields__filters={"status": "ACTIVE"}).exists()
