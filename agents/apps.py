@@ -7,7 +7,7 @@ class AgentsConfig(AppConfig):
     verbose_name = _("Agents and registration points")
 
     def ready(self):
-        from core.registry import NavItem, register_nav, register_permissions
+        from core.registry import NavItem, register_nav, register_permissions, register_seeder
         from core.roles import Role
 
         view = ("agents.view_agent", "agents.view_registrationpoint", "agents.view_statuschange")
@@ -40,3 +40,7 @@ class AgentsConfig(AppConfig):
                 roles=frozenset({Role.OFFICER, Role.MANAGER, Role.AUDITOR}),
             )
         )
+
+        from .demo import seed_agents
+
+        register_seeder(10, "Agents and points", seed_agents)

@@ -27,6 +27,7 @@ KEY_BYTES = 32  # AES-256
 
 _KEY_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 _TOKEN = re.compile(r"v1:([A-Za-z0-9_-]{1,32}):([A-Za-z0-9_-]+)")
+_VERSION_TAG = re.compile(r"v[0-9]{1,3}")
 # Whitespace (any Unicode space), dots and the dash characters people type or paste from Word.
 _ID_NUMBER_JUNK = re.compile(r"[\s.\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
 
@@ -94,8 +95,9 @@ def _aad(key_id: str) -> bytes:
 def _split(token: str) -> tuple[str, bytes]:
     match = _TOKEN.fullmatch(token)
     if not match:
-        if token.split(":", 1)[0].startswith("v") and ":" in token and not token.startswith(f"{VERSION}:"):
-            raise DecryptionError("Unsupported encrypted token version.")
+        version = token.partition(":")[0]
+        if _VERSION_TAG.fullmatch(version) and version != VERSION:
+            raise DecryptionError(f"Unsupported encrypted token version {version!r}.")
         raise DecryptionError("Not an encrypted token.")
     try:
         payload = _b64decode(match.group(2))
@@ -151,9 +153,7 @@ def needs_rotation(token: str | None) -> bool:
 
 def reencrypt(token: str) -> str:
     """The same plaintext under the active key; a token already on the active key comes back unchanged."""
-    if not needs_rotation(token):
-        if token:
-            _split(token)  # still refuse a non-token rather than pass it on
+    if not needs_rotation(token):  # raises DecryptionError for a non-token
         return token
     return encrypt_text(decrypt_text(token))
 
@@ -194,8 +194,7 @@ def mask(value: str | None, keep_start: int = 4, keep_end: int = 2) -> str:
         wanted = keep_start + keep_end
         keep_start = budget * keep_start // wanted if wanted else 0
         keep_end = budget - keep_start if wanted else 0
-    hidden = length - keep_start - keep_end
-    return value[:keep_start] + "*" * hidden + (value[length - keep_end :] if keep_end else "")
+    return value[:keep_start] + "*" * (length - keep_start - keep_end) + value[length - keep_end :]
 
 
 class _BlankOnlyExact(Exact):

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -121,10 +122,15 @@ def read_rows(binary, required: list[str]) -> Iterator[tuple[int, dict, str | No
 # Parsers for the contract's formats. Each raises ValueError with a message fit for a reject report.
 
 
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+HHMM_RE = re.compile(r"\d{2}:\d{2}")
+
+
 def parse_date(value: str, column: str) -> date | None:
+    # strict: date.fromisoformat alone would also take week dates such as 2026-W09-1
     if not value:
         return None
-    if len(value) == 10:
+    if DATE_RE.fullmatch(value):
         try:
             return date.fromisoformat(value)
         except ValueError:
@@ -135,13 +141,12 @@ def parse_date(value: str, column: str) -> date | None:
 def parse_hhmm(value: str, column: str) -> time | None:
     if not value:
         return None
-    try:
-        hours, minutes = value.split(":")
-        if len(hours) not in (1, 2) or len(minutes) != 2:
-            raise ValueError
-        return time(int(hours), int(minutes))
-    except ValueError:
-        _bad(column, value, "HH:MM")
+    if HHMM_RE.fullmatch(value):
+        try:
+            return time(int(value[:2]), int(value[3:]))
+        except ValueError:
+            pass
+    _bad(column, value, "HH:MM")
 
 
 def parse_decimal(value: str, column: str, places: int) -> Decimal | None:

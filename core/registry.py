@@ -28,3 +28,13 @@ def register_nav(item: NavItem) -> None:
     if item not in NAV_ITEMS:
         NAV_ITEMS.append(item)
         NAV_ITEMS.sort(key=lambda i: i.order)
+
+
+# Demo data: (order, label, callable(stdout) -> None); `seed_demo` runs them in order.
+SEEDERS: list[tuple[int, str, object]] = []
+
+
+def register_seeder(order: int, label: str, seeder) -> None:
+    if all(existing[1] != label for existing in SEEDERS):
+        SEEDERS.append((order, label, seeder))
+        SEEDERS.sort(key=lambda s: s[0])

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 from core.demo import ensure_demo_users
 from core.models import Province
 from core.provinces import load_provinces
+from core.registry import SEEDERS
 
 
 class Command(BaseCommand):
@@ -11,8 +12,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         load_provinces(Province)
         self.stdout.write(f"Provinces: {Province.objects.count()}")
+        users = ensure_demo_users()
+        for _order, label, seeder in SEEDERS:
+            self.stdout.write(f"{label}: {seeder()}")
         self.stdout.write("Demo users (sign in at http://127.0.0.1:8000/login/):")
-        for row in ensure_demo_users():
+        for row in users:
             line = f"  {row['username']:<12} {row['password']:<22} {row['role']} (provinces: {row['provinces']})"
             if row["token"]:
                 line += f"  API token: {row['token']}"

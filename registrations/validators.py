@@ -1,0 +1,226 @@
+"""Field checks and CSV parsing shared by the importer, forms, API and rules (DESIGN sections 4 and 5).
+
+Each check is a plain function that is cheap enough to run per row on files of millions of rows.
+"""
+
+import re
+from datetime import date, datetime, time
+from functools import cache
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from stdnum import luhn
+
+from core.crypto import normalise_id_number
+from core.provinces import read_provinces
+
+__all__ = [
+    "LOCAL_TZ",
+    "age_on",
+    "cccd_dob_problem",
+    "id_number_problem",
+    "is_valid_iccid",
+    "normalise_id_number",
+    "normalise_msisdn",
+    "parse_bool01",
+    "parse_date",
+    "parse_datetime",
+    "parse_hhmm",
+    "province_codes",
+]
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+# --- MSISDN -------------------------------------------------------------------------------------
+
+_VN_METADATA = phonenumbers.PhoneMetadata.metadata_for_region("VN")
+# The library's own VN mobile pattern, compiled once: phonenumbers.parse costs far more per row.
+# re.ASCII: \d must not match other scripts' digits.
+_VN_MOBILE = re.compile(_VN_METADATA.mobile.national_number_pattern, re.ASCII)
+_MSISDN_SEPARATORS = re.compile(r"[\s.\-]")
+_MSISDN_FORMS = re.compile(r"(\+84|84|0)([0-9]+)")
+
+
+def normalise_msisdn(raw: str | None) -> str | None:
+    """A Vietnamese mobile number given as +84..., 84... or 0... as E.164 (+84...); None otherwise.
+
+    Spaces, dots and dashes are ignored. Other forms ("0084...", "+840...", no prefix) are refused:
+    DESIGN section 4 accepts only these three.
+    """
+    if not raw:
+        return None
+    match = _MSISDN_FORMS.fullmatch(_MSISDN_SEPARATORS.sub("", raw))
+    if not match:
+        return None
+    national = match.group(2)
+    if not _VN_MOBILE.fullmatch(national):
+        return None
+    return "+84" + national
+
+
+# --- ICCID --------------------------------------------------------------------------------------
+
+_ICCID = re.compile(r"[0-9]{19,20}")
+
+
+def is_valid_iccid(raw: str | None) -> bool:
+    # ITU-T E.118: the ICCID is up to 19 digits plus a Luhn check digit; SIMs in use carry 19 or 20.
+    # No trimming: the ICCID is an upsert key, so the caller must store exactly what was checked.
+    return bool(raw) and _ICCID.fullmatch(raw) is not None and luhn.is_valid(raw)
+
+
+# --- ID documents -------------------------------------------------------------------------------
+
+CCCD = "CCCD"
+CMND = "CMND"
+PASSPORT = "PASSPORT"
+DOC_TYPES = (CCCD, CMND, PASSPORT)
+
+# Reason codes returned by id_number_problem and cccd_dob_problem (stable: stored and shown).
+UNKNOWN_DOC_TYPE = "unknown_doc_type"
+CCCD_NOT_12_DIGITS = "cccd_not_12_digits"
+CCCD_BAD_PLACE_CODE = "cccd_bad_place_code"
+CMND_NOT_9_OR_12_DIGITS = "cmnd_not_9_or_12_digits"
+VN_PASSPORT_BAD_FORMAT = "vn_passport_not_letter_and_7_digits"
+PASSPORT_BAD_FORMAT = "passport_not_6_to_12_letters_or_digits"
+DOB_CENTURY_MISMATCH = "dob_century_mismatch"
+DOB_YEAR_MISMATCH = "dob_year_mismatch"
+GENDER_MISMATCH = "gender_mismatch"
+
+_DIGITS_9_OR_12 = re.compile(r"[0-9]{9}|[0-9]{12}")
+_DIGITS_12 = re.compile(r"[0-9]{12}")
+_VN_PASSPORT = re.compile(r"[A-Z][0-9]{7}")
+_OTHER_PASSPORT = re.compile(r"[A-Z0-9]{6,12}")
+# CCCD place codes 101-295 are for citizens born abroad (Circular 59/2021/TT-BCA).
+_BORN_ABROAD = range(101, 296)
+# 4th CCCD digit -> first year of its century; 6-9 (2200s and later) never match a real birth date.
+_CENTURY_START = {"0": 1900, "1": 1900, "2": 2000, "3": 2000, "4": 2100, "5": 2100}
+
+
+@cache
+def province_codes() -> frozenset[str]:
+    """The 63 three-digit CCCD province codes, read once from core/data/provinces.csv."""
+    return frozenset(code for code, _name in read_provinces())
+
+
+def id_number_problem(doc_type: str | None, number: str | None, nationality: str | None) -> str | None:
+    """Why an ID number breaks INVALID_ID_NUMBER (a reason code), or None when it passes.
+
+    A blank type or number is no ID document: not this rule's business (INCOMPLETE_RECORD's), so None.
+    "Blank" means blank after normalisation, the same test pii_hash uses. Type and nationality are
+    compared exactly (after trimming): "cccd" is an unknown type, "vn" is not "VN".
+    """
+    doc_type = (doc_type or "").strip()
+    normalised = normalise_id_number(number)
+    if not doc_type or not normalised:
+        return None
+    if doc_type == CCCD:
+        if not _DIGITS_12.fullmatch(normalised):
+            return CCCD_NOT_12_DIGITS
+        place = normalised[:3]
+        if place not in province_codes() and int(place) not in _BORN_ABROAD:
+            return CCCD_BAD_PLACE_CODE
+        return None
+    if doc_type == CMND:
+        return None if _DIGITS_9_OR_12.fullmatch(normalised) else CMND_NOT_9_OR_12_DIGITS
+    if doc_type == PASSPORT:
+        if (nationality or "").strip() == "VN":
+            return None if _VN_PASSPORT.fullmatch(normalised) else VN_PASSPORT_BAD_FORMAT
+        return None if _OTHER_PASSPORT.fullmatch(normalised) else PASSPORT_BAD_FORMAT
+    return UNKNOWN_DOC_TYPE
+
+
+def cccd_dob_problem(number: str | None, date_of_birth: date | None, gender: str | None) -> str | None:
+    """Why a CCCD number disagrees with the birth date or gender (ID_DOB_MISMATCH), or None.
+
+    Judged only for a number that passes the CCCD shape check and only with a date of birth; the
+    gender is checked only when it is "M" or "F" (anything else is not a given gender).
+    """
+    normalised = normalise_id_number(number)
+    if date_of_birth is None or not normalised or id_number_problem(CCCD, normalised, None) is not None:
+        return None
+    century_digit = normalised[3]
+    century_start = _CENTURY_START.get(century_digit)
+    if century_start is None or not century_start <= date_of_birth.year < century_start + 100:
+        return DOB_CENTURY_MISMATCH
+    if int(normalised[4:6]) != date_of_birth.year % 100:
+        return DOB_YEAR_MISMATCH
+    gender = (gender or "").strip()
+    if gender in ("M", "F"):
+        parity_gender = "M" if int(century_digit) % 2 == 0 else "F"
+        if gender != parity_gender:
+            return GENDER_MISMATCH
+    return None
+
+
+def age_on(date_of_birth: date, on: date) -> int:
+    """Completed years of age on a date.
+
+    Comparing (month, day) makes a 29 February birthday count from 1 March in a common year:
+    (2, 28) < (2, 29) but (3, 1) > (2, 29).
+    """
+    before_birthday = (on.month, on.day) < (date_of_birth.month, date_of_birth.day)
+    return on.year - date_of_birth.year - before_birthday
+
+
+# --- CSV values (DESIGN section 4) --------------------------------------------------------------
+
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+# Extended ISO 8601 with a time part; date.fromisoformat alone also takes week dates and the basic format.
+_DATETIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:?[0-9]{2})?"
+)
+_HHMM = re.compile(r"([0-9]{2}):([0-9]{2})")
+
+
+def parse_date(s: str | None) -> date:
+    """A date written YYYY-MM-DD; ValueError naming the bad value otherwise (blank included)."""
+    text = (s or "").strip()
+    match = _DATE.fullmatch(text)
+    if not match:
+        raise ValueError(f"not a date (expected YYYY-MM-DD): {text!r}")
+    try:
+        return date(*(int(part) for part in match.groups()))
+    except ValueError as exc:
+        raise ValueError(f"not a valid date: {text!r} ({exc})") from None
+
+
+def parse_datetime(s: str | None) -> datetime:
+    """An ISO 8601 date and time as an aware datetime; without an offset it is Vietnam local time."""
+    text = (s or "").strip()
+    if not text:
+        raise ValueError("a date and time is required (ISO 8601, e.g. 2026-03-01T09:15:00+07:00)")
+    if not _DATETIME.fullmatch(text):
+        raise ValueError(f"not an ISO 8601 date and time: {text!r}")
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(f"not a valid date and time: {text!r} ({exc})") from None
+    if value.tzinfo is None:
+        # Vietnam has no daylight saving time, so every local time maps to exactly one instant.
+        value = value.replace(tzinfo=LOCAL_TZ)
+    return value
+
+
+def parse_bool01(s: str | None) -> bool:
+    """'1' is True; '0' and blank are False; anything else is an error, not a guess."""
+    text = (s or "").strip()
+    if text in ("", "0"):
+        return False
+    if text == "1":
+        return True
+    raise ValueError(f"not a boolean (expected 0, 1 or blank): {text!r}")
+
+
+def parse_hhmm(s: str | None) -> time | None:
+    """A local time of day written HH:MM (00:00-23:59); None when blank."""
+    text = (s or "").strip()
+    if not text:
+        return None
+    match = _HHMM.fullmatch(text)
+    if not match:
+        raise ValueError(f"not a time (expected HH:MM): {text!r}")
+    hour, minute = (int(part) for part in match.groups())
+    if hour > 23 or minute > 59:
+        raise ValueError(f"not a valid time of day: {text!r}")
+    return time(hour, minute)
