@@ -89,7 +89,7 @@ def _rows():
         )
 
     agent("OP", "Tổng công ty Viễn thông (nhà mạng)", "OPERATOR", "", "001")
-    for i, province in enumerate(PROVINCES):
+    for province in PROVINCES:
         code = f"OP-{province}"
         agent(code, f"Chi nhánh nhà mạng {PROVINCES[province][0]}", "OPERATOR", "OP", province)
         for j in range(6):
@@ -97,7 +97,7 @@ def _rows():
     chains = [("TGS", "Công ty CP Thế Giới Số", "079"), ("DDV", "Công ty TNHH Điện Di Động Việt", "001")]
     for chain, name, home in chains:
         agent(chain, name, "AUTHORISED", "", home, start="2024-06-01", until="2027-06-01")
-        for k, province in enumerate(PROVINCES):
+        for province in PROVINCES:
             dealer = f"{chain}-{province}"
             agent(
                 dealer,
