@@ -167,7 +167,11 @@ def _change_status(obj, *, to_status, reason, actor, source, at=None) -> StatusC
 def _cascade_to_points(agent, *, to_status, reason, actor, source) -> int:
     done = 0
     eligible = [s for s, targets in TRANSITIONS.items() if to_status in targets]
-    for point in agent.points.filter(status__in=eligible).select_for_update():
+    points = agent.points.filter(status__in=eligible)
+    if actor is not None:
+        # a user limited to some provinces changes only the points it can see
+        points = points.for_user(actor)
+    for point in points.select_for_update():
         _change_status(point, to_status=to_status, reason=reason, actor=actor, source=source)
         done += 1
     return done

@@ -889,3 +889,26 @@ def test_point_reinstate_checks_the_stored_agent_status_not_a_stale_copy(officer
     # then
     assert RegistrationPoint.objects.get(pk=point.pk).status == Status.SUSPENDED
     assert written() == before
+
+
+@pytest.mark.django_db
+def test_cascade_stays_within_the_actors_provinces(make_user):
+    # given an agent with a point in Hà Nội and one in Saigon, and an officer limited to Hà Nội
+    def province(code):
+        return Province.objects.get(code=code)
+
+    agent = services.agent_create(actor=None, code="AGX", name="X", kind="AUTHORISED", province=province("001"))
+    hanoi = services.point_create(
+        actor=None, code="PX1", agent=agent, name="a", kind="AUTHORISED_FIXED", province=province("001")
+    )
+    saigon = services.point_create(
+        actor=None, code="PX2", agent=agent, name="b", kind="AUTHORISED_FIXED", province=province("079")
+    )
+    officer = make_user("officer", provinces=["001"])
+    # when
+    followed = services.agent_suspend(agent=agent, reason="r", actor=officer, include_points=True)
+    # then
+    hanoi.refresh_from_db()
+    saigon.refresh_from_db()
+    assert followed == 1
+    assert (hanoi.status, saigon.status) == ("SUSPENDED", "ACTIVE")
