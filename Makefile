@@ -38,6 +38,11 @@ format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sim_agent_watch_bench
+bench: setup
+	psql "$(BENCH_DATABASE_URL)" -c "select 1" >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres sim_agent_watch_bench
+	DATABASE_URL="$(BENCH_DATABASE_URL)" $(BIN)/python bench/run.py $(BENCH_ARGS)
+
 worker: setup
 	$(BIN)/celery -A config worker --loglevel=INFO
 

@@ -85,7 +85,9 @@ class Agent(Supervised):
         ]
         indexes = [
             models.Index(fields=["province", "status"], name="agent_province_status_idx"),
-            models.Index(fields=["name"], name="agent_name_idx"),
+            models.Index(fields=["name", "id"], name="agent_name_idx"),
+            models.Index(fields=["risk_score", "id"], name="agent_risk_idx"),
+            models.Index(fields=["updated_at", "id"], name="agent_updated_idx"),
             models.Index(fields=["tax_code"], name="agent_tax_code_idx"),
         ]
 
@@ -123,7 +125,8 @@ class RegistrationPoint(Supervised):
         indexes = [
             models.Index(fields=["province", "status"], name="point_province_status_idx"),
             models.Index(fields=["agent", "status"], name="point_agent_status_idx"),
-            models.Index(fields=["name"], name="point_name_idx"),
+            models.Index(fields=["name", "id"], name="point_name_idx"),
+            models.Index(fields=["updated_at", "id"], name="point_updated_idx"),
             models.Index(fields=["risk_score", "id"], name="point_risk_idx"),
         ]
 

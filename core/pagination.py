@@ -52,7 +52,8 @@ def keyset_paginate(queryset, params, *, size: int = 50, sort_options=("-pk",), 
         if field == "pk":
             qs = qs.filter(**{f"pk__{op}": pk})
         else:
-            qs = qs.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"pk__{op}": pk}))
+            # written as a range plus a tie-break so the (field, id) index can start at the cursor
+            qs = qs.filter(Q(**{f"{field}__{op}e": value}) & (Q(**{f"{field}__{op}": value}) | Q(**{f"pk__{op}": pk})))
     items = list(qs[: size + 1])
     next_query = None
     if len(items) > size:

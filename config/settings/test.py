@@ -4,3 +4,5 @@ from .base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Assertions read the English source strings; tests/core/test_i18n.py checks the Vietnamese default.
+LANGUAGE_CODE = "en"

@@ -401,7 +401,8 @@ def test_agent_filters(api, auditor, params, expected):
         ({"province": "079"}, ["PT-C"]),
         ({"kind": "OPERATOR_MOBILE"}, ["PT-A"]),
         ({"q": "nguyễn huệ"}, ["PT-C"]),
-        ({"q": "AG-X"}, ["PT-A", "PT-B"]),
+        ({"q": "AG-X"}, []),  # search covers the point's own code, name, address; the agent has its own filter
+        ({"agent": "AG-X"}, ["PT-A", "PT-B"]),
         ({"risk_tier": "MEDIUM"}, ["PT-C"]),
         ({"agent": "AG-X"}, ["PT-A", "PT-B"]),
     ],

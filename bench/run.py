@@ -1,0 +1,37 @@
+"""`make bench`: every benchmark, figures printed for the issue notes. Not part of the test suite."""
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--points", type=int, default=100_000, help="registration points for the list benchmark")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()  # the test client's host and template context capture
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        print("Benchmarks are meant for PostgreSQL: set DATABASE_URL (see README).", file=sys.stderr)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from bench import agents_list
+
+    for line in agents_list.run(args.points):
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
