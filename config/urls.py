@@ -8,6 +8,7 @@ from core import views as core_views
 api_v1 = [
     path("", include("core.api.urls")),
     path("", include("agents.api.urls")),
+    path("", include("registrations.api.urls")),
 ]
 
 urlpatterns = [
@@ -17,6 +18,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("core/", include("core.urls")),
     path("agents/", include("agents.urls")),
+    path("registrations/", include("registrations.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

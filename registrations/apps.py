@@ -5,3 +5,24 @@ from django.utils.translation import gettext_lazy as _
 class RegistrationsConfig(AppConfig):
     name = "registrations"
     verbose_name = _("Registrations and activations")
+
+    def ready(self):
+        from core.registry import NavItem, register_nav, register_permissions
+        from core.roles import Role
+
+        view = ("registrations.view_registration", "registrations.view_activation")
+        for role in (Role.OFFICER, Role.MANAGER):
+            register_permissions(role, *view, "registrations.import_registrations")
+        register_permissions(Role.AUDITOR, *view)
+        # integration pushes data but never reads personal data back (DESIGN section 2: write-only for PII)
+        register_permissions(Role.INTEGRATION, "registrations.import_registrations")
+
+        register_nav(
+            NavItem(
+                _("Registrations"),
+                "registrations:registration_list",
+                "registrations.view_registration",
+                order=20,
+                roles=frozenset({Role.OFFICER, Role.MANAGER, Role.AUDITOR}),
+            )
+        )

@@ -1,0 +1,4 @@
+from .ingest import urlpatterns as ingest_urlpatterns
+from .views import urlpatterns as read_urlpatterns
+
+urlpatterns = [*read_urlpatterns, *ingest_urlpatterns]

@@ -1,0 +1,9 @@
+
+from . import views
+
+app_name = "registrations"
+
+# pages: registration search, record page, reveal (views.py); imports (import_views.py)
+urlpatterns = [
+    *views.urlpatterns,
+]
