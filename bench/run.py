@@ -12,6 +12,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--points", type=int, default=100_000, help="registration points for the list benchmark")
+    parser.add_argument(
+        "--registrations", type=int, default=1_000_000, help="rows of the registrations import benchmark (0: skip)"
+    )
     args = parser.parse_args()
 
     import django
@@ -27,10 +30,13 @@ def main():
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from bench import agents_list
+    from bench import agents_list, registrations_import
 
     for line in agents_list.run(args.points):
-        print(line)
+        print(line, flush=True)
+    if args.registrations:
+        for line in registrations_import.run(args.registrations):
+            print(line, flush=True)
 
 
 if __name__ == "__main__":

@@ -118,6 +118,35 @@ def encrypt_text(value: str | None) -> str | None:
     return f"{VERSION}:{keyring.active_id}:{_b64encode(nonce + sealed)}"
 
 
+def text_encryptor(nonces_per_read: int = 4096):
+    """`encrypt_text` for many values in a row: the same kind of tokens, a good deal cheaper per value.
+
+    For bulk imports: the active key and its AAD are looked up once, and the random nonces are read
+    from the OS `nonces_per_read` at a time (each is used once, as with `encrypt_text`). The function
+    keeps state, so use one per thread; take a new one per job so a changed key setting is picked up.
+    """
+    keyring = _keyring()
+    cipher = keyring.ciphers[keyring.active_id]
+    aad = _aad(keyring.active_id)
+    prefix = f"{VERSION}:{keyring.active_id}:"
+    urandom, b2a, seal = os.urandom, binascii.b2a_base64, cipher.encrypt
+    url_safe = bytes.maketrans(b"+/", b"-_")
+    pool, used = b"", 0
+
+    def encrypt(value: str | None) -> str | None:
+        nonlocal pool, used
+        if value is None or value == "":
+            return value
+        if used + NONCE_BYTES > len(pool):
+            pool, used = urandom(NONCE_BYTES * nonces_per_read), 0
+        nonce = pool[used : used + NONCE_BYTES]
+        used += NONCE_BYTES
+        sealed = b2a(nonce + seal(nonce, value.encode("utf-8"), aad), newline=False)
+        return prefix + sealed.translate(url_safe).rstrip(b"=").decode("ascii")
+
+    return encrypt
+
+
 def decrypt_text(token: str | None) -> str | None:
     if token is None or token == "":
         return token
@@ -180,6 +209,24 @@ def pii_hash(doc_type: str | None, number: str | None) -> str:
         raise ImproperlyConfigured("PII_HMAC_KEY is empty.")
     message = f"{doc_type}|{normalised}".encode()
     return hmac.new(key.encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+
+def pii_hasher():
+    """`pii_hash` for many documents in a row: the same hashes, with the key read once."""
+    key = settings.PII_HMAC_KEY
+    if not key:
+        raise ImproperlyConfigured("PII_HMAC_KEY is empty.")
+    key_bytes = key.encode("utf-8")
+    digest, junk = hmac.digest, _ID_NUMBER_JUNK.sub
+
+    def hash_document(doc_type: str | None, number: str | None) -> str:
+        doc_type = (doc_type or "").strip()
+        normalised = junk("", number).upper() if number else ""
+        if not doc_type or not normalised:
+            return ""
+        return digest(key_bytes, f"{doc_type}|{normalised}".encode(), "sha256").hex()
+
+    return hash_document
 
 
 def mask(value: str | None, keep_start: int = 4, keep_end: int = 2) -> str:

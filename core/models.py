@@ -4,6 +4,7 @@ import json
 from django.contrib.auth.models import AbstractUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .scoping import ScopedQuerySet
@@ -153,6 +154,16 @@ class ImportJob(models.Model):
     rejects_file = models.FileField(_("rejected rows"), upload_to="imports/rejects/", blank=True)
     warnings = models.JSONField(_("warnings"), default=list, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # The file as uploaded, for a job that a worker runs (a command reads its own file instead).
+    source_file = models.FileField(_("uploaded file"), upload_to="imports/", blank=True)
+    # Batch imports commit batch by batch: a failed or killed run resumes after the last committed
+    # batch, at this byte offset of the file and this line number.
+    resume_offset = models.PositiveBigIntegerField(_("resume at byte"), default=0, editable=False)
+    resume_line = models.PositiveBigIntegerField(_("resume after line"), default=0, editable=False)
+    # processed_rows when the current run started (non-zero after a resume): the rate counts this run only.
+    rows_at_start = models.PositiveBigIntegerField(_("rows done before this run"), default=0, editable=False)
+    # Set by the running import after each batch; a RUNNING job whose heartbeat is old was abandoned.
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-id"]
@@ -161,3 +172,41 @@ class ImportJob(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.file_name} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        """Rows done as a whole percentage of the rows counted before the start (0-100)."""
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(100, self.processed_rows * 100 // self.total_rows)
+
+    @property
+    def elapsed_seconds(self) -> float:
+        """Seconds the current run has taken so far (to its end once finished)."""
+        if self.started_at is None:
+            return 0.0
+        end = self.finished_at if self.finished_at and self.finished_at >= self.started_at else timezone.now()
+        return max((end - self.started_at).total_seconds(), 0.0)
+
+    @property
+    def rate(self) -> float | None:
+        """Rows per second in the current run; None before any row is done."""
+        elapsed = self.elapsed_seconds
+        rows = self.processed_rows - self.rows_at_start
+        if elapsed <= 0 or rows <= 0:
+            return None
+        return rows / elapsed
+
+    @property
+    def eta_seconds(self) -> float | None:
+        """Seconds left at the current rate while running; None when unknown or not running."""
+        rate = self.rate
+        if self.status != self.Status.RUNNING or not rate or not self.total_rows:
+            return None
+        return max(self.total_rows - self.processed_rows, 0) / rate

@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Q
 
 
@@ -45,7 +46,7 @@ def keyset_paginate(queryset, params, *, size: int = 50, sort_options=("-pk",), 
 
     order = [f"-{field}", "-pk"] if descending else [field, "pk"]
     qs = queryset.order_by(*dict.fromkeys(order))
-    cursor = _decode(params.get("after") or "")
+    cursor = _cursor(queryset, field, params.get("after") or "")
     if cursor is not None:
         value, pk = cursor
         op = "lt" if descending else "gt"
@@ -63,6 +64,20 @@ def keyset_paginate(queryset, params, *, size: int = 50, sort_options=("-pk",), 
         next_query = urlencode({**base, "after": _encode(value, last.pk)})
     first_query = urlencode(base) if cursor is not None else None
     return KeysetPage(items=items, next_query=next_query, first_query=first_query, sort=sort)
+
+
+def _cursor(queryset, field: str, text: str):
+    """The decoded cursor, its value converted to the sort field's type; None for a cursor that is not
+    one (tampered with, or from another sort), which then reads as the first page rather than an error."""
+    cursor = _decode(text)
+    if cursor is None or field == "pk" or "__" in field:
+        return cursor
+    value, pk = cursor
+    try:
+        value = queryset.model._meta.get_field(field).to_python(value)
+    except (FieldDoesNotExist, ValidationError):
+        return None
+    return None if value is None else (value, pk)
 
 
 def _attr(obj, path):

@@ -7,7 +7,7 @@ class RegistrationsConfig(AppConfig):
     verbose_name = _("Registrations and activations")
 
     def ready(self):
-        from core.registry import NavItem, register_nav, register_permissions
+        from core.registry import NavItem, register_nav, register_permissions, register_seeder
         from core.roles import Role
 
         view = ("registrations.view_registration", "registrations.view_activation")
@@ -26,3 +26,16 @@ class RegistrationsConfig(AppConfig):
                 roles=frozenset({Role.OFFICER, Role.MANAGER, Role.AUDITOR}),
             )
         )
+        register_nav(
+            NavItem(
+                _("Imports"),
+                "registrations:import",
+                "registrations.import_registrations",
+                order=21,
+                roles=frozenset({Role.OFFICER, Role.MANAGER}),
+            )
+        )
+
+        from .demo import seed_registrations
+
+        register_seeder(20, "Registrations and activations", seed_registrations)

@@ -31,10 +31,14 @@ class Registration(models.Model):
     encrypted; lookups and grouping by ID document use `id_doc_hash` (HMAC of type + normalised number).
     """
 
-    external_id = models.CharField(_("external id"), max_length=64, unique=True)
-    msisdn = models.CharField(_("MSISDN"), max_length=16, db_index=True)
-    iccid = models.CharField(_("ICCID"), max_length=20, db_index=True)
+    # Unique and indexed through Meta (constraints, indexes), not unique=True / db_index=True: on
+    # PostgreSQL those add a second "_like" index per column for LIKE queries that nothing runs, and each
+    # index costs every imported row (registrations.importers; measured in bench/registrations_import.py).
+    external_id = models.CharField(_("external id"), max_length=64)
+    msisdn = models.CharField(_("MSISDN"), max_length=16)
+    iccid = models.CharField(_("ICCID"), max_length=20)
     channel = models.CharField(_("channel"), max_length=5, choices=Channel.choices)
+    # No index of their own: reg_point_time_idx and reg_agent_time_idx start with these columns.
     point = models.ForeignKey(
         RegistrationPoint,
         verbose_name=_("point"),
@@ -42,9 +46,16 @@ class Registration(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="registrations",
+        db_index=False,
     )
     agent = models.ForeignKey(
-        Agent, verbose_name=_("agent"), null=True, blank=True, on_delete=models.PROTECT, related_name="registrations"
+        Agent,
+        verbose_name=_("agent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="registrations",
+        db_index=False,
     )
     clerk_code = models.CharField(_("clerk code"), max_length=64, blank=True)
     subscriber_name = models.CharField(_("subscriber name"), max_length=200, blank=True)
@@ -80,6 +91,9 @@ class Registration(models.Model):
     import_job = models.ForeignKey(
         ImportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
+    # Keyed hash of the row as last imported (registrations.importers): a re-import writes a row only
+    # when it differs, which a comparison of the encrypted columns (fresh nonce each time) cannot tell.
+    row_fingerprint = models.CharField(_("import fingerprint"), max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -93,7 +107,12 @@ class Registration(models.Model):
         permissions = [
             ("import_registrations", _("Can import registrations and activations")),
         ]
+        constraints = [
+            models.UniqueConstraint(fields=["external_id"], name="reg_external_id_uniq"),
+        ]
         indexes = [
+            models.Index(fields=["msisdn"], name="reg_msisdn_idx"),
+            models.Index(fields=["iccid"], name="reg_iccid_idx"),
             models.Index(fields=["point", "registered_at"], name="reg_point_time_idx"),
             models.Index(fields=["registered_at", "id"], name="reg_time_idx"),
             models.Index(fields=["id_doc_hash", "registered_at"], name="reg_doc_idx"),
@@ -108,8 +127,9 @@ class Registration(models.Model):
 class Activation(models.Model):
     """First network use of a SIM, from the network side; per ICCID the earliest seen is kept."""
 
-    iccid = models.CharField(_("ICCID"), max_length=20, unique=True)
-    msisdn = models.CharField(_("MSISDN"), max_length=16, db_index=True)
+    # Unique and indexed through Meta, as on Registration (no unused "_like" indexes).
+    iccid = models.CharField(_("ICCID"), max_length=20)
+    msisdn = models.CharField(_("MSISDN"), max_length=16)
     activated_at = models.DateTimeField(_("activated at"), db_index=True)
     import_job = models.ForeignKey(
         ImportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
@@ -121,6 +141,12 @@ class Activation(models.Model):
         ordering = ["-activated_at", "-id"]
         verbose_name = _("activation")
         verbose_name_plural = _("activations")
+        constraints = [
+            models.UniqueConstraint(fields=["iccid"], name="act_iccid_uniq"),
+        ]
+        indexes = [
+            models.Index(fields=["msisdn"], name="act_msisdn_idx"),
+        ]
 
     def __str__(self):
         return self.iccid

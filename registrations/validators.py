@@ -4,6 +4,7 @@ Each check is a plain function that is cheap enough to run per row on files of m
 """
 
 import re
+import unicodedata
 from datetime import date, datetime, time
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -20,6 +21,7 @@ __all__ = [
     "cccd_dob_problem",
     "id_number_problem",
     "is_valid_iccid",
+    "name_key",
     "normalise_id_number",
     "normalise_msisdn",
     "parse_bool01",
@@ -56,6 +58,21 @@ def normalise_msisdn(raw: str | None) -> str | None:
     if not _VN_MOBILE.fullmatch(national):
         return None
     return "+84" + national
+
+
+# --- names --------------------------------------------------------------------------------------
+
+
+def name_key(name: str | None) -> str:
+    """A name as CONFLICTING_IDENTITY compares it (DESIGN section 5), stored in Registration.name_key.
+
+    Unicode NFC, casefolded, trimmed, runs of whitespace collapsed to one space. NFC again after
+    casefolding: casefold can leave a sequence that NFC composes ("İ" becomes "i" + a combining dot).
+    """
+    if not name:
+        return ""
+    folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
+    return " ".join(folded.split())
 
 
 # --- ICCID --------------------------------------------------------------------------------------

@@ -59,3 +59,18 @@ def users_by_role(officer, manager, inspector, auditor, integration):
         Role.AUDITOR: auditor,
         Role.INTEGRATION: integration,
     }
+
+
+@pytest.fixture(autouse=True)
+def tasks_in_process(request):
+    """Unit tests run Celery tasks in-process even when REDIS_URL is set, so they are deterministic;
+    tests marked `redis` send tasks through the real broker to a real worker."""
+    if request.node.get_closest_marker("redis"):
+        yield
+        return
+    from config.celery import app
+
+    saved = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved

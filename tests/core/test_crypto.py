@@ -7,6 +7,7 @@ from django.core.exceptions import FieldError, ImproperlyConfigured
 from django.db import models
 from django.test.utils import isolate_apps
 
+from core import crypto
 from core.crypto import (
     DecryptionError,
     EncryptedTextField,
@@ -293,3 +294,20 @@ def test_field_can_be_filtered_for_blanks_but_not_compared_with_plaintext():
         Subscriber.objects.filter(address="12 Hàng Bài")
     with pytest.raises(FieldError):
         Subscriber.objects.filter(address__icontains="Hàng")
+
+
+def test_text_encryptor_makes_tokens_that_decrypt_and_never_repeat_a_nonce(keys):
+    # nonces are read from the OS a few at a time: cross a refill several times
+    encrypt = crypto.text_encryptor(nonces_per_read=3)
+    tokens = [encrypt(f"079190{i:06d}") for i in range(10)]
+    assert [crypto.decrypt_text(t) for t in tokens] == [f"079190{i:06d}" for i in range(10)]
+    assert all(crypto.key_id_of(t) == crypto.parse_keys(keys.FIELD_ENCRYPTION_KEY).active_id for t in tokens)
+    nonces = {crypto._split(t)[1][: crypto.NONCE_BYTES] for t in tokens + [encrypt("same") for _ in range(5)]}
+    assert len(nonces) == 15
+    assert encrypt("") == "" and encrypt(None) is None
+
+
+def test_pii_hasher_agrees_with_pii_hash(keys):
+    hash_document = crypto.pii_hasher()
+    for doc_type, number in [("CCCD", " 079-123.456 789"), ("PASSPORT", "b1234567"), ("", "1"), ("CMND", " . ")]:
+        assert hash_document(doc_type, number) == crypto.pii_hash(doc_type, number)

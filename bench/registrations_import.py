@@ -1,0 +1,299 @@
+"""Benchmark: bulk import of registrations.csv against the raw binary COPY limit, and lookup latency.
+
+Run by `make bench` (PostgreSQL). Figures:
+- raw COPY: the file's rows read with the csv module and binary-COPYed as text into a bare table (no
+  index, no check): what any loader written in Python could reach, the limit;
+- full import: `manage.py import_registrations` in a child process (parse, check, encrypt, hash,
+  staging COPY, upsert into the indexed table, batch commits), its rate as a share of the raw COPY,
+  and the child's peak memory (its VmHWM);
+- the same rows inserted server-side (INSERT ... SELECT, no client at all) into a copy of the table with
+  its indexes and foreign keys: what this schema costs the database per row, which bounds the import;
+- re-import of the same file (every row unchanged);
+- lookups by MSISDN, ICCID and id_doc_hash at the database (EXPLAIN ANALYZE execution time).
+
+The generated file is kept in bench/out/ (git-ignored) and reused by later runs of the same size.
+"""
+
+import csv
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from django.db import connection
+from stdnum import luhn
+
+from agents.models import RegistrationPoint
+from core.crypto import pii_hash
+from core.models import ImportJob
+from registrations.importers import REGISTRATION_COLUMNS
+from registrations.validators import LOCAL_TZ, normalise_msisdn, province_codes
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+GENERATOR_VERSION = 1
+TARGET_SHARE = 50  # % of the raw COPY rate
+TARGET_MEMORY_MB = 300
+
+FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô"]
+MIDDLE = ["Văn", "Thị", "Hữu", "Đức", "Minh", "Ngọc", "Thanh", "Quốc", "Thu", "Gia", "Xuân", "Kim"]
+GIVEN = ["An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hùng", "Khánh", "Lan", "Linh", "Long", "Mai"]
+GIVEN += ["Nam", "Ngân", "Phong", "Phương", "Quân", "Sơn", "Tâm", "Thảo", "Trang", "Trung", "Tuấn", "Vy", "Yến"]
+STREETS = ["Lê Lợi", "Trần Hưng Đạo", "Nguyễn Huệ", "Hai Bà Trưng", "Lý Thường Kiệt", "Điện Biên Phủ"]
+CITIES = ["Hà Nội", "TP Hồ Chí Minh", "Đà Nẵng", "Hải Phòng", "Cần Thơ", "Huế", "Nha Trang"]
+MOBILE_PREFIXES = ["32", "33", "34", "35", "36", "37", "38", "39", "70", "76", "77", "78", "79", "81", "82", "83"]
+MOBILE_PREFIXES += ["84", "85", "86", "88", "89", "90", "91", "93", "94", "96", "97", "98"]
+
+
+def _points(n_points: int) -> list[str]:
+    codes = list(RegistrationPoint.objects.order_by("code").values_list("code", flat=True)[:n_points])
+    if not codes:
+        from bench.agents_list import ensure_points
+
+        ensure_points(1000)
+        codes = list(RegistrationPoint.objects.order_by("code").values_list("code", flat=True)[:n_points])
+    return codes
+
+
+def generate(path: Path, n: int, points: list[str], seed: int = 7) -> None:
+    """n rows streamed to path; about 1 in 100 is rejectable (a landline MSISDN or a bad Luhn digit)."""
+    rnd = random.Random(seed)
+    provinces = sorted(province_codes())
+    prefixes = [p for p in MOBILE_PREFIXES if normalise_msisdn(f"0{p}1234567")]
+    start = datetime(2025, 6, 1, tzinfo=LOCAL_TZ)
+    tmp = path.with_suffix(".part")
+    with tmp.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(REGISTRATION_COLUMNS)
+        for i in range(n):
+            dob_year = rnd.randint(1950, 2008)
+            female = rnd.random() < 0.5
+            century = (0 if dob_year < 2000 else 2) + female
+            cccd = f"{rnd.choice(provinces)}{century}{dob_year % 100:02d}{rnd.randrange(10**6):06d}"
+            body = f"8984{rnd.randrange(10**15):015d}"
+            iccid = body + luhn.calc_check_digit(body)
+            msisdn = f"0{rnd.choice(prefixes)}{rnd.randrange(10**7):07d}"
+            bad = rnd.random()
+            if bad < 0.005:
+                msisdn = f"024{rnd.randrange(10**8):08d}"  # a Hà Nội landline
+            elif bad < 0.01:
+                iccid = body + str((int(luhn.calc_check_digit(body)) + 1) % 10)
+            app = rnd.random() < 0.05
+            at = start + timedelta(seconds=rnd.randrange(365 * 86400))
+            name = f"{rnd.choice(FAMILY)} {rnd.choice(MIDDLE)} {rnd.choice(GIVEN)}"
+            writer.writerow(
+                [
+                    f"BR{i:09d}",
+                    msisdn,
+                    iccid,
+                    "APP" if app else "POINT",
+                    "" if app else rnd.choice(points),
+                    "" if app else f"NV{rnd.randrange(5000):04d}",
+                    name,
+                    f"{dob_year}-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}",
+                    "F" if female else "M",
+                    "VN",
+                    "CCCD",
+                    cccd,
+                    f"{rnd.randint(2016, 2025)}-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}",
+                    "Cục Cảnh sát QLHC về TTXH",
+                    f"{rnd.randint(1, 999)} {rnd.choice(STREETS)}, {rnd.choice(CITIES)}",
+                    at.isoformat(timespec="seconds"),
+                    "1",
+                    "1",
+                    "0" if rnd.random() < 0.02 else "1",
+                    rnd.randbytes(32).hex(),
+                    rnd.choice(["MATCH", "MATCH", "MATCH", "PENDING", "NOT_CHECKED", "MISMATCH"]),
+                    "CANCELLED" if rnd.random() < 0.01 else "",
+                ]
+            )
+    tmp.rename(path)
+
+
+def raw_copy(path: Path) -> tuple[int, float]:
+    """The limit: every row of the file, binary COPY as text into a bare table."""
+    columns = ", ".join(f"{c} text" for c in REGISTRATION_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_raw_registrations")
+        cursor.execute(f"CREATE TABLE bench_raw_registrations ({columns})")
+    connection.ensure_connection()
+    raw = connection.connection
+    start = time.perf_counter()
+    rows = 0
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        with raw.transaction(), raw.cursor() as cursor:
+            copy_sql = f"COPY bench_raw_registrations ({', '.join(REGISTRATION_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+            with cursor.copy(copy_sql) as copy:
+                copy.set_types(["text"] * len(REGISTRATION_COLUMNS))
+                for row in reader:
+                    copy.write_row(row)
+                    rows += 1
+    seconds = time.perf_counter() - start
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE bench_raw_registrations")
+    return rows, seconds
+
+
+def _clear_bench_rows() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM registrations_registration WHERE external_id NOT LIKE 'BR%%'")
+        others = cursor.fetchone()[0]
+        if others:
+            cursor.execute("DELETE FROM registrations_registration WHERE external_id LIKE 'BR%%'")
+        else:
+            cursor.execute("TRUNCATE registrations_registration")
+    if others:
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE registrations_registration")
+
+
+def run_command(path: Path, batch_size: int | None = None) -> tuple[ImportJob, float, float, str]:
+    """manage.py import_registrations in a child: (job, wall seconds, peak MB of the child, output).
+
+    The peak is the child's VmHWM (high-water resident set) read from /proc while it runs: ru_maxrss
+    from wait4 would not do, Linux carries the parent's peak across fork and exec into the child's.
+    """
+    args = [sys.executable, str(ROOT / "manage.py"), "import_registrations", str(path), "--progress-every", "30"]
+    if batch_size:
+        args += ["--batch-size", str(batch_size)]
+    log = OUT / "import.log"
+    peak_kb = 0
+    start = time.perf_counter()
+    with log.open("w") as out:
+        proc = subprocess.Popen(args, cwd=ROOT, env=os.environ.copy(), stdout=out, stderr=subprocess.STDOUT)
+        status = Path(f"/proc/{proc.pid}/status")
+        while proc.poll() is None:
+            try:
+                for line in status.read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        peak_kb = max(peak_kb, int(line.split()[1]))
+            except (FileNotFoundError, ProcessLookupError):
+                pass
+            time.sleep(0.05)
+    wall = time.perf_counter() - start
+    output = log.read_text()
+    if proc.returncode:
+        raise RuntimeError(f"import_registrations failed:\n{output}")
+    job = ImportJob.objects.filter(kind="registrations", file_name=path.name).order_by("-pk").first()
+    return job, wall, peak_kb / 1024, output
+
+
+def schema_cost() -> tuple[int, float]:
+    """Rows/s of the database alone writing the imported rows into a table with the same indexes and FKs."""
+    table = "registrations_registration"
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_schema_copy")
+        cursor.execute(f"CREATE TABLE bench_schema_copy (LIKE {table} INCLUDING ALL)")
+        cursor.execute(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'",
+            [table],
+        )
+        for (definition,) in cursor.fetchall():
+            cursor.execute(f"ALTER TABLE bench_schema_copy ADD {definition}")
+    connection.ensure_connection()
+    raw = connection.connection
+    start = time.perf_counter()
+    with raw.transaction(), raw.cursor() as cursor:
+        cursor.execute(f"INSERT INTO bench_schema_copy SELECT * FROM {table}")  # noqa: S608
+        rows = cursor.rowcount
+    seconds = time.perf_counter() - start
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE bench_schema_copy")
+    return rows, seconds
+
+
+def _explain_ms(sql: str, params: list) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        import json
+
+        plan = json.loads(plan)
+    return plan[0]["Execution Time"]
+
+
+def _index_count() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'registrations_registration'")
+        return cursor.fetchone()[0]
+
+
+def lookups(path: Path, samples: int = 50) -> list[str]:
+    rnd = random.Random(11)
+    picked = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        for row in reader:
+            if rnd.random() < 0.001:
+                picked.append(row)
+            if len(picked) >= samples:
+                break
+    lines = []
+    probes = [
+        ("MSISDN", "msisdn", lambda r: normalise_msisdn(r["msisdn"]) or r["msisdn"]),
+        ("ICCID", "iccid", lambda r: r["iccid"]),
+        ("id_doc_hash", "id_doc_hash", lambda r: pii_hash(r["id_doc_type"], r["id_doc_number"])),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE registrations_registration")
+    for label, column, value in probes:
+        times = [
+            _explain_ms(f"SELECT * FROM registrations_registration WHERE {column} = %s", [value(r)])  # noqa: S608
+            for r in picked
+        ]
+        lines.append(
+            f"  lookup by {label:<12} median {statistics.median(times):6.3f} ms, max {max(times):6.3f} ms"
+            f" ({len(times)} keys, EXPLAIN ANALYZE execution time)"
+        )
+    return lines
+
+
+def run(n: int = 1_000_000) -> list[str]:
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"registrations-{n}-v{GENERATOR_VERSION}.csv"
+    lines = [f"registrations import of {n:,} rows ({connection.vendor})"]
+    if not path.exists():
+        start = time.perf_counter()
+        generate(path, n, _points(5000))
+        size_mb = path.stat().st_size / 1e6
+        lines.append(f"  generated {path.name} ({size_mb:,.0f} MB) in {time.perf_counter() - start:.1f} s")
+    rows, seconds = raw_copy(path)
+    raw_rate = rows / seconds
+    lines.append(f"  raw binary COPY (limit)      {raw_rate:10,.0f} rows/s  ({rows:,} rows in {seconds:.1f} s)")
+
+    _clear_bench_rows()
+    job, wall, peak_mb, _output = run_command(path)
+    rate = job.processed_rows / job.elapsed_seconds
+    share = 100 * rate / raw_rate
+    lines.append(
+        f"  full import (new rows)       {rate:10,.0f} rows/s  = {share:.0f}% of raw COPY "
+        f"(target >= {TARGET_SHARE}%: {'met' if share >= TARGET_SHARE else 'NOT met'}); "
+        f"{job.created:,} created, {job.rejected:,} rejected in {job.elapsed_seconds:.1f} s "
+        f"({wall:.1f} s with start-up)"
+    )
+    lines.append(
+        f"  peak memory of the import    {peak_mb:10,.0f} MB (VmHWM of the process; target < {TARGET_MEMORY_MB} MB: "
+        f"{'met' if peak_mb < TARGET_MEMORY_MB else 'NOT met'})"
+    )
+    copied, copy_seconds = schema_cost()
+    schema_rate = copied / copy_seconds
+    lines.append(
+        f"  schema's own cost            {schema_rate:10,.0f} rows/s  (the same rows, INSERT ... SELECT server-side "
+        f"into a copy of the table with its {_index_count()} indexes and FKs; "
+        f"the import runs at {100 * rate / schema_rate:.0f}% of it)"
+    )
+    job2, _wall, peak2, _output = run_command(path)
+    rate2 = job2.processed_rows / job2.elapsed_seconds
+    lines.append(
+        f"  re-import (all unchanged)    {rate2:10,.0f} rows/s  ({job2.created} created, {job2.updated} updated, "
+        f"{job2.unchanged:,} unchanged; peak {peak2:,.0f} MB)"
+    )
+    lines.extend(lookups(path))
+    return lines

@@ -1,0 +1,41 @@
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+from .. import validators
+from ..masking import mask_msisdn, masked, national_msisdn
+
+register = template.Library()
+
+# The reason codes stored in id_number_issue / id_dob_issue, as people read them.
+ISSUE_LABELS = {
+    validators.UNKNOWN_DOC_TYPE: _("unknown document type"),
+    validators.CCCD_NOT_12_DIGITS: _("CCCD is not 12 digits"),
+    validators.CCCD_BAD_PLACE_CODE: _("CCCD place code is no province"),
+    validators.CMND_NOT_9_OR_12_DIGITS: _("CMND is not 9 or 12 digits"),
+    validators.VN_PASSPORT_BAD_FORMAT: _("Vietnamese passport is not a letter and 7 digits"),
+    validators.PASSPORT_BAD_FORMAT: _("passport is not 6-12 letters or digits"),
+    validators.DOB_CENTURY_MISMATCH: _("CCCD century disagrees with the date of birth"),
+    validators.DOB_YEAR_MISMATCH: _("CCCD year disagrees with the date of birth"),
+    validators.GENDER_MISMATCH: _("CCCD gender digit disagrees with the gender"),
+}
+
+
+@register.filter(name="masked")
+def masked_filter(registration):
+    """{% with m=registration|masked %}{{ m.msisdn }}…{% endwith %}: the masked personal data."""
+    return masked(registration)
+
+
+@register.filter(name="mask_msisdn")
+def mask_msisdn_filter(msisdn):
+    return mask_msisdn(msisdn)
+
+
+@register.filter(name="national_msisdn")
+def national_msisdn_filter(msisdn):
+    return national_msisdn(msisdn)
+
+
+@register.filter(name="issue_label")
+def issue_label(code):
+    return ISSUE_LABELS.get(code, code)

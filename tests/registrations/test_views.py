@@ -1,0 +1,452 @@
+"""Registration pages: who sees what (masked by default), reveal with a reason, search, scope, related, queries."""
+
+import base64
+import datetime as dt
+import json
+import re
+from urllib.parse import parse_qs
+
+import pytest
+from django.urls import reverse
+
+from core.models import AuditEvent
+from core.roles import Role
+from registrations import selectors, views
+from registrations.validators import LOCAL_TZ
+from tests.agents.factories import AgentFactory, PointFactory
+from tests.registrations.factories import ActivationFactory, RegistrationFactory
+
+pytestmark = pytest.mark.django_db
+
+READERS = {Role.OFFICER, Role.MANAGER, Role.AUDITOR}
+REVEALERS = {Role.OFFICER, Role.MANAGER}
+REASON = "Flag #12: checking the subscriber's identity against the contract"
+
+# what a page must never show before a reveal
+PLAIN = {
+    "msisdn": "0912345678",
+    "msisdn_e164": "+84912345678",
+    "name": "Nguyễn Văn An",
+    "id_number": "001090123456",
+    "dob": "1990-05-17",
+    "address": "12 Tràng Tiền, Hoàn Kiếm",
+}
+
+
+@pytest.fixture
+def hanoi_point():
+    return PointFactory(code="HN-1", agent=AgentFactory(code="AG-HN", province_code="001"))
+
+
+@pytest.fixture
+def saigon_point():
+    return PointFactory(code="SG-1", agent=AgentFactory(code="AG-SG", province_code="079"))
+
+
+@pytest.fixture
+def registration(hanoi_point):
+    return RegistrationFactory(
+        point=hanoi_point,
+        msisdn="+84912345678",
+        subscriber_name="Nguyễn Văn An",
+        id_doc_number="001090123456",
+        date_of_birth=dt.date(1990, 5, 17),
+        address="12 Tràng Tiền, Hoàn Kiếm, Hà Nội",
+    )
+
+
+def detail_url(reg):
+    return reverse("registrations:registration_detail", args=[reg.pk])
+
+
+def reveal_url(reg):
+    return reverse("registrations:registration_reveal", args=[reg.pk])
+
+
+def list_ids(client, **params) -> list[int]:
+    response = client.get(reverse("registrations:registration_list"), params)
+    assert response.status_code == 200
+    return [r.pk for r in response.context["page"].items]
+
+
+def assert_masked(html: str):
+    for what, value in PLAIN.items():
+        assert value not in html, f"{what} shown unmasked"
+    assert "091*****78" in html  # MSISDN
+    assert "0010******56" in html  # ID number
+    assert "N. V. A." in html  # name: initials
+    assert "… Hà Nội" in html  # address: last part only
+
+
+# --- roles ---
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_list_and_record_pages_by_role(client, users_by_role, registration, role):
+    # given
+    client.force_login(users_by_role[role])
+    expected = 200 if role in READERS else 403
+    # when / then
+    for url in (reverse("registrations:registration_list"), detail_url(registration)):
+        assert client.get(url).status_code == expected, url
+
+
+@pytest.mark.parametrize("role", sorted(READERS))
+def test_readers_see_personal_data_masked(client, users_by_role, registration, role):
+    # given
+    client.force_login(users_by_role[role])
+    # when
+    list_html = client.get(reverse("registrations:registration_list")).content.decode()
+    detail_html = client.get(detail_url(registration)).content.decode()
+    # then
+    assert_masked(detail_html)
+    for value in PLAIN.values():
+        assert value not in list_html
+    assert "091*****78" in list_html
+    assert "1990" in detail_html  # the year of birth only
+    assert registration.iccid in detail_html  # the SIM's serial is not personal data
+
+
+def test_reveal_button_only_for_officers_and_managers(client, users_by_role, registration):
+    for role in READERS:
+        client.force_login(users_by_role[role])
+        html = client.get(detail_url(registration)).content.decode()
+        assert ('data-testid="reveal-form"' in html) == (role in REVEALERS), role
+
+
+# --- reveal ---
+
+
+@pytest.mark.parametrize("role", sorted(REVEALERS))
+def test_reveal_shows_values_once_and_writes_one_audit_event(client, users_by_role, registration, role):
+    # given
+    user = users_by_role[role]
+    client.force_login(user)
+    before = AuditEvent.objects.count()
+    # when
+    response = client.post(reveal_url(registration), {"reason": REASON})
+    # then the values are in this response, which no cache may keep
+    html = response.content.decode()
+    assert response.status_code == 200
+    for what in ("msisdn", "name", "id_number", "dob"):
+        assert PLAIN[what] in html, what
+    assert "12 Tràng Tiền, Hoàn Kiếm, Hà Nội" in html
+    assert "no-store" in response["Cache-Control"]
+    # and exactly one audit event names the fields and the reason, never the values
+    assert AuditEvent.objects.count() == before + 1
+    event = AuditEvent.objects.latest("id")
+    assert event.action == "registration.reveal"
+    assert event.actor == user
+    assert (event.object_type, event.object_id) == ("registrations.registration", str(registration.pk))
+    assert event.reason == REASON
+    assert event.province_code == "001"
+    assert set(event.fields["revealed"]) == {
+        "msisdn",
+        "subscriber_name",
+        "date_of_birth",
+        "id_doc_number",
+        "id_issue_date",
+        "address",
+    }
+    stored = f"{event.fields} {event.object_repr} {event.reason}"
+    for value in PLAIN.values():
+        assert value not in stored
+    # and nothing is kept: the record page is masked again
+    assert_masked(client.get(detail_url(registration)).content.decode())
+    assert not any(PLAIN["name"] in str(value) for value in client.session.values())
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "because", "  a  b  c  d  "])
+def test_reveal_without_a_real_reason_is_refused(client, officer, registration, reason):
+    # given
+    client.force_login(officer)
+    before = AuditEvent.objects.count()
+    # when
+    response = client.post(reveal_url(registration), {"reason": reason})
+    # then
+    assert response.status_code == 400
+    assert_masked(response.content.decode())
+    assert AuditEvent.objects.count() == before
+
+
+@pytest.mark.parametrize("role", [Role.AUDITOR, Role.INSPECTOR, Role.INTEGRATION])
+def test_reveal_by_other_roles_is_forbidden_and_not_audited(client, users_by_role, registration, role):
+    # given
+    client.force_login(users_by_role[role])
+    before = AuditEvent.objects.count()
+    # when
+    response = client.post(reveal_url(registration), {"reason": REASON})
+    # then
+    assert response.status_code == 403
+    assert PLAIN["name"] not in response.content.decode()
+    assert AuditEvent.objects.count() == before
+
+
+def test_reveal_is_post_only(client, officer, registration):
+    client.force_login(officer)
+    assert client.get(reveal_url(registration)).status_code == 405
+
+
+# --- search ---
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["0912345678", "84912345678", "+84912345678", "0912 345 678", "+84 912.345.678"],
+)
+def test_search_by_msisdn_in_any_accepted_form(client, officer, registration, typed):
+    # given another registration that must not match
+    RegistrationFactory(msisdn="+84912345679")
+    client.force_login(officer)
+    # then
+    assert list_ids(client, msisdn=typed) == [registration.pk]
+
+
+def test_search_by_an_msisdn_that_is_no_mobile_number_finds_nothing_and_says_why(client, officer, registration):
+    client.force_login(officer)
+    response = client.get(reverse("registrations:registration_list"), {"msisdn": "12345"})
+    assert response.status_code == 200
+    assert list(response.context["page"].items) == []
+    assert 'data-testid="filter-errors"' in response.content.decode()
+
+
+def test_search_by_iccid(client, officer, registration):
+    RegistrationFactory()
+    client.force_login(officer)
+    assert list_ids(client, iccid=registration.iccid) == [registration.pk]
+    assert list_ids(client, iccid=f" {registration.iccid} ") == [registration.pk]
+    other_check_digit = str((int(registration.iccid[-1]) + 1) % 10)
+    assert list_ids(client, iccid=registration.iccid[:-1] + other_check_digit) == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "doc_type"),
+    [
+        ("001090123456", ""),
+        ("001090123456", "CCCD"),
+        ("001 090 123 456", ""),
+        (" 001.090-123.456 ", "CCCD"),
+    ],
+)
+def test_search_by_id_number_through_its_keyed_hash(client, officer, registration, typed, doc_type):
+    # given another document and the same number as another type
+    RegistrationFactory(id_doc_number="001090123457")
+    client.force_login(officer)
+    # then
+    assert list_ids(client, id_number=typed, id_type=doc_type) == [registration.pk]
+
+
+def test_search_by_id_number_respects_the_type(client, officer, registration):
+    passport = RegistrationFactory(id_doc_type="PASSPORT", id_doc_number="C1234567")
+    client.force_login(officer)
+    assert list_ids(client, id_number="001090123456", id_type="PASSPORT") == []
+    assert list_ids(client, id_number="c 123-4567") == [passport.pk]  # upper-cased like the stored key
+    assert list_ids(client, id_type="PASSPORT") == [passport.pk]  # the type alone filters the type
+
+
+def test_search_by_point_agent_channel_check_and_status(client, officer, registration, saigon_point):
+    # given
+    saigon = RegistrationFactory(point=saigon_point, population_check="MISMATCH", status="CANCELLED")
+    app = RegistrationFactory(app=True, population_check="PENDING")
+    client.force_login(officer)
+    # then
+    assert list_ids(client, point="HN-1") == [registration.pk]
+    assert list_ids(client, point="sg-1") == [saigon.pk]
+    assert list_ids(client, point="NOPE") == []
+    assert list_ids(client, agent="AG-SG") == [saigon.pk]
+    assert list_ids(client, channel="APP") == [app.pk]
+    assert list_ids(client, population_check="MISMATCH") == [saigon.pk]
+    assert list_ids(client, status="CANCELLED") == [saigon.pk]
+    assert list_ids(client, channel="POINT", status="ACTIVE") == [registration.pk]
+
+
+def test_search_by_local_date_range(client, officer, hanoi_point):
+    # given: 23:30 local on 1 March is 16:30 UTC, still 1 March in Vietnam
+    late = RegistrationFactory(point=hanoi_point, registered_at=dt.datetime(2026, 3, 1, 23, 30, tzinfo=LOCAL_TZ))
+    early = RegistrationFactory(point=hanoi_point, registered_at=dt.datetime(2026, 3, 2, 0, 10, tzinfo=LOCAL_TZ))
+    client.force_login(officer)
+    # then
+    assert list_ids(client, registered_to="2026-03-01") == [late.pk]
+    assert list_ids(client, registered_from="2026-03-02") == [early.pk]
+    assert list_ids(client, registered_from="2026-03-01", registered_to="2026-03-02") == [early.pk, late.pk]
+
+
+def test_htmx_search_returns_only_the_table(client, officer, registration):
+    client.force_login(officer)
+    response = client.get(reverse("registrations:registration_list"), headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert 'data-testid="registration-table"' in html
+    assert "<html" not in html
+
+
+# --- keyset pages ---
+
+
+def test_keyset_pages_cover_every_row_once_newest_first(client, officer, hanoi_point, monkeypatch):
+    # given 8 rows, some registered at the same instant, and pages of 3
+    monkeypatch.setattr(views, "PAGE_SIZE", 3)
+    same = dt.datetime(2026, 3, 1, 10, 0, tzinfo=LOCAL_TZ)
+    times = [same, same, same, same - dt.timedelta(hours=1), same + dt.timedelta(hours=1)] + [
+        same - dt.timedelta(days=d) for d in (1, 2, 3)
+    ]
+    rows = [RegistrationFactory(point=hanoi_point, registered_at=t) for t in times]
+    client.force_login(officer)
+    # when following the next-page links
+    seen, params, pages = [], {}, 0
+    while params is not None:
+        response = client.get(reverse("registrations:registration_list"), params)
+        seen += [r.pk for r in response.context["page"].items]
+        next_query = response.context["page"].next_query
+        params = {k: v[0] for k, v in parse_qs(next_query).items()} if next_query else None
+        pages += 1
+    # then
+    assert pages == 3
+    assert sorted(seen) == sorted(r.pk for r in rows)
+    assert len(seen) == len(set(seen))
+    expected = sorted(rows, key=lambda r: (r.registered_at, r.pk), reverse=True)
+    assert seen == [r.pk for r in expected]
+
+
+def test_list_sql_has_no_count_and_no_offset(client, officer, registration, django_assert_max_num_queries):
+    client.force_login(officer)
+    with django_assert_max_num_queries(20) as captured:
+        client.get(reverse("registrations:registration_list"), {"point": "HN-1"})
+    sql = " ".join(
+        q["sql"].upper() for q in captured.captured_queries if "REGISTRATIONS_REGISTRATION" in q["sql"].upper()
+    )
+    assert "COUNT(" not in sql
+    assert "OFFSET" not in sql
+
+
+# --- province scope ---
+
+
+def test_limited_user_sees_only_its_provinces_and_no_app_registrations(client, make_user, registration, saigon_point):
+    # given
+    saigon = RegistrationFactory(point=saigon_point)
+    app = RegistrationFactory(app=True)
+    client.force_login(make_user(Role.OFFICER, provinces=["001"]))
+    # then the list shows Hà Nội only, and says why app registrations are missing
+    response = client.get(reverse("registrations:registration_list"))
+    assert [r.pk for r in response.context["page"].items] == [registration.pk]
+    assert 'data-testid="scope-help"' in response.content.decode()
+    assert list_ids(client, iccid=saigon.iccid) == []
+    # and another province's record, or an app one, is a 404 like a missing one, reveal included
+    for other in (saigon, app):
+        assert client.get(detail_url(other)).status_code == 404
+        assert client.post(reveal_url(other), {"reason": REASON}).status_code == 404
+    assert client.get(reverse("registrations:registration_detail", args=[999_999])).status_code == 404
+    assert not AuditEvent.objects.filter(action="registration.reveal").exists()
+
+
+def test_all_province_user_sees_app_registrations(client, officer, registration):
+    app = RegistrationFactory(app=True)
+    client.force_login(officer)
+    response = client.get(reverse("registrations:registration_list"))
+    assert {r.pk for r in response.context["page"].items} == {registration.pk, app.pk}
+    assert 'data-testid="scope-help"' not in response.content.decode()
+
+
+# --- related records ---
+
+
+def test_record_page_lists_related_records_in_scope(client, make_user, registration, hanoi_point, saigon_point):
+    # given: the same document twice more (once in Saigon), the same face on another document,
+    # another registration of the same SIM, and the SIM's activation a day before the registration
+    same_doc = RegistrationFactory(point=hanoi_point, id_doc_number=" 001-090-123-456 ")
+    same_doc_saigon = RegistrationFactory(point=saigon_point, id_doc_number="001090123456")
+    same_face = RegistrationFactory(point=hanoi_point, portrait_sha256=registration.portrait_sha256)
+    # the same face on the same document is that document's business, not the portrait list's
+    same_doc_and_face = RegistrationFactory(
+        point=hanoi_point, id_doc_number="001090123456", portrait_sha256=registration.portrait_sha256
+    )
+    same_sim = RegistrationFactory(point=hanoi_point, iccid=registration.iccid)
+    unrelated = RegistrationFactory(point=hanoi_point)
+    ActivationFactory(iccid=registration.iccid, activated_at=registration.registered_at - dt.timedelta(days=1))
+    # when a Hà Nội officer opens the record
+    client.force_login(make_user(Role.OFFICER, provinces=["001"]))
+    response = client.get(detail_url(registration))
+    related = response.context["related"]
+    # then
+    assert [r.pk for r in related.same_document.items] == [same_doc_and_face.pk, same_doc.pk]
+    assert [r.pk for r in related.same_portrait.items] == [same_face.pk]
+    assert [r.pk for r in related.same_sim.items] == [same_sim.pk]
+    assert [a.iccid for a in related.activations.items] == [registration.iccid]
+    html = response.content.decode()
+    assert "before registration" in html
+    shown = {same_doc.pk, same_doc_and_face.pk, same_face.pk, same_sim.pk}
+    assert unrelated.pk not in shown and same_doc_saigon.pk not in shown
+
+
+def test_blank_document_and_portrait_relate_to_nothing(client, officer, hanoi_point):
+    # given two records without an ID number or a portrait: blanks never match each other
+    first = RegistrationFactory(point=hanoi_point, id_doc_number="", portrait_sha256="")
+    RegistrationFactory(point=hanoi_point, id_doc_number="", portrait_sha256="")
+    client.force_login(officer)
+    related = client.get(detail_url(first)).context["related"]
+    assert related.same_document.items == [] and related.same_portrait.items == []
+
+
+def test_related_lists_are_limited(officer, registration, hanoi_point):
+    for _ in range(4):
+        RegistrationFactory(point=hanoi_point, id_doc_number="001090123456")
+    related = selectors.related_records(user=officer, registration=registration, limit=3)
+    assert len(related.same_document.items) == 3
+    assert related.same_document.more
+
+
+# --- queries ---
+
+
+def _rows(point, n, **kw):
+    for _ in range(n):
+        RegistrationFactory(point=point, **kw)
+
+
+def test_list_query_count_does_not_grow_with_rows(client, make_user, hanoi_point, django_assert_max_num_queries):
+    user = make_user(Role.OFFICER, provinces=["001"])
+    client.force_login(user)
+    _rows(hanoi_point, 3)
+    with django_assert_max_num_queries(30) as small:
+        client.get(reverse("registrations:registration_list"))
+    _rows(hanoi_point, 27)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = client.get(reverse("registrations:registration_list"))
+    assert len(response.context["page"].items) == 30
+
+
+def test_record_page_query_count_does_not_grow_with_related_rows(
+    client, officer, registration, hanoi_point, django_assert_max_num_queries
+):
+    client.force_login(officer)
+    _rows(hanoi_point, 3, id_doc_number=registration.id_doc_number, portrait_sha256=registration.portrait_sha256)
+    with django_assert_max_num_queries(30) as small:
+        client.get(detail_url(registration))
+    _rows(hanoi_point, 27, id_doc_number=registration.id_doc_number, portrait_sha256=registration.portrait_sha256)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = client.get(detail_url(registration))
+    assert len(response.context["related"].same_document.items) == 30
+
+
+def test_record_page_renders_unusual_values(client, officer, hanoi_point):
+    # an unknown document type, blank name and address, no birth date
+    reg = RegistrationFactory(
+        point=hanoi_point, id_doc_type="GPLX", subscriber_name="", address="", date_of_birth=None, gender=""
+    )
+    client.force_login(officer)
+    html = client.get(detail_url(reg)).content.decode()
+    assert "GPLX" in html
+    assert "unknown document type" in html
+    assert re.search(r'data-testid="name">\s*<span class="masked">—', html)
+
+
+@pytest.mark.parametrize("value", ["garbage", None, "2026-13-45 99:00"])
+def test_a_tampered_page_cursor_reads_as_the_first_page(client, officer, registration, value):
+    # given a cursor whose time is no time
+    after = base64.urlsafe_b64encode(json.dumps([value, 5]).encode()).decode().rstrip("=")
+    client.force_login(officer)
+    # when
+    response = client.get(reverse("registrations:registration_list"), {"after": after})
+    # then
+    assert response.status_code == 200
+    assert [r.pk for r in response.context["page"].items] == [registration.pk]
