@@ -118,6 +118,12 @@ class Registration(models.Model):
             models.Index(fields=["id_doc_hash", "registered_at"], name="reg_doc_idx"),
             models.Index(fields=["portrait_sha256"], name="reg_portrait_idx"),
             models.Index(fields=["agent", "registered_at"], name="reg_agent_time_idx"),
+            # the few records whose population check is not a match: filtering on them stays fast
+            models.Index(
+                fields=["population_check", "registered_at", "id"],
+                name="reg_popcheck_idx",
+                condition=~models.Q(population_check="MATCH"),
+            ),
         ]
 
     def __str__(self):
