@@ -156,3 +156,157 @@ class Activation(models.Model):
 
     def __str__(self):
         return self.iccid
+
+
+class Severity(models.TextChoices):
+    CRITICAL = "critical", _("Critical")
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")
+
+
+class SubjectType(models.TextChoices):
+    REGISTRATION = "registration", _("Registration")
+    ACTIVATION = "activation", _("Activation")
+    POINT = "point", _("Registration point")
+
+
+class Rule(models.Model):
+    """One check of DESIGN section 5; the code is a contract, the parameters are editable and versioned."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_vi = models.CharField(_("name (Vietnamese)"), max_length=200)
+    description_en = models.TextField(_("description (English)"))
+    description_vi = models.TextField(_("description (Vietnamese)"))
+    legal_basis = models.CharField(_("legal basis"), max_length=300, blank=True)
+    severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices)
+    subject_type = models.CharField(_("subject"), max_length=12, choices=SubjectType.choices)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    parameters = models.JSONField(_("parameters"), default=dict, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        "core.User", verbose_name=_("updated by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("rule")
+        verbose_name_plural = _("rules")
+        permissions = [
+            ("run_checks", _("Can run the checks now")),
+            ("review_flag", _("Can confirm or dismiss flags")),
+        ]
+
+    def __str__(self):
+        return self.code
+
+
+class FlagStatus(models.TextChoices):
+    OPEN = "OPEN", _("Open")
+    CONFIRMED = "CONFIRMED", _("Confirmed")
+    DISMISSED = "DISMISSED", _("Dismissed")
+    RESOLVED = "RESOLVED", _("Resolved")
+
+
+class Flag(models.Model):
+    """A rule's finding on one subject; unique per (rule, subject), so re-running never duplicates."""
+
+    rule = models.ForeignKey(Rule, verbose_name=_("rule"), on_delete=models.PROTECT, related_name="flags")
+    subject_type = models.CharField(_("subject type"), max_length=12, choices=SubjectType.choices)
+    subject_id = models.BigIntegerField(_("subject id"))
+    # the subject and where it happened, for joins, scoping and the queue's filters
+    registration = models.ForeignKey(
+        Registration, null=True, blank=True, on_delete=models.CASCADE, related_name="flags"
+    )
+    activation = models.ForeignKey(Activation, null=True, blank=True, on_delete=models.CASCADE, related_name="flags")
+    point = models.ForeignKey(RegistrationPoint, null=True, blank=True, on_delete=models.PROTECT, related_name="flags")
+    agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.PROTECT, related_name="flags")
+    severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices)
+    status = models.CharField(_("status"), max_length=9, choices=FlagStatus.choices, default=FlagStatus.OPEN)
+    first_seen = models.DateTimeField(_("first seen"))
+    last_seen = models.DateTimeField(_("last seen"))
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    rule_version = models.PositiveIntegerField(_("rule version"))
+    parameters = models.JSONField(_("parameters"), default=dict, blank=True)
+    reviewer = models.ForeignKey(
+        "core.User", verbose_name=_("reviewer"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_province_field = "point__province"
+
+    class Meta:
+        ordering = ["-last_seen", "-id"]
+        verbose_name = _("flag")
+        verbose_name_plural = _("flags")
+        constraints = [models.UniqueConstraint(fields=["rule", "subject_id"], name="flag_rule_subject_uniq")]
+        indexes = [
+            models.Index(fields=["status", "severity", "last_seen"], name="flag_queue_idx"),
+            models.Index(fields=["point", "status"], name="flag_point_idx"),
+            models.Index(fields=["agent", "status"], name="flag_agent_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.rule_id} {self.subject_type} {self.subject_id}"
+
+
+class FlagEvent(models.Model):
+    """History of a flag: raised, seen again, confirmed, dismissed, resolved, reopened."""
+
+    flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("when"))
+    actor = models.ForeignKey(
+        "core.User", verbose_name=_("by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    from_status = models.CharField(_("from"), max_length=9, choices=FlagStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=9, choices=FlagStatus.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    check_run = models.ForeignKey("CheckRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("flag event")
+        verbose_name_plural = _("flag events")
+
+    def __str__(self):
+        return f"{self.from_status or '-'} -> {self.to_status}"
+
+
+class CheckRun(models.Model):
+    """One run of the rules: who or what started it, per-rule counts and timings, progress."""
+
+    class Trigger(models.TextChoices):
+        COMMAND = "COMMAND", _("Command")
+        PAGE = "PAGE", _("Run now")
+        SCHEDULE = "SCHEDULE", _("Nightly schedule")
+
+    class Status(models.TextChoices):
+        RUNNING = "RUNNING", _("Running")
+        DONE = "DONE", _("Done")
+        FAILED = "FAILED", _("Failed")
+
+    trigger = models.CharField(_("started by"), max_length=8, choices=Trigger.choices)
+    started_by = models.ForeignKey(
+        "core.User", verbose_name=_("user"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=7, choices=Status.choices, default=Status.RUNNING)
+    rule_codes = models.JSONField(_("rules"), default=list)
+    # {code: {"status", "new", "still_open", "resolved", "seconds"}}
+    results = models.JSONField(_("results per rule"), default=dict, blank=True)
+    rows_scanned = models.PositiveBigIntegerField(_("rows scanned"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("check run")
+        verbose_name_plural = _("check runs")
+
+    def __str__(self):
+        return f"{self.get_trigger_display()} {self.started_at:%Y-%m-%d %H:%M}"
