@@ -11,9 +11,17 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--points", type=int, default=100_000, help="registration points for the list benchmark")
+    parser.add_argument(
+        "--points", type=int, default=100_000, help="registration points for the list benchmark (0: skip)"
+    )
     parser.add_argument(
         "--registrations", type=int, default=1_000_000, help="rows of the registrations import benchmark (0: skip)"
+    )
+    parser.add_argument(
+        "--rules-rows",
+        type=int,
+        default=0,
+        help="rows of the rules benchmark (synthetic registrations in <bench db>_rules; 0: skip)",
     )
     args = parser.parse_args()
 
@@ -30,12 +38,17 @@ def main():
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from bench import agents_list, registrations_import
+    from bench import agents_list, registrations_import, rules
 
-    for line in agents_list.run(args.points):
-        print(line, flush=True)
+    if args.points:
+        for line in agents_list.run(args.points):
+            print(line, flush=True)
     if args.registrations:
         for line in registrations_import.run(args.registrations):
+            print(line, flush=True)
+    if args.rules_rows:
+        # last: it points the connection at a database of its own
+        for line in rules.run(args.rules_rows):
             print(line, flush=True)
 
 

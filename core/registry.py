@@ -15,6 +15,8 @@ class NavItem:
     permission: str | None = None  # "app_label.codename"; None: every signed-in user
     order: int = 100
     roles: frozenset[str] = field(default_factory=frozenset)  # empty: any role with the permission
+    # URL names of pages reached from this item that have no item of their own: they make this item active
+    also_active: tuple[str, ...] = ()
 
 
 NAV_ITEMS: list[NavItem] = []

@@ -14,6 +14,13 @@ class RegistrationsConfig(AppConfig):
         for role in (Role.OFFICER, Role.MANAGER):
             register_permissions(role, *view, "registrations.import_registrations")
         register_permissions(Role.AUDITOR, *view)
+        # rules, flags and check runs (DESIGN section 2: officers run checks and review flags, managers
+        # also manage the rules, auditors read)
+        flags_read = ("registrations.view_flag", "registrations.view_rule", "registrations.view_checkrun")
+        for role in (Role.OFFICER, Role.MANAGER):
+            register_permissions(role, *flags_read, "registrations.run_checks", "registrations.review_flag")
+        register_permissions(Role.MANAGER, "registrations.change_rule")
+        register_permissions(Role.AUDITOR, *flags_read)
         # integration pushes data but never reads personal data back (DESIGN section 2: write-only for PII)
         register_permissions(Role.INTEGRATION, "registrations.import_registrations")
 
@@ -33,6 +40,19 @@ class RegistrationsConfig(AppConfig):
                 "registrations.import_registrations",
                 order=21,
                 roles=frozenset({Role.OFFICER, Role.MANAGER}),
+            )
+        )
+        readers = frozenset({Role.OFFICER, Role.MANAGER, Role.AUDITOR})
+        register_nav(NavItem(_("Flags"), "registrations:flag_list", "registrations.view_flag", 30, readers))
+        # the check runs are one click from the flag queue and the rules (the header stays one line wide)
+        register_nav(
+            NavItem(
+                _("Rules"),
+                "registrations:rule_list",
+                "registrations.view_rule",
+                order=40,
+                roles=readers,
+                also_active=("registrations:checkrun_list",),
             )
         )
 

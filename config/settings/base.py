@@ -13,6 +13,7 @@ from base64 import urlsafe_b64encode
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -217,7 +218,14 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TRACK_STARTED = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+# In code, in local time (CELERY_TIMEZONE): DESIGN section 6.
+CELERY_BEAT_SCHEDULE: dict = {
+    "nightly-checks": {
+        "task": "registrations.run_checks_task",
+        "schedule": crontab(hour=2, minute=0),
+        "kwargs": {"trigger": "SCHEDULE"},
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,0 +1,380 @@
+"""Rule pages (read by staff and auditors, changed by managers: versioned and audited), the backtest that
+writes nothing, and the check-run pages with Run now."""
+
+import datetime as dt
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from core.models import AuditEvent
+from core.roles import Role
+from registrations import rule_services
+from registrations.models import CheckRun, Flag, FlagEvent, Rule
+from tests.agents.factories import AgentFactory, PointFactory
+from tests.registrations.factories import ActivationFactory, RegistrationFactory
+from tests.registrations.flag_factories import make_flag
+
+pytestmark = pytest.mark.django_db
+
+READERS = {Role.OFFICER, Role.MANAGER, Role.AUDITOR}
+RULES = reverse("registrations:rule_list")
+RUNS = reverse("registrations:checkrun_list")
+RUN_NOW = reverse("registrations:checkrun_start")
+
+
+def rule_url(code):
+    return reverse("registrations:rule_detail", args=[code])
+
+
+def backtest_url(code):
+    return reverse("registrations:rule_backtest", args=[code])
+
+
+@pytest.fixture
+def hanoi_point():
+    return PointFactory(code="HN-1", agent=AgentFactory(code="AG-HN", province_code="001"))
+
+
+@pytest.fixture
+def saigon_point():
+    return PointFactory(code="SG-1", agent=AgentFactory(code="AG-SG", province_code="079"))
+
+
+def counts():
+    return (Flag.objects.count(), FlagEvent.objects.count(), AuditEvent.objects.count(), CheckRun.objects.count())
+
+
+# --- rule pages ---
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_rule_pages_by_role(client, users_by_role, role):
+    client.force_login(users_by_role[role])
+    expected = 200 if role in READERS else 403
+    assert client.get(RULES).status_code == expected
+    assert client.get(rule_url("UNDERAGE")).status_code == expected
+
+
+def test_rule_list_shows_every_rule_with_its_open_flags_in_scope(client, make_user, hanoi_point, saigon_point):
+    make_flag("UNDERAGE", registration=RegistrationFactory(point=hanoi_point))
+    make_flag("UNDERAGE", registration=RegistrationFactory(point=saigon_point))
+    make_flag("UNDERAGE", registration=RegistrationFactory(point=hanoi_point), status="DISMISSED")
+    client.force_login(make_user(Role.AUDITOR, provinces=["001"]))
+    response = client.get(RULES)
+    rules = {rule.code: rule for rule in response.context["rules"]}
+    assert len(rules) == 15
+    assert rules["UNDERAGE"].open_flags == 1
+    assert rules["PREACTIVATED"].open_flags == 0
+
+
+def test_unknown_rule_is_404(client, officer):
+    client.force_login(officer)
+    assert client.get(rule_url("NO_SUCH_RULE")).status_code == 404
+
+
+def test_rule_page_in_the_readers_language(client, officer):
+    client.force_login(officer)
+    rule = Rule.objects.get(code="UNDERAGE")
+    english = client.get(rule_url("UNDERAGE")).content.decode()
+    assert rule.description_en in english and rule.legal_basis in english
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
+    vietnamese = client.get(rule_url("UNDERAGE")).content.decode()
+    assert rule.description_vi in vietnamese and rule.name_vi in vietnamese
+
+
+@pytest.mark.parametrize("role", [Role.OFFICER, Role.AUDITOR])
+def test_only_managers_see_and_use_the_edit_form(client, users_by_role, role):
+    client.force_login(users_by_role[role])
+    assert 'data-testid="rule-form"' not in client.get(rule_url("UNDERAGE")).content.decode()
+    before = counts()
+    response = client.post(rule_url("UNDERAGE"), {"enabled": "on", "min_age": "16"})
+    assert response.status_code == 403
+    assert client.post(backtest_url("UNDERAGE"), {"enabled": "on", "min_age": "16"}).status_code == 403
+    rule = Rule.objects.get(code="UNDERAGE")
+    assert (rule.version, rule.parameters) == (1, {"min_age": 14})
+    assert counts() == before
+
+
+def test_the_form_has_one_whole_number_field_per_parameter(client, manager):
+    client.force_login(manager)
+    form = client.get(rule_url("REGISTRATION_BURST")).context["form"]
+    assert form.parameter_names == ["max_in_window", "window_minutes"]
+    assert form["max_in_window"].initial == 20
+    assert client.get(rule_url("PREACTIVATED")).context["form"].parameter_names == []
+
+
+def test_manager_changes_parameters_new_version_audited(client, manager):
+    # given
+    client.force_login(manager)
+    # when
+    response = client.post(rule_url("UNDERAGE"), {"enabled": "on", "min_age": "16", "reason": "New policy from HQ"})
+    # then
+    assert response.status_code == 302
+    rule = Rule.objects.get(code="UNDERAGE")
+    assert (rule.version, rule.parameters, rule.enabled, rule.updated_by) == (2, {"min_age": 16}, True, manager)
+    event = AuditEvent.objects.get(action="rule.update")
+    assert event.actor == manager and event.object_id == str(rule.pk) and event.reason == "New policy from HQ"
+    assert event.fields["before"] == {"enabled": True, "parameters": {"min_age": 14}, "version": 1}
+    assert event.fields["after"] == {"enabled": True, "parameters": {"min_age": 16}, "version": 2}
+
+
+def test_switching_a_rule_off_is_a_new_version(client, manager):
+    client.force_login(manager)
+    client.post(rule_url("PREACTIVATED"), {})
+    rule = Rule.objects.get(code="PREACTIVATED")
+    assert (rule.enabled, rule.version) == (False, 2)
+    assert AuditEvent.objects.get(action="rule.update").fields["after"]["enabled"] is False
+
+
+def test_saving_without_a_change_writes_nothing(client, manager):
+    client.force_login(manager)
+    response = client.post(rule_url("UNDERAGE"), {"enabled": "on", "min_age": "14"}, follow=True)
+    assert "Nothing changed." in response.content.decode()
+    assert Rule.objects.get(code="UNDERAGE").version == 1
+    assert not AuditEvent.objects.filter(action="rule.update").exists()
+
+
+@pytest.mark.parametrize(
+    "code, data, field",
+    [
+        ("UNDERAGE", {"min_age": "0"}, "min_age"),
+        ("UNDERAGE", {"min_age": "abc"}, "min_age"),
+        ("UNDERAGE", {"min_age": ""}, "min_age"),
+        ("REGISTRATION_BURST", {"max_in_window": "20", "window_minutes": "100000"}, "window_minutes"),
+    ],
+)
+def test_invalid_parameters_are_refused_with_a_field_error(client, manager, code, data, field):
+    client.force_login(manager)
+    before = Rule.objects.get(code=code)
+    response = client.post(rule_url(code), {"enabled": "on", **data})
+    assert response.status_code == 400
+    assert f'data-testid="error-{field}"' in response.content.decode()
+    assert response.context["form"].errors[field]
+    after = Rule.objects.get(code=code)
+    assert (after.version, after.parameters) == (before.version, before.parameters)
+    assert not AuditEvent.objects.filter(action="rule.update").exists()
+
+
+def test_rule_update_service_uses_the_rules_validation(manager):
+    from django.core.exceptions import ValidationError
+
+    rule = Rule.objects.get(code="UNDERAGE")
+    with pytest.raises(ValidationError) as caught:
+        rule_services.rule_update(rule=rule, actor=manager, enabled=True, parameters={"min_age": 14, "extra": 1})
+    assert "extra" in caught.value.message_dict
+
+
+# --- backtest ---
+
+
+def young(point, *, age_years, external_id=None):
+    born = (timezone.now() - dt.timedelta(days=365 * age_years + 30)).date()
+    kwargs = {"external_id": external_id} if external_id else {}
+    return RegistrationFactory(point=point, date_of_birth=born, **kwargs)
+
+
+def test_backtest_counts_and_samples_without_writing_anything(client, manager, hanoi_point):
+    # given: two subscribers of 15 and one of 30; min_age 16 would flag the two
+    teens = [young(hanoi_point, age_years=15) for _ in range(2)]
+    young(hanoi_point, age_years=30)
+    make_flag("UNDERAGE", registration=RegistrationFactory(point=hanoi_point))
+    client.force_login(manager)
+    before = counts()
+    rule_before = Rule.objects.values().get(code="UNDERAGE")
+    # when
+    response = client.post(backtest_url("UNDERAGE"), {"enabled": "on", "min_age": "16"}, HTTP_HX_REQUEST="true")
+    # then
+    assert response.status_code == 200
+    result = response.context["result"]
+    assert result.total == 2
+    assert sorted(r.pk for r in result.sample) == sorted(r.pk for r in teens)
+    assert result.open_now == 1
+    html = response.content.decode()
+    assert "2 subjects would be flagged" in html
+    assert teens[0].id_doc_number not in html and "Nguyễn Văn An" not in html  # masked
+    assert counts() == before
+    assert Rule.objects.values().get(code="UNDERAGE") == rule_before
+
+
+def test_backtest_sample_is_bounded_and_scoped(client, make_user, hanoi_point, saigon_point, monkeypatch):
+    monkeypatch.setattr(rule_services, "BACKTEST_SAMPLE", 2)
+    for _ in range(3):
+        young(hanoi_point, age_years=10)
+    young(saigon_point, age_years=10)
+    client.force_login(make_user(Role.MANAGER, provinces=["001"]))
+    result = client.post(backtest_url("UNDERAGE"), {"min_age": "14"}).context["result"]
+    assert result.total == 3
+    assert {r.point_id for r in result.sample} == {hanoi_point.pk}
+
+
+def test_backtest_of_an_activation_rule(client, manager):
+    ActivationFactory(activated_at=timezone.now() - dt.timedelta(hours=30))
+    client.force_login(manager)
+    assert client.post(backtest_url("ACTIVATED_UNREGISTERED"), {"grace_hours": "24"}).context["result"].total == 1
+    assert client.post(backtest_url("ACTIVATED_UNREGISTERED"), {"grace_hours": "48"}).context["result"].total == 0
+
+
+def test_backtest_with_invalid_parameters_shows_the_error(client, manager):
+    client.force_login(manager)
+    before = counts()
+    response = client.post(backtest_url("UNDERAGE"), {"min_age": "-3"})
+    assert response.context["result"] is None
+    assert 'data-testid="backtest-errors"' in response.content.decode()
+    assert counts() == before
+
+
+def test_backtest_rolls_back_even_a_rule_that_writes(manager, hanoi_point, monkeypatch):
+    # belt and braces: a (buggy) rule that wrote would leave nothing behind
+    from registrations import rules
+    from registrations.rules.sql import Query
+
+    spec = rules.RULES["UNDERAGE"]
+
+    def writing_rule(params, now):
+        make_flag("MISSING_PHOTOS", registration=RegistrationFactory(point=hanoi_point))
+        return Query("SELECT 0 AS subject_id, NULL AS point_id, NULL AS agent_id", ())
+
+    monkeypatch.setitem(
+        rules.RULES, "UNDERAGE", spec.__class__(spec.code, spec.subject_type, spec.severity, writing_rule)
+    )
+    before = counts()
+    result = rule_services.rule_backtest(
+        rule=Rule.objects.get(code="UNDERAGE"), parameters={"min_age": 14}, user=manager
+    )
+    assert result.total == 0
+    assert counts() == before
+
+
+# --- check runs ---
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_check_run_pages_by_role(client, users_by_role, role):
+    run = CheckRun.objects.create(trigger="COMMAND", started_at=timezone.now(), status="DONE")
+    client.force_login(users_by_role[role])
+    expected = 200 if role in READERS else 403
+    assert client.get(RUNS).status_code == expected
+    assert client.get(reverse("registrations:checkrun_detail", args=[run.pk])).status_code == expected
+
+
+def test_run_now_button_only_for_those_who_may_run(client, officer, auditor):
+    client.force_login(officer)
+    assert 'data-testid="run-now"' in client.get(RUNS).content.decode()
+    client.force_login(auditor)
+    assert 'data-testid="run-now"' not in client.get(RUNS).content.decode()
+    assert client.post(RUN_NOW).status_code == 403
+    assert not CheckRun.objects.exists()
+
+
+def test_run_now_queues_the_checks_after_commit(client, officer, hanoi_point, django_capture_on_commit_callbacks):
+    # given
+    flagged = RegistrationFactory(point=hanoi_point, has_portrait=False)
+    client.force_login(officer)
+    # when: the task is queued for when the request's transaction commits (run in-process here)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(RUN_NOW)
+    # then
+    assert response.status_code == 302
+    assert len(callbacks) == 1
+    run = CheckRun.objects.get()
+    assert (run.trigger, run.started_by) == ("PAGE", officer)
+    assert run.status != "RUNNING"
+    assert Flag.objects.filter(rule__code="MISSING_PHOTOS", registration=flagged).exists()
+
+
+def test_run_now_shows_the_run_when_it_ran_in_process(client, officer, monkeypatch):
+    # without a worker (no REDIS_URL) and outside a test's transaction, on_commit runs at once
+    monkeypatch.setattr(rule_services.transaction, "on_commit", lambda func, **kwargs: func())
+    client.force_login(officer)
+    response = client.post(RUN_NOW)
+    run = CheckRun.objects.get()
+    assert response["Location"] == reverse("registrations:checkrun_detail", args=[run.pk])
+
+
+def test_run_now_queues_nothing_before_commit(client, officer, django_capture_on_commit_callbacks):
+    client.force_login(officer)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(RUN_NOW, follow=True)
+    assert len(callbacks) == 1
+    assert not CheckRun.objects.exists()
+    assert "The checks are queued" in response.content.decode()
+
+
+def test_run_now_refuses_while_a_run_is_in_progress(client, manager, django_capture_on_commit_callbacks):
+    now = timezone.now()
+    running = CheckRun.objects.create(trigger="SCHEDULE", started_at=now, heartbeat_at=now, status="RUNNING")
+    client.force_login(manager)
+    assert 'data-testid="run-now"' not in client.get(RUNS).content.decode()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(RUN_NOW, follow=True)
+    assert callbacks == []
+    assert CheckRun.objects.count() == 1
+    assert response.redirect_chain[-1][0] == reverse("registrations:checkrun_detail", args=[running.pk])
+    assert "already in progress" in response.content.decode()
+
+
+def test_a_silent_running_run_does_not_block_run_now(client, officer, django_capture_on_commit_callbacks):
+    long_ago = timezone.now() - dt.timedelta(hours=2)
+    dead = CheckRun.objects.create(trigger="SCHEDULE", started_at=long_ago, heartbeat_at=long_ago, status="RUNNING")
+    client.force_login(officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(RUN_NOW)
+    dead.refresh_from_db()
+    assert dead.status == "FAILED"  # the new run marked it abandoned
+    assert CheckRun.objects.filter(trigger="PAGE", started_by=officer).exclude(status="RUNNING").count() == 1
+
+
+def test_run_page_shows_progress_per_rule_and_polls_while_running(client, officer):
+    now = timezone.now()
+    run = CheckRun.objects.create(
+        trigger="PAGE",
+        started_by=officer,
+        started_at=now,
+        heartbeat_at=now,
+        status="RUNNING",
+        rule_codes=["PREACTIVATED", "UNDERAGE", "MISSING_PHOTOS"],
+        results={
+            "PREACTIVATED": {"status": "done", "new": 3, "still_open": 1, "resolved": 2, "seconds": 0.5},
+            "UNDERAGE": {"status": "running"},
+            "MISSING_PHOTOS": {"status": "pending"},
+        },
+    )
+    client.force_login(officer)
+    progress = reverse("registrations:checkrun_progress", args=[run.pk])
+    response = client.get(progress)
+    html = response.content.decode()
+    assert response.context["done"] == 1 and response.context["total"] == 3
+    assert f'hx-get="{progress}"' in html and 'hx-trigger="every 2s"' in html
+    assert 'data-testid="run-rule-UNDERAGE"' in html
+    # once finished, the fragment stops polling
+    run.status, run.finished_at = "DONE", timezone.now()
+    run.results = {
+        code: {"status": "done", "new": 0, "still_open": 0, "resolved": 0, "seconds": 0.1} for code in run.rule_codes
+    }
+    run.save()
+    html = client.get(progress).content.decode()
+    assert "hx-trigger" not in html
+
+
+def test_check_run_list_shows_totals(client, auditor):
+    CheckRun.objects.create(
+        trigger="COMMAND",
+        started_at=timezone.now(),
+        status="DONE",
+        rule_codes=["PREACTIVATED", "UNDERAGE"],
+        results={
+            "PREACTIVATED": {"status": "done", "new": 3, "still_open": 1, "resolved": 2, "seconds": 0.5},
+            "UNDERAGE": {"status": "done", "new": 4, "still_open": 0, "resolved": 0, "seconds": 0.2},
+        },
+    )
+    client.force_login(auditor)
+    run = client.get(RUNS).context["page"].items[0]
+    assert run.totals == {"flagged": 0, "new": 7, "reopened": 0, "still_open": 1, "resolved": 2}
+
+
+def test_check_runs_page_keeps_rules_active_in_the_navigation(client, officer):
+    client.force_login(officer)
+    items = client.get(RUNS).context["nav_items"]
+    assert [i["label"] for i in items if i["active"]] == ["Rules"]
