@@ -42,6 +42,9 @@ class Supervised(models.Model):
     # Written by inspections.risk; never edited by hand.
     risk_score = models.DecimalField(_("risk score"), max_digits=8, decimal_places=2, default=0, editable=False)
     risk_tier = models.CharField(_("risk tier"), max_length=6, choices=RiskTier.choices, blank=True, editable=False)
+    # what made the score: {"flags": 12.5, "findings": 3, "sanctions": 10, "uninspected": 6, ...}
+    risk_factors = models.JSONField(_("risk factors"), default=dict, blank=True, editable=False)
+    risk_scored_at = models.DateTimeField(_("risk scored"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -147,7 +147,8 @@ def _clear_bench_rows() -> None:
         if others:
             cursor.execute("DELETE FROM registrations_registration WHERE external_id LIKE 'BR%%'")
         else:
-            cursor.execute("TRUNCATE registrations_registration")
+            # the bench database's flags point at these rows; they go with them
+            cursor.execute("TRUNCATE registrations_registration CASCADE")
     if others:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE registrations_registration")

@@ -19,6 +19,7 @@ urlpatterns = [
     path("core/", include("core.urls")),
     path("agents/", include("agents.urls")),
     path("registrations/", include("registrations.urls")),
+    path("inspections/", include("inspections.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

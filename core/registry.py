@@ -40,3 +40,30 @@ def register_seeder(order: int, label: str, seeder) -> None:
     if all(existing[1] != label for existing in SEEDERS):
         SEEDERS.append((order, label, seeder))
         SEEDERS.sort(key=lambda s: s[0])
+
+
+# Sections of a lower app's page that a higher app fills (DESIGN section 8): the page loads each one as an
+# htmx fragment from the owning app, so agents never imports registrations or inspections.
+@dataclass(frozen=True)
+class PageSection:
+    target: str  # "agents.agent", "agents.registrationpoint" (reversed with the object's pk) or "home"
+    url_name: str
+    permission: str | None = None
+    order: int = 100
+
+
+PAGE_SECTIONS: list[PageSection] = []
+
+
+def register_section(section: PageSection) -> None:
+    if section not in PAGE_SECTIONS:
+        PAGE_SECTIONS.append(section)
+        PAGE_SECTIONS.sort(key=lambda s: s.order)
+
+
+# A role whose work starts on another app's page (field inspectors: "My tasks"): role -> URL name.
+HOME_PAGES: dict[str, str] = {}
+
+
+def register_home(role: str, url_name: str) -> None:
+    HOME_PAGES[role] = url_name

@@ -1,9 +1,11 @@
 from django.contrib.auth.decorators import login_required, permission_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 
 from .filters import AuditEventFilter
 from .models import AuditEvent, Province
 from .pagination import keyset_paginate
+from .registry import HOME_PAGES
 from .roles import Role, role_of
 from .scoping import province_scope
 
@@ -12,6 +14,11 @@ from .scoping import province_scope
 def home(request):
     """Each role lands on what it works with first."""
     role = role_of(request.user)
+    if role in HOME_PAGES:
+        try:
+            return redirect(reverse(HOME_PAGES[role]))
+        except NoReverseMatch:  # like the navigation: an app's page that is not installed is skipped
+            pass
     scope = province_scope(request.user)
     context = {
         "role": role,
