@@ -296,7 +296,7 @@ def run(n: int) -> list[str]:
         log(f"rules benchmark: generating {n:,} registrations in {name}")
         generate(n, log)
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE registrations_flagevent, registrations_flag, registrations_checkrun")
+        cursor.execute("TRUNCATE registrations_flagevent, registrations_flag, registrations_checkrun CASCADE")
         cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('registrations_registration'))")
         size = cursor.fetchone()[0]
     work_mem = getattr(settings, "CHECKS_WORK_MEM", "256MB")

@@ -7,7 +7,14 @@ class RegistrationsConfig(AppConfig):
     verbose_name = _("Registrations and activations")
 
     def ready(self):
-        from core.registry import NavItem, register_nav, register_permissions, register_seeder
+        from core.registry import (
+            NavItem,
+            PageSection,
+            register_nav,
+            register_permissions,
+            register_section,
+            register_seeder,
+        )
         from core.roles import Role
 
         view = ("registrations.view_registration", "registrations.view_activation")
@@ -55,6 +62,13 @@ class RegistrationsConfig(AppConfig):
                 also_active=("registrations:checkrun_list",),
             )
         )
+
+        # a point's and an agent's flags on their pages (agents does not import registrations)
+        for target, url_name in (
+            ("agents.registrationpoint", "registrations:point_flags_section"),
+            ("agents.agent", "registrations:agent_flags_section"),
+        ):
+            register_section(PageSection(target, url_name, "registrations.view_flag", order=5))
 
         from .demo import seed_registrations
 

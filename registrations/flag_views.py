@@ -270,8 +270,39 @@ def flag_export(request):
     return response
 
 
+@login_required
+@people_only
+@permission_required(VIEW_FLAG, raise_exception=True)
+def flags_section(request, subject: str, pk: int):
+    """The flags of a point or an agent, per rule, for its page (an htmx fragment, see core.registry)."""
+    from agents.models import Agent, RegistrationPoint
+    from core.scoping import access_object
+
+    model = {"point": RegistrationPoint, "agent": Agent}[subject]
+    obj = access_object(model, request.user, pk=pk)
+    flags = Flag.objects.for_user(request.user).filter(**{f"{subject}_id": obj.pk})
+    live = flags.filter(status__in=(FlagStatus.OPEN, FlagStatus.CONFIRMED))
+    base = {subject: obj.code, "status": ""}
+    counts = flag_selectors.rule_counts(live)
+    for row in counts:
+        row["query"] = urlencode({**base, "rule": row["code"]})
+    return render(
+        request,
+        "registrations/_flags_section.html",
+        {
+            "counts": counts,
+            "total": sum(row["n"] for row in counts),
+            "open_query": urlencode({subject: obj.code, "status": FlagStatus.OPEN}),
+            "all_query": urlencode(base),
+            "subject": subject,
+        },
+    )
+
+
 urlpatterns = [
     path("flags/", flag_list, name="flag_list"),
+    path("flags/of-point/<int:pk>/", flags_section, {"subject": "point"}, name="point_flags_section"),
+    path("flags/of-agent/<int:pk>/", flags_section, {"subject": "agent"}, name="agent_flags_section"),
     path("flags/review/", flag_review_bulk, name="flag_review_bulk"),
     path("flags/export.csv", flag_export, name="flag_export"),
     path("flags/<int:pk>/", flag_detail, name="flag_detail"),

@@ -220,3 +220,19 @@ def test_registration_burst(regs):
             if end - start + 1 > 20:
                 bursts += 1
     assert bursts == 5  # the 21st to 25th of 25 within 10 minutes
+
+
+def test_after_run_checks_the_queue_has_flags_of_every_rule(demo, db):
+    # given: the demo data seeded by the module fixture
+    from registrations.checks import run_checks
+    from registrations.models import CheckRun, Flag
+    from registrations.rules import CODES
+
+    # when
+    run = run_checks(trigger=CheckRun.Trigger.COMMAND)
+
+    # then: every rule raised flags, and a planted case stays a small share of the data
+    assert run.status == CheckRun.Status.DONE, run.error
+    per_rule = Counter(Flag.objects.values_list("rule__code", flat=True))
+    assert sorted(code for code in CODES if per_rule[code] == 0) == []
+    assert sum(per_rule.values()) < Registration.objects.count() / 5
