@@ -1,13 +1,16 @@
 """What is late: overdue tasks and corrective actions, critical flags nobody has reviewed (DESIGN section 6).
 
 The selectors feed the dashboard section, the digest e-mail and the nightly escalation step; each takes
-the user whose provinces bound it (None: everything, for the nightly jobs).
+the user whose provinces bound it (None: everything, for the nightly jobs). `escalate` is the nightly
+step: it marks what became overdue.
 """
 
 from datetime import date, datetime, timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
+from core.audit import audit_record
 from registrations.models import Flag, FlagStatus, Severity
 
 from .models import ActionStatus, CorrectiveAction, InspectionTask, RiskPolicy
@@ -39,3 +42,36 @@ def unreviewed_critical_flags(user=None, *, now: datetime | None = None, policy:
         .select_related("rule", "point", "registration", "activation")
         .order_by("first_seen", "id")
     )
+
+
+def escalate(*, now: datetime | None = None) -> dict:
+    """Mark overdue tasks and overdue corrective actions escalated (once: `escalated_at` keeps the first
+    time); the counts, with the critical flags nobody has reviewed in time (listed, not changed)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    policy = RiskPolicy.current()
+    with transaction.atomic():
+        task_ids = list(
+            InspectionTask.objects.overdue(today).filter(escalated_at__isnull=True).values_list("pk", flat=True)
+        )
+        action_ids = list(
+            CorrectiveAction.objects.filter(
+                status=ActionStatus.OPEN, due_date__lt=today, escalated_at__isnull=True
+            ).values_list("pk", flat=True)
+        )
+        InspectionTask.objects.filter(pk__in=task_ids).update(escalated_at=now)
+        CorrectiveAction.objects.filter(pk__in=action_ids).update(escalated_at=now)
+        summary = {
+            "tasks_escalated": len(task_ids),
+            "tasks_overdue": overdue_tasks(today=today).count(),
+            "actions_escalated": len(action_ids),
+            "actions_overdue": overdue_actions(today=today).count(),
+            "critical_flags_unreviewed": unreviewed_critical_flags(now=now, policy=policy).count(),
+        }
+        if task_ids or action_ids:
+            audit_record(
+                action="inspection.escalate",
+                object_type="inspections.inspectiontask",
+                fields={**summary, "tasks": task_ids, "actions": action_ids},
+            )
+    return summary

@@ -29,8 +29,10 @@ VIEW_FLAG = "registrations.view_flag"
 PAGE_SIZE = 50
 # Shown first on the queue's filter form; the others fold under "More filters" unless one is in use.
 PRIMARY_FILTERS = ("rule", "status", "severity", "province")
-# The inspections app adds this page; until it exists the flag page shows no such button.
+# The inspections app adds this page; until it exists the flag page shows no such button. A permission
+# string, not an import: registrations never imports inspections.
 INSPECTION_FROM_FLAG = "inspections:task_create_from_flag"
+ADD_INSPECTION = "inspections.add_inspectiontask"
 EXPORT_COLUMNS = [
     # the columns of `manage.py export_flags` (DESIGN section 7), then the review
     "rule",
@@ -162,7 +164,9 @@ def _add_errors(form, exc: ValidationError):
         form.add_error(None, exc.messages)
 
 
-def _inspection_url(flag) -> str | None:
+def _inspection_url(user, flag) -> str | None:
+    if flag.point_id is None or not user.has_perm(ADD_INSPECTION):
+        return None
     try:
         return reverse(INSPECTION_FROM_FLAG, args=[flag.pk])
     except NoReverseMatch:
@@ -179,7 +183,7 @@ def _detail(request, flag, *, form=None, status=200):
         "review_form": form or FlagReviewForm(),
         "can_confirm": flag.status in flag_services.ALLOWED_FROM[FlagStatus.CONFIRMED],
         "can_dismiss": flag.status in flag_services.ALLOWED_FROM[FlagStatus.DISMISSED],
-        "inspection_url": _inspection_url(flag) if flag.point_id else None,
+        "inspection_url": _inspection_url(request.user, flag),
     }
     return render(request, "registrations/flag_detail.html", context, status=status)
 

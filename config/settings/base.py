@@ -4,6 +4,7 @@ DATABASE_URL  (default: SQLite file var/db.sqlite3)
 REDIS_URL     (set: Celery broker/results and cache on Redis; unset: tasks run in-process)
 SECRET_KEY, FIELD_ENCRYPTION_KEY, PII_HMAC_KEY  (development: generated once into var/dev-secrets.json)
 ALLOWED_HOSTS (comma separated), DEBUG (0/1)
+S3_BUCKET, S3_ENDPOINT_URL, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_REGION  (set: uploads on S3; unset: var/media)
 """
 
 import json
@@ -199,6 +200,24 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Uploads (inspection photos, corrective-action evidence) on any S3-compatible store when S3_BUCKET is set.
+# Objects stay private: pages stream them through views that check who may see them (storage.open),
+# never by a public URL.
+S3_BUCKET = os.environ.get("S3_BUCKET", "")
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+            "access_key": os.environ.get("S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
+            "region_name": os.environ.get("S3_REGION") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -220,8 +239,10 @@ CELERY_TASK_TRACK_STARTED = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # In code, in local time (CELERY_TIMEZONE): DESIGN section 6.
 CELERY_BEAT_SCHEDULE: dict = {
-    "nightly-checks": {
-        "task": "registrations.run_checks_task",
+    # 02:00 local: checks -> rescore -> schedule inspections -> escalate -> digest, as one chain with one
+    # NightlyRun record (the chain runs the checks itself, so they have no entry of their own).
+    "nightly-chain": {
+        "task": "inspections.nightly_chain_task",
         "schedule": crontab(hour=2, minute=0),
         "kwargs": {"trigger": "SCHEDULE"},
     },

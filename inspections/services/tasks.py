@@ -107,7 +107,7 @@ def task_create(
         reason=reason,
     )
     if inspector is not None:
-        task_assign(task=task, inspector=inspector, actor=actor)
+        task = task_assign(task=task, inspector=inspector, actor=actor)
     return task
 
 
@@ -120,9 +120,19 @@ def task_create_from_flag(*, flag: Flag, due_date: date, actor, reason: str = ""
     if flag.point_id is None:
         raise ValidationError(_("This flag is not tied to a registration point."))
     point = flag.point
+    if actor is not None and not user_can_see_province(actor, point.province_id):
+        raise PermissionDenied
     existing = open_task_for(point)
     if existing is not None:
-        existing.flags.add(flag)
+        if not existing.flags.filter(pk=flag.pk).exists():
+            existing.flags.add(flag)
+            audit_record(
+                action="inspection.link_flag",
+                actor=actor,
+                obj=existing,
+                fields={"flag": flag.pk, "rule": flag.rule.code},
+                reason=reason,
+            )
         raise OpenTaskExists(existing)
     return task_create(
         point=point,
@@ -165,6 +175,10 @@ def inspector_can_take(inspector, point: RegistrationPoint) -> bool:
 def task_assign(*, task: InspectionTask, inspector, actor) -> InspectionTask:
     """Assign (or reassign) a task to an inspector who covers the point's province."""
     task = InspectionTask.objects.select_for_update().select_related("point").get(pk=task.pk)
+    if actor is not None and not user_can_see_province(actor, task.point.province_id):
+        raise PermissionDenied
+    if task.status == TaskStatus.IN_PROGRESS:
+        raise ValidationError(_("The inspection is under way: it cannot change hands now."))
     if not inspector_can_take(inspector, task.point):
         raise ValidationError(
             {
@@ -181,16 +195,31 @@ def task_assign(*, task: InspectionTask, inspector, actor) -> InspectionTask:
             "old": previous.get_username(),
             "new": inspector.get_username(),
         }
-    if task.status == TaskStatus.IN_PROGRESS:
-        raise ValidationError(_("The inspection is under way: it cannot change hands now."))
     task_transition(
         task=task, to_status=TaskStatus.ASSIGNED, actor=actor, reason=reason, fields=("inspector", "assigned_at")
     )
     return task
 
 
+def tasks_assign_bulk(*, tasks, inspector, actor) -> dict:
+    """Assign each of `tasks` (the caller scoped them) to one inspector; each task is its own transaction.
+
+    Returns {"assigned": [tasks], "skipped": [(task, reason)]}.
+    """
+    assigned, skipped = [], []
+    for task in tasks:
+        try:
+            assigned.append(task_assign(task=task, inspector=inspector, actor=actor))
+        except ValidationError as exc:
+            skipped.append((task, " ".join(exc.messages)))
+        except PermissionDenied:
+            skipped.append((task, _("Not in your provinces.")))
+    return {"assigned": assigned, "skipped": skipped}
+
+
 @transaction.atomic
 def task_unassign(*, task: InspectionTask, actor, reason: str = "") -> InspectionTask:
+    """Back to PLANNED without an inspector (only an ASSIGNED task: one under way stays with its inspector)."""
     task = InspectionTask.objects.select_for_update().get(pk=task.pk)
     task.inspector = None
     task.assigned_at = None
@@ -202,6 +231,7 @@ def task_unassign(*, task: InspectionTask, actor, reason: str = "") -> Inspectio
 
 @transaction.atomic
 def task_cancel(*, task: InspectionTask, actor, reason: str) -> InspectionTask:
+    """Cancel an open task that has not been submitted; the reason is required and kept in its history."""
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Give a reason for cancelling the task.")})
     task = InspectionTask.objects.select_for_update().get(pk=task.pk)

@@ -1,1 +1,461 @@
-urlpatterns: list = []
+"""The field inspector's phone: "My tasks", the task page (check-in, checklist, photos, SIMs found, remarks,
+submit), the JSON endpoints its script (static/js/inspection.js) sends the queued changes to, and the
+photo files.
+
+An inspector only ever reaches their own tasks: any other task answers 404, like one that does not exist.
+Compliance staff and auditors do not work on the phone pages (403); they see photos of the tasks of their
+provinces through `photo`.
+"""
+
+import json
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, JsonResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.decorators import people_only
+from core.scoping import access_object
+
+from ..forms.field import (
+    AnswersForm,
+    CheckInForm,
+    CheckOutForm,
+    PhotoForm,
+    RemarksForm,
+    SimForm,
+    SimRemoveForm,
+    SubmitForm,
+)
+from ..models import InspectionReport, InspectionTask, Photo, TaskStatus
+from ..services import fieldwork
+
+PERFORM = fieldwork.PERFORM_PERMISSION
+ON_THE_PHONE = (TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS, TaskStatus.RETURNED)
+
+
+def field_page(view):
+    """Signed-in field inspectors only (others: 403)."""
+    return login_required(people_only(permission_required(PERFORM, raise_exception=True)(view)))
+
+
+def _my_tasks(user):
+    return InspectionTask.objects.for_user(user).filter(inspector=user)
+
+
+def _task(request, pk) -> InspectionTask:
+    queryset = _my_tasks(request.user).select_related("point", "point__province", "point__agent")
+    return access_object(queryset, request.user, pk=pk)
+
+
+def _report(task: InspectionTask) -> InspectionReport | None:
+    return InspectionReport.objects.select_related("template").filter(task=task).first()
+
+
+def maps_url(point) -> str:
+    """A Google Maps search link: phones open it in the maps app; the address when there are no coordinates."""
+    if point.latitude is not None and point.longitude is not None:
+        query = f"{point.latitude:.6f},{point.longitude:.6f}"
+    else:
+        query = ", ".join(part for part in (point.address, point.province.name) if part)
+    return "https://www.google.com/maps/search/?" + urlencode({"api": "1", "query": query})
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+
+@field_page
+def my_tasks(request):
+    """The inspector's home: open tasks grouped Overdue / Today / Upcoming / Returned to you."""
+    today = timezone.localdate()
+    groups = {"overdue": [], "today": [], "upcoming": [], "returned": []}
+    tasks = _my_tasks(request.user).filter(status__in=ON_THE_PHONE).select_related("point", "point__province")
+    for task in tasks.order_by("due_date", "id"):
+        task.maps_url = maps_url(task.point)
+        if task.status == TaskStatus.RETURNED:
+            groups["returned"].append(task)
+        elif task.due_date < today:
+            groups["overdue"].append(task)
+        elif task.due_date == today:
+            groups["today"].append(task)
+        else:
+            groups["upcoming"].append(task)
+    sections = [
+        ("overdue", _("Overdue"), groups["overdue"]),
+        ("today", _("Today"), groups["today"]),
+        ("upcoming", _("Upcoming"), groups["upcoming"]),
+        ("returned", _("Returned to you"), groups["returned"]),
+    ]
+    sent = _my_tasks(request.user).filter(status=TaskStatus.SUBMITTED).select_related("point", "report")
+    return render(
+        request,
+        "inspections/field/my_tasks.html",
+        {
+            "sections": sections,
+            "open_count": sum(len(group) for group in groups.values()),
+            "sent": sent.order_by("-updated_at")[:10],
+            "today": today,
+        },
+    )
+
+
+@field_page
+def task_work(request, pk):
+    """The task on the phone: check-in, then the checklist as one scrolling form; read-only once sent."""
+    task = _task(request, pk)
+    report = _report(task)
+    checklist = report.template if report else None
+    checklist_error = ""
+    if checklist is None and task.status == TaskStatus.ASSIGNED:
+        try:
+            checklist = fieldwork.current_checklist()
+        except ValidationError as exc:
+            checklist_error = exc.messages[0]
+    answers, photos, sims = {}, {}, []
+    if report is not None:
+        answers = {a.item_id: a for a in report.answers.all()}
+        for photo in report.photos.all():
+            photos.setdefault(photo.item_id, []).append(photo)
+        sims = list(report.sims.select_related("registration", "activation"))
+    items = [
+        {"item": item, "answer": answers.get(item.pk), "photos": photos.get(item.pk, [])}
+        for item in (checklist.items.all() if checklist else [])
+    ]
+    editable = task.status in ON_THE_PHONE and checklist is not None
+    context = {
+        "task": task,
+        "point": task.point,
+        "report": report,
+        "checklist": checklist,
+        "checklist_error": checklist_error,
+        "items": items,
+        "general_photos": photos.get(None, []),
+        "sims": sims,
+        "editable": editable,
+        "checked_in": report is not None,
+        "maps_url": maps_url(task.point),
+        "answered": sum(1 for row in items if row["answer"] and row["answer"].value),
+    }
+    if editable:
+        context["config"] = _script_config(request, task, report)
+    return render(request, "inspections/field/task_work.html", context)
+
+
+def _script_config(request, task: InspectionTask, report: InspectionReport | None) -> dict:
+    """What static/js/inspection.js needs: where to send each change, the point, and its words."""
+    point = task.point
+    urls = {
+        name: reverse(f"inspections:field_{name}", args=[task.pk])
+        for name in ("checkin", "answers", "remarks", "photo", "sim", "sim_remove", "checkout", "submit")
+    }
+    return {
+        "task": task.pk,
+        "checked_in": report is not None,
+        "point": (
+            {"latitude": float(point.latitude), "longitude": float(point.longitude)}
+            if point.latitude is not None and point.longitude is not None
+            else None
+        ),
+        "max_distance_m": fieldwork.CHECKIN_MAX_DISTANCE_M,
+        "urls": urls,
+        "csrf": get_token(request),
+        "text": {
+            "sent": _("All changes sent"),
+            "waiting": _("Saved on this phone — waiting for the network"),
+            "sending": _("Sending…"),
+            "refused": _("Some changes were refused: see the messages in red."),
+            "signed_out": _("You are signed out: sign in again (your changes are kept on this phone)."),
+            "gone": _("This task is no longer assigned to you: your changes stay on this phone."),
+            "too_far": _("You are %(distance)s m from the point (more than %(limit)s m). Say why to check in here."),
+            "no_location": _("Your location is not available (%(reason)s). Say why to check in without it."),
+            "locating": _("Finding your location…"),
+            "checked_in": _("Checked in"),
+            "in_progress": str(TaskStatus.IN_PROGRESS.label),
+            "distance": _("%(distance)s m from the point, accurate to %(accuracy)s m"),
+            "reason_needed": _("Say why first."),
+            "iccid_ok": _("Check digit correct"),
+            "iccid_bad": _("Check digit wrong: check the number on the SIM"),
+            "iccid_length": _("An ICCID has 19 or 20 digits (%(n)s typed)"),
+            "pending": _("Waiting to be sent"),
+            "remove": _("Remove"),
+            "submit_queued": _("The report will be sent as soon as the network is back."),
+            "submit_blocked": _("Answer every item first:"),
+            "photo_failed": _("This photo could not be read: take it again."),
+            "answered": _("%(n)s of %(total)s answered"),
+            "item_unanswered": _("Item %(n)s is not answered."),
+            "item_photo": _("Item %(n)s needs a photo."),
+            "geo_denied": _("permission refused"),
+            "geo_unavailable": _("no position found"),
+            "geo_timeout": _("it took too long"),
+        },
+    }
+
+
+# --- JSON endpoints for the phone's queue ---------------------------------------------------------
+
+
+def _payload(request) -> dict | None:
+    if request.content_type == "application/json":
+        try:
+            data = json.loads(request.body or b"{}")
+        except ValueError:
+            return None
+        return data if isinstance(data, dict) else None
+    return request.POST
+
+
+def _refused(task: InspectionTask, *, form=None, exc: ValidationError | None = None) -> JsonResponse:
+    """HTTP 400 with a message the phone shows, the errors by field (or item code), and the task's status."""
+    errors: dict[str, list[str]] = {}
+    code = ""
+    if form is not None:
+        for field, field_errors in form.errors.get_json_data().items():
+            errors[field] = [e["message"] for e in field_errors]
+            code = code or field_errors[0].get("code", "")
+    elif exc is not None:
+        if hasattr(exc, "error_dict"):
+            for field, field_errors in exc.error_dict.items():
+                errors[field] = [m for e in field_errors for m in e.messages]
+                code = code or (field_errors[0].code or "")
+        else:
+            errors["__all__"] = exc.messages
+            code = getattr(exc, "code", None) or exc.error_list[0].code or ""
+    messages_ = [m for field_messages in errors.values() for m in field_messages]
+    task.refresh_from_db(fields=["status"])
+    return JsonResponse(
+        {
+            "ok": False,
+            "error": " ".join(messages_) or _("The change was refused."),
+            "errors": errors,
+            "code": code,
+            "status": task.status,
+        },
+        status=400,
+    )
+
+
+def _bad_body(task):
+    return _refused(task, exc=ValidationError(_("The request could not be read."), code="bad_request"))
+
+
+def _report_or_refuse(task: InspectionTask):
+    report = _report(task)
+    if report is None:
+        return None, _refused(task, exc=ValidationError(_("Check in first."), code="not_checked_in"))
+    return report, None
+
+
+def field_endpoint(view):
+    """POST only, signed-in field inspectors only; the task is theirs (404 otherwise)."""
+    return require_POST(field_page(view))
+
+
+@field_endpoint
+def field_checkin(request, pk):
+    task = _task(request, pk)
+    form = CheckInForm(_payload(request) or {})
+    if not form.is_valid():
+        return _refused(task, form=form)
+    try:
+        report = fieldwork.inspection_check_in(task=task, inspector=request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        return _refused(task, exc=exc)
+    return JsonResponse(
+        {
+            "ok": True,
+            "status": TaskStatus.IN_PROGRESS,
+            "checkin": {
+                "at": timezone.localtime(report.checkin_at).strftime("%H:%M"),
+                "distance_m": report.checkin_distance_m,
+                "accuracy_m": report.checkin_accuracy_m,
+            },
+        }
+    )
+
+
+@field_endpoint
+def field_answers(request, pk):
+    task = _task(request, pk)
+    payload = _payload(request)
+    if payload is None:
+        return _bad_body(task)
+    form = AnswersForm(payload)
+    if not form.is_valid():
+        return _refused(task, form=form)
+    report, refused = _report_or_refuse(task)
+    if refused:
+        return refused
+    try:
+        changed = fieldwork.answers_save(report=report, inspector=request.user, answers=form.cleaned_data["answers"])
+    except ValidationError as exc:
+        return _refused(task, exc=exc)
+    return JsonResponse({"ok": True, "changed": [a.item.code for a in changed]})
+
+
+@field_endpoint
+def field_remarks(request, pk):
+    task = _task(request, pk)
+    form = RemarksForm(_payload(request) or {})
+    if not form.is_valid():
+        return _refused(task, form=form)
+    report, refused = _report_or_refuse(task)
+    if refused:
+        return refused
+    try:
+        fieldwork.remarks_save(report=report, inspector=request.user, remarks=form.cleaned_data["remarks"])
+    except ValidationError as exc:
+        return _refused(task, exc=exc)
+    return JsonResponse({"ok": True})
+
+
+@field_endpoint
+def field_photo(request, pk):
+    task = _task(request, pk)
+    form = PhotoForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _refused(task, form=form)
+    report, refused = _report_or_refuse(task)
+    if refused:
+        return refused
+    try:
+        photo = fieldwork.photo_add(
+            report=report,
+            inspector=request.user,
+            file=form.cleaned_data["file"],
+            item_code=form.cleaned_data["item_code"] or None,
+            client_id=form.cleaned_data["client_id"],
+        )
+    except ValidationError as exc:
+        return _refused(task, exc=exc)
+    html = render_to_string(
+        "inspections/field/_photo.html", {"photo": photo, "task": task, "editable": True}, request=request
+    )
+    return JsonResponse({"ok": True, "id": photo.pk, "client_id": photo.client_id, "html": html})
+
+
+@field_endpoint
+def field_photo_remove(request, pk, photo_pk):
+    task = _task(request, pk)
+    report, refused = _report_or_refuse(task)
+    if refused:
+        return refused
+    photo = report.photos.filter(pk=photo_pk).first()
+    if photo is None:  # already removed (a retry)
+        return JsonResponse({"ok": True})
+    try:
+        fieldwork.photo_remove(photo=photo, inspector=request.user)
+    except ValidationError as exc:
+        return _refused(task, exc=exc)
+    return JsonResponse({"ok": True})
+
+
+@field_endpoint
+def field_sim(request, pk):
+    task = _task(request, pk)
+    form = SimForm(_payload(request) or {})
+    if not form.is_valid():
+        return _refused(task, form=form)
+    report, refused = _report_or_refuse(task)
+    if refused:
+        return refused
+    try:
+        sim = fieldwork.sim_add(report=report, inspector=request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        return _refused(task, exc=exc)
+    html = render_to_string(
+        "inspections/field/_sim.html", {"sim": sim, "task": task, "editable": True}, request=request
+    )
+    return JsonResponse({"ok": True, "iccid": sim.iccid, "html": html})
+
+
+@field_endpoint
+def field_sim_remove(request, pk):
+    task = _task(request, pk)
+    form = SimRemoveForm(_payload(request) or {})
+    if not form.is_valid():
+        return _refused(task, form=form)
+    report, refused = _report_or_refuse(task)
+    if refused:
+        return refused
+    try:
+        fieldwork.sim_remove(report=report, inspector=request.user, iccid=form.cleaned_data["iccid"])
+    except ValidationError as exc:
+        return _refused(task, exc=exc)
+    return JsonResponse({"ok": True})
+
+
+@field_endpoint
+def field_checkout(request, pk):
+    task = _task(request, pk)
+    form = CheckOutForm(_payload(request) or {})
+    if not form.is_valid():
+        return _refused(task, form=form)
+    report, refused = _report_or_refuse(task)
+    if refused:
+        return refused
+    try:
+        fieldwork.inspection_check_out(report=report, inspector=request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        return _refused(task, exc=exc)
+    return JsonResponse({"ok": True})
+
+
+@field_endpoint
+def field_submit(request, pk):
+    task = _task(request, pk)
+    payload = _payload(request) or {}
+    form = SubmitForm(payload)
+    if not form.is_valid():
+        return _refused(task, form=form)
+    remarks = form.cleaned_data["remarks"] if "remarks" in payload else None
+    try:
+        fieldwork.inspection_submit(task=task, inspector=request.user, remarks=remarks)
+    except ValidationError as exc:
+        return _refused(task, exc=exc)
+    messages.success(
+        request, _("Report for %(point)s sent for review.") % {"point": f"{task.point.name} ({task.point.code})"}
+    )
+    return JsonResponse({"ok": True, "status": TaskStatus.SUBMITTED, "redirect": reverse("inspections:my_tasks")})
+
+
+# --- photo files ---------------------------------------------------------------------------------
+
+
+@login_required
+@people_only
+def photo(request, pk):
+    """A photo's file, for whoever may see its task (its inspector; staff and auditors of its province)."""
+    visible = Photo.objects.filter(report__task__in=InspectionTask.objects.for_user(request.user))
+    try:
+        found = visible.get(pk=pk)
+        handle = found.file.open("rb")
+    except (Photo.DoesNotExist, FileNotFoundError) as exc:
+        raise Http404 from exc
+    extension = {"image/png": "png", "image/webp": "webp"}.get(found.content_type, "jpg")
+    response = FileResponse(handle, content_type=found.content_type, filename=f"photo-{found.pk}.{extension}")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+urlpatterns = [
+    path("my-tasks/", my_tasks, name="my_tasks"),
+    path("my-tasks/<int:pk>/", task_work, name="task_work"),
+    path("my-tasks/<int:pk>/check-in/", field_checkin, name="field_checkin"),
+    path("my-tasks/<int:pk>/answers/", field_answers, name="field_answers"),
+    path("my-tasks/<int:pk>/remarks/", field_remarks, name="field_remarks"),
+    path("my-tasks/<int:pk>/photos/", field_photo, name="field_photo"),
+    path("my-tasks/<int:pk>/photos/<int:photo_pk>/remove/", field_photo_remove, name="field_photo_remove"),
+    path("my-tasks/<int:pk>/sims/", field_sim, name="field_sim"),
+    path("my-tasks/<int:pk>/sims/remove/", field_sim_remove, name="field_sim_remove"),
+    path("my-tasks/<int:pk>/check-out/", field_checkout, name="field_checkout"),
+    path("my-tasks/<int:pk>/submit/", field_submit, name="field_submit"),
+    path("photos/<int:pk>/", photo, name="photo"),
+]

@@ -8,9 +8,13 @@
 Use the services when a test is about what a write records.
 """
 
+import base64
 import datetime as dt
+import hashlib
 
 import factory
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
@@ -19,6 +23,7 @@ from inspections.models import (
     ChecklistTemplate,
     InspectionReport,
     InspectionTask,
+    Photo,
     TaskKind,
     TaskStatus,
 )
@@ -83,3 +88,122 @@ def answer_all(report: InspectionReport, failing: tuple[str, ...] = ()) -> list[
             value = "ok"
         answers.append(answer_item(report, item.code, value))
     return answers
+
+
+# --- findings, sanctions and corrective actions (risk, scheduling, escalation tests) ---
+
+
+def make_finding(point, *, kind="FAILED_ITEM", severity="high", created_at=None, task=None):
+    """A finding at `point` (on a CLOSED task of its own unless `task` is given)."""
+    from inspections.models import Finding
+
+    if task is None:
+        task = TaskFactory(point=point, status=TaskStatus.CLOSED, closed_at=timezone.now())
+    return Finding.objects.create(
+        task=task,
+        point=point,
+        kind=kind,
+        severity=severity,
+        description=f"{kind} {severity}",
+        created_at=created_at or timezone.now(),
+    )
+
+
+def make_sanction(point, *, code="warning", status="APPROVED", proposed_by, decided_at=None, agent=None, finding=None):
+    """A sanction of catalogue type `code` on `point` (and its agent), APPROVED now unless told otherwise."""
+    from inspections.models import Sanction, SanctionType
+
+    finding = finding or make_finding(point)
+    decided = decided_at or (timezone.now() if status != "PROPOSED" else None)
+    return Sanction.objects.create(
+        finding=finding,
+        sanction_type=SanctionType.objects.get(code=code),
+        point=point,
+        agent=agent or point.agent,
+        status=status,
+        proposal_note="grounds",
+        proposed_by=proposed_by,
+        proposed_at=decided or timezone.now(),
+        decided_at=decided,
+    )
+
+
+def make_action(point, *, created_by, status="OPEN", due_date=None, finding=None):
+    """A corrective action at `point`, due in 14 days unless told otherwise."""
+    from inspections.models import CorrectiveAction
+
+    return CorrectiveAction.objects.create(
+        finding=finding or make_finding(point),
+        point=point,
+        description="Post the standard contract",
+        owner="Point manager",
+        due_date=due_date or timezone.localdate() + dt.timedelta(days=14),
+        status=status,
+        created_by=created_by,
+        evidence_at=timezone.now() if status == "SUBMITTED" else None,
+    )
+
+
+# --- fieldwork: photos and SIMs found (helper C) -------------------------------------------------
+
+# An 8x8 JPEG as Chromium's canvas encodes it (the phone sends the same kind of file).
+TINY_JPEG = base64.b64decode(
+    "/9j/4AAQSkZJRgABAQAAAQABAAD/4gHYSUNDX1BST0ZJTEUAAQEAAAHIAAAAAAQwAABtbnRyUkdCIFhZWiAH4AABAAEAAAAAAABh"
+    "Y3NwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQAA9tYAAQAAAADTLQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+    "AAAAAAAAAAAAAAAAAAAAAAAAAAlkZXNjAAAA8AAAACRyWFlaAAABFAAAABRnWFlaAAABKAAAABRiWFlaAAABPAAAABR3dHB0AAAB"
+    "UAAAABRyVFJDAAABZAAAAChnVFJDAAABZAAAAChiVFJDAAABZAAAAChjcHJ0AAABjAAAADxtbHVjAAAAAAAAAAEAAAAMZW5VUwAA"
+    "AAgAAAAcAHMAUgBHAEJYWVogAAAAAAAAb6IAADj1AAADkFhZWiAAAAAAAABimQAAt4UAABjaWFlaIAAAAAAAACSgAAAPhAAAts9Y"
+    "WVogAAAAAAAA9tYAAQAAAADTLXBhcmEAAAAAAAQAAAACZmYAAPKnAAANWQAAE9AAAApbAAAAAAAAAABtbHVjAAAAAAAAAAEAAAAM"
+    "ZW5VUwAAACAAAAAcAEcAbwBvAGcAbABlACAASQBuAGMALgAgADIAMAAxADb/2wBDABALDA4MChAODQ4SERATGCgaGBYWGDEjJR0o"
+    "OjM9PDkzODdASFxOQERXRTc4UG1RV19iZ2hnPk1xeXBkeFxlZ2P/2wBDARESEhgVGC8aGi9jQjhCY2NjY2NjY2NjY2NjY2NjY2Nj"
+    "Y2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2P/wAARCAAIAAgDASIAAhEBAxEB/8QAFQABAQAAAAAAAAAAAAAAAAAAAAT/"
+    "xAAdEAABAgcAAAAAAAAAAAAAAAAAERYlMlJlgpLw/8QAFAEBAAAAAAAAAAAAAAAAAAAABP/EABYRAQEBAAAAAAAAAAAAAAAAAAEA"
+    "Ef/aAAwDAQACEQMRAD8AigjZu2desvKABIRF2//Z"
+)
+
+
+def jpeg_upload(name: str = "photo.jpg", content: bytes = TINY_JPEG) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="image/jpeg")
+
+
+def add_photo(report: InspectionReport, code: str | None = None, client_id: str = "") -> Photo:
+    """A photo stored through the default storage, on an item (by code) or on the report."""
+    item = report.template.items.get(code=code) if code else None
+    photo = Photo(
+        report=report,
+        item=item,
+        content_type="image/jpeg",
+        size=len(TINY_JPEG),
+        sha256=hashlib.sha256(TINY_JPEG).hexdigest(),
+        client_id=client_id,
+    )
+    photo.file.save("photo.jpg", ContentFile(TINY_JPEG), save=False)
+    photo.save()
+    return photo
+
+
+def answer_all_with_photos(report: InspectionReport, failing: tuple[str, ...] = ()) -> list[Answer]:
+    """answer_all, plus a photo on every item that needs one: a report ready to submit."""
+    answers = answer_all(report, failing)
+    for item in report.template.items.filter(requires_photo=True):
+        add_photo(report, item.code)
+    return answers
+
+
+# --- review, sanctions, corrective actions (helper B) --------------------------------------------
+
+
+def submitted_task(*, inspector, point=None, kind=TaskKind.ROUTINE, failing=(), sims=(), **report_fields):
+    """A SUBMITTED task: its report answers every item (the codes in `failing` fail) and lists `sims`."""
+    from inspections.models import SimFound
+
+    task = TaskFactory(point=point or PointFactory(), inspector=inspector, kind=kind)
+    report = ReportFactory(task=task, **report_fields)
+    answer_all(report, failing)
+    for iccid in sims:
+        SimFound.objects.create(report=report, iccid=iccid)
+    report.submitted_at = timezone.now()
+    report.save(update_fields=["submitted_at"])
+    task.status = TaskStatus.SUBMITTED
+    task.save(update_fields=["status"])
+    return task

@@ -168,11 +168,12 @@ def test_export_flags_quotes_values_as_csv(scene):
 # --- the nightly task -------------------------------------------------------------------------------
 
 
-def test_the_beat_schedule_runs_the_checks_at_two_every_night():
-    entries = [e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "registrations.run_checks_task"]
-    assert len(entries) == 1
-    schedule = entries[0]["schedule"]
-    assert schedule == crontab(hour=2, minute=0)
+def test_the_beat_schedule_runs_the_checks_at_two_every_night_as_the_first_step_of_the_nightly_chain():
+    # the chain (inspections.nightly) runs the checks first; they have no beat entry of their own
+    assert not [e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "registrations.run_checks_task"]
+    entry = settings.CELERY_BEAT_SCHEDULE["nightly-chain"]
+    assert entry["task"] == "inspections.nightly_chain_task"
+    assert entry["schedule"] == crontab(hour=2, minute=0)
     assert settings.CELERY_TIMEZONE == "Asia/Ho_Chi_Minh"
 
 

@@ -549,16 +549,22 @@ def test_flag_page_shows_history_rule_version_and_parameters(client, officer, ha
     assert 'data-testid="flag-history"' in html and "raised" in html
 
 
-def test_schedule_inspection_button_only_when_the_inspections_page_exists(client, officer, hanoi_flag):
-    client.force_login(officer)
-    assert 'data-testid="schedule-inspection"' not in client.get(detail_url(hanoi_flag)).content.decode()
-
-
-@pytest.mark.urls("tests.registrations.urls_with_inspections")
-def test_schedule_inspection_button_links_to_the_inspections_page(client, officer, hanoi_flag):
-    client.force_login(officer)
+@pytest.mark.parametrize("role", [Role.OFFICER, Role.MANAGER])
+def test_schedule_inspection_button_links_to_the_inspections_page(client, users_by_role, role, hanoi_flag):
+    # given
+    client.force_login(users_by_role[role])
+    # when
     html = client.get(detail_url(hanoi_flag)).content.decode()
+    # then
     assert f'href="/inspections/tasks/from-flag/{hanoi_flag.pk}/"' in html
+    assert client.get(f"/inspections/tasks/from-flag/{hanoi_flag.pk}/").status_code == 200
+
+
+def test_auditors_see_no_schedule_inspection_button(client, auditor, hanoi_flag):
+    client.force_login(auditor)
+    html = client.get(detail_url(hanoi_flag)).content.decode()
+    assert 'data-testid="schedule-inspection"' not in html
+    assert "/inspections/tasks/from-flag/" not in html
 
 
 def test_flags_is_the_one_active_navigation_item(client, officer, hanoi_flag):

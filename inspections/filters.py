@@ -1,0 +1,138 @@
+"""One FilterSet per list: the planning page (tasks), findings, sanctions and corrective actions."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.models import Province
+from registrations.models import Severity
+
+from . import selectors
+from .models import (
+    NOT_SUBMITTED_STATUSES,
+    OPEN_TASK_STATUSES,
+    ActionStatus,
+    CorrectiveAction,
+    Finding,
+    FindingKind,
+    FindingStatus,
+    InspectionTask,
+    Sanction,
+    SanctionKind,
+    SanctionStatus,
+    TaskKind,
+    TaskStatus,
+)
+
+ANY = "all"
+ANY_LABEL = _("any")
+
+
+def _yes_no():
+    return forms.Select(choices=[("", "—"), ("true", _("Yes")), ("false", _("No"))])
+
+
+def _provinces(request):
+    if request is None:
+        return Province.objects.none()
+    return Province.objects.for_user(request.user)
+
+
+def _inspectors(request):
+    if request is None:
+        return selectors.inspectors().none()
+    return selectors.inspectors(user=request.user).order_by("username")
+
+
+class _PointSearch(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Point code or name"))
+    province = django_filters.ModelChoiceFilter(
+        field_name="point__province", queryset=_provinces, label=_("Province"), empty_label=ANY_LABEL
+    )
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(point__code__icontains=value) | Q(point__name__icontains=value))
+
+
+class TaskFilter(_PointSearch):
+    """The planning page. No status chosen: the open tasks; "any status": all of them."""
+
+    status = django_filters.ChoiceFilter(
+        choices=[(ANY, _("Any status")), *TaskStatus.choices],
+        method="filter_status",
+        empty_label=_("Open tasks"),
+        label=_("Status"),
+    )
+    kind = django_filters.ChoiceFilter(choices=TaskKind.choices, label=_("Kind"), empty_label=ANY_LABEL)
+    due_from = django_filters.DateFilter(
+        field_name="due_date", lookup_expr="gte", label=_("Due from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    due_to = django_filters.DateFilter(
+        field_name="due_date", lookup_expr="lte", label=_("Due until"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    inspector = django_filters.ModelChoiceFilter(queryset=_inspectors, label=_("Inspector"), empty_label=ANY_LABEL)
+    unassigned = django_filters.BooleanFilter(
+        field_name="inspector", lookup_expr="isnull", label=_("Unassigned"), widget=_yes_no()
+    )
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"), widget=_yes_no())
+
+    class Meta:
+        model = InspectionTask
+        fields = ["q", "province", "status", "kind", "due_from", "due_to", "inspector", "unassigned", "overdue"]
+
+    def filter_status(self, queryset, name, value):
+        if value == ANY:
+            return queryset
+        return queryset.filter(status=value)
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        late = Q(status__in=NOT_SUBMITTED_STATUSES, due_date__lt=timezone.localdate())
+        return queryset.filter(late) if value else queryset.exclude(late)
+
+    def filter_queryset(self, queryset):
+        if not self.form.cleaned_data.get("status"):
+            queryset = queryset.filter(status__in=OPEN_TASK_STATUSES)
+        return super().filter_queryset(queryset)
+
+
+class FindingFilter(_PointSearch):
+    status = django_filters.ChoiceFilter(choices=FindingStatus.choices, label=_("Status"), empty_label=ANY_LABEL)
+    severity = django_filters.ChoiceFilter(choices=Severity.choices, label=_("Severity"), empty_label=ANY_LABEL)
+    kind = django_filters.ChoiceFilter(choices=FindingKind.choices, label=_("Kind"), empty_label=ANY_LABEL)
+
+    class Meta:
+        model = Finding
+        fields = ["q", "province", "status", "severity", "kind"]
+
+
+class SanctionFilter(_PointSearch):
+    status = django_filters.ChoiceFilter(choices=SanctionStatus.choices, label=_("Status"), empty_label=ANY_LABEL)
+    kind = django_filters.ChoiceFilter(
+        field_name="sanction_type__kind", choices=SanctionKind.choices, label=_("Kind"), empty_label=ANY_LABEL
+    )
+
+    class Meta:
+        model = Sanction
+        fields = ["q", "province", "status", "kind"]
+
+
+class ActionFilter(_PointSearch):
+    status = django_filters.ChoiceFilter(choices=ActionStatus.choices, label=_("Status"), empty_label=ANY_LABEL)
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"), widget=_yes_no())
+
+    class Meta:
+        model = CorrectiveAction
+        fields = ["q", "province", "status", "overdue"]
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        late = Q(status=ActionStatus.OPEN, due_date__lt=timezone.localdate())
+        return queryset.filter(late) if value else queryset.exclude(late)

@@ -1,0 +1,305 @@
+"""The nightly chain (DESIGN section 6): checks -> risk -> schedule -> escalate -> digest, one NightlyRun per night.
+
+Each step runs in its own try/except (and, when it writes, its own transaction): a failed step is
+recorded with its error and time, and the later steps still run on what is there; the run ends FAILED
+if any step failed, DONE otherwise. The row's `steps` is saved after each step, so a page shows the
+progress. Every step is idempotent, so running the same night again (a retry from the page or the
+command) reuses its row, counts the attempt and runs every step again; the digest then mails only the
+people the earlier attempts did not reach.
+
+Two nightly runs never overlap. PostgreSQL: a session advisory lock held for the run (the database
+drops it when the process dies, and any RUNNING row found while holding it was abandoned). SQLite: the
+RUNNING row itself, whose steps carry the time of the last progress; a row without progress for
+STALE_AFTER belongs to a process that died and is taken over.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from core.audit import audit_record
+from registrations.models import CheckRun
+
+from .models import NightlyRun
+
+logger = logging.getLogger(__name__)
+
+STEPS = ("checks", "risk", "schedule", "escalate", "digest")
+# the checks report progress after each rule; the other steps take minutes at most
+STALE_AFTER = timedelta(minutes=30)
+# pg_try_advisory_lock key of the nightly chain ("SAWN")
+LOCK_KEY = 0x53_41_57_4E
+PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
+
+
+class NightlyRunBusy(RuntimeError):
+    """Another nightly run is in progress."""
+
+
+class StepFailed(Exception):
+    """A step that ran but did not succeed; keeps what it did (`summary`)."""
+
+    def __init__(self, message: str, summary: dict | None = None):
+        super().__init__(message)
+        self.summary = summary or {}
+
+
+@dataclass
+class Context:
+    run: NightlyRun
+    now: datetime
+    trigger: str
+    actor: object
+    previous: dict  # the steps as the previous attempt of this night left them
+
+    def beat(self, step: str) -> None:
+        """Record progress within a long step (the checks call it after each rule)."""
+        self.run.steps[step]["heartbeat_at"] = timezone.now().isoformat()
+        NightlyRun.objects.filter(pk=self.run.pk).update(steps=self.run.steps)
+
+
+# --- the steps ------------------------------------------------------------------------------------
+
+
+def _checks(ctx: Context) -> dict:
+    from registrations.checks import CheckRunBusy, run_checks
+
+    try:
+        check_run = run_checks(
+            trigger=ctx.trigger, actor=ctx.actor, now=ctx.now, progress=lambda _run: ctx.beat("checks")
+        )
+    except CheckRunBusy as exc:
+        raise StepFailed(str(exc)) from exc
+    results = (check_run.results or {}).values()
+    summary = {
+        "check_run": check_run.pk,
+        "status": check_run.status,
+        "rules": len(check_run.rule_codes or []),
+        **{key: sum(r.get(key) or 0 for r in results) for key in ("flagged", "new", "reopened", "resolved")},
+    }
+    if check_run.status != CheckRun.Status.DONE:
+        raise StepFailed(check_run.error or _("The check run failed."), summary)
+    return summary
+
+
+def _risk(ctx: Context) -> dict:
+    from .risk import rescore
+
+    with transaction.atomic():
+        return rescore(now=ctx.now, actor=ctx.actor)
+
+
+def _schedule(ctx: Context) -> dict:
+    from .scheduling import schedule_inspections
+
+    with transaction.atomic():
+        return schedule_inspections(today=timezone.localdate(ctx.now))
+
+
+def _escalate(ctx: Context) -> dict:
+    from .escalation import escalate
+
+    with transaction.atomic():
+        return escalate(now=ctx.now)
+
+
+def _digest(ctx: Context) -> dict:
+    # No transaction around it: it only reads, and mailing is not undone by a rollback.
+    from .digest import send_digest
+
+    already = list(((ctx.previous.get("digest") or {}).get("summary") or {}).get("sent_to") or [])
+    summary = send_digest(now=ctx.now, exclude_user_ids=already)
+    summary["sent_to"] = already + summary["sent_to"]
+    summary["already_sent"] = len(already)
+    if summary["failed"]:
+        raise StepFailed(
+            _("The digest could not be sent to %(n)d user(s).") % {"n": summary["failed"]},
+            summary,
+        )
+    return summary
+
+
+STEP_FUNCTIONS: dict[str, Callable[[Context], dict]] = {
+    "checks": _checks,
+    "risk": _risk,
+    "schedule": _schedule,
+    "escalate": _escalate,
+    "digest": _digest,
+}
+
+
+# --- the run --------------------------------------------------------------------------------------
+
+
+def run_nightly(
+    *,
+    night: date | None = None,
+    trigger: str = CheckRun.Trigger.SCHEDULE,
+    actor=None,
+    now: datetime | None = None,
+    progress: Callable[[NightlyRun], None] | None = None,
+) -> NightlyRun:
+    """Run the chain for `night` (default: today's local date); the finished NightlyRun.
+
+    `trigger` and `actor` are recorded on the check run (and the audit trail); `now` is the instant the
+    steps judge against (default: when the run starts). Raises NightlyRunBusy when another nightly run
+    is in progress (nothing is written then). `progress(run)` is called after each step.
+    """
+    now = now or timezone.now()
+    night = night or timezone.localdate(now)
+    with _exclusive() as claim:
+        run, previous = claim(night)
+        ctx = Context(run=run, now=now, trigger=trigger, actor=actor, previous=previous)
+        try:
+            for step in STEPS:
+                _run_step(ctx, step)
+                if progress is not None:
+                    progress(run)
+        except BaseException as exc:  # KeyboardInterrupt too: do not leave it RUNNING until it goes stale
+            _finish(run, actor, error=f"{type(exc).__name__}: {exc}")
+            raise
+        _finish(run, actor)
+    return run
+
+
+def _run_step(ctx: Context, step: str) -> None:
+    run = ctx.run
+    started = time.monotonic()
+    run.steps[step] = {"status": RUNNING, "started_at": timezone.now().isoformat()}
+    _save(run)
+    try:
+        summary = STEP_FUNCTIONS[step](ctx)
+        outcome = {"status": DONE, "summary": summary}
+    except Exception as exc:
+        logger.exception("Nightly run %s: step %s failed", run.night, step)
+        outcome = {
+            "status": FAILED,
+            "summary": getattr(exc, "summary", {}),
+            "error": (str(exc) if isinstance(exc, StepFailed) else f"{type(exc).__name__}: {exc}")[:2000],
+        }
+    run.steps[step] = {
+        **outcome,
+        "started_at": run.steps[step]["started_at"],
+        "finished_at": timezone.now().isoformat(),
+        "seconds": round(time.monotonic() - started, 3),
+    }
+    _save(run)
+
+
+def _save(run: NightlyRun) -> None:
+    run.save(update_fields=["steps"])
+
+
+def _finish(run: NightlyRun, actor, error: str = "") -> None:
+    failed = [step for step in STEPS if (run.steps.get(step) or {}).get("status") != DONE]
+    run.status = NightlyRun.Status.FAILED if failed or error else NightlyRun.Status.DONE
+    run.finished_at = timezone.now()
+    for step in STEPS:  # interrupted: whatever had not finished did not run
+        if (run.steps.get(step) or {}).get("status") in (PENDING, RUNNING):
+            run.steps[step] = {**run.steps[step], "status": FAILED, "error": error or _("Not run.")}
+    try:
+        run.save(update_fields=["status", "finished_at", "steps"])
+        audit_record(
+            action="nightly.run",
+            actor=actor,
+            obj=run,
+            fields={
+                "night": run.night,
+                "attempt": run.attempts,
+                "status": run.status,
+                "steps": {step: (run.steps.get(step) or {}).get("status") for step in STEPS},
+            },
+            reason=error,
+        )
+    except Exception:  # the database itself may be what failed; the row then goes stale and is taken over
+        logger.exception("Could not record the end of nightly run %s", run.night)
+
+
+def last_progress(run: NightlyRun) -> datetime:
+    """When the run last showed a sign of life: its start, or any step's start, end or heartbeat."""
+    moments = [run.started_at]
+    for outcome in (run.steps or {}).values():
+        for key in ("started_at", "finished_at", "heartbeat_at"):
+            value = parse_datetime(outcome.get(key) or "") if isinstance(outcome, dict) else None
+            if value is not None:
+                moments.append(value)
+    return max(moments)
+
+
+def is_stale(run: NightlyRun) -> bool:
+    return run.status == NightlyRun.Status.RUNNING and last_progress(run) < timezone.now() - STALE_AFTER
+
+
+# --- one run at a time ----------------------------------------------------------------------------
+
+_local = threading.local()
+
+
+@contextmanager
+def _exclusive():
+    """Yield `claim(night) -> (run, previous steps)` once no other nightly run is alive."""
+    # A PostgreSQL session may take its own advisory lock again: refuse a run started inside a run here.
+    if getattr(_local, "running", False):
+        raise NightlyRunBusy(_busy_message())
+    _local.running = True
+    try:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
+                if not cursor.fetchone()[0]:
+                    raise NightlyRunBusy(_busy_message())
+            try:
+                # holding the lock, any RUNNING row was left by a process that died
+                yield lambda night: _claim(night, abandoned_if=lambda run: True)
+            finally:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+        else:
+            # SQLite transactions take the write lock at BEGIN (transaction_mode IMMEDIATE), so two
+            # processes cannot both see no live run and both start one.
+            yield lambda night: _claim(night, abandoned_if=is_stale)
+    finally:
+        _local.running = False
+
+
+def _claim(night: date, *, abandoned_if: Callable[[NightlyRun], bool]) -> tuple[NightlyRun, dict]:
+    with transaction.atomic():
+        running = list(NightlyRun.objects.select_for_update().filter(status=NightlyRun.Status.RUNNING))
+        if any(not abandoned_if(other) for other in running):
+            raise NightlyRunBusy(_busy_message())
+        now = timezone.now()
+        for other in running:
+            if other.night != night:
+                _finish(other, None, error=_("Abandoned: the process running it stopped."))
+        run = NightlyRun.objects.select_for_update().filter(night=night).first()
+        previous = dict(run.steps or {}) if run is not None else {}
+        fresh_steps = {step: {"status": PENDING} for step in STEPS}
+        if run is None:
+            run = NightlyRun.objects.create(
+                night=night, started_at=now, status=NightlyRun.Status.RUNNING, steps=fresh_steps, attempts=1
+            )
+        else:
+            run.attempts += 1
+            run.started_at, run.finished_at = now, None
+            run.status, run.steps = NightlyRun.Status.RUNNING, fresh_steps
+            run.save(update_fields=["attempts", "started_at", "finished_at", "status", "steps"])
+    return run, previous
+
+
+def _busy_message() -> str:
+    running = NightlyRun.objects.filter(status=NightlyRun.Status.RUNNING).order_by("-started_at").first()
+    if running is None:
+        return _("Another nightly run is in progress.")
+    return _("The nightly run of %(night)s (started %(at)s) is in progress.") % {
+        "night": running.night.isoformat(),
+        "at": timezone.localtime(running.started_at).strftime("%Y-%m-%d %H:%M:%S"),
+    }

@@ -1,0 +1,204 @@
+"""Reads for the compliance staff's pages: every one starts from the user's scope (`for_user`)."""
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
+from django.utils import timezone
+
+from core.scoping import access_object, province_scope
+
+from .models import (
+    NOT_SUBMITTED_STATUSES,
+    OPEN_TASK_STATUSES,
+    ActionStatus,
+    Answer,
+    ChecklistTemplate,
+    CorrectiveAction,
+    Finding,
+    FindingStatus,
+    InspectionReport,
+    InspectionTask,
+    Photo,
+    Sanction,
+    SanctionStatus,
+    SimFound,
+    TaskEvent,
+)
+
+SECTION_ROWS = 20
+DUE_SOON_DAYS = 7
+
+
+# --- tasks --------------------------------------------------------------------------------------
+
+
+def task_list(*, user):
+    return InspectionTask.objects.for_user(user).select_related(
+        "point", "point__province", "point__agent", "inspector", "report"
+    )
+
+
+def planning_order(tasks):
+    """Unassigned first, then by due date."""
+    return tasks.annotate(
+        assigned_rank=Case(When(inspector__isnull=True, then=Value(0)), default=Value(1), output_field=IntegerField())
+    ).order_by("assigned_rank", "due_date", "id")
+
+
+def task_get(*, user, pk) -> InspectionTask:
+    return access_object(task_list(user=user), user, pk=pk)
+
+
+def task_events(task):
+    return TaskEvent.objects.filter(task=task).select_related("actor").order_by("-at", "-id")
+
+
+def task_report(task) -> InspectionReport | None:
+    """The task's report with its answers (and their items and photos), SIMs and reviewer, in few queries."""
+    return (
+        InspectionReport.objects.filter(task=task)
+        .select_related("template", "inspector", "reviewed_by")
+        .prefetch_related(
+            Prefetch(
+                "answers",
+                queryset=Answer.objects.select_related("item", "finding").order_by("item__position"),
+            ),
+            Prefetch("photos", queryset=Photo.objects.order_by("uploaded_at", "id")),
+            Prefetch("sims", queryset=SimFound.objects.select_related("registration", "activation", "finding")),
+        )
+        .first()
+    )
+
+
+def task_findings(task):
+    return (
+        Finding.objects.filter(task=task)
+        .select_related("answer__item", "sim")
+        .prefetch_related("sanctions__sanction_type", "corrective_actions")
+        .order_by("id")
+    )
+
+
+# --- inspectors and their workload --------------------------------------------------------------
+
+
+def inspectors(*, user=None, province: str | None = None):
+    """Active field inspectors; with `province`, those covering it; with `user`, those covering any of the
+    user's provinces (a user limited to some provinces plans only there)."""
+    User = get_user_model()
+    perm = Permission.objects.filter(content_type__app_label="inspections", codename="perform_inspection")
+    holders = User.objects.filter(Q(groups__permissions__in=perm) | Q(user_permissions__in=perm)).values("pk")
+    qs = User.objects.filter(is_active=True, pk__in=holders)
+    covering = User.provinces.through.objects
+    if province is not None:
+        qs = qs.filter(Q(all_provinces=True) | Q(pk__in=covering.filter(province_id=province).values("user_id")))
+    if user is not None:
+        scope = province_scope(user)
+        if scope is not None:
+            qs = qs.filter(Q(all_provinces=True) | Q(pk__in=covering.filter(province_id__in=scope).values("user_id")))
+    return qs
+
+
+def with_workload(users, *, user, today: dt.date | None = None):
+    """Per inspector: open tasks, overdue ones, and ones due in the next 7 days (in the user's provinces)."""
+    today = today or timezone.localdate()
+    mine = Q(inspection_tasks__status__in=OPEN_TASK_STATUSES)
+    scope = province_scope(user)
+    if scope is not None:
+        mine &= Q(inspection_tasks__point__province__in=scope)
+    waiting = mine & Q(inspection_tasks__status__in=NOT_SUBMITTED_STATUSES)
+    return users.annotate(
+        open_tasks=Count("inspection_tasks", filter=mine),
+        overdue_tasks=Count("inspection_tasks", filter=waiting & Q(inspection_tasks__due_date__lt=today)),
+        due_soon=Count(
+            "inspection_tasks",
+            filter=waiting
+            & Q(
+                inspection_tasks__due_date__gte=today,
+                inspection_tasks__due_date__lte=today + dt.timedelta(days=DUE_SOON_DAYS),
+            ),
+        ),
+    ).order_by("username")
+
+
+# --- findings, sanctions, corrective actions ----------------------------------------------------
+
+
+def finding_list(*, user):
+    return Finding.objects.for_user(user).select_related("point", "point__province", "task", "answer__item", "sim")
+
+
+def finding_get(*, user, pk) -> Finding:
+    return access_object(finding_list(user=user).select_related("point__agent"), user, pk=pk)
+
+
+def sanction_list(*, user):
+    return Sanction.objects.for_user(user).select_related(
+        "sanction_type", "point", "point__province", "agent", "finding", "proposed_by", "decided_by"
+    )
+
+
+def sanction_get(*, user, pk) -> Sanction:
+    return access_object(sanction_list(user=user).select_related("status_change", "finding__task"), user, pk=pk)
+
+
+def action_list(*, user):
+    return CorrectiveAction.objects.for_user(user).select_related(
+        "point", "point__province", "finding", "follow_up_task", "created_by", "verified_by"
+    )
+
+
+def action_get(*, user, pk) -> CorrectiveAction:
+    return access_object(action_list(user=user), user, pk=pk)
+
+
+def sanctions_awaiting_approval(*, user):
+    return sanction_list(user=user).filter(status=SanctionStatus.PROPOSED).order_by("proposed_at", "id")
+
+
+# --- checklists ---------------------------------------------------------------------------------
+
+
+def checklist_versions():
+    return ChecklistTemplate.objects.annotate(item_count=Count("items", distinct=True)).select_related("created_by")
+
+
+# --- sections of point, agent and home pages ----------------------------------------------------
+
+
+def _section(tasks, findings, sanctions, actions) -> dict:
+    """The first rows of each list and how many there are (one count each)."""
+    open_findings = findings.filter(status=FindingStatus.OPEN)
+    live_actions = actions.exclude(status=ActionStatus.VERIFIED)
+    return {
+        "tasks": list(tasks.order_by("-due_date", "-id")[:SECTION_ROWS]),
+        "task_count": tasks.count(),
+        "findings": list(open_findings.order_by("-created_at", "-id")[:SECTION_ROWS]),
+        "finding_count": open_findings.count(),
+        "sanctions": list(sanctions.order_by("-proposed_at", "-id")[:SECTION_ROWS]),
+        "sanction_count": sanctions.count(),
+        "actions": list(live_actions.order_by("due_date", "id")[:SECTION_ROWS]),
+        "action_count": live_actions.count(),
+        "today": timezone.localdate(),
+    }
+
+
+def point_section(*, user, point) -> dict:
+    return _section(
+        task_list(user=user).filter(point=point),
+        finding_list(user=user).filter(point=point),
+        sanction_list(user=user).filter(point=point),
+        action_list(user=user).filter(point=point),
+    )
+
+
+def agent_section(*, user, agent) -> dict:
+    """Across the agent's points that the user may see; sanctions on the agent itself included."""
+    return _section(
+        task_list(user=user).filter(point__agent=agent),
+        finding_list(user=user).filter(point__agent=agent),
+        sanction_list(user=user).filter(agent=agent),
+        action_list(user=user).filter(point__agent=agent),
+    )

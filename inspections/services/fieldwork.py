@@ -1,0 +1,533 @@
+"""The inspector on site: check-in, answers, photos, SIMs found, remarks, check-out and submit.
+
+Every function is keyword-only, atomic, checks that the caller is the task's inspector (PermissionDenied
+otherwise; the pages answer 404 before it comes to that) and records an audit event for each change.
+The phone retries whatever it did not hear back about, so the writes it retries are idempotent: the
+same answers, the same photo (its client_id) or the same ICCID again change nothing.
+"""
+
+import hashlib
+import math
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.audit import audit_record
+from registrations.models import Activation, Registration, RegistrationStatus
+from registrations.validators import is_valid_iccid
+
+from ..catalogue import CHECKLIST_FAMILY
+from ..models import (
+    Answer,
+    AnswerKind,
+    ChecklistItem,
+    ChecklistTemplate,
+    InspectionReport,
+    InspectionTask,
+    Photo,
+    SimFound,
+    TaskStatus,
+)
+from .tasks import task_transition
+
+PERFORM_PERMISSION = "inspections.perform_inspection"
+# Farther than this from the point, a check-in needs a reason (the page warns first).
+CHECKIN_MAX_DISTANCE_M = 200
+EDITABLE_STATUSES = (TaskStatus.IN_PROGRESS, TaskStatus.RETURNED)
+YES_NO_NA_VALUES = ("YES", "NO", "NA")
+MAX_PHOTO_BYTES = 8 * 1024 * 1024
+MAX_NOTE_CHARS = 2000
+MAX_REMARKS_CHARS = 5000
+EARTH_RADIUS_M = 6_371_008.8
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def haversine_m(lat1, lon1, lat2, lon2) -> float:
+    """Great-circle distance in metres between two WGS84 positions (degrees)."""
+    phi1, phi2 = math.radians(float(lat1)), math.radians(float(lat2))
+    dphi = phi2 - phi1
+    dlambda = math.radians(float(lon2) - float(lon1))
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def current_checklist() -> ChecklistTemplate:
+    template = ChecklistTemplate.objects.filter(family=CHECKLIST_FAMILY, is_current=True).first()
+    if template is None:
+        raise ValidationError(_("No checklist is in use: ask a compliance manager to publish one."))
+    return template
+
+
+def _locked_task(task: InspectionTask, inspector) -> InspectionTask:
+    task = InspectionTask.objects.select_for_update().select_related("point").get(pk=task.pk)
+    if task.inspector_id is None or task.inspector_id != inspector.pk or not inspector.has_perm(PERFORM_PERMISSION):
+        raise PermissionDenied
+    return task
+
+
+def _editable_report(report: InspectionReport, inspector) -> InspectionReport:
+    """The report, its task locked, if its inspector may still change it (in progress or returned)."""
+    task = _locked_task(report.task, inspector)
+    if task.status not in EDITABLE_STATUSES:
+        raise ValidationError(
+            _("This inspection is %(status)s: it can no longer be changed.")
+            % {"status": TaskStatus(task.status).label.lower()},
+            code="not_editable",
+        )
+    report = InspectionReport.objects.select_related("template").get(pk=report.pk)
+    report.task = task
+    return report
+
+
+def _position(latitude, longitude, accuracy_m) -> tuple:
+    """(latitude, longitude, accuracy) as Decimals and a float, or Nones; ValidationError when half given."""
+    if latitude in (None, "") and longitude in (None, ""):
+        return None, None, None
+    if latitude in (None, "") or longitude in (None, ""):
+        raise ValidationError(_("A position needs both a latitude and a longitude."), code="half_position")
+    try:
+        lat = Decimal(str(latitude)).quantize(Decimal("0.000001"))
+        lon = Decimal(str(longitude)).quantize(Decimal("0.000001"))
+    except (InvalidOperation, ValueError):
+        raise ValidationError(_("The position is not a pair of numbers."), code="bad_position") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValidationError(_("The position is outside the range of latitudes and longitudes."), code="bad_position")
+    accuracy = None
+    if accuracy_m not in (None, ""):
+        try:
+            accuracy = float(accuracy_m)
+        except (TypeError, ValueError):
+            raise ValidationError(_("The accuracy is not a number."), code="bad_position") from None
+        if not math.isfinite(accuracy) or accuracy < 0:
+            raise ValidationError(_("The accuracy must be zero or more metres."), code="bad_position")
+    return lat, lon, accuracy
+
+
+# --- check-in ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def inspection_check_in(
+    *, task: InspectionTask, inspector, latitude=None, longitude=None, accuracy_m=None, location_note: str = ""
+) -> InspectionReport:
+    """Start the inspection: a report on the current checklist version, the position and its distance to
+    the point; the task becomes IN_PROGRESS.
+
+    Without a position (location refused or unavailable) or farther than CHECKIN_MAX_DISTANCE_M from the
+    point, `location_note` must say why (code "location_note_required" / "too_far").
+    """
+    task = _locked_task(task, inspector)
+    if task.status != TaskStatus.ASSIGNED:
+        raise ValidationError(
+            _("Only an assigned task can be started; this one is %(status)s.")
+            % {"status": TaskStatus(task.status).label.lower()},
+            code="not_assigned",
+        )
+    lat, lon, accuracy = _position(latitude, longitude, accuracy_m)
+    note = (location_note or "").strip()
+    point = task.point
+    distance = None
+    if lat is not None and point.latitude is not None and point.longitude is not None:
+        distance = round(haversine_m(lat, lon, point.latitude, point.longitude), 1)
+    if lat is None and not note:
+        raise ValidationError(
+            {
+                "location_note": ValidationError(
+                    _("Your location is not available: say why to check in without it."),
+                    code="location_note_required",
+                )
+            }
+        )
+    if distance is not None and distance > CHECKIN_MAX_DISTANCE_M and not note:
+        message = _("You are %(distance)d m from the point (more than %(limit)d m): say why to check in here.")
+        raise ValidationError(
+            {
+                "location_note": ValidationError(
+                    message % {"distance": distance, "limit": CHECKIN_MAX_DISTANCE_M}, code="too_far"
+                )
+            }
+        )
+    now = timezone.now()
+    report = InspectionReport.objects.create(
+        task=task,
+        template=current_checklist(),
+        inspector=inspector,
+        checkin_at=now,
+        checkin_latitude=lat,
+        checkin_longitude=lon,
+        checkin_accuracy_m=accuracy,
+        checkin_distance_m=distance,
+        location_note=note,
+    )
+    task_transition(task=task, to_status=TaskStatus.IN_PROGRESS, actor=inspector, reason=note)
+    audit_record(
+        action="inspection.check_in",
+        actor=inspector,
+        obj=task,
+        fields={
+            "report": report.pk,
+            "checklist": str(report.template),
+            "accuracy_m": accuracy,
+            "distance_m": distance,
+            "has_position": lat is not None,
+        },
+        reason=note,
+    )
+    return report
+
+
+# --- answers -------------------------------------------------------------------------------------
+
+
+def _clean_value(item: ChecklistItem, raw) -> str:
+    value = "" if raw is None else str(raw).strip()
+    if not value:
+        return ""
+    if item.answer_kind == AnswerKind.YES_NO_NA:
+        value = value.upper()
+        if value not in YES_NO_NA_VALUES:
+            raise ValidationError(_("Answer yes, no or not applicable."))
+        return value
+    if item.answer_kind == AnswerKind.NUMBER:
+        try:
+            number = Decimal(value.replace(",", "."))
+        except InvalidOperation:
+            raise ValidationError(_("Enter a number.")) from None
+        if not number.is_finite():
+            raise ValidationError(_("Enter a number."))
+        # "2", not "2.0" or "2E+0": the stored answer reads as typed
+        return format(number.normalize(), "f") if number == number.to_integral() else format(number, "f")
+    if len(value) > Answer._meta.get_field("value").max_length:
+        raise ValidationError(_("Keep the answer under 500 characters; use the note for more."))
+    return value
+
+
+@transaction.atomic
+def answers_save(*, report: InspectionReport, inspector, answers: dict) -> list[Answer]:
+    """Save answers {item_code: {"value": ..., "note": ...}} (a missing "note" keeps the saved note).
+
+    All or nothing: an unknown code or a bad value refuses the whole call, with one message per code.
+    A blank value with a blank note removes the answer. Returns the answers that changed.
+    """
+    report = _editable_report(report, inspector)
+    if not isinstance(answers, dict):
+        raise ValidationError(_("Answers must map item codes to answers."))
+    items = {item.code: item for item in report.template.items.all()}
+    existing = {a.item.code: a for a in report.answers.select_related("item")}
+    errors: dict[str, list[str]] = {}
+    cleaned = {}
+    for code, answer in answers.items():
+        item = items.get(code)
+        if item is None:
+            errors[code] = [
+                _("No item %(code)s in this checklist (version %(version)s).")
+                % {"code": code, "version": report.template.version}
+            ]
+            continue
+        if not isinstance(answer, dict):
+            answer = {"value": answer}
+        try:
+            value = _clean_value(item, answer.get("value"))
+        except ValidationError as exc:
+            errors[code] = exc.messages
+            continue
+        if "note" in answer:
+            note = ("" if answer["note"] is None else str(answer["note"])).strip()
+        else:
+            note = existing[code].note if code in existing else ""
+        if len(note) > MAX_NOTE_CHARS:
+            errors[code] = [_("Keep the note under %(n)d characters.") % {"n": MAX_NOTE_CHARS}]
+            continue
+        cleaned[code] = (item, value, note)
+    if errors:
+        raise ValidationError(errors)
+
+    changed, removed = [], []
+    now = timezone.now()
+    for code, (item, value, note) in cleaned.items():
+        answer = existing.get(code)
+        if not value and not note:
+            if answer is not None:
+                answer.delete()
+                removed.append(code)
+            continue
+        if answer is None:
+            answer = Answer(report=report, item=item)
+        elif answer.value == value and answer.note == note:
+            continue
+        answer.value, answer.note, answer.failed, answer.answered_at = value, note, item.fails(value), now
+        answer.save()
+        changed.append(answer)
+    if changed or removed:
+        audit_record(
+            action="inspection.answers",
+            actor=inspector,
+            obj=report.task,
+            fields={
+                "answers": {a.item.code: {"value": a.value, "failed": a.failed} for a in changed},
+                "removed": removed,
+            },
+        )
+    return changed
+
+
+@transaction.atomic
+def remarks_save(*, report: InspectionReport, inspector, remarks: str) -> InspectionReport:
+    """The inspector's remarks on the whole inspection (saved as typed, sent again on submit)."""
+    report = _editable_report(report, inspector)
+    remarks = (remarks or "").strip()
+    if len(remarks) > MAX_REMARKS_CHARS:
+        raise ValidationError({"remarks": _("Keep the remarks under %(n)d characters.") % {"n": MAX_REMARKS_CHARS}})
+    if remarks != report.remarks:
+        report.remarks = remarks
+        report.save(update_fields=["remarks", "updated_at"])
+        audit_record(action="inspection.remarks", actor=inspector, obj=report.task, fields={"chars": len(remarks)})
+    return report
+
+
+# --- photos --------------------------------------------------------------------------------------
+
+
+def sniff_image(head: bytes) -> tuple[str, str] | None:
+    """(content type, extension) of a JPEG, PNG or WebP file from its first bytes; None for anything else."""
+    if head[:3] == b"\xff\xd8\xff":
+        return "image/jpeg", ".jpg"
+    if head[:8] == b"\x89PNG\r\n\x1a\n":
+        return "image/png", ".png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp", ".webp"
+    return None
+
+
+@transaction.atomic
+def photo_add(*, report: InspectionReport, inspector, file, item_code: str | None = None, client_id: str = "") -> Photo:
+    """Store a photo (a Django File: an upload or a ContentFile) through the default storage; its type is
+    judged by its bytes, its size is limited, its SHA-256 kept.
+
+    The same `client_id` again (a retried upload) returns the photo already stored.
+    """
+    report = _editable_report(report, inspector)
+    client_id = (client_id or "").strip()
+    if client_id:
+        if len(client_id) > Photo._meta.get_field("client_id").max_length:
+            raise ValidationError({"client_id": _("The photo's client id is too long.")})
+        existing = report.photos.filter(client_id=client_id).first()
+        if existing is not None:
+            return existing
+    item = None
+    if item_code:
+        item = report.template.items.filter(code=item_code).first()
+        if item is None:
+            raise ValidationError({"item_code": _("No item %(code)s in this checklist.") % {"code": item_code}})
+    size = file.size
+    if not size:
+        raise ValidationError({"file": _("The photo is empty.")})
+    if size > MAX_PHOTO_BYTES:
+        raise ValidationError(
+            {"file": _("The photo is larger than %(mb)d MB.") % {"mb": MAX_PHOTO_BYTES // (1024 * 1024)}}
+        )
+    file.seek(0)
+    kind = sniff_image(file.read(12))
+    if kind is None:
+        raise ValidationError({"file": _("Send a JPEG, PNG or WebP photo.")})
+    content_type, extension = kind
+    digest = hashlib.sha256()
+    file.seek(0)
+    for chunk in file.chunks():
+        digest.update(chunk)
+    file.seek(0)
+    photo = Photo(
+        report=report, item=item, content_type=content_type, size=size, sha256=digest.hexdigest(), client_id=client_id
+    )
+    # The name only carries the extension: upload_path gives the stored file a random name.
+    photo.file.save(f"photo{extension}", file, save=False)
+    try:
+        try:
+            with transaction.atomic():
+                photo.save()
+        except IntegrityError:
+            # the same client_id stored by a concurrent retry: keep that one
+            photo.file.delete(save=False)
+            return report.photos.get(client_id=client_id)
+        audit_record(
+            action="inspection.photo_add",
+            actor=inspector,
+            obj=report.task,
+            fields={"photo": photo.pk, "item": item.code if item else "", "size": size, "sha256": photo.sha256},
+        )
+    except Exception:
+        # the row is rolled back: do not leave its file behind
+        photo.file.storage.delete(photo.file.name)
+        raise
+    return photo
+
+
+@transaction.atomic
+def photo_remove(*, photo: Photo, inspector) -> None:
+    """Remove a photo while the report can still change; its file goes once the removal is committed."""
+    report = _editable_report(photo.report, inspector)
+    photo = Photo.objects.select_related("item").get(pk=photo.pk, report=report)
+    storage, name = photo.file.storage, photo.file.name
+    audit_record(
+        action="inspection.photo_remove",
+        actor=inspector,
+        obj=report.task,
+        fields={"photo": photo.pk, "item": photo.item.code if photo.item else "", "sha256": photo.sha256},
+    )
+    photo.delete()
+    transaction.on_commit(lambda: storage.delete(name))
+
+
+# --- SIMs found ----------------------------------------------------------------------------------
+
+
+def normalise_iccid(raw) -> str:
+    """Digits as typed, without the spaces a printed ICCID is grouped by."""
+    return "".join(str(raw or "").split())
+
+
+def match_registration(iccid: str) -> Registration | None:
+    """The registration of this ICCID: the latest one not cancelled, else the latest one."""
+    registrations = Registration.objects.filter(iccid=iccid).order_by("-registered_at", "-id")
+    return registrations.exclude(status=RegistrationStatus.CANCELLED).first() or registrations.first()
+
+
+@transaction.atomic
+def sim_add(*, report: InspectionReport, inspector, iccid: str, note: str = "") -> SimFound:
+    """Record the ICCID of a pre-activated SIM found on site, matched to its registration and activation.
+
+    A wrong check digit is refused (the phone checks it as typed); the same ICCID again is the same row
+    (its note is updated when a new one is given).
+    """
+    report = _editable_report(report, inspector)
+    iccid = normalise_iccid(iccid)
+    note = (note or "").strip()
+    if not iccid.isdigit() or len(iccid) not in (19, 20):
+        raise ValidationError({"iccid": ValidationError(_("An ICCID has 19 or 20 digits."), code="iccid_format")})
+    if not is_valid_iccid(iccid):
+        message = _("The check digit of %(iccid)s is wrong: check the number on the SIM.") % {"iccid": iccid}
+        raise ValidationError({"iccid": ValidationError(message, code="iccid_check_digit")})
+    if len(note) > SimFound._meta.get_field("note").max_length:
+        raise ValidationError({"note": _("Keep the note under 300 characters.")})
+    sim = report.sims.filter(iccid=iccid).first()
+    if sim is not None:
+        if note and note != sim.note:
+            sim.note = note
+            sim.save(update_fields=["note"])
+        return sim
+    sim = SimFound(
+        report=report,
+        iccid=iccid,
+        luhn_valid=True,
+        note=note,
+        registration=match_registration(iccid),
+        activation=Activation.objects.filter(iccid=iccid).first(),
+    )
+    try:
+        with transaction.atomic():
+            sim.save()
+    except IntegrityError:  # recorded by a concurrent retry
+        return report.sims.get(iccid=iccid)
+    audit_record(
+        action="inspection.sim_add",
+        actor=inspector,
+        obj=report.task,
+        fields={"iccid": iccid, "registration": sim.registration_id, "activation": sim.activation_id},
+    )
+    return sim
+
+
+@transaction.atomic
+def sim_remove(*, report: InspectionReport, inspector, iccid: str) -> bool:
+    """Remove a SIM recorded by mistake; False when it was not there (a retried removal)."""
+    report = _editable_report(report, inspector)
+    iccid = normalise_iccid(iccid)
+    deleted, _rows = report.sims.filter(iccid=iccid).delete()
+    if deleted:
+        audit_record(action="inspection.sim_remove", actor=inspector, obj=report.task, fields={"iccid": iccid})
+    return bool(deleted)
+
+
+# --- check-out and submit ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def inspection_check_out(
+    *, report: InspectionReport, inspector, latitude=None, longitude=None, accuracy_m=None
+) -> InspectionReport:
+    """Leave the point: time and (if the phone gives it) position. Once only: a second call changes nothing."""
+    report = _editable_report(report, inspector)
+    if report.checkout_at is not None:
+        return report
+    lat, lon, accuracy = _position(latitude, longitude, accuracy_m)
+    report.checkout_at = timezone.now()
+    report.checkout_latitude, report.checkout_longitude, report.checkout_accuracy_m = lat, lon, accuracy
+    report.save(
+        update_fields=["checkout_at", "checkout_latitude", "checkout_longitude", "checkout_accuracy_m", "updated_at"]
+    )
+    distance = None
+    point = report.task.point
+    if lat is not None and point.latitude is not None and point.longitude is not None:
+        distance = round(haversine_m(lat, lon, point.latitude, point.longitude), 1)
+    audit_record(
+        action="inspection.check_out",
+        actor=inspector,
+        obj=report.task,
+        fields={"accuracy_m": accuracy, "distance_m": distance, "has_position": lat is not None},
+    )
+    return report
+
+
+def missing_for_submit(report: InspectionReport) -> list[str]:
+    """What keeps the report from being submitted, one message per item (empty: ready)."""
+    answered = set(report.answers.exclude(value="").values_list("item_id", flat=True))
+    with_photos = set(report.photos.exclude(item=None).values_list("item_id", flat=True))
+    problems = []
+    for item in report.template.items.all():
+        number = item.position
+        if item.answer_kind == AnswerKind.PHOTO:
+            if item.pk not in with_photos and item.pk not in answered:
+                problems.append(_("Item %(n)s: take a photo.") % {"n": number})
+            continue
+        if item.pk not in answered:
+            problems.append(_("Item %(n)s is not answered.") % {"n": number})
+        elif item.requires_photo and item.pk not in with_photos:
+            problems.append(_("Item %(n)s needs a photo.") % {"n": number})
+    return problems
+
+
+@transaction.atomic
+def inspection_submit(*, task: InspectionTask, inspector, remarks: str | None = None) -> InspectionReport:
+    """Send the report for review: from IN_PROGRESS or RETURNED, every item answered, a photo on each item
+    that needs one; checks out if not yet. `remarks` None keeps the saved remarks. The task becomes SUBMITTED.
+    """
+    task = _locked_task(task, inspector)
+    if task.status not in EDITABLE_STATUSES:
+        raise ValidationError(
+            _("Only an inspection in progress or returned can be submitted; this one is %(status)s.")
+            % {"status": TaskStatus(task.status).label.lower()},
+            code="not_submittable",
+        )
+    report = InspectionReport.objects.select_related("template").get(task=task)
+    report.task = task
+    if remarks is not None:
+        report = remarks_save(report=report, inspector=inspector, remarks=remarks)
+    problems = missing_for_submit(report)
+    if problems:
+        raise ValidationError([ValidationError(problem, code="incomplete") for problem in problems])
+    report = inspection_check_out(report=report, inspector=inspector)
+    resubmitted = task.status == TaskStatus.RETURNED
+    report.submitted_at = timezone.now()
+    report.save(update_fields=["submitted_at", "updated_at"])
+    task_transition(
+        task=task,
+        to_status=TaskStatus.SUBMITTED,
+        actor=inspector,
+        reason=_("Sent again after return") if resubmitted else "",
+    )
+    return report
