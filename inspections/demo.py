@@ -25,7 +25,7 @@ from agents.models import RegistrationPoint, Status
 from registrations.models import CheckRun, Registration, RegistrationStatus
 
 from .catalogue import load_catalogue
-from .models import InspectionTask, SanctionType, TaskKind
+from .models import Finding, InspectionTask, SanctionType, TaskKind
 
 
 def seed_inspections() -> str:
@@ -121,6 +121,7 @@ def _scenario(users, points) -> str:
         submitted_at=month_ago + timedelta(days=1, hours=1),
         reviewed_at=month_ago + timedelta(days=3),
     )
+    Finding.objects.filter(task=closed).update(created_at=month_ago + timedelta(days=3))
     RegistrationPoint.objects.filter(pk=hanoi.pk).update(last_inspection_on=(month_ago + timedelta(days=1)).date())
     sim_finding = findings.get("sim") or findings["no-preactivated-sims"]
     sanctions.sanction_propose(
