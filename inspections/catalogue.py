@@ -1,15 +1,16 @@
 """Shipped compliance content: the default registration point checklist and the sanction catalogue.
 
-Versioned data, loaded by migration 0002 (and again by `ensure_catalogue` if rows were deleted). The
+Versioned data, loaded by migration 0002 (and by `load_catalogue` from seed_demo if rows were deleted). The
 checklist is DESIGN section 1's registration point checklist plus the items the inspections issue adds.
 """
 
-D49 = "Decree 49/2017/ND-CP (amending Decree 25/2011/ND-CP)"
-D11 = "Directive 11/CT-BTTTT (2016)"
-D185 = "Decree 185/2013/ND-CP art. 65; IT Law 2006 art. 22"
+# Vietnamese first, as in registrations.rules.catalogue: these are shown to both languages' readers.
+D49 = "Nghị định 49/2017/NĐ-CP (Decree 49/2017/ND-CP, amending Decree 25/2011/ND-CP)"
+D11 = "Chỉ thị 11/CT-BTTTT (Directive 11/CT-BTTTT, 2016)"
+D185 = "Nghị định 185/2013/NĐ-CP điều 65; Luật CNTT 2006 điều 22 (Decree 185/2013/ND-CP art. 65; IT Law 2006 art. 22)"
 
 CHECKLIST_FAMILY = "registration-point"
-CHECKLIST_NAME = "Registration point inspection"
+CHECKLIST_NAME = "Kiểm tra điểm đăng ký (Registration point inspection)"
 
 # (code, English, Vietnamese, answer kind, failing answer, photo required, severity, legal basis)
 CHECKLIST_ITEMS = [
@@ -133,7 +134,7 @@ SANCTION_TYPES = [
         "Cảnh cáo bằng văn bản",
         "WARNING",
         "POINT",
-        f"{D11}; authorisation contract",
+        f"{D11}; hợp đồng ủy quyền (authorisation contract)",
         None,
         None,
         3,
@@ -177,7 +178,7 @@ SANCTION_TYPES = [
         "Tạm ngừng điểm đăng ký",
         "SUSPENSION",
         "POINT",
-        f"{D11}; authorisation contract",
+        f"{D11}; hợp đồng ủy quyền (authorisation contract)",
         None,
         None,
         15,
@@ -188,7 +189,7 @@ SANCTION_TYPES = [
         "Tạm ngừng đại lý",
         "SUSPENSION",
         "AGENT",
-        f"{D11}; authorisation contract",
+        f"{D11}; hợp đồng ủy quyền (authorisation contract)",
         None,
         None,
         20,
@@ -199,7 +200,7 @@ SANCTION_TYPES = [
         "Chấm dứt điểm đăng ký",
         "TERMINATION",
         "POINT",
-        f"{D11}; authorisation contract",
+        f"{D11}; hợp đồng ủy quyền (authorisation contract)",
         None,
         None,
         25,
@@ -210,7 +211,7 @@ SANCTION_TYPES = [
         "Chấm dứt hợp đồng ủy quyền với đại lý",
         "TERMINATION",
         "AGENT",
-        f"{D11}; authorisation contract",
+        f"{D11}; hợp đồng ủy quyền (authorisation contract)",
         None,
         None,
         30,
@@ -232,7 +233,11 @@ def load_catalogue(apps=None) -> None:
     RiskPolicy.objects.get_or_create(pk=1)
     if not ChecklistTemplate.objects.filter(family=CHECKLIST_FAMILY).exists():
         template = ChecklistTemplate.objects.create(
-            family=CHECKLIST_FAMILY, version=1, name=CHECKLIST_NAME, is_current=True, change_note="Shipped default."
+            family=CHECKLIST_FAMILY,
+            version=1,
+            name=CHECKLIST_NAME,
+            is_current=True,
+            change_note="Bản mặc định (shipped default).",
         )
         ChecklistItem.objects.bulk_create(
             ChecklistItem(

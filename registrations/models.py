@@ -90,8 +90,10 @@ class Registration(models.Model):
     status = models.CharField(
         _("status"), max_length=9, choices=RegistrationStatus.choices, default=RegistrationStatus.ACTIVE
     )
+    # No index: nothing looks rows up by job (jobs are kept as evidence, never deleted), and on a table
+    # of millions each index costs every imported row.
     import_job = models.ForeignKey(
-        ImportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+        ImportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False, db_index=False
     )
     # Keyed hash of the row as last imported (registrations.importers): a re-import writes a row only
     # when it differs, which a comparison of the encrypted columns (fresh nonce each time) cannot tell.
@@ -186,8 +188,10 @@ class Activation(models.Model):
     iccid = models.CharField(_("ICCID"), max_length=20)
     msisdn = models.CharField(_("MSISDN"), max_length=16)
     activated_at = models.DateTimeField(_("activated at"), db_index=True)
+    # No index: nothing looks rows up by job (jobs are kept as evidence, never deleted), and on a table
+    # of millions each index costs every imported row.
     import_job = models.ForeignKey(
-        ImportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+        ImportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False, db_index=False
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

@@ -5,6 +5,7 @@ import datetime as dt
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import RegistrationPoint
@@ -158,7 +159,8 @@ class SanctionProposeForm(forms.Form):
     @staticmethod
     def _label(t: SanctionType) -> str:
         if t.kind == SanctionKind.FINE and t.fine_max_vnd:
-            return f"{t.name()} ({t.fine_min_vnd or 0:,} – {t.fine_max_vnd:,} VND)".replace(",", ".")
+            low, high = (number_format(v, force_grouping=True) for v in (t.fine_min_vnd or 0, t.fine_max_vnd))
+            return f"{t.name()} ({low} – {high} VND)"
         return t.name()
 
 

@@ -77,7 +77,7 @@ def my_tasks(request):
     """The inspector's home: open tasks grouped Overdue / Today / Upcoming / Returned to you."""
     today = timezone.localdate()
     groups = {"overdue": [], "today": [], "upcoming": [], "returned": []}
-    tasks = _my_tasks(request.user).filter(status__in=ON_THE_PHONE).select_related("point", "point__province")
+    tasks = _my_tasks(request.user).filter(status__in=ON_THE_PHONE).select_related("point", "point__province", "report")
     for task in tasks.order_by("due_date", "id"):
         task.maps_url = maps_url(task.point)
         if task.status == TaskStatus.RETURNED:
