@@ -38,7 +38,7 @@ def main():
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from bench import agents_list, registrations_import, rules
+    from bench import agents_list, registrations_import, rules, search
 
     if args.points:
         for line in agents_list.run(args.points):
@@ -46,9 +46,13 @@ def main():
     if args.registrations:
         for line in registrations_import.run(args.registrations):
             print(line, flush=True)
+        for line in search.run():
+            print(line, flush=True)
     if args.rules_rows:
         # last: it points the connection at a database of its own
         for line in rules.run(args.rules_rows):
+            print(line, flush=True)
+        for line in search.run(pages=False):
             print(line, flush=True)
 
 
