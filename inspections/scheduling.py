@@ -28,6 +28,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -232,6 +233,15 @@ def _routine(policy: RiskPolicy, today: date) -> dict:
     points = RegistrationPoint.objects.values_list(
         "pk", "status", "created_at", "last_inspection_on", "risk_tier", "next_inspection_on"
     ).order_by()
+    # A routine task an officer cancelled (the point closed for works, say) counts as this cycle's visit:
+    # the next one is due a cadence after the cancellation, not again the next night.
+    cancelled = dict(
+        InspectionTask.objects.filter(kind=TaskKind.ROUTINE, status=TaskStatus.CANCELLED, closed_at__isnull=False)
+        .order_by()
+        .values("point_id")
+        .annotate(last=Max("closed_at"))
+        .values_list("point_id", "last")
+    )
     new_tasks: list[InspectionTask] = []
     next_dates: dict[int, date | None] = {}
     for pk, status, created_at, last, tier, current_next in points.iterator(chunk_size=5000):
@@ -242,7 +252,10 @@ def _routine(policy: RiskPolicy, today: date) -> dict:
             wanted = None
         else:
             days = policy.cadence_days(tier or RiskTier.LOW)
-            wanted = (last or timezone.localdate(created_at)) + timedelta(days=days)
+            since = last or timezone.localdate(created_at)
+            if pk in cancelled:
+                since = max(since, timezone.localdate(cancelled[pk]))
+            wanted = since + timedelta(days=days)
             if wanted <= horizon:
                 wanted = max(wanted, today)
                 reason = _("Routine inspection: every %(days)s days (%(tier)s tier)") % {

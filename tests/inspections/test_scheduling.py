@@ -83,6 +83,25 @@ def test_an_overdue_routine_inspection_is_due_today():
     assert task.due_date == TODAY
 
 
+def test_a_cancelled_routine_task_counts_as_the_cycles_visit():
+    # given: an overdue point whose routine task an officer cancelled a week ago
+    point = inspected(400, "LOW")
+    TaskFactory(
+        point=point,
+        kind=TaskKind.ROUTINE,
+        status=TaskStatus.CANCELLED,
+        closed_at=timezone.make_aware(dt.datetime.combine(days(-7), dt.time(10))),
+    )
+
+    # when
+    schedule_inspections(today=TODAY)
+
+    # then: no new routine task until a cadence after the cancellation
+    assert open_tasks(point) == []
+    point.refresh_from_db()
+    assert point.next_inspection_on == days(-7 + 180)
+
+
 def test_a_never_inspected_point_is_due_a_cadence_after_it_was_created():
     point = PointFactory(risk_tier="HIGH")
     created = timezone.make_aware(dt.datetime.combine(days(-25), dt.time(9)))
