@@ -281,131 +281,101 @@ def field_checkin(request, pk):
     )
 
 
-@field_endpoint
-def field_answers(request, pk):
+def _report_change(request, pk, form, write):
+    """The path every change to a checked-in report takes: a valid form, the report, the service. A
+    ValidationError is a 400 carrying the task's status; `write(task, report, data)` returns the reply's fields.
+    """
     task = _task(request, pk)
-    payload = _payload(request)
-    if payload is None:
-        return _bad_body(task)
-    form = AnswersForm(payload)
-    if not form.is_valid():
+    if form is not None and not form.is_valid():
         return _refused(task, form=form)
     report, refused = _report_or_refuse(task)
     if refused:
         return refused
     try:
-        changed = fieldwork.answers_save(report=report, inspector=request.user, answers=form.cleaned_data["answers"])
+        return JsonResponse({"ok": True, **write(task, report, form.cleaned_data if form is not None else {})})
     except ValidationError as exc:
         return _refused(task, exc=exc)
-    return JsonResponse({"ok": True, "changed": [a.item.code for a in changed]})
+
+
+@field_endpoint
+def field_answers(request, pk):
+    payload = _payload(request)
+    if payload is None:
+        return _bad_body(_task(request, pk))
+
+    def write(task, report, data):
+        changed = fieldwork.answers_save(report=report, inspector=request.user, answers=data["answers"])
+        return {"changed": [a.item.code for a in changed]}
+
+    return _report_change(request, pk, AnswersForm(payload), write)
 
 
 @field_endpoint
 def field_remarks(request, pk):
-    task = _task(request, pk)
-    form = RemarksForm(_payload(request) or {})
-    if not form.is_valid():
-        return _refused(task, form=form)
-    report, refused = _report_or_refuse(task)
-    if refused:
-        return refused
-    try:
-        fieldwork.remarks_save(report=report, inspector=request.user, remarks=form.cleaned_data["remarks"])
-    except ValidationError as exc:
-        return _refused(task, exc=exc)
-    return JsonResponse({"ok": True})
+    def write(task, report, data):
+        fieldwork.remarks_save(report=report, inspector=request.user, remarks=data["remarks"])
+        return {}
+
+    return _report_change(request, pk, RemarksForm(_payload(request) or {}), write)
 
 
 @field_endpoint
 def field_photo(request, pk):
-    task = _task(request, pk)
-    form = PhotoForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return _refused(task, form=form)
-    report, refused = _report_or_refuse(task)
-    if refused:
-        return refused
-    try:
+    def write(task, report, data):
         photo = fieldwork.photo_add(
             report=report,
             inspector=request.user,
-            file=form.cleaned_data["file"],
-            item_code=form.cleaned_data["item_code"] or None,
-            client_id=form.cleaned_data["client_id"],
+            file=data["file"],
+            item_code=data["item_code"] or None,
+            client_id=data["client_id"],
         )
-    except ValidationError as exc:
-        return _refused(task, exc=exc)
-    html = render_to_string(
-        "inspections/field/_photo.html", {"photo": photo, "task": task, "editable": True}, request=request
-    )
-    return JsonResponse({"ok": True, "id": photo.pk, "client_id": photo.client_id, "html": html})
+        html = render_to_string(
+            "inspections/field/_photo.html", {"photo": photo, "task": task, "editable": True}, request=request
+        )
+        return {"id": photo.pk, "client_id": photo.client_id, "html": html}
+
+    return _report_change(request, pk, PhotoForm(request.POST, request.FILES), write)
 
 
 @field_endpoint
 def field_photo_remove(request, pk, photo_pk):
-    task = _task(request, pk)
-    report, refused = _report_or_refuse(task)
-    if refused:
-        return refused
-    photo = report.photos.filter(pk=photo_pk).first()
-    if photo is None:  # already removed (a retry)
-        return JsonResponse({"ok": True})
-    try:
-        fieldwork.photo_remove(photo=photo, inspector=request.user)
-    except ValidationError as exc:
-        return _refused(task, exc=exc)
-    return JsonResponse({"ok": True})
+    def write(task, report, data):
+        photo = report.photos.filter(pk=photo_pk).first()
+        if photo is not None:  # None: already removed (a retry)
+            fieldwork.photo_remove(photo=photo, inspector=request.user)
+        return {}
+
+    return _report_change(request, pk, None, write)
 
 
 @field_endpoint
 def field_sim(request, pk):
-    task = _task(request, pk)
-    form = SimForm(_payload(request) or {})
-    if not form.is_valid():
-        return _refused(task, form=form)
-    report, refused = _report_or_refuse(task)
-    if refused:
-        return refused
-    try:
-        sim = fieldwork.sim_add(report=report, inspector=request.user, **form.cleaned_data)
-    except ValidationError as exc:
-        return _refused(task, exc=exc)
-    html = render_to_string(
-        "inspections/field/_sim.html", {"sim": sim, "task": task, "editable": True}, request=request
-    )
-    return JsonResponse({"ok": True, "iccid": sim.iccid, "html": html})
+    def write(task, report, data):
+        sim = fieldwork.sim_add(report=report, inspector=request.user, **data)
+        html = render_to_string(
+            "inspections/field/_sim.html", {"sim": sim, "task": task, "editable": True}, request=request
+        )
+        return {"iccid": sim.iccid, "html": html}
+
+    return _report_change(request, pk, SimForm(_payload(request) or {}), write)
 
 
 @field_endpoint
 def field_sim_remove(request, pk):
-    task = _task(request, pk)
-    form = SimRemoveForm(_payload(request) or {})
-    if not form.is_valid():
-        return _refused(task, form=form)
-    report, refused = _report_or_refuse(task)
-    if refused:
-        return refused
-    try:
-        fieldwork.sim_remove(report=report, inspector=request.user, iccid=form.cleaned_data["iccid"])
-    except ValidationError as exc:
-        return _refused(task, exc=exc)
-    return JsonResponse({"ok": True})
+    def write(task, report, data):
+        fieldwork.sim_remove(report=report, inspector=request.user, iccid=data["iccid"])
+        return {}
+
+    return _report_change(request, pk, SimRemoveForm(_payload(request) or {}), write)
 
 
 @field_endpoint
 def field_checkout(request, pk):
-    task = _task(request, pk)
-    form = CheckOutForm(_payload(request) or {})
-    if not form.is_valid():
-        return _refused(task, form=form)
-    report, refused = _report_or_refuse(task)
-    if refused:
-        return refused
-    try:
-        fieldwork.inspection_check_out(report=report, inspector=request.user, **form.cleaned_data)
-    except ValidationError as exc:
-        return _refused(task, exc=exc)
-    return JsonResponse({"ok": True})
+    def write(task, report, data):
+        fieldwork.inspection_check_out(report=report, inspector=request.user, **data)
+        return {}
+
+    return _report_change(request, pk, CheckOutForm(_payload(request) or {}), write)
 
 
 @field_endpoint
