@@ -42,7 +42,7 @@ def _tax_code(rng) -> str:
     return base + mst.calc_check_digit(base)
 
 
-def _rows():
+def demo_rows():
     rng = random.Random(11)  # fixed: the same demo every time  # noqa: S311
     agents, points = [], []
 
@@ -146,7 +146,7 @@ def _csv(columns, rows) -> io.BytesIO:
 
 
 def seed_agents() -> str:
-    agents, points = _rows()
+    agents, points = demo_rows()
     a = import_agents(_csv(AGENT_COLUMNS, agents), actor=None, file_name="demo-agents.csv")
     p = import_points(_csv(POINT_COLUMNS, points), actor=None, file_name="demo-points.csv")
     return f"{a.summary()}; {p.summary()}"

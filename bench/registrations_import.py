@@ -30,7 +30,7 @@ from stdnum import luhn
 from agents.models import RegistrationPoint
 from core.crypto import pii_hash
 from core.models import ImportJob
-from registrations.importers import REGISTRATION_COLUMNS
+from registrations.imports.rows import REGISTRATION_COLUMNS
 from registrations.validators import LOCAL_TZ, normalise_msisdn, province_codes
 
 ROOT = Path(__file__).resolve().parent.parent

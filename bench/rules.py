@@ -284,8 +284,8 @@ def _peak_rss_mb() -> float:
 
 
 def run(n: int) -> list[str]:
-    from registrations import rules
-    from registrations.checks import run_checks
+    from registrations.checks import rules
+    from registrations.checks.runner import run_checks
     from registrations.models import CheckRun, Registration
 
     lines: list[str] = []

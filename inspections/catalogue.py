@@ -4,7 +4,7 @@ Versioned data, loaded by migration 0002 (and by `load_catalogue` from seed_demo
 checklist is DESIGN section 1's registration point checklist plus the items the inspections issue adds.
 """
 
-# Vietnamese first, as in registrations.rules.catalogue: these are shown to both languages' readers.
+# Vietnamese first, as in registrations.checks.rules.catalogue: these are shown to both languages' readers.
 D49 = "Nghị định 49/2017/NĐ-CP (Decree 49/2017/ND-CP, amending Decree 25/2011/ND-CP)"
 D11 = "Chỉ thị 11/CT-BTTTT (Directive 11/CT-BTTTT, 2016)"
 D185 = "Nghị định 185/2013/NĐ-CP điều 65; Luật CNTT 2006 điều 22 (Decree 185/2013/ND-CP art. 65; IT Law 2006 art. 22)"

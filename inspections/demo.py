@@ -193,7 +193,7 @@ def _scenario(users, points) -> str:
 
 
 def _nightly_steps() -> str:
-    from registrations.checks import run_checks
+    from registrations.checks.runner import run_checks
 
     from .escalation import escalate
     from .risk import rescore

@@ -71,7 +71,7 @@ class Context:
 
 
 def _checks(ctx: Context) -> dict:
-    from registrations.checks import CheckRunBusy, run_checks
+    from registrations.checks.runner import CheckRunBusy, run_checks
 
     try:
         check_run = run_checks(

@@ -47,7 +47,7 @@ from django.db import transaction
 from django.utils import timezone
 from stdnum import luhn
 
-from agents.demo import _rows as demo_agent_and_point_rows
+from agents.demo import demo_rows as demo_agent_and_point_rows
 from agents.models import RegistrationPoint, Status, StatusChange
 from core.crypto import pii_hash
 

@@ -35,7 +35,7 @@ class Registration(models.Model):
 
     # Unique and indexed through Meta (constraints, indexes), not unique=True / db_index=True: on
     # PostgreSQL those add a second "_like" index per column for LIKE queries that nothing runs, and each
-    # index costs every imported row (registrations.importers; measured in bench/registrations_import.py).
+    # index costs every imported row (registrations.imports; measured in bench/registrations_import.py).
     external_id = models.CharField(_("external id"), max_length=64)
     msisdn = models.CharField(_("MSISDN"), max_length=16)
     iccid = models.CharField(_("ICCID"), max_length=20)
@@ -95,7 +95,7 @@ class Registration(models.Model):
     import_job = models.ForeignKey(
         ImportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False, db_index=False
     )
-    # Keyed hash of the row as last imported (registrations.importers): a re-import writes a row only
+    # Keyed hash of the row as last imported (registrations.imports): a re-import writes a row only
     # when it differs, which a comparison of the encrypted columns (fresh nonce each time) cannot tell.
     row_fingerprint = models.CharField(_("import fingerprint"), max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -129,7 +129,7 @@ class Registration(models.Model):
                 condition=~models.Q(population_check="MATCH"),
             ),
             # The few records that break a record rule: INCOMPLETE_RECORD, MISSING_PHOTOS, INVALID_ID_NUMBER
-            # and ID_DOB_MISMATCH (registrations.rules) read these small partial indexes instead of the
+            # and ID_DOB_MISMATCH (registrations.checks.rules) read these small partial indexes instead of the
             # whole table; their SQL repeats each condition so that the planner can use them.
             models.Index(
                 fields=["id"],

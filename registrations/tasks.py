@@ -1,64 +1,6 @@
-"""Celery tasks of the registrations app: they take ids, call services and are safe to run twice."""
+"""Celery's autodiscovery imports `<app>.tasks`; the tasks live in the sub-packages that own them."""
 
-import logging
+from .checks.tasks import run_checks_task
+from .imports.tasks import run_import_task
 
-from celery import shared_task
-
-from core.imports import ImportFileError
-from core.models import ImportJob
-
-from .importers import STALE_AFTER, BatchError, import_job_claim, import_job_run
-
-logger = logging.getLogger(__name__)
-
-
-@shared_task(bind=True, name="registrations.run_import_task", acks_late=True, max_retries=6)
-def run_import_task(self, job_id: int) -> str:
-    """Run (or resume) an uploaded registrations/activations import; the job records progress and outcome.
-
-    Delivered twice, or after the worker died: `import_job_claim` lets one run at a time have the job,
-    and a run carries on after the last committed batch. A failure marks the job FAILED with the error
-    and keeps the committed batches; it is not raised again, so an in-process (eager) run from a page
-    does not turn into a server error: the job page shows it.
-    """
-    job = import_job_claim(job_id)
-    if job is None:
-        running = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.RUNNING).exists()
-        if running and not self.request.is_eager:
-            # Another run has it (a duplicate delivery), or had it and died (redelivered after a worker
-            # crash): look again once its heartbeat would be stale, and take over if it is.
-            raise self.retry(countdown=STALE_AFTER.total_seconds() + 30)
-        return "skipped"
-    try:
-        import_job_run(job=job)
-    except (ImportFileError, BatchError) as exc:
-        logger.warning("Import job %s failed: %s", job_id, exc)
-        return "failed"
-    except Exception:
-        # import_job_run logged it and marked the job FAILED
-        return "failed"
-    return "done"
-
-
-@shared_task(name="registrations.run_checks_task", acks_late=True)
-def run_checks_task(trigger: str = "SCHEDULE", user_id: int | None = None, codes: list[str] | None = None) -> dict:
-    """Run the enabled rules (or `codes`) as one CheckRun; the run's id, status and totals.
-
-    Safe to run twice: a second delivery while the first runs is refused by the run lock (and reported
-    as "busy", not raised, so the broker does not retry it in a loop); a delivery after a worker died
-    marks the abandoned run FAILED and does the work again. A failing rule is recorded on the run.
-    """
-    from django.contrib.auth import get_user_model
-
-    from .checks import CheckRunBusy, run_checks
-
-    actor = get_user_model().objects.filter(pk=user_id).first() if user_id else None
-    try:
-        run = run_checks(codes=codes, trigger=trigger, actor=actor)
-    except CheckRunBusy as exc:
-        logger.warning("Check run not started: %s", exc)
-        return {"status": "busy", "error": str(exc)}
-    totals = {
-        key: sum(result.get(key, 0) for result in run.results.values()) for key in ("new", "resolved", "still_open")
-    }
-    return {"run": run.pk, "status": run.status, **totals}
+__all__ = ["run_checks_task", "run_import_task"]

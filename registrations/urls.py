@@ -1,13 +1,9 @@
-from . import check_views, flag_views, import_views, rule_views, views
+"""Pages of the registrations app, one sub-package per subject (DESIGN section 8)."""
+
+from .checks.urls import urlpatterns as checks_urlpatterns
+from .imports.urls import urlpatterns as imports_urlpatterns
+from .records.urls import urlpatterns as records_urlpatterns
 
 app_name = "registrations"
 
-# pages: registration search, record page, reveal (views.py); imports (import_views.py); the flag queue
-# and flag pages (flag_views.py); rules with edit and backtest (rule_views.py); check runs (check_views.py)
-urlpatterns = [
-    *views.urlpatterns,
-    *import_views.urlpatterns,
-    *flag_views.urlpatterns,
-    *rule_views.urlpatterns,
-    *check_views.urlpatterns,
-]
+urlpatterns = [*records_urlpatterns, *imports_urlpatterns, *checks_urlpatterns]

@@ -24,7 +24,7 @@ from agents import selectors as agent_selectors
 from agents.filters import PointFilter
 from agents.models import Status
 from core.decorators import people_only
-from registrations import flag_selectors
+from registrations.checks import selectors as flag_selectors
 
 from .. import escalation, selectors
 from ..filters import ActionFilter, FindingFilter, SanctionFilter, TaskFilter

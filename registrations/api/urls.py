@@ -1,5 +1,7 @@
-from .flags import urlpatterns as flag_urlpatterns
-from .ingest import urlpatterns as ingest_urlpatterns
-from .views import urlpatterns as read_urlpatterns
+"""The registrations app's REST API: records (read, reveal), imports (ingest) and checks (flags)."""
 
-urlpatterns = [*read_urlpatterns, *ingest_urlpatterns, *flag_urlpatterns]
+from ..checks.api.urls import urlpatterns as checks_urlpatterns
+from ..imports.api.urls import urlpatterns as imports_urlpatterns
+from ..records.api.urls import urlpatterns as records_urlpatterns
+
+urlpatterns = [*records_urlpatterns, *imports_urlpatterns, *checks_urlpatterns]

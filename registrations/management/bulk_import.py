@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from core.imports import ImportFileError
 from core.models import ImportJob
 
-from ..importers import DEFAULT_BATCH_SIZE, elapsed_text, import_job_claim, import_job_create, import_job_run
+from ..imports.services import DEFAULT_BATCH_SIZE, elapsed_text, import_job_claim, import_job_create, import_job_run
 
 
 class Progress:

@@ -4,7 +4,7 @@ from django.db import migrations
 
 
 def seed_rules(apps, schema_editor):
-    from registrations.rules.catalogue import RULES
+    from registrations.checks.rules.catalogue import RULES
 
     Rule = apps.get_model("registrations", "Rule")
     for entry in RULES:

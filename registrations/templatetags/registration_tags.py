@@ -2,7 +2,7 @@ from django import template
 from django.utils.translation import gettext_lazy as _
 
 from .. import validators
-from ..masking import mask_msisdn, masked, national_msisdn
+from ..records.masking import mask_msisdn, masked, national_msisdn
 
 register = template.Library()
 

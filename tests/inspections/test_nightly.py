@@ -133,12 +133,12 @@ def test_a_failed_step_leaves_nothing_half_written(scene, monkeypatch):
 
 
 def test_checks_that_cannot_start_fail_the_step_not_the_chain(scene, monkeypatch):
-    from registrations import checks
+    from registrations.checks import runner
 
     def busy(**kwargs):
-        raise checks.CheckRunBusy("Another check run is in progress.")
+        raise runner.CheckRunBusy("Another check run is in progress.")
 
-    monkeypatch.setattr(checks, "run_checks", busy)
+    monkeypatch.setattr(runner, "run_checks", busy)
     run = run_nightly(now=NOW)
     assert run.steps["checks"] == {
         **run.steps["checks"],
@@ -149,14 +149,14 @@ def test_checks_that_cannot_start_fail_the_step_not_the_chain(scene, monkeypatch
 
 
 def test_a_failed_check_run_fails_the_step_and_keeps_its_id(scene, monkeypatch):
-    from registrations import checks
+    from registrations.checks import runner
 
     def failing(**kwargs):
         return CheckRun.objects.create(
             trigger=kwargs["trigger"], started_at=NOW, status=CheckRun.Status.FAILED, error="Failed: PREACTIVATED"
         )
 
-    monkeypatch.setattr(checks, "run_checks", failing)
+    monkeypatch.setattr(runner, "run_checks", failing)
     run = run_nightly(now=NOW)
     assert run.steps["checks"]["status"] == "failed"
     assert run.steps["checks"]["error"] == "Failed: PREACTIVATED"

@@ -11,8 +11,8 @@ import datetime as dt
 
 from django.utils import timezone
 
+from registrations.checks.rules.catalogue import BY_CODE
 from registrations.models import Flag, FlagStatus, Rule, SubjectType
-from registrations.rules.catalogue import BY_CODE
 
 
 def rule(code: str) -> Rule:

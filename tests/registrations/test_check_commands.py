@@ -12,8 +12,8 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from core.roles import Role
+from registrations.checks.tasks import run_checks_task
 from registrations.models import CheckRun, Flag, FlagStatus, PopulationCheck, Registration, Rule
-from registrations.tasks import run_checks_task
 from tests.registrations.factories import ActivationFactory, RegistrationFactory
 
 pytestmark = pytest.mark.django_db
@@ -74,10 +74,10 @@ def test_run_checks_unknown_code_fails_and_runs_nothing():
 
 
 def test_run_checks_fails_when_another_run_holds_the_lock(monkeypatch):
-    from registrations import checks
+    from registrations.checks import runner
 
     def busy(**kwargs):
-        raise checks.CheckRunBusy("Another check run is in progress.")
+        raise runner.CheckRunBusy("Another check run is in progress.")
 
     monkeypatch.setattr("registrations.management.commands.run_checks.run_checks", busy)
     with pytest.raises(CommandError, match="in progress"):
@@ -192,12 +192,12 @@ def test_the_task_on_schedule_runs_every_enabled_rule(scene):
 
 
 def test_the_task_reports_busy_instead_of_raising(monkeypatch):
-    from registrations import checks
+    from registrations.checks import runner
 
     def busy(**kwargs):
-        raise checks.CheckRunBusy("Another check run is in progress.")
+        raise runner.CheckRunBusy("Another check run is in progress.")
 
-    monkeypatch.setattr(checks, "run_checks", busy)
+    monkeypatch.setattr(runner, "run_checks", busy)
     assert run_checks_task()["status"] == "busy"
 
 

@@ -7,8 +7,8 @@ from django.db import connection
 from django.utils import timezone
 
 from core.models import AuditEvent
-from registrations import checks
-from registrations.checks import CheckRunBusy, UnknownRule, ensure_rules, run_checks
+from registrations.checks import runner
+from registrations.checks.runner import CheckRunBusy, UnknownRule, ensure_rules, run_checks
 from registrations.models import (
     CheckRun,
     Flag,
@@ -363,10 +363,10 @@ def _second_postgres_connection():
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL advisory lock")
 def test_postgres_the_advisory_lock_held_by_another_connection_refuses_a_run():
     with _second_postgres_connection() as other:
-        other.execute("SELECT pg_advisory_lock(%s)", [checks.LOCK_KEY])
+        other.execute("SELECT pg_advisory_lock(%s)", [runner.LOCK_KEY])
         with pytest.raises(CheckRunBusy):
             run(MISMATCH)
-        other.execute("SELECT pg_advisory_unlock(%s)", [checks.LOCK_KEY])
+        other.execute("SELECT pg_advisory_unlock(%s)", [runner.LOCK_KEY])
     assert run(MISMATCH).status == CheckRun.Status.DONE
 
 
@@ -376,7 +376,7 @@ def test_postgres_a_running_run_holds_the_lock_against_other_connections():
 
     def try_from_another_connection(checkrun):
         with _second_postgres_connection() as other:
-            taken.append(other.execute("SELECT pg_try_advisory_lock(%s)", [checks.LOCK_KEY]).fetchone()[0])
+            taken.append(other.execute("SELECT pg_try_advisory_lock(%s)", [runner.LOCK_KEY]).fetchone()[0])
 
     run(MISMATCH, progress=try_from_another_connection)
     assert taken and not any(taken[:-1])  # refused while the run held it; free after it finished
@@ -395,7 +395,7 @@ def test_a_killed_run_is_marked_failed_and_the_next_run_does_its_work(monkeypatc
         if checkrun.results.get(MISMATCH, {}).get("status") == "done":
             raise Killed
 
-    monkeypatch.setattr(checks, "_finish", lambda *args: None)
+    monkeypatch.setattr(runner, "_finish", lambda *args: None)
     with pytest.raises(Killed):
         run(MISMATCH, "UNDERAGE", progress=kill)
     monkeypatch.undo()
@@ -403,7 +403,7 @@ def test_a_killed_run_is_marked_failed_and_the_next_run_does_its_work(monkeypatc
     assert killed.status == CheckRun.Status.RUNNING
     assert flag_of(r).status == FlagStatus.OPEN
     assert not Flag.objects.filter(rule__code="UNDERAGE").exists()
-    CheckRun.objects.filter(pk=killed.pk).update(heartbeat_at=timezone.now() - checks.STALE_AFTER - dt.timedelta(1))
+    CheckRun.objects.filter(pk=killed.pk).update(heartbeat_at=timezone.now() - runner.STALE_AFTER - dt.timedelta(1))
 
     # when
     following = run(MISMATCH, "UNDERAGE")

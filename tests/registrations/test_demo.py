@@ -224,9 +224,9 @@ def test_registration_burst(regs):
 
 def test_after_run_checks_the_queue_has_flags_of_every_rule(demo, db):
     # given: the demo data seeded by the module fixture
-    from registrations.checks import run_checks
+    from registrations.checks.rules import CODES
+    from registrations.checks.runner import run_checks
     from registrations.models import CheckRun, Flag
-    from registrations.rules import CODES
 
     # when
     run = run_checks(trigger=CheckRun.Trigger.COMMAND)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core.models import AuditEvent
 from core.roles import Role
-from registrations import flag_selectors
+from registrations.checks import selectors as flag_selectors
 from registrations.models import Flag, FlagEvent, FlagStatus, RegistrationStatus
 from registrations.validators import LOCAL_TZ
 from tests.agents.factories import AgentFactory, PointFactory
@@ -203,7 +203,7 @@ def test_htmx_filter_returns_the_table_and_the_counts_out_of_band(client, office
 
 
 def test_queue_pages_cover_every_flag_once(client, officer, hanoi_point, monkeypatch):
-    monkeypatch.setattr("registrations.flag_views.PAGE_SIZE", 2)
+    monkeypatch.setattr("registrations.checks.views.flags.PAGE_SIZE", 2)
     now = timezone.now()
     flags = [
         make_flag(

@@ -7,8 +7,9 @@ from django.utils import timezone
 
 from core.models import ImportJob
 from core.roles import Role
-from registrations import importers
-from registrations.importers import ACTIVATION_COLUMNS, REGISTRATION_COLUMNS
+from registrations.imports import services as importers
+from registrations.imports import writers
+from registrations.imports.rows import ACTIVATION_COLUMNS, REGISTRATION_COLUMNS
 from registrations.models import Activation, Registration
 from tests.agents.factories import PointFactory
 from tests.registrations.test_importers import csv_file, iccid, reg
@@ -140,8 +141,8 @@ def test_a_failed_upload_can_be_resumed_from_its_page(
     client, officer, point, monkeypatch, django_capture_on_commit_callbacks
 ):
     client.force_login(officer)
-    monkeypatch.setattr(importers.SqliteWriter, "write", _boom)
-    monkeypatch.setattr(importers.PostgresWriter, "write", _boom)
+    monkeypatch.setattr(writers.SqliteWriter, "write", _boom)
+    monkeypatch.setattr(writers.PostgresWriter, "write", _boom)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(UPLOAD, {"kind": "registrations", "file": upload([reg()])})
     job = ImportJob.objects.get()

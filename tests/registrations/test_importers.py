@@ -15,18 +15,19 @@ from stdnum import luhn
 from core import crypto
 from core.imports import ImportFileError
 from core.models import AuditEvent, ImportJob
-from registrations import importers, validators
-from registrations.importers import (
-    ACTIVATION_COLUMNS,
-    REGISTRATION_COLUMNS,
+from registrations import validators
+from registrations.imports import reader, rows, writers
+from registrations.imports import services as importers
+from registrations.imports.rejects import rejects_rows
+from registrations.imports.rows import ACTIVATION_COLUMNS, REGISTRATION_COLUMNS
+from registrations.imports.services import (
     import_file,
     import_job_claim,
     import_job_create,
     import_job_run,
-    rejects_rows,
 )
+from registrations.imports.tasks import run_import_task
 from registrations.models import Activation, Registration
-from registrations.tasks import run_import_task
 from tests.agents.factories import AgentFactory, PointFactory
 from tests.factories import UserFactory
 
@@ -438,7 +439,7 @@ def test_extra_and_reordered_columns_are_fine(point):
 @pytest.mark.parametrize("read_size", [7, 64, 1000])
 def test_small_read_blocks_give_the_same_result(point, monkeypatch, read_size):
     # the reader decodes blocks of whole lines: a tiny block size exercises every boundary
-    monkeypatch.setattr(importers, "_READ_SIZE", read_size)
+    monkeypatch.setattr(reader, "_READ_SIZE", read_size)
     rows = [reg(external_id=f"R{i}", iccid=iccid(i), address=f"{i} Lê\nLợi") for i in range(6)]
     rows[3]["msisdn"] = "1"
     data = csv_file(REGISTRATION_COLUMNS, rows).getvalue().replace(b"R4,", "R4,\xff".encode("latin-1"), 1)
@@ -453,7 +454,7 @@ def test_small_read_blocks_give_the_same_result(point, monkeypatch, read_size):
 
 def _fail_on_call(monkeypatch, failing_call: int):
     calls = {"n": 0}
-    for writer in (importers.PostgresWriter, importers.SqliteWriter):
+    for writer in (writers.PostgresWriter, writers.SqliteWriter):
         original = writer.write
 
         def write(self, rows, *args, _original=original, **kwargs):
@@ -539,7 +540,7 @@ def test_the_fast_iccid_check_agrees_with_the_validator():
     samples += ["".join(rnd.choice("0123456789") for _ in range(rnd.randint(17, 21))) for _ in range(2000)]
     samples += ["", "8984048000000000001a", "８９８４０４８０００００００００００１０", " 89840480000000000010"]
     for value in samples:
-        assert importers.iccid_is_valid(value) == validators.is_valid_iccid(value), value
+        assert rows.iccid_is_valid(value) == validators.is_valid_iccid(value), value
 
 
 def test_the_inlined_document_checks_agree_with_the_validators():
@@ -555,7 +556,7 @@ def test_the_inlined_document_checks_agree_with_the_validators():
         normalised = crypto.normalise_id_number(number)
         expected_number = validators.id_number_problem(doc_type, normalised, nationality) or ""
         expected_dob = (validators.cccd_dob_problem(normalised, dob, gender) or "") if doc_type == "CCCD" else ""
-        assert importers.document_issues(doc_type, normalised, nationality, dob, gender) == (
+        assert rows.document_issues(doc_type, normalised, nationality, dob, gender) == (
             expected_number,
             expected_dob,
         ), (doc_type, number, dob, gender)

@@ -7,8 +7,8 @@ from rest_framework.test import APIClient
 
 from core.models import ImportJob
 from core.roles import Role
-from registrations.api.ingest import MAX_JSON_ROWS
-from registrations.importers import ACTIVATION_COLUMNS, REGISTRATION_COLUMNS
+from registrations.imports.api.views import MAX_JSON_ROWS
+from registrations.imports.rows import ACTIVATION_COLUMNS, REGISTRATION_COLUMNS
 from registrations.models import Activation, Registration
 from tests.agents.factories import PointFactory
 from tests.registrations.test_importers import csv_file, iccid, reg

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from core.models import AuditEvent
 from core.roles import Role
-from registrations import rule_services
+from registrations.checks import services as rule_services
 from registrations.models import CheckRun, Flag, FlagEvent, Rule
 from tests.agents.factories import AgentFactory, PointFactory
 from tests.registrations.factories import ActivationFactory, RegistrationFactory
@@ -216,6 +216,20 @@ def test_backtest_of_an_activation_rule(client, manager):
     assert client.post(backtest_url("ACTIVATED_UNREGISTERED"), {"grace_hours": "48"}).context["result"].total == 0
 
 
+def test_backtest_of_a_rule_the_engine_lacks_says_so(client, manager, monkeypatch):
+    # given: a Rule row whose code has no function in the rules package (e.g. seeded before its module)
+    from registrations.checks import rules
+
+    monkeypatch.delitem(rules.RULES, "UNDERAGE")
+    client.force_login(manager)
+    # when
+    response = client.post(backtest_url("UNDERAGE"), {"min_age": "16"})
+    # then: a message on the page, not a server error
+    assert response.status_code == 200
+    assert response.context["result"] is None
+    assert "no function for this rule yet" in response.content.decode()
+
+
 def test_backtest_with_invalid_parameters_shows_the_error(client, manager):
     client.force_login(manager)
     before = counts()
@@ -227,8 +241,8 @@ def test_backtest_with_invalid_parameters_shows_the_error(client, manager):
 
 def test_backtest_rolls_back_even_a_rule_that_writes(manager, hanoi_point, monkeypatch):
     # belt and braces: a (buggy) rule that wrote would leave nothing behind
-    from registrations import rules
-    from registrations.rules.sql import Query
+    from registrations.checks import rules
+    from registrations.checks.rules.sql import Query
 
     spec = rules.RULES["UNDERAGE"]
 

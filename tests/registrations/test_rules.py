@@ -1,6 +1,6 @@
 """Each rule of DESIGN section 5: it fires, and it stays quiet on each near miss its definition implies.
 
-The rules are run as SQL (registrations.rules.evaluate), as of a fixed instant NOW, on whatever
+The rules are run as SQL (registrations.checks.rules.evaluate), as of a fixed instant NOW, on whatever
 database the suite runs on (SQLite locally, PostgreSQL in CI).
 """
 
@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from agents.models import PointKind, Status, StatusChange
-from registrations import rules
+from registrations.checks import rules
 from registrations.models import Channel, PopulationCheck, Registration, RegistrationStatus
 from registrations.validators import LOCAL_TZ
 from tests.agents.factories import AgentFactory, PointFactory

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from core.models import AuditEvent
 from core.roles import Role
-from registrations import selectors, views
+from registrations.records import selectors, views
 from registrations.validators import LOCAL_TZ
 from tests.agents.factories import AgentFactory, PointFactory
 from tests.registrations.factories import ActivationFactory, RegistrationFactory

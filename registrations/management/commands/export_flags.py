@@ -7,8 +7,8 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from core.audit import audit_record
+from registrations.checks.rules import CODES
 from registrations.models import Flag, FlagStatus, SubjectType
-from registrations.rules import CODES
 
 HEADER = ["rule", "severity", "status", "subject_type", "subject_key", "point_code", "agent_code"]
 

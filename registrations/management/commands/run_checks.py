@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from registrations.checks import CheckRunBusy, UnknownRule, run_checks
+from registrations.checks.runner import CheckRunBusy, UnknownRule, run_checks
 from registrations.models import CheckRun
 
 

@@ -1,0 +1,421 @@
+"""Running the rules and recording their flags (DESIGN sections 3, 5 and 6).
+
+`run_checks` runs the enabled rules (or the given codes) as one `CheckRun`. Per rule, in one
+transaction and entirely inside the database (memory stays flat whatever the table size):
+
+1. the rule's SELECT (registrations.checks.rules) fills a temporary table `rule_hits` (subject, point, agent);
+2. flags of the rule whose subject is no longer a hit and that are OPEN or CONFIRMED become RESOLVED;
+3. hits whose flag is RESOLVED, or DISMISSED under another version of the rule, are reopened (OPEN);
+4. hits without a flag get a new OPEN flag;
+5. flags still hit keep their status and get `last_seen` (and the rule's current version and parameters);
+   a DISMISSED flag under the current version stays dismissed.
+
+Each status change writes one FlagEvent, linked to the run. Each step is one set-based statement over
+`rule_hits` (INSERT ... SELECT, UPDATE ... WHERE [NOT] EXISTS). On PostgreSQL a step and its events are
+one statement (a data-modifying WITH: the events are made from the UPDATE's or INSERT's RETURNING), so a
+reviewer's concurrent change cannot be recorded wrongly; on SQLite the events are written just before
+their UPDATE, under the write lock the transaction holds. A re-run on unchanged data inserts no Flag or
+FlagEvent row: it only moves `last_seen`.
+
+Two runs never overlap. PostgreSQL: a session advisory lock, held for the run (the database drops it
+when the process dies). SQLite: the RUNNING CheckRun row itself, refreshed after each rule; one whose
+heartbeat is older than STALE_AFTER belongs to a process that died. Either way the next run marks an
+abandoned RUNNING run FAILED and does the whole work again (every step is idempotent).
+"""
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.audit import audit_record
+
+from ..models import Activation, CheckRun, Flag, FlagEvent, FlagStatus, Registration, Rule, SubjectType
+from . import rules
+from .rules import catalogue
+from .rules.sql import instant
+
+logger = logging.getLogger(__name__)
+
+STALE_AFTER = timedelta(minutes=10)
+# pg_try_advisory_lock key of the check runs ("SAWC")
+LOCK_KEY = 0x53_41_57_43
+HITS = "rule_hits"
+FLAG = Flag._meta.db_table
+EVENT = FlagEvent._meta.db_table
+
+OPEN, CONFIRMED, DISMISSED, RESOLVED = FlagStatus.OPEN, FlagStatus.CONFIRMED, FlagStatus.DISMISSED, FlagStatus.RESOLVED
+
+
+class CheckRunBusy(RuntimeError):
+    """Another check run holds the lock."""
+
+
+class UnknownRule(ValueError):
+    """A rule code that is not one of DESIGN section 5."""
+
+
+# --- rules ----------------------------------------------------------------------------------------
+
+
+def ensure_rules() -> dict[str, Rule]:
+    """The Rule rows by code, creating any that is missing from the shipped catalogue (defaults, version 1)."""
+    existing = {rule.code: rule for rule in Rule.objects.all()}
+    for entry in catalogue.RULES:
+        if entry["code"] not in existing:
+            existing[entry["code"]] = Rule.objects.create(**entry)
+    return existing
+
+
+def resolve_codes(codes: Iterable[str] | None) -> list[str] | None:
+    """The given codes, validated and without repeats, in the order given; None stays None (all enabled)."""
+    if codes is None:
+        return None
+    wanted = list(dict.fromkeys(code.strip() for code in codes))
+    unknown = [code for code in wanted if code not in rules.RULES]
+    if unknown:
+        raise UnknownRule(
+            _("Unknown rule code(s): %(codes)s. Known codes: %(known)s.")
+            % {"codes": ", ".join(unknown), "known": ", ".join(rules.CODES)}
+        )
+    return wanted
+
+
+# --- the run --------------------------------------------------------------------------------------
+
+
+def run_checks(
+    *,
+    codes: Iterable[str] | None = None,
+    trigger: str,
+    actor=None,
+    progress: Callable[[CheckRun], None] | None = None,
+    now: datetime | None = None,
+) -> CheckRun:
+    """Run the enabled rules (or exactly `codes`, enabled or not) now; the finished CheckRun.
+
+    Raises UnknownRule for an unknown code and CheckRunBusy when another run is in progress (nothing
+    is written then). A rule that fails is recorded as failed in the run's results, the others still
+    run, and the run ends FAILED. `now` is the instant the rules judge against ("older than N hours":
+    before now - N hours); it defaults to the run's start. `progress(run)` is called after each rule.
+    """
+    wanted = resolve_codes(codes)
+    with _exclusive() as claim:
+        run = claim(trigger=trigger, actor=actor)
+        try:
+            ruleset = ensure_rules()
+            run_codes = wanted if wanted is not None else [c for c in rules.CODES if ruleset[c].enabled]
+            as_of = now or run.started_at
+            run.rule_codes = run_codes
+            run.rows_scanned = Registration.objects.count() + Activation.objects.count()
+            run.results = {code: {"status": "pending"} for code in run_codes}
+            _save_progress(run, progress)
+            for code in run_codes:
+                run.results[code] = {"status": "running"}
+                _save_progress(run, None)
+                run.results[code] = _run_rule(run, ruleset[code], as_of)
+                _save_progress(run, progress)
+        except BaseException as exc:  # KeyboardInterrupt too: do not leave it RUNNING for STALE_AFTER
+            _finish(run, actor, CheckRun.Status.FAILED, f"{type(exc).__name__}: {exc}")
+            raise
+        _analyze_flags()
+        failed = [code for code, result in run.results.items() if result.get("status") != "done"]
+        if failed:
+            _finish(run, actor, CheckRun.Status.FAILED, _("Failed: %(codes)s") % {"codes": ", ".join(failed)})
+        else:
+            _finish(run, actor, CheckRun.Status.DONE, "")
+    if progress is not None:
+        progress(run)
+    return run
+
+
+def _run_rule(run: CheckRun, rule: Rule, as_of: datetime) -> dict:
+    started = time.monotonic()
+    try:
+        params = rules.validate_parameters(rule.code, rule.parameters)
+        query = rules.RULES[rule.code].build(params, as_of)
+        with transaction.atomic():
+            counts = _record(run, rule, params, query)
+    except Exception as exc:
+        logger.exception("Rule %s failed in check run %s", rule.code, run.pk)
+        return {"status": "failed", "error": f"{type(exc).__name__}: {exc}"[:1000], "seconds": _since(started)}
+    return {"status": "done", **counts, "seconds": _since(started)}
+
+
+def _analyze_flags() -> None:
+    """PostgreSQL: fresh statistics after a run that may have written many flags (the next run's plans and
+    the flag queue's rely on them; autovacuum may come much later)."""
+    if connection.vendor != "postgresql":
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {FLAG}")
+    except Exception:  # statistics are an optimisation; never fail a run for them
+        logger.exception("ANALYZE of the flags failed")
+
+
+def _since(started: float) -> float:
+    return round(time.monotonic() - started, 3)
+
+
+def _save_progress(run: CheckRun, progress) -> None:
+    run.heartbeat_at = timezone.now()
+    run.save(update_fields=["rule_codes", "results", "rows_scanned", "heartbeat_at"])
+    if progress is not None:
+        progress(run)
+
+
+def _finish(run: CheckRun, actor, status: str, error: str) -> None:
+    run.status, run.error = status, error
+    run.finished_at = run.heartbeat_at = timezone.now()
+    try:
+        run.save(update_fields=["status", "error", "finished_at", "heartbeat_at", "results"])
+        totals = {
+            key: sum(result.get(key, 0) for result in run.results.values())
+            for key in ("flagged", "new", "reopened", "still_open", "dismissed", "resolved")
+        }
+        audit_record(
+            action="checks.run",
+            actor=actor,
+            obj=run,
+            fields={"trigger": run.trigger, "status": status, "rules": run.rule_codes, **totals},
+            reason=error,
+        )
+    except Exception:  # the database itself may be what failed; the heartbeat then goes stale
+        logger.exception("Could not record the end of check run %s", run.pk)
+
+
+# --- one run at a time ----------------------------------------------------------------------------
+
+
+_local = threading.local()
+
+
+@contextmanager
+def _exclusive():
+    """Yield `claim(trigger, actor) -> CheckRun`: a new RUNNING run, once no other run is alive."""
+    # A session may take its own advisory lock again: a run started from inside a run (same thread,
+    # same connection) is refused here.
+    if getattr(_local, "running", False):
+        raise CheckRunBusy(_busy_message())
+    _local.running = True
+    try:
+        with _exclusive_in_database() as claim:
+            yield claim
+    finally:
+        _local.running = False
+
+
+@contextmanager
+def _exclusive_in_database():
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
+            if not cursor.fetchone()[0]:
+                raise CheckRunBusy(_busy_message())
+        try:
+            # Holding the lock, any RUNNING run is one whose process died.
+            yield lambda **kw: _claim(abandoned=CheckRun.objects.filter(status=CheckRun.Status.RUNNING), **kw)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+    else:
+
+        def claim(**kw):
+            # SQLite transactions here take the write lock at BEGIN (transaction_mode IMMEDIATE), so
+            # two processes cannot both see no live run and both start one.
+            stale = CheckRun.objects.filter(
+                status=CheckRun.Status.RUNNING, heartbeat_at__lt=timezone.now() - STALE_AFTER
+            )
+            with transaction.atomic():
+                if CheckRun.objects.filter(status=CheckRun.Status.RUNNING).exclude(pk__in=stale.values("pk")).exists():
+                    raise CheckRunBusy(_busy_message())
+                return _claim(abandoned=stale, **kw)
+
+        yield claim
+
+
+def _claim(*, abandoned, trigger: str, actor) -> CheckRun:
+    with transaction.atomic():
+        now = timezone.now()
+        abandoned.update(
+            status=CheckRun.Status.FAILED,
+            finished_at=now,
+            error=_("Abandoned: the process running it stopped; the next run did its work again."),
+        )
+        return CheckRun.objects.create(
+            trigger=trigger, started_by=actor, started_at=now, heartbeat_at=now, status=CheckRun.Status.RUNNING
+        )
+
+
+def _busy_message() -> str:
+    running = CheckRun.objects.filter(status=CheckRun.Status.RUNNING).order_by("-started_at").first()
+    if running is None:
+        return _("Another check run is in progress.")
+    return _("Another check run (#%(id)s, started %(at)s) is in progress.") % {
+        "id": running.pk,
+        "at": timezone.localtime(running.started_at).strftime("%Y-%m-%d %H:%M:%S"),
+    }
+
+
+# --- recording one rule's hits as flags -----------------------------------------------------------
+
+
+def _record(run: CheckRun, rule: Rule, params: dict, query: rules.Query) -> dict:
+    """Steps 1-5 of the module docstring for one rule, inside the caller's transaction; the counts."""
+    spec = rules.RULES[rule.code]
+    postgres = connection.vendor == "postgresql"
+    ts = instant(run.started_at)
+    version, severity = rule.version, rule.severity
+    params_json = json.dumps(params, sort_keys=True)
+    json_param = "CAST(%s AS jsonb)" if postgres else "%s"
+    hit = f"EXISTS (SELECT 1 FROM {HITS} h WHERE h.subject_id = {FLAG}.subject_id)"  # noqa: S608 - names only
+    this_rule = f"{FLAG}.rule_id = %s"
+    counts = {}
+    with connection.cursor() as cursor:
+
+        def run_sql(sql: str, params=()) -> int:
+            cursor.execute(sql, params)
+            return cursor.rowcount
+
+        def change(set_sql: str, set_params: tuple, where: str, where_params: tuple, event: tuple) -> int:
+            """UPDATE the flags of this rule matching `where`, with one FlagEvent (from, to, reason) each.
+
+            PostgreSQL: one statement (the events are made from the UPDATE's RETURNING), so a reviewer's
+            concurrent change cannot slip between the two. SQLite: the events first, then the UPDATE of
+            the same rows; nothing can write in between, this transaction holds the database's write lock.
+            """
+            from_status, to_status, reason = event
+            event_params = (ts, from_status, to_status, reason, run.pk)
+            columns = "flag_id, at, actor_id, from_status, to_status, reason, check_run_id"
+            if postgres:
+                return run_sql(
+                    f"""WITH changed AS (
+                        UPDATE {FLAG} SET {set_sql} WHERE {this_rule} AND {where} RETURNING {FLAG}.id
+                    )
+                    INSERT INTO {EVENT} ({columns}) SELECT changed.id, %s, NULL, %s, %s, %s, %s FROM changed""",  # noqa: S608
+                    (*set_params, rule.pk, *where_params, *event_params),
+                )
+            run_sql(
+                f"INSERT INTO {EVENT} ({columns}) SELECT {FLAG}.id, %s, NULL, %s, %s, %s, %s FROM {FLAG} "  # noqa: S608
+                f"WHERE {this_rule} AND {where}",
+                (*event_params, rule.pk, *where_params),
+            )
+            return run_sql(
+                f"UPDATE {FLAG} SET {set_sql} WHERE {this_rule} AND {where}",  # noqa: S608
+                (*set_params, rule.pk, *where_params),
+            )
+
+        if postgres:
+            # Sorts and hashes of whole-table rules stay in memory, and no time goes into compiling
+            # expressions (JIT) for statements that run once; both reset when the transaction ends.
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [getattr(settings, "CHECKS_WORK_MEM", "256MB")])
+            cursor.execute("SELECT set_config('jit', 'off', true)")
+        cursor.execute(f"DROP TABLE IF EXISTS {'pg_temp' if postgres else 'temp'}.{HITS}")
+        # 1. the hits. CREATE TABLE AS, not INSERT ... SELECT: PostgreSQL runs only the former's query
+        # with parallel workers.
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {HITS} AS SELECT q.subject_id, q.point_id, q.agent_id FROM ({query.sql}) q",  # noqa: S608
+            query.params,
+        )
+        cursor.execute(f"CREATE UNIQUE INDEX {HITS}_subject ON {HITS} (subject_id)")
+        if postgres:
+            cursor.execute(f"ANALYZE {HITS}")
+        cursor.execute(f"SELECT COUNT(*) FROM {HITS}")  # noqa: S608
+        counts["flagged"] = cursor.fetchone()[0]
+
+        # 2. no longer holds: OPEN and CONFIRMED become RESOLVED
+        counts["resolved"] = sum(
+            change(
+                "status = %s, resolved_at = %s",
+                (RESOLVED, ts),
+                f"status = %s AND NOT {hit}",
+                (from_status,),
+                (from_status, RESOLVED, "The condition no longer holds."),
+            )
+            for from_status in (CONFIRMED, OPEN)
+        )
+
+        # 3. holds again: RESOLVED, and DISMISSED under another version of the rule, are reopened
+        reopen = (
+            f"status = %s, resolved_at = NULL, last_seen = %s, rule_version = %s, parameters = {json_param}, "
+            "severity = %s"
+        )
+        reopen_params = (OPEN, ts, version, params_json, severity)
+        counts["reopened"] = change(
+            reopen, reopen_params, f"status = %s AND {hit}", (RESOLVED,), (RESOLVED, OPEN, "The condition holds again.")
+        ) + change(
+            reopen,
+            reopen_params,
+            f"status = %s AND rule_version <> %s AND {hit}",
+            (DISMISSED, version),
+            (DISMISSED, OPEN, f"The rule changed (version {version}) and the condition holds."),
+        )
+
+        # 4. new subjects: a new OPEN flag each, with its first event
+        registration_id = "h.subject_id" if spec.subject_type == SubjectType.REGISTRATION else "NULL"
+        activation_id = "h.subject_id" if spec.subject_type == SubjectType.ACTIVATION else "NULL"
+        insert_flags = f"""INSERT INTO {FLAG} (rule_id, subject_type, subject_id, registration_id, activation_id,
+                point_id, agent_id, severity, status, first_seen, last_seen, resolved_at, rule_version, parameters,
+                reviewer_id, reviewed_at, reason)
+            SELECT %s, %s, h.subject_id, {registration_id}, {activation_id}, h.point_id, h.agent_id, %s, %s, %s, %s,
+                NULL, %s, {json_param}, NULL, NULL, ''
+            FROM {HITS} h
+            WHERE NOT EXISTS (SELECT 1 FROM {FLAG} f WHERE f.rule_id = %s AND f.subject_id = h.subject_id)"""  # noqa: S608
+        insert_params = (rule.pk, spec.subject_type, severity, OPEN, ts, ts, version, params_json, rule.pk)
+        raised = ("", OPEN, f"Raised by version {version} of the rule.", run.pk)
+        event_columns = "flag_id, at, actor_id, from_status, to_status, reason, check_run_id"
+        if postgres:
+            counts["new"] = run_sql(
+                f"""WITH raised AS ({insert_flags} RETURNING id)
+                INSERT INTO {EVENT} ({event_columns}) SELECT raised.id, %s, NULL, %s, %s, %s, %s FROM raised""",  # noqa: S608
+                (*insert_params, ts, *raised),
+            )
+        else:
+            counts["new"] = run_sql(insert_flags, insert_params)
+            if counts["new"]:
+                # the flags of this rule first seen at this run's start: the ones just inserted
+                run_sql(
+                    f"INSERT INTO {EVENT} ({event_columns}) SELECT f.id, %s, NULL, %s, %s, %s, %s FROM {FLAG} f "  # noqa: S608
+                    "WHERE f.rule_id = %s AND f.first_seen = %s",
+                    (ts, *raised, rule.pk, ts),
+                )
+
+        # 5. still holds: last_seen (and the current version and parameters) only
+        fresh = f"{this_rule} AND last_seen <> %s AND {hit}"
+        still_open = run_sql(
+            f"UPDATE {FLAG} SET last_seen = %s, rule_version = %s, parameters = {json_param}, severity = %s "  # noqa: S608
+            f"WHERE {fresh} AND status IN (%s, %s) AND rule_version <> %s",
+            (ts, version, params_json, severity, rule.pk, ts, OPEN, CONFIRMED, version),
+        )
+        still_open += run_sql(
+            f"UPDATE {FLAG} SET last_seen = %s WHERE {fresh} AND status IN (%s, %s)",  # noqa: S608
+            (ts, rule.pk, ts, OPEN, CONFIRMED),
+        )
+        counts["still_open"] = still_open
+        counts["dismissed"] = run_sql(
+            f"UPDATE {FLAG} SET last_seen = %s WHERE {fresh} AND status = %s",  # noqa: S608
+            (ts, rule.pk, ts, DISMISSED),
+        )
+
+        # where it happened may have changed (a re-imported registration at another point)
+        differs = "IS DISTINCT FROM" if postgres else "IS NOT"
+        run_sql(
+            f"""UPDATE {FLAG}
+            SET point_id = (SELECT h.point_id FROM {HITS} h WHERE h.subject_id = {FLAG}.subject_id),
+                agent_id = (SELECT h.agent_id FROM {HITS} h WHERE h.subject_id = {FLAG}.subject_id)
+            WHERE {this_rule} AND EXISTS (
+                SELECT 1 FROM {HITS} h WHERE h.subject_id = {FLAG}.subject_id
+                AND (h.point_id {differs} {FLAG}.point_id OR h.agent_id {differs} {FLAG}.agent_id))""",  # noqa: S608
+            (rule.pk,),
+        )
+        cursor.execute(f"DROP TABLE {HITS}")
+    return counts

@@ -1,0 +1,272 @@
+"""Reads for the flag queue, the flag page, the rules and check-run pages and the flags API.
+
+Everything starts from `Flag.objects.for_user(user)` (scoped by the flag's point's province): a flag
+on an activation has no point, so only users with every province see it. The evidence of a flag is
+read through the registration selectors, so it is scoped too, and each list is bounded.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from core.scoping import access_object
+
+from ..models import CheckRun, Flag, FlagEvent, FlagStatus, RegistrationStatus, Rule
+from ..records import selectors
+
+EVIDENCE_LIMIT = 50
+HISTORY_LIMIT = 100
+QUEUE_SORTS = ("-last_seen", "last_seen")
+# Default parameters of the rules whose evidence depends on one (DESIGN section 5).
+BURST_WINDOW_MINUTES = 10
+
+
+def _flags(user):
+    return (
+        Flag.objects.for_user(user)
+        .select_related("rule", "point", "agent", "reviewer")
+        # the registration's external id or the activation's ICCID, without loading (and decrypting) the subject
+        .annotate(subject_key=Coalesce(F("registration__external_id"), F("activation__iccid")))
+    )
+
+
+def flag_list(*, user):
+    """Flags in the user's provinces with what a queue row shows: rule, point, agent, subject key."""
+    return _flags(user).defer("rule__description_en", "rule__description_vi", "rule__parameters")
+
+
+def flag_get(*, user, pk) -> Flag:
+    """One flag the user may see, with its subject; 404 for "not there" and "not yours" alike."""
+    queryset = _flags(user).select_related("registration__point", "registration__agent", "activation")
+    return access_object(queryset, user, pk=pk)
+
+
+def rule_counts(queryset) -> list[dict]:
+    """[{"code", "severity", "n"}] per rule for the flags of `queryset`, in one GROUP BY."""
+    return list(
+        queryset.order_by()
+        .values(code=F("rule__code"), rule_severity=F("rule__severity"))
+        .annotate(n=Count("pk"))
+        .order_by("code")
+    )
+
+
+def flag_history(flag: Flag, limit: int = HISTORY_LIMIT) -> list[FlagEvent]:
+    return list(flag.events.select_related("actor").order_by("-at", "-id")[:limit])
+
+
+def open_flag_counts(*, user) -> dict[int, int]:
+    """Open flags per rule id in the user's provinces (one GROUP BY)."""
+    rows = (
+        Flag.objects.for_user(user).filter(status=FlagStatus.OPEN).order_by().values("rule_id").annotate(n=Count("pk"))
+    )
+    return {row["rule_id"]: row["n"] for row in rows}
+
+
+def rule_list():
+    return Rule.objects.select_related("updated_by").order_by("code")
+
+
+def rule_get(*, code: str) -> Rule:
+    """Rules are not personal data nor in a province: every user with view_rule sees them all."""
+    rule = Rule.objects.select_related("updated_by").filter(code=code).first()
+    if rule is None:
+        raise Http404
+    return rule
+
+
+def checkrun_list():
+    return CheckRun.objects.select_related("started_by").order_by("-started_at", "-id")
+
+
+def checkrun_get(*, pk) -> CheckRun:
+    run = checkrun_list().filter(pk=pk).first()
+    if run is None:
+        raise Http404
+    return run
+
+
+# --- evidence ---
+
+
+@dataclass
+class EvidenceSection:
+    """One list of evidence on the flag page: registrations or activations, at most `limit` of them."""
+
+    key: str
+    title: str
+    kind: str  # "registrations" or "activations"
+    items: list
+    more: bool
+    total: int | None = None
+    help: str = ""
+    labels: dict = field(default_factory=dict)  # pk -> a label such as "identity A", shown next to the row
+    label_title: str = ""
+
+
+def _bounded(queryset, limit: int) -> tuple[list, bool]:
+    items = list(queryset[: limit + 1])
+    return items[:limit], len(items) > limit
+
+
+def _letter_labels(items, key, prefix) -> dict:
+    """Label rows by a value they share without showing the value: the first distinct value is A, then B…"""
+    letters: dict = {}
+    labels = {}
+    for item in items:
+        value = key(item)
+        if value is None:
+            continue
+        if value not in letters:
+            n = len(letters)
+            letters[value] = chr(ord("A") + n) if n < 26 else str(n + 1)
+        labels[item.pk] = f"{prefix} {letters[value]}"
+    return labels
+
+
+def _counted(user):
+    """Registrations the group rules count (not cancelled), in the user's scope, in the rules' order."""
+    return (
+        selectors.registration_list(user=user)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .order_by("registered_at", "external_id")
+    )
+
+
+def _same_document(user, flag, limit) -> list[EvidenceSection]:
+    reg = flag.registration
+    if reg is None or not reg.id_doc_hash:
+        return []
+    group = _counted(user).filter(id_doc_hash=reg.id_doc_hash)
+    items, more = _bounded(group, limit)
+    labels = {}
+    if flag.rule.code == "CONFLICTING_IDENTITY":
+        labels = _letter_labels(
+            items,
+            lambda r: (r.name_key, r.date_of_birth) if r.name_key and r.date_of_birth else None,
+            _("identity"),
+        )
+    return [
+        EvidenceSection(
+            key="same-document",
+            title=_("Registrations on the same ID document (not cancelled), oldest first"),
+            kind="registrations",
+            items=items,
+            more=more,
+            total=group.count() if more else len(items),
+            help=_(
+                "Names and birth dates stay masked; rows with the same identity letter have the same name and date "
+                "of birth."
+            )
+            if labels
+            else "",
+            labels=labels,
+            label_title=_("Identity") if labels else "",
+        )
+    ]
+
+
+def _same_portrait(user, flag, limit) -> list[EvidenceSection]:
+    reg = flag.registration
+    if reg is None or not reg.portrait_sha256:
+        return []
+    group = _counted(user).filter(portrait_sha256=reg.portrait_sha256)
+    items, more = _bounded(group, limit)
+    return [
+        EvidenceSection(
+            key="same-portrait",
+            title=_("Registrations with the same portrait (not cancelled), oldest first"),
+            kind="registrations",
+            items=items,
+            more=more,
+            total=group.count() if more else len(items),
+            help=_("Rows with the same document letter are on the same ID document."),
+            labels=_letter_labels(items, lambda r: r.id_doc_hash or None, _("document")),
+            label_title=_("Document"),
+        )
+    ]
+
+
+def burst_window_minutes(flag: Flag) -> int:
+    """The window of the run that raised the flag: its recorded parameters, else the rule's, else the default."""
+    for params in (flag.parameters or {}, flag.rule.parameters or {}):
+        value = params.get("window_minutes")
+        if isinstance(value, int) and value > 0:
+            return value
+    return BURST_WINDOW_MINUTES
+
+
+def _burst(user, flag, limit) -> list[EvidenceSection]:
+    reg = flag.registration
+    if reg is None or reg.point_id is None:
+        return []
+    minutes = burst_window_minutes(flag)
+    window = _counted(user).filter(
+        point_id=reg.point_id,
+        registered_at__gt=reg.registered_at - dt.timedelta(minutes=minutes),
+        registered_at__lte=reg.registered_at,
+    )
+    items, more = _bounded(window, limit)
+    return [
+        EvidenceSection(
+            key="burst",
+            title=_("Registrations at this point in the %(minutes)d minutes up to this one (not cancelled)")
+            % {"minutes": minutes},
+            kind="registrations",
+            items=items,
+            more=more,
+            total=window.count() if more else len(items),
+        )
+    ]
+
+
+def _sim(user, flag, limit) -> list[EvidenceSection]:
+    iccid = flag.registration.iccid if flag.registration_id else flag.activation.iccid if flag.activation_id else ""
+    if not iccid:
+        return []
+    activations, more_activations = _bounded(
+        selectors.activation_list(user=user).filter(iccid=iccid).order_by("-activated_at", "-id"), limit
+    )
+    registrations = selectors.registration_list(user=user).filter(iccid=iccid).order_by("registered_at", "id")
+    if flag.registration_id:
+        registrations = registrations.exclude(pk=flag.registration_id)
+    reg_items, more_regs = _bounded(registrations, limit)
+    return [
+        EvidenceSection(
+            key="activations",
+            title=_("Activations of this SIM"),
+            kind="activations",
+            items=activations,
+            more=more_activations,
+        ),
+        EvidenceSection(
+            key="sim-registrations",
+            title=_("Other registrations of this SIM") if flag.registration_id else _("Registrations of this SIM"),
+            kind="registrations",
+            items=reg_items,
+            more=more_regs,
+            help=_("Cancelled registrations do not count as a registration of the SIM.") if flag.activation_id else "",
+        ),
+    ]
+
+
+EVIDENCE = {
+    "EXCESS_SIMS_PER_ID": _same_document,
+    "CONFLICTING_IDENTITY": _same_document,
+    "REUSED_PORTRAIT": _same_portrait,
+    "REGISTRATION_BURST": _burst,
+    "PREACTIVATED": _sim,
+    "ACTIVATED_UNREGISTERED": _sim,
+}
+# Rules judged on the point and its agent: the page shows their authorisation, status and opening hours.
+POINT_RULES = frozenset({"UNAUTHORISED_POINT", "OUTSIDE_HOURS"})
+
+
+def flag_evidence(*, user, flag: Flag, limit: int | None = None) -> list[EvidenceSection]:
+    """The other records a group rule judged together with the flag's subject (one or two queries each)."""
+    build = EVIDENCE.get(flag.rule.code)
+    return build(user, flag, limit or EVIDENCE_LIMIT) if build else []

@@ -1,0 +1,105 @@
+"""Rule pages: the list (severity, switch, version, open flags) and one rule (description, legal basis,
+parameters) with the manager's edit form and a backtest of proposed parameters that writes nothing."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.decorators import people_only
+
+from .. import selectors, services
+from ..forms import RuleForm
+
+VIEW_RULE = "registrations.view_rule"
+CHANGE_RULE = services.CHANGE_RULE_PERMISSION
+
+
+@login_required
+@people_only
+@permission_required(VIEW_RULE, raise_exception=True)
+def rule_list(request):
+    rules = list(selectors.rule_list())
+    open_counts = selectors.open_flag_counts(user=request.user)
+    for rule in rules:
+        rule.open_flags = open_counts.get(rule.pk, 0)
+    return render(request, "registrations/rule_list.html", {"rules": rules})
+
+
+def _rule_form(rule, data=None):
+    return RuleForm(data, parameters=services.parameter_fields(rule), initial={"enabled": rule.enabled})
+
+
+def _add_errors(form, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _detail(request, rule, *, form=None, status=200):
+    can_change = request.user.has_perm(CHANGE_RULE)
+    context = {
+        "rule": rule,
+        "parameters": services.parameter_fields(rule),
+        "open_flags": selectors.open_flag_counts(user=request.user).get(rule.pk, 0),
+        "can_change": can_change,
+        "form": (form or _rule_form(rule)) if can_change else None,
+    }
+    return render(request, "registrations/rule_detail.html", context, status=status)
+
+
+@login_required
+@people_only
+@permission_required(VIEW_RULE, raise_exception=True)
+def rule_detail(request, code):
+    rule = selectors.rule_get(code=code)
+    if request.method != "POST":
+        return _detail(request, rule)
+    if not request.user.has_perm(CHANGE_RULE):
+        raise PermissionDenied  # officers and auditors read the rule; only managers change it
+    form = _rule_form(rule, request.POST)
+    if form.is_valid():
+        try:
+            before = rule.version
+            rule = services.rule_update(
+                rule=rule,
+                actor=request.user,
+                enabled=form.cleaned_data["enabled"],
+                parameters=form.parameters(),
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            if rule.version != before:
+                text = _("Saved: %(code)s is now version %(version)d.")
+                messages.success(request, text % {"code": rule.code, "version": rule.version})
+            else:
+                messages.info(request, _("Nothing changed."))
+            return redirect("registrations:rule_detail", code=rule.code)
+    return _detail(request, rule, form=form, status=400)
+
+
+@require_POST
+@login_required
+@people_only
+@permission_required(VIEW_RULE, raise_exception=True)
+@permission_required(CHANGE_RULE, raise_exception=True)
+def rule_backtest(request, code):
+    """htmx: what the proposed parameters would flag (count and a masked sample); nothing is written."""
+    rule = selectors.rule_get(code=code)
+    form = _rule_form(rule, request.POST)
+    context = {"rule": rule, "form": form, "result": None, "error": ""}
+    # Invalid parameters answer 200 with the errors: htmx swaps in only successful answers.
+    if form.is_valid():
+        try:
+            context["result"] = services.rule_backtest(rule=rule, parameters=form.parameters(), user=request.user)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except services.BacktestUnavailable:
+            context["error"] = _("The rules engine has no function for this rule yet: nothing to backtest.")
+    return render(request, "registrations/_backtest.html", context)

@@ -1,0 +1,98 @@
+"""Check-run pages: the runs (status, trigger, who, per-rule counts and timings), "Run now", and one run
+with a live progress bar per rule (an htmx fragment polled while the run is in progress)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.decorators import people_only
+from core.pagination import keyset_paginate
+
+from ...models import CheckRun
+from .. import selectors, services
+
+VIEW_CHECKRUN = "registrations.view_checkrun"
+PAGE_SIZE = 25
+# what registrations.checks records per rule: subjects flagged now, and how the flags moved
+RESULT_COUNTS = ("flagged", "new", "reopened", "still_open", "resolved")
+
+
+@login_required
+@people_only
+@permission_required(VIEW_CHECKRUN, raise_exception=True)
+def checkrun_list(request):
+    page = keyset_paginate(selectors.checkrun_list(), request.GET, size=PAGE_SIZE)
+    for run in page.items:
+        run.totals = _totals(run)
+    context = {
+        "page": page,
+        "running": services.running_check_run(),
+        "can_run": request.user.has_perm(services.RUN_CHECKS_PERMISSION),
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "registrations/checkrun_list_rows.html", context)
+    return render(request, "registrations/checkrun_list.html", context)
+
+
+@require_POST
+@login_required
+@people_only
+@permission_required(VIEW_CHECKRUN, raise_exception=True)
+@permission_required(services.RUN_CHECKS_PERMISSION, raise_exception=True)
+def checkrun_start(request):
+    """Queue a run of every enabled rule; while one is in progress, say so and show it instead."""
+    asked_at = timezone.now()
+    try:
+        services.checks_run_now(actor=request.user)
+    except services.ChecksAlreadyRunning as exc:
+        messages.warning(
+            request,
+            _("A check run is already in progress (#%(id)d, started %(at)s): follow it here.")
+            % {"id": exc.run.pk, "at": timezone.localtime(exc.run.started_at).strftime("%Y-%m-%d %H:%M")},
+        )
+        return redirect("registrations:checkrun_detail", pk=exc.run.pk)
+    # Run in-process (no worker configured), the run is already there; with a worker it starts shortly.
+    mine = selectors.checkrun_list().filter(started_by=request.user, started_at__gte=asked_at).first()
+    if mine is not None:
+        return redirect("registrations:checkrun_detail", pk=mine.pk)
+    messages.success(request, _("The checks are queued; the run appears below when a worker starts it."))
+    return redirect("registrations:checkrun_list")
+
+
+def _totals(run: CheckRun) -> dict:
+    results = (run.results or {}).values()
+    return {key: sum(r.get(key) or 0 for r in results) for key in RESULT_COUNTS}
+
+
+def _run_context(run: CheckRun) -> dict:
+    rows = []
+    for code in run.rule_codes or []:
+        result = (run.results or {}).get(code) or {"status": "pending"}
+        rows.append({"code": code, **result})
+    done = sum(1 for row in rows if row["status"] in ("done", "failed"))
+    stale = (
+        run.status == CheckRun.Status.RUNNING
+        and run.heartbeat_at is not None
+        and run.heartbeat_at < timezone.now() - services.STALE_AFTER
+    )
+    return {"run": run, "rows": rows, "done": done, "total": len(rows), "stale": stale}
+
+
+@login_required
+@people_only
+@permission_required(VIEW_CHECKRUN, raise_exception=True)
+def checkrun_detail(request, pk):
+    run = selectors.checkrun_get(pk=pk)
+    return render(request, "registrations/checkrun_detail.html", _run_context(run))
+
+
+@login_required
+@people_only
+@permission_required(VIEW_CHECKRUN, raise_exception=True)
+def checkrun_progress(request, pk):
+    """The progress fragment; htmx polls it every 2 seconds until the run has finished."""
+    run = selectors.checkrun_get(pk=pk)
+    return render(request, "registrations/_checkrun_progress.html", _run_context(run))

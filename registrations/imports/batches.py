@@ -1,0 +1,235 @@
+"""Batches: the hot loop that parses rows into batches, the file kinds' specs, a prefetching thread that
+parses the next batch while the current one is written, and the province-scope check of a batch."""
+
+import csv
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from operator import itemgetter
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from agents.models import RegistrationPoint
+from core.scoping import province_scope
+
+from ..models import Activation, Registration
+from .reader import CsvStream
+from .rows import (
+    ACTIVATION_COLUMNS,
+    ACTIVATION_FIELDS,
+    ACTIVATIONS,
+    REGISTRATION_COLUMNS,
+    REGISTRATION_FIELDS,
+    REGISTRATIONS,
+    RowRejected,
+    activation_parser,
+    registration_parser,
+)
+
+# --- batches ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Batch:
+    """Parsed rows between two byte offsets of the file, ready to be written in one transaction."""
+
+    first_line: int
+    rows: dict = field(default_factory=dict)  # key -> parsed tuple (repeats collapsed)
+    lines: dict = field(default_factory=dict)  # key -> (line, values as read), for scope rejects
+    rejects: list = field(default_factory=list)  # (line, reason, values as read)
+    warnings: list = field(default_factory=list)  # (line, text)
+    read: int = 0  # data rows read, whatever became of them
+    collapsed: int = 0  # rows superseded by a later (registrations) or earlier (activations) one
+    end_offset: int = 0
+    end_line: int = 0
+
+
+@dataclass(frozen=True)
+class Spec:
+    kind: str
+    columns: list[str]
+    fields: list[str]
+    model: type
+    key: str
+
+    def parser(self, actor):
+        if self.kind == ACTIVATIONS:
+            return activation_parser()
+        return registration_parser(points=_usable_points(actor))
+
+
+SPECS = {
+    REGISTRATIONS: Spec(REGISTRATIONS, REGISTRATION_COLUMNS, REGISTRATION_FIELDS, Registration, "external_id"),
+    ACTIVATIONS: Spec(ACTIVATIONS, ACTIVATION_COLUMNS, ACTIVATION_FIELDS, Activation, "iccid"),
+}
+
+
+def _usable_points(actor) -> dict[str, tuple[int, int]]:
+    """Point code -> (point id, agent id), for the points in the actor's provinces (all for no actor)."""
+    points = RegistrationPoint.objects.all()
+    scope = province_scope(actor) if actor is not None else None
+    if scope is not None:
+        points = points.filter(province_id__in=scope)
+    # A few hundred thousand points at most: a dict of them is a few tens of MB, and saves a query per row.
+    return {code: (pk, agent_id) for code, pk, agent_id in points.values_list("code", "pk", "agent_id").iterator()}
+
+
+def parse_batches(
+    stream: CsvStream, parse, spec: Spec, batch_size: int, keep_lines: bool, gate: Callable[[], object] | None = None
+) -> Iterator[Batch]:
+    """Parsed batches of `batch_size` rows read; the hot loop of the import, kept flat on purpose.
+
+    `gate` is called every 256 rows (it blocks while the parsing is paused, see Prefetch).
+    """
+    registrations = spec.kind == REGISTRATIONS
+    reader, pick, strip, problem_of = stream.reader, stream.pick, str.strip, stream.problem
+    source, min_values, records = stream.lines, stream.min_values, stream.records
+    batch = Batch(first_line=stream.line + 1)
+    rows, lines, read = batch.rows, batch.lines, 0
+    while True:
+        try:
+            for values in reader:
+                if len(values) < 2 and not (values and values[0]):
+                    continue  # a blank line
+                records += 1
+                read += 1
+                if gate is not None and not read & 255:
+                    gate()
+                problem = problem_of(values) if source.suspect or len(values) < min_values else None
+                if problem is None:
+                    try:
+                        parsed = parse(tuple(map(strip, pick(values))))
+                    except RowRejected as exc:
+                        problem = str(exc)
+                if problem is not None:
+                    stream.records = records  # stream.line reads it
+                    batch.rejects.append((stream.line, problem, stream.as_columns(values)))
+                else:
+                    key = parsed[0]
+                    earlier = rows.get(key)
+                    if earlier is None:
+                        rows[key] = parsed
+                        if keep_lines:
+                            stream.records = records
+                            lines[key] = (stream.line, stream.as_columns(values))
+                    else:
+                        stream.records = records
+                        batch.collapsed += 1
+                        # registrations: the later row wins; activations: the earliest activated_at
+                        if registrations or parsed[2] < earlier[2]:
+                            rows[key] = parsed
+                            if keep_lines:
+                                lines[key] = (stream.line, stream.as_columns(values))
+                        if registrations:
+                            warning = _("external_id %(key)s is repeated in the file; the later row wins.")
+                            batch.warnings.append((stream.line, warning % {"key": key}))
+                if read >= batch_size:
+                    stream.records = records
+                    batch.read, batch.end_offset, batch.end_line = read, stream.offset, stream.line
+                    yield batch
+                    batch = Batch(first_line=stream.line + 1)
+                    rows, lines, read = batch.rows, batch.lines, 0
+            break
+        except csv.Error as exc:
+            # the reader carries on with the next line after an error
+            records += 1
+            read += 1
+            stream.records = records
+            reason = _("Unreadable CSV: %(error)s") % {"error": exc}
+            batch.rejects.append((stream.line, reason, [""] * len(spec.columns)))
+    stream.records = records
+    if read:
+        batch.read, batch.end_offset, batch.end_line = read, stream.offset, stream.line
+        yield batch
+
+
+class Prefetch:
+    """Runs a batch generator in a thread, `depth` batches ahead: batch N+1 is parsed while N is written.
+
+    While the database works on a batch (the upsert, the commit) the main thread waits with the GIL
+    released and the parser runs: on two cores or more, parsing and writing overlap. During the COPY
+    the parser is paused (`paused()`; the generator calls `gate` every few hundred rows): the COPY
+    releases and retakes the GIL at every network write, and each retake would wait out the parser's
+    switch interval (5 ms), which made the COPY several times slower than the parsing it overlapped.
+    The thread gets the caller's language so reject reasons read the same.
+    """
+
+    _DONE = object()
+
+    def __init__(self, make_iterator: Callable[[Callable[[], None]], Iterator], depth: int = 2):
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+        self._iterator = make_iterator(self._running.wait)
+        self._language = translation.get_language()
+        self._thread = threading.Thread(target=self._run, name="import-parser", daemon=True)
+        self._thread.start()
+
+    def _put(self, item) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self):
+        with translation.override(self._language):
+            try:
+                for item in self._iterator:
+                    if not self._put(item):
+                        return
+            except BaseException as exc:  # handed to the consumer, which re-raises it
+                self._put(exc)
+                return
+            self._put(self._DONE)
+
+    def __iter__(self):
+        while True:
+            item = self._queue.get()
+            if item is self._DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    @contextmanager
+    def paused(self):
+        self._running.clear()
+        try:
+            yield
+        finally:
+            self._running.set()
+
+    def close(self):
+        self._stop.set()
+        self._running.set()
+        self._thread.join()
+
+
+def scope_rejects(batch: Batch, actor) -> None:
+    """Reject rows that would overwrite a registration stored at a point outside the actor's provinces."""
+    scope = province_scope(actor) if actor is not None else None
+    if scope is None or not batch.rows:
+        return
+    keys = list(batch.rows)
+    outside = set()
+    for start in range(0, len(keys), 500):
+        outside.update(
+            Registration.objects.filter(external_id__in=keys[start : start + 500])
+            .filter(point__isnull=False)
+            .exclude(point__province_id__in=scope)
+            .values_list("external_id", flat=True)
+        )
+    for key in outside:
+        del batch.rows[key]
+        line, raw = batch.lines.pop(key)
+        batch.rejects.append(
+            (line, _("%(key)s belongs to a province that is not in your provinces.") % {"key": key}, raw)
+        )
+    batch.rejects.sort(key=itemgetter(0))

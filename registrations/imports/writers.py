@@ -1,0 +1,120 @@
+"""Writing one parsed batch: binary COPY into a staging table and one upsert on PostgreSQL, bulk upserts
+on SQLite. Each writer returns (created, updated)."""
+
+from contextlib import nullcontext
+
+from django.db import connection
+from django.utils import timezone
+
+from .batches import Spec
+from .rows import REGISTRATIONS
+
+_PG_TYPES = {
+    "point_id": "int8",
+    "agent_id": "int8",
+    "date_of_birth": "date",
+    "id_issue_date": "date",
+    "registered_at": "timestamptz",
+    "activated_at": "timestamptz",
+    "has_portrait": "bool",
+    "has_id_front": "bool",
+    "has_id_back": "bool",
+}
+# Text columns with a length limit (the model's max_length): a longer value cannot be stored as given.
+
+
+# --- writing a batch ----------------------------------------------------------------------------
+
+
+class PostgresWriter:
+    """Binary COPY into a temporary staging table, then one upsert statement for the whole batch."""
+
+    def __init__(self, spec: Spec, job_id: int):
+        self.spec = spec
+        self.job_id = job_id
+        table = spec.model._meta.db_table
+        self.stage = f"{table}_import_stage"
+        self.types = [_PG_TYPES.get(name, "text") for name in spec.fields]
+        columns = ", ".join(spec.fields)
+        self.create_stage = (
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {self.stage} ("
+            + ", ".join(f"{name} {_PG_TYPES.get(name, 'text')}" for name in spec.fields)
+            + ")"
+        )
+        self.copy = f"COPY {self.stage} ({columns}) FROM STDIN (FORMAT BINARY)"
+        updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in spec.fields if name != spec.key)
+        if spec.kind == REGISTRATIONS:
+            differs = "target.row_fingerprint IS DISTINCT FROM EXCLUDED.row_fingerprint"
+        else:
+            differs = "EXCLUDED.activated_at < target.activated_at"
+        # The table names and columns are ours, not input: only the job id and times are parameters.
+        self.upsert = (
+            f"WITH written AS ("  # noqa: S608
+            f" INSERT INTO {table} AS target ({columns}, import_job_id, created_at, updated_at)"
+            # in key order: two imports writing the same keys lock them in the same order (no deadlock)
+            f" SELECT {columns}, %s, %s, %s FROM {self.stage} ORDER BY {spec.key}"
+            f" ON CONFLICT ({spec.key}) DO UPDATE SET {updates},"
+            f" import_job_id = EXCLUDED.import_job_id, updated_at = EXCLUDED.updated_at"
+            f" WHERE {differs}"
+            f" RETURNING (xmax = 0) AS inserted)"
+            f" SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written"
+        )
+
+    def write(self, rows, pause=nullcontext) -> tuple[int, int]:
+        """Created and updated counts; must run inside the batch's transaction. `pause`: see Prefetch."""
+        now = timezone.now()
+        raw = connection.connection
+        with connection.cursor() as cursor:
+            # No wait for the WAL flush at each batch's commit: after a server crash the last batches may
+            # be missing, but the job's progress row commits with them, so a resume redoes exactly those.
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            cursor.execute(self.create_stage)
+            cursor.execute(f"TRUNCATE {self.stage}")
+        with pause(), raw.cursor() as cursor, cursor.copy(self.copy) as copy:
+            copy.set_types(self.types)
+            write_row = copy.write_row
+            for row in rows:
+                write_row(row)
+        with connection.cursor() as cursor:
+            cursor.execute(self.upsert, [self.job_id, now, now])
+            created, updated = cursor.fetchone()
+        return created, updated
+
+
+class SqliteWriter:
+    """bulk_create(update_conflicts=True) of the rows that are new or differ from what is stored."""
+
+    def __init__(self, spec: Spec, job_id: int):
+        self.spec = spec
+        self.job_id = job_id
+
+    def _stored(self, keys: list[str], column: str) -> dict:
+        model, stored = self.spec.model, {}
+        for start in range(0, len(keys), 500):  # SQLite builds may cap a statement at 999 parameters
+            chunk = keys[start : start + 500]
+            stored.update(model.objects.filter(**{f"{self.spec.key}__in": chunk}).values_list(self.spec.key, column))
+        return stored
+
+    def write(self, rows, pause=nullcontext) -> tuple[int, int]:
+        spec = self.spec
+        rows = list(rows)
+        if spec.kind == REGISTRATIONS:
+            stored = self._stored([r[0] for r in rows], "row_fingerprint")
+            wanted = [r for r in rows if r[0] not in stored or stored[r[0]] != r[-1]]
+        else:
+            stored = self._stored([r[0] for r in rows], "activated_at")
+            wanted = [r for r in rows if r[0] not in stored or r[2] < stored[r[0]]]
+        if wanted:
+            objects = [spec.model(import_job_id=self.job_id, **dict(zip(spec.fields, r, strict=True))) for r in wanted]
+            spec.model.objects.bulk_create(
+                objects,
+                update_conflicts=True,
+                unique_fields=[spec.key],
+                update_fields=[f for f in spec.fields if f != spec.key] + ["import_job", "updated_at"],
+            )
+        created = sum(1 for r in wanted if r[0] not in stored)
+        return created, len(wanted) - created
+
+
+def writer_for(spec: Spec, job_id: int):
+    return PostgresWriter(spec, job_id) if connection.vendor == "postgresql" else SqliteWriter(spec, job_id)

@@ -1,0 +1,83 @@
+"""Registration pages: search, the record page (masked), and reveal (once, with a reason, audited)."""
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from core.decorators import people_only
+from core.models import Province
+from core.pagination import keyset_paginate
+from core.scoping import province_scope
+
+from . import selectors, services
+from .filters import RegistrationFilter
+from .forms import RevealForm
+
+PAGE_SIZE = 50
+# Shown first on the search form; the others fold under "More filters" unless one is in use.
+PRIMARY_FILTERS = ("msisdn", "iccid", "id_type", "id_number")
+
+
+@login_required
+@people_only
+@permission_required("registrations.view_registration", raise_exception=True)
+def registration_list(request):
+    queryset = selectors.registration_list(user=request.user)
+    filterset = RegistrationFilter(request.GET, queryset=queryset, request=request)
+    # An unreadable filter (a number that is no phone number) finds nothing, rather than everything.
+    results = filterset.qs if filterset.is_valid() else queryset.none()
+    page = keyset_paginate(
+        results, request.GET, size=PAGE_SIZE, sort_options=selectors.LIST_SORTS, default_sort="-registered_at"
+    )
+    context = {"filter": filterset, "page": page, "sorts": selectors.LIST_SORTS}
+    if request.headers.get("HX-Request"):  # htmx filter/pager: only the table
+        return render(request, "registrations/registration_list_rows.html", context)
+    scope = province_scope(request.user)
+    context["scope_provinces"] = None if scope is None else Province.objects.filter(code__in=scope).order_by("name")
+    context["primary_filters"] = PRIMARY_FILTERS
+    context["more_filters_used"] = any(
+        request.GET.get(name) for name in filterset.filters if name not in PRIMARY_FILTERS
+    )
+    return render(request, "registrations/registration_list.html", context)
+
+
+def _detail(request, registration, *, form=None, revealed=None, status=200):
+    context = {
+        "registration": registration,
+        "related": selectors.related_records(user=request.user, registration=registration),
+        "can_reveal": request.user.has_perm(services.REVEAL_PERMISSION),
+        "reveal_form": form or RevealForm(),
+        "revealed": revealed,
+    }
+    return render(request, "registrations/registration_detail.html", context, status=status)
+
+
+@login_required
+@people_only
+@permission_required("registrations.view_registration", raise_exception=True)
+def registration_detail(request, pk):
+    return _detail(request, selectors.registration_get(user=request.user, pk=pk))
+
+
+@never_cache  # Cache-Control: no-store: the unmasked values must not stay in any cache
+@require_POST
+@login_required
+@people_only
+@permission_required("registrations.view_registration", raise_exception=True)
+@permission_required(services.REVEAL_PERMISSION, raise_exception=True)
+def registration_reveal(request, pk):
+    """POST a reason; the answer shows the values once. Nothing is kept: a reload shows them masked."""
+    registration = selectors.registration_get(user=request.user, pk=pk)
+    form = RevealForm(request.POST)
+    if form.is_valid():
+        try:
+            values = services.registration_reveal(
+                registration=registration, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            return _detail(request, registration, revealed=values)
+    return _detail(request, registration, form=form, status=400)
