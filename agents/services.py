@@ -3,12 +3,16 @@
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
+from core.imports import ImportFileError
+from core.models import ImportJob
 
+from . import importers
 from .models import Agent, RegistrationPoint, Status, StatusChange
 from .validators import normalise_phone, normalise_tax_code
 
@@ -225,3 +229,42 @@ def point_reinstate(*, point: RegistrationPoint, reason: str, actor, source=Stat
             }
         )
     _change_status(point, to_status=Status.ACTIVE, reason=reason, actor=actor, source=source)
+
+
+# --- imports of agents.csv and points.csv ---
+
+IMPORT_KINDS = {"agents": importers.import_agents, "points": importers.import_points}
+MAX_STORED_WARNINGS = 500
+
+
+def import_job_run_now(*, kind: str, upload, actor) -> ImportJob:
+    """Import an uploaded agents.csv or points.csv now, recorded as an ImportJob (counts, warnings and a
+    rejects file); a file that cannot be read at all ends FAILED with the reason, nothing imported."""
+    job = ImportJob.objects.create(
+        kind=kind,
+        file_name=upload.name[:255],
+        created_by=actor,
+        status=ImportJob.Status.RUNNING,
+        started_at=timezone.now(),
+    )
+    try:
+        result = IMPORT_KINDS[kind](upload.open("rb"), actor=actor, file_name=upload.name)
+    except ImportFileError as exc:
+        job.status, job.error = ImportJob.Status.FAILED, str(exc)
+    else:
+        job.status = ImportJob.Status.DONE
+        job.created, job.updated, job.unchanged, job.rejected = (
+            result.created,
+            result.updated,
+            result.unchanged,
+            result.rejected,
+        )
+        job.total_rows = job.processed_rows = result.total
+        job.warnings = [[line, text] for line, text in result.warnings[:MAX_STORED_WARNINGS]]
+        if result.rejects:
+            job.rejects_file.save(
+                f"{kind}-{job.pk}.rejects.csv", ContentFile(result.rejects_csv().encode()), save=False
+            )
+    job.finished_at = timezone.now()
+    job.save()
+    return job

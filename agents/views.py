@@ -1,22 +1,17 @@
 """Pages for compliance staff: thin views over selectors, forms and services."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
 from core.decorators import people_only
-from core.imports import ImportFileError
 from core.models import ImportJob
 from core.pagination import keyset_paginate
+from core.web import add_errors, csv_export
 
 from . import importers, selectors, services
 from .filters import AgentFilter, PointFilter
@@ -113,16 +108,8 @@ def _edit(request, *, form_class, instance, create, update, template, kind):
                 messages.success(request, _("Saved %(obj)s.") % {"obj": obj})
             return redirect(f"agents:{kind}_detail", pk=obj.pk)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
     return render(request, template, {"form": form, "object": instance})
-
-
-def _add_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @login_required
@@ -212,7 +199,7 @@ def _status_action(request, *, kind, obj, action):
         try:
             followed = STATUS_SERVICES[kind][action](**kwargs)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             obj.refresh_from_db()
             msg = _("%(obj)s is now %(status)s.") % {"obj": obj, "status": obj.get_status_display().lower()}
@@ -247,30 +234,16 @@ def point_status(request, pk, action):
     return _status_action(request, kind="point", obj=selectors.point_get(user=request.user, pk=pk), action=action)
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def _export(request, *, filter_class, queryset, columns, row, name):
     filterset = filter_class(request.GET, queryset=queryset, request=request)
-    writer = csv.writer(_Echo())
-    audit_record(
-        action=f"{name}.export",
+    return csv_export(
         actor=request.user,
+        name=name,
         object_type=f"agents.{name}",
-        fields={"filters": {k: v for k, v in request.GET.items() if v}},
+        filters=request.GET,
+        columns=columns,
+        rows=(row(obj) for obj in filterset.qs.order_by("code").iterator(chunk_size=2000)),
     )
-
-    def stream():
-        yield writer.writerow(columns)
-        for obj in filterset.qs.order_by("code").iterator(chunk_size=2000):
-            yield writer.writerow(row(obj))
-
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
-    return response
 
 
 def _d(value):
@@ -343,48 +316,14 @@ def import_upload(request):
     """Agents first, then points: points whose agent is in the same upload import in one go."""
     form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
     if request.method == "POST" and form.is_valid():
-        jobs = []
-        for field, kind, importer in (
-            ("agents_file", "agents", importers.import_agents),
-            ("points_file", "points", importers.import_points),
-        ):
-            upload = form.cleaned_data.get(field)
-            if upload:
-                jobs.append(_run_import_job(request.user, kind, upload, importer))
+        jobs = [
+            services.import_job_run_now(kind=kind, upload=form.cleaned_data[field], actor=request.user)
+            for field, kind in (("agents_file", "agents"), ("points_file", "points"))
+            if form.cleaned_data.get(field)
+        ]
         return redirect(f"{reverse('agents:import_result')}?jobs={','.join(str(j.pk) for j in jobs)}")
     recent = ImportJob.objects.filter(created_by=request.user, kind__in=("agents", "points"))[:10]
     return render(request, "agents/import.html", {"form": form, "recent": recent})
-
-
-def _run_import_job(user, kind, upload, importer) -> ImportJob:
-    job = ImportJob.objects.create(
-        kind=kind,
-        file_name=upload.name[:255],
-        created_by=user,
-        status=ImportJob.Status.RUNNING,
-        started_at=timezone.now(),
-    )
-    try:
-        result = importer(upload.open("rb"), actor=user, file_name=upload.name)
-    except ImportFileError as exc:
-        job.status, job.error = ImportJob.Status.FAILED, str(exc)
-    else:
-        job.status = ImportJob.Status.DONE
-        job.created, job.updated, job.unchanged, job.rejected = (
-            result.created,
-            result.updated,
-            result.unchanged,
-            result.rejected,
-        )
-        job.total_rows = job.processed_rows = result.total
-        job.warnings = [[line, text] for line, text in result.warnings[:500]]
-        if result.rejects:
-            job.rejects_file.save(
-                f"{kind}-{job.pk}.rejects.csv", ContentFile(result.rejects_csv().encode()), save=False
-            )
-    job.finished_at = timezone.now()
-    job.save()
-    return job
 
 
 @login_required

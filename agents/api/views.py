@@ -5,17 +5,15 @@ one); lists use the same FilterSets as the pages; writes call agents.services wi
 actor, so each is validated, audited and, for status, kept in the history with source API.
 """
 
-from django.core.exceptions import NON_FIELD_ERRORS
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
+
+from core.web import call_service
 
 from .. import selectors, services
 from ..filters import AgentFilter, PointFilter
@@ -51,21 +49,6 @@ class CodeCursorPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
-
-
-def call_service(service, *, error_fields: dict[str, str], **kwargs):
-    """Run a service; its django ValidationError becomes a 400 keyed by API field names."""
-    try:
-        return service(**kwargs)
-    except DjangoValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            detail = {
-                api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else error_fields.get(field, field): msgs
-                for field, msgs in exc.message_dict.items()
-            }
-        else:
-            detail = {api_settings.NON_FIELD_ERRORS_KEY: exc.messages}
-        raise ValidationError(detail) from exc
 
 
 class ScopedListApi(GenericAPIView):

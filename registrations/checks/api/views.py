@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -21,6 +20,7 @@ from rest_framework.views import APIView
 
 from agents.api.serializers import EnumField
 from core.api.permissions import HasViewPermissions
+from core.web import api_error
 
 from ...models import Flag, FlagEvent, FlagStatus, Severity, SubjectType
 from .. import selectors, services
@@ -191,6 +191,6 @@ class FlagReviewApi(APIView):
                 actor=request.user,
             )
         except DjangoValidationError as exc:
-            raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages) from exc
+            raise api_error(exc) from exc
         flags = selectors.flag_list(user=request.user).filter(pk__in=[f.pk for f in reviewed]).order_by("pk")
         return Response(FlagReviewOutputSerializer({"reviewed": flags}).data)

@@ -1,24 +1,22 @@
 """Flag pages: the queue (filters, counts per rule, bulk review, CSV export) and the flag page (evidence,
 history, review). Thin views over the checks selectors and services; every read is in the user's provinces."""
 
-import csv
 from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import QueryDict, StreamingHttpResponse
+from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from core.audit import audit_record
 from core.decorators import people_only
 from core.pagination import keyset_paginate
+from core.web import add_errors, csv_export
 
 from ...models import Flag, FlagStatus
 from .. import selectors, services
@@ -137,7 +135,7 @@ def flag_review_bulk(request):
                     actor=request.user,
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc, aliases={"status": "to_status"}, hidden=("ids",))
             else:
                 messages.success(request, _review_message(reviewed, form.cleaned_data["to_status"]))
                 return redirect(back)
@@ -153,15 +151,6 @@ def _review_message(reviewed, to_status) -> str:
     if to_status == "CONFIRMED":
         return ngettext("Confirmed %(n)d flag.", "Confirmed %(n)d flags.", len(reviewed)) % {"n": len(reviewed)}
     return ngettext("Dismissed %(n)d flag.", "Dismissed %(n)d flags.", len(reviewed)) % {"n": len(reviewed)}
-
-
-def _add_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            target = {"status": "to_status"}.get(field, field)
-            form.add_error(target if target in form.fields and target != "ids" else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _inspection_url(user, flag) -> str | None:
@@ -212,16 +201,11 @@ def flag_review(request, pk):
                 actor=request.user,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc, aliases={"status": "to_status"}, hidden=("ids",))
         else:
             messages.success(request, _review_message(reviewed, form.cleaned_data["to_status"]))
             return redirect("registrations:flag_detail", pk=flag.pk)
     return _detail(request, flag, form=form, status=400)
-
-
-class _Echo:
-    def write(self, value):
-        return value
 
 
 def _iso(value) -> str:
@@ -237,41 +221,34 @@ def flag_export(request):
     queryset = selectors.flag_list(user=request.user)
     filterset = FlagFilter(request.GET, queryset=queryset, request=request)
     results = filterset.qs if filterset.is_valid() else queryset.none()
-    audit_record(
-        action="flags.export",
+    flags = results.order_by("-last_seen", "-id").iterator(chunk_size=2000)
+    return csv_export(
         actor=request.user,
+        name="flags",
         object_type="registrations.flag",
-        fields={"filters": {k: v for k, v in filterset.data.items() if v}},
+        filters=filterset.data,
+        columns=EXPORT_COLUMNS,
+        rows=(
+            [
+                flag.rule.code,
+                flag.severity,
+                flag.status,
+                flag.subject_type,
+                flag.subject_key or "",
+                flag.point.code if flag.point_id else "",
+                flag.agent.code if flag.agent_id else "",
+                flag.pk,
+                _iso(flag.first_seen),
+                _iso(flag.last_seen),
+                _iso(flag.resolved_at),
+                flag.rule_version,
+                flag.reviewer.get_username() if flag.reviewer_id else "",
+                _iso(flag.reviewed_at),
+                flag.reason,
+            ]
+            for flag in flags
+        ),
     )
-    writer = csv.writer(_Echo())
-
-    def rows():
-        yield writer.writerow(EXPORT_COLUMNS)
-        for flag in results.order_by("-last_seen", "-id").iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    flag.rule.code,
-                    flag.severity,
-                    flag.status,
-                    flag.subject_type,
-                    flag.subject_key or "",
-                    flag.point.code if flag.point_id else "",
-                    flag.agent.code if flag.agent_id else "",
-                    flag.pk,
-                    _iso(flag.first_seen),
-                    _iso(flag.last_seen),
-                    _iso(flag.resolved_at),
-                    flag.rule_version,
-                    flag.reviewer.get_username() if flag.reviewer_id else "",
-                    _iso(flag.reviewed_at),
-                    flag.reason,
-                ]
-            )
-
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="flags-{stamp}.csv"'
-    return response
 
 
 @login_required

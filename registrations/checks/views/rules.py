@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.decorators import people_only
+from core.web import add_errors
 
 from .. import selectors, services
 from ..forms import RuleForm
@@ -30,14 +31,6 @@ def rule_list(request):
 
 def _rule_form(rule, data=None):
     return RuleForm(data, parameters=services.parameter_fields(rule), initial={"enabled": rule.enabled})
-
-
-def _add_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _detail(request, rule, *, form=None, status=200):
@@ -73,7 +66,7 @@ def rule_detail(request, code):
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             if rule.version != before:
                 text = _("Saved: %(code)s is now version %(version)d.")
@@ -99,7 +92,7 @@ def rule_backtest(request, code):
         try:
             context["result"] = services.rule_backtest(rule=rule, parameters=form.parameters(), user=request.user)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         except services.BacktestUnavailable:
             context["error"] = _("The rules engine has no function for this rule yet: nothing to backtest.")
     return render(request, "registrations/_backtest.html", context)

@@ -8,13 +8,13 @@ Reads start from the selectors: another province's record answers 404 like a mis
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.permissions import HasViewPermissions
+from core.web import api_error
 
 from .. import selectors, services
 from ..filters import ActivationFilter, RegistrationFilter
@@ -106,7 +106,7 @@ class RegistrationRevealApi(APIView):
                 channel="api",
             )
         except DjangoValidationError as exc:
-            raise ValidationError(exc.message_dict) from exc
+            raise api_error(exc) from exc
         data = {"id": registration.pk, "external_id": registration.external_id, "id_doc_type": registration.id_doc_type}
         response = Response(serializers.RevealOutputSerializer({**data, **values}).data)
         response["Cache-Control"] = "no-store, private"
