@@ -55,11 +55,15 @@ some provinces imports only at points of those provinces (another point is an un
 as it would be a 404 on a page) and cannot overwrite a registration stored at a point outside them.
 """
 
+import csv
+import io
 import logging
 from collections.abc import Callable
 from contextlib import nullcontext
+from dataclasses import dataclass
 from datetime import timedelta
 
+from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -72,7 +76,7 @@ from core.scoping import province_scope
 
 from .batches import SPECS, Batch, Prefetch, Spec, parse_batches, scope_rejects
 from .reader import CsvStream, count_data_lines
-from .rejects import assemble_rejects, drop_parts_from, save_part
+from .rejects import assemble_rejects, drop_parts_from, rejects_rows, save_part
 from .rows import KINDS, REGISTRATIONS
 from .writers import writer_for
 
@@ -319,6 +323,47 @@ def import_file(binary, *, kind: str, actor=None, file_name: str = "", batch_siz
     job = import_job_create(kind=kind, actor=actor, file_name=file_name or f"{kind}.csv")
     job.status = ImportJob.Status.RUNNING
     return import_job_run(job=job, binary=binary, batch_size=batch_size)
+
+
+@dataclass
+class RowsResult:
+    job: ImportJob
+    rejects: list[dict]  # {"line": position in the rows sent (from 1), "reason", "key"}
+    failed: bool  # a batch could not be written: the job is FAILED, its committed batches stay
+
+
+def import_rows_now(*, kind: str, rows: list[dict], actor) -> RowsResult:
+    """Import rows sent as JSON (the ingest API) in this process, as a job of their own: the rows become a
+    CSV of the kind's columns, so they are parsed, checked and written exactly as a file would be."""
+    spec = SPECS[kind]
+    upload = ContentFile(_rows_csv(spec.columns, rows), name=f"{kind}.json.csv")
+    job = import_job_create(kind=kind, actor=actor, file_name=f"{kind} (API, {len(rows)} rows)", upload=upload)
+    job = import_job_claim(job.pk)
+    failed = False
+    try:
+        import_job_run(job=job, number_records=True)
+    except BatchError:
+        # Sending the same rows again is safe: unchanged rows are left alone.
+        failed = True
+    rejected = [{"line": int(r["line"]), "reason": r["reason"], "key": r[spec.key]} for r in rejects_rows(job)]
+    return RowsResult(job=job, rejects=rejected, failed=failed)
+
+
+def _rows_csv(columns: list[str], rows: list[dict]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(column)) for column in columns])
+    return buffer.getvalue().encode("utf-8")
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
 
 
 def elapsed_text(seconds: float | None) -> str:

@@ -11,10 +11,6 @@ A job is visible to the account that created it only (anyone else: 404). Nothing
 data back: the rejects echo only what the caller sent.
 """
 
-import csv
-import io
-
-from django.core.files.base import ContentFile
 from django.http import FileResponse, Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -28,7 +24,7 @@ from rest_framework.views import APIView
 from core.imports import ImportFileError
 from core.models import ImportJob
 
-from .. import batches, rejects, rows, services
+from .. import rows, services
 
 MAX_JSON_ROWS = 10_000
 IMPORT_PERMISSION = "registrations.import_registrations"
@@ -157,23 +153,6 @@ class RowsResultSerializer(serializers.Serializer):
 # --- views ---
 
 
-def _rows_csv(columns: list[str], rows: list[dict]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(row.get(column)) for column in columns])
-    return buffer.getvalue().encode("utf-8")
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    return str(value)
-
-
 class ImportCreateApi(APIView):
     permission_classes = [CanImport]
     parser_classes = [MultiPartParser, JSONParser]
@@ -197,24 +176,10 @@ class ImportCreateApi(APIView):
     def _rows(self, request):
         data = RowsInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        rows = data.validated_data["rows"]
-        spec = batches.SPECS[self.kind]
-        upload = ContentFile(_rows_csv(spec.columns, rows), name=f"{self.kind}.json.csv")
-        job = services.import_job_create(
-            kind=self.kind, actor=request.user, file_name=f"{self.kind} (API, {len(rows)} rows)", upload=upload
-        )
-        job = services.import_job_claim(job.pk)
-        answer = status.HTTP_200_OK
-        try:
-            services.import_job_run(job=job, number_records=True)
-        except services.BatchError:
-            # The job is FAILED with the error; its committed batches stay, and sending the same rows
-            # again is safe (unchanged rows are left alone).
-            answer = status.HTTP_503_SERVICE_UNAVAILABLE
-        rejected = [
-            {"line": int(r["line"]), "reason": r["reason"], "key": r[spec.key]} for r in rejects.rejects_rows(job)
-        ]
-        body = {"job": ImportJobSerializer(job, context={"request": request}).data, "rejects": rejected}
+        result = services.import_rows_now(kind=self.kind, rows=data.validated_data["rows"], actor=request.user)
+        # a failed batch: the job is FAILED with the error; its committed batches stay
+        answer = status.HTTP_503_SERVICE_UNAVAILABLE if result.failed else status.HTTP_200_OK
+        body = {"job": ImportJobSerializer(result.job, context={"request": request}).data, "rejects": result.rejects}
         return Response(body, status=answer)
 
 
