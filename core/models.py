@@ -1,4 +1,5 @@
 import hashlib
+import hmac
 import json
 
 from django.contrib.auth.models import AbstractUser
@@ -85,6 +86,9 @@ class AuditEvent(models.Model):
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     prev_hash = models.CharField(_("previous hash"), max_length=64)
     hash = models.CharField(_("hash"), max_length=64, unique=True)
+    # Which AUDIT_HMAC_KEY signed the hash; blank for events written before the chain was keyed (plain
+    # SHA-256, which anyone with the database could recompute).
+    key_id = models.CharField(_("key"), max_length=16, blank=True, default="")
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -109,6 +113,13 @@ class AuditEvent(models.Model):
         raise PermissionError("Audit events are append-only.")
 
     def compute_hash(self) -> str:
+        """HMAC-SHA256 of the event's content and the previous hash, with the audit key named by `key_id`
+        (a secret the database does not hold); plain SHA-256 for events from before the chain was keyed."""
+        from .audit import chain_key
+
+        return self.hash_with(chain_key(self.key_id) if self.key_id else None)
+
+    def hash_with(self, key: bytes | None) -> str:
         payload = {
             "created_at": self.created_at.isoformat(),
             "actor_id": self.actor_id,
@@ -124,7 +135,9 @@ class AuditEvent(models.Model):
             "prev_hash": self.prev_hash,
         }
         raw = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), cls=DjangoJSONEncoder)
-        return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+        if key is None:
+            return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+        return hmac.new(key, raw.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 class ImportJob(models.Model):

@@ -1,11 +1,24 @@
 import os
 
 import pytest
+from django.db.backends.signals import connection_created
 
 from core.roles import Role
 from tests.factories import UserFactory
 
 PASSWORD = "correct-horse-battery"
+
+
+def _allow_test_flush(sender, connection, **kwargs):
+    """PostgreSQL refuses TRUNCATE of the audit trail (core migration 0006) unless the session says so;
+    the test suite's sessions do, because Django empties the test database with TRUNCATE between
+    transactional tests. tests/core/test_audit.py switches it off again to see the refusal."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET sim_agent_watch.allow_audit_truncate = 'on'")
+
+
+connection_created.connect(_allow_test_flush, dispatch_uid="tests.allow_audit_truncate")
 
 
 def require_or_skip(available: bool, what: str):

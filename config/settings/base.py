@@ -2,7 +2,8 @@
 
 DATABASE_URL  (default: SQLite file var/db.sqlite3)
 REDIS_URL     (set: Celery broker/results and cache on Redis; unset: tasks run in-process)
-SECRET_KEY, FIELD_ENCRYPTION_KEY, PII_HMAC_KEY  (development: generated once into var/dev-secrets.json)
+SECRET_KEY, FIELD_ENCRYPTION_KEY, PII_HMAC_KEY, AUDIT_HMAC_KEY  (development: generated once into var/dev-secrets.json)
+AUDIT_ANCHOR_FILE (where the audit chain's head is appended; default var/audit-anchors.log)
 ALLOWED_HOSTS (comma separated), DEBUG (0/1)
 S3_BUCKET, S3_ENDPOINT_URL, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_REGION  (set: uploads on S3; unset: var/media)
 """
@@ -39,6 +40,7 @@ def _new_secrets() -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(50),
         "FIELD_ENCRYPTION_KEY": "k1:" + urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "PII_HMAC_KEY": secrets.token_urlsafe(32),
+        "AUDIT_HMAC_KEY": "a1:" + urlsafe_b64encode(secrets.token_bytes(32)).decode(),
     }
 
 
@@ -61,14 +63,36 @@ def dev_secret(name: str) -> str:
         pass
     stored = json.loads(path.read_text(encoding="utf-8"))
     if name not in stored:
-        raise ImproperlyConfigured(f"{name} is missing from {path}; delete the file to regenerate it.")
+        stored = _add_secret(path, name)
     return stored[name]
+
+
+def _add_secret(path, name: str) -> dict[str, str]:
+    """A key added in a later version: generated and added to the file, keeping every key already there
+    (deleting the file would lose the key that encrypts the stored personal data)."""
+    import fcntl
+
+    with open(path, "r+", encoding="utf-8") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)  # another process may be adding it right now
+        stored = json.load(fh)
+        if name not in stored:
+            if name not in _new_secrets():
+                raise ImproperlyConfigured(f"{name} is missing from {path}.")
+            stored[name] = _new_secrets()[name]
+            fh.seek(0)
+            json.dump(stored, fh, indent=2)
+            fh.truncate()
+    return stored
 
 
 DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = dev_secret("SECRET_KEY")
 FIELD_ENCRYPTION_KEY = dev_secret("FIELD_ENCRYPTION_KEY")
 PII_HMAC_KEY = dev_secret("PII_HMAC_KEY")
+# Keys of the audit trail's hash chain (`kid:base64key[,old...]`, first one signs) and where each new
+# head is appended outside the database (blank: only the `sim_agent_watch.audit` log line).
+AUDIT_HMAC_KEY = dev_secret("AUDIT_HMAC_KEY")
+AUDIT_ANCHOR_FILE = os.environ.get("AUDIT_ANCHOR_FILE", str(VAR_DIR / "audit-anchors.log"))
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 

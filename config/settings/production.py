@@ -9,6 +9,7 @@ DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = require("SECRET_KEY")
 FIELD_ENCRYPTION_KEY = require("FIELD_ENCRYPTION_KEY")
 PII_HMAC_KEY = require("PII_HMAC_KEY")
+AUDIT_HMAC_KEY = require("AUDIT_HMAC_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [])
 if not ALLOWED_HOSTS:
     require("ALLOWED_HOSTS")

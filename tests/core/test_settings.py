@@ -1,5 +1,6 @@
 """Production settings pass `check --deploy` cleanly and refuse to start without secrets."""
 
+import json
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "x7Kq!2vN#pL9wR4tY6uI8oP0aS3dF5gH7jK9lZ1xC3vB5nM7qW9eR1tY3uI5oP7a",
     "FIELD_ENCRYPTION_KEY": "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
     "PII_HMAC_KEY": "a-production-hmac-key-of-good-length-0123456789",
+    "AUDIT_HMAC_KEY": "a1:cHJvZHVjdGlvbi1hdWRpdC1rZXktb2YtMzItYnl0ZXMtMDEyMzQ1",
     "ALLOWED_HOSTS": "sim-agent-watch.example.vn",
 }
 
@@ -46,6 +48,22 @@ def test_development_defaults_are_generated_once(tmp_path):
     assert first.returncode == 0, first.stderr
     assert first.stdout == second.stdout
     assert (tmp_path / "dev-secrets.json").stat().st_mode & 0o077 == 0
+
+
+def test_a_key_added_later_joins_an_existing_secrets_file(tmp_path):
+    # given a development install from before the audit key existed
+    old = {"SECRET_KEY": "s" * 50, "FIELD_ENCRYPTION_KEY": "k1:" + "A" * 43 + "=", "PII_HMAC_KEY": "p" * 43}
+    (tmp_path / "dev-secrets.json").write_text(json.dumps(old))
+    env = {"VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings.base"}
+    code = "from django.conf import settings; print(settings.AUDIT_HMAC_KEY)"
+    # when
+    result = _manage("shell", "-c", code, env_overrides=env)
+    # then the new key is generated and stored, and every old key is kept as it was
+    assert result.returncode == 0, result.stderr
+    stored = json.loads((tmp_path / "dev-secrets.json").read_text())
+    assert {k: stored[k] for k in old} == old
+    assert stored["AUDIT_HMAC_KEY"].startswith("a1:")
+    assert result.stdout.strip().splitlines()[-1] == stored["AUDIT_HMAC_KEY"]
 
 
 def test_without_redis_tasks_run_in_process_and_cache_is_local(tmp_path):
