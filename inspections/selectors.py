@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from core.scoping import access_object, province_scope
 
+from . import nightly
 from .models import (
     NOT_SUBMITTED_STATUSES,
     OPEN_TASK_STATUSES,
@@ -20,6 +21,7 @@ from .models import (
     FindingStatus,
     InspectionReport,
     InspectionTask,
+    NightlyRun,
     Photo,
     Sanction,
     SanctionStatus,
@@ -202,3 +204,17 @@ def agent_section(*, user, agent) -> dict:
         sanction_list(user=user).filter(agent=agent),
         action_list(user=user).filter(point__agent=agent),
     )
+
+
+# --- the nightly runs -----------------------------------------------------------------------------
+
+
+def nightly_running() -> NightlyRun | None:
+    """The nightly run in progress; one whose process died (stale) is not in progress any more."""
+    running = NightlyRun.objects.filter(status=NightlyRun.Status.RUNNING).first()
+    return running if running is not None and not nightly.is_stale(running) else None
+
+
+def nightly_started_since(night, moment) -> NightlyRun | None:
+    """The run of `night` if it (re)started at or after `moment`: the one a request just queued."""
+    return NightlyRun.objects.filter(night=night, started_at__gte=moment).first()
