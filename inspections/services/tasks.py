@@ -14,6 +14,9 @@ from registrations.models import Flag
 
 from ..models import OPEN_TASK_STATUSES, TASK_TRANSITIONS, InspectionTask, TaskEvent, TaskKind, TaskStatus
 
+# Tasks in bulk: each point is its own transaction with its audit event; beyond this, narrow the filter.
+BULK_LIMIT = 500
+
 
 class OpenTaskExists(ValidationError):
     """The point already has an open task (one open task per point)."""
@@ -61,6 +64,14 @@ def task_transition(*, task: InspectionTask, to_status: str, actor, reason: str 
     return event
 
 
+def _check_kind_and_reason(kind: str, reason: str) -> None:
+    if kind not in TaskKind.values:
+        raise ValidationError({"kind": _("Unknown task kind %(kind)s.") % {"kind": kind}})
+    # a complaint is planned because someone complained: without what about, the inspector goes in blind
+    if kind == TaskKind.COMPLAINT and not (reason or "").strip():
+        raise ValidationError({"reason": _("Say what the complaint is about.")})
+
+
 def open_task_for(point: RegistrationPoint) -> InspectionTask | None:
     return InspectionTask.objects.filter(point=point, status__in=OPEN_TASK_STATUSES).first()
 
@@ -81,8 +92,7 @@ def task_create(
     Raises OpenTaskExists when the point has an open task (DESIGN section 6: one open task per point),
     ValidationError for a terminated point, an unknown kind, or a user out of the point's provinces.
     """
-    if kind not in TaskKind.values:
-        raise ValidationError({"kind": _("Unknown task kind %(kind)s.") % {"kind": kind}})
+    _check_kind_and_reason(kind, reason)
     if point.status == Status.TERMINATED:
         raise ValidationError(_("Point %(point)s is terminated: it is not inspected any more.") % {"point": point.code})
     if actor is not None and not user_can_see_province(actor, point.province_id):
@@ -149,8 +159,16 @@ def tasks_create_bulk(*, points, kind: str, due_date: date, actor, reason: str =
     """One task per point of `points` (a queryset the caller scoped); points with an open task are skipped.
 
     Returns {"created": [tasks], "skipped": [(point, reason)]}; each point is its own transaction, so
-    one refusal does not undo the others.
+    one refusal does not undo the others. Raises ValidationError, before writing anything, for more than
+    BULK_LIMIT points or a kind and reason no task could have.
     """
+    # checked once here rather than refused point by point below
+    _check_kind_and_reason(kind, reason)
+    count = points.count()
+    if count > BULK_LIMIT:
+        raise ValidationError(
+            _("%(n)d points match: narrow the filter to at most %(max)d.") % {"n": count, "max": BULK_LIMIT}
+        )
     created, skipped = [], []
     for point in points.select_related("province"):
         try:

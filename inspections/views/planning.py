@@ -32,9 +32,6 @@ from ..models import (
 from ..services import tasks as task_services
 from ._common import ADD_TASK, REVIEW, VIEW_TASK, default_due, next_url, page_query, paginate, staff
 
-# Tasks in bulk: each point is its own transaction with its audit event; beyond this, narrow the filter.
-BULK_LIMIT = 500
-
 
 def _workload(user):
     return selectors.with_workload(selectors.inspectors(user=user), user=user)
@@ -186,23 +183,21 @@ def task_bulk_create(request):
     form = BulkTaskForm(request.POST or None, initial={"due_date": default_due(14)})
     result = None
     if request.method == "POST" and form.is_valid():
-        if counts["points"] > BULK_LIMIT:
-            form.add_error(
-                None,
-                _("%(n)d points match: narrow the filter to at most %(max)d.")
-                % {"n": counts["points"], "max": BULK_LIMIT},
-            )
-        elif counts["new"] == 0:
+        # over the limit, the service's refusal is the one to show
+        if counts["new"] == 0 and counts["points"] <= task_services.BULK_LIMIT:
             form.add_error(None, _("No point of this list needs a new task."))
         else:
             data = form.cleaned_data
-            result = task_services.tasks_create_bulk(
-                points=matching.order_by("code"),
-                kind=data["kind"],
-                due_date=data["due_date"],
-                reason=data["reason"].strip(),
-                actor=request.user,
-            )
+            try:
+                result = task_services.tasks_create_bulk(
+                    points=matching.order_by("code"),
+                    kind=data["kind"],
+                    due_date=data["due_date"],
+                    reason=data["reason"].strip(),
+                    actor=request.user,
+                )
+            except ValidationError as exc:
+                add_errors(form, exc)
     return render(
         request,
         "inspections/office/task_bulk.html",
@@ -211,7 +206,7 @@ def task_bulk_create(request):
             "counts": counts,
             "form": form,
             "result": result,
-            "limit": BULK_LIMIT,
+            "limit": task_services.BULK_LIMIT,
             "filter_query": request.GET.urlencode(),
             "sample": list(matching.order_by("code")[:10]),
         },
