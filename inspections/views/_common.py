@@ -1,16 +1,15 @@
 """What the compliance staff's pages share: the permissions they check, the `staff` decorator, the list
-helper and small helpers."""
+helper (keyset pages, like every list of the app) and small helpers."""
 
 import datetime as dt
-from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from core.decorators import people_only
+from core.pagination import keyset_paginate
 
 VIEW_TASK = "inspections.view_inspectiontask"
 ADD_TASK = "inspections.add_inspectiontask"
@@ -47,19 +46,11 @@ def next_url(request, default: str) -> str:
     return default
 
 
-def paginate(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def page_query(request) -> str:
-    """The current filters without the page number, for the pager's links."""
-    return urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v not in ("", None)])
-
-
-def filtered_list(request, *, filterset, template, extra=None):
+def filtered_list(request, *, filterset, template, sort: str, extra=None):
+    """A list page: its FilterSet, keyset pages in the model's order (`sort`), the rows alone for htmx."""
     results = filterset.qs if filterset.is_valid() else filterset.queryset.none()
-    context = {"filter": filterset, "page_obj": paginate(request, results), "page_query": page_query(request)}
-    context.update(extra or {})
+    page = keyset_paginate(results, request.GET, size=PAGE_SIZE, sort_options=(sort,), default_sort=sort)
+    context = {"filter": filterset, "page": page, **(extra or {})}
     if request.headers.get("HX-Request"):  # htmx filters and pager: only the table
         return render(request, template.replace(".html", "_rows.html"), context)
     return render(request, template, context)

@@ -46,6 +46,7 @@ def action_list(request):
         request,
         filterset=filterset,
         template="inspections/office/action_list.html",
+        sort="due_date",
         extra={"today": timezone.localdate()},
     )
 

@@ -14,12 +14,18 @@ from ._common import ADD_ACTION, PROPOSE, VIEW_FINDING, filtered_list, staff
 
 @staff(VIEW_FINDING)
 def finding_list(request):
+    data = request.GET
+    if not set(data) & set(FindingFilter.base_filters):
+        # no filter chosen (a next-page link carries only its cursor): the open findings
+        data = {**data.dict(), "status": FindingStatus.OPEN}
     filterset = FindingFilter(
-        request.GET or {"status": FindingStatus.OPEN},
+        data,
         queryset=selectors.finding_list(user=request.user),
         request=request,
     )
-    return filtered_list(request, filterset=filterset, template="inspections/office/finding_list.html")
+    return filtered_list(
+        request, filterset=filterset, template="inspections/office/finding_list.html", sort="-created_at"
+    )
 
 
 @staff(VIEW_FINDING)

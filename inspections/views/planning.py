@@ -30,7 +30,7 @@ from ..models import (
     RiskPolicy,
 )
 from ..services import tasks as task_services
-from ._common import ADD_TASK, REVIEW, VIEW_TASK, default_due, next_url, page_query, paginate, staff
+from ._common import ADD_TASK, PAGE_SIZE, REVIEW, VIEW_TASK, default_due, next_url, staff
 
 
 def _workload(user):
@@ -41,11 +41,11 @@ def _workload(user):
 def task_list(request):
     """The planning page: filters, unassigned tasks first then by due date, the inspectors' workload."""
     filterset = TaskFilter(request.GET, queryset=selectors.task_list(user=request.user), request=request)
-    results = selectors.planning_order(filterset.qs) if filterset.is_valid() else filterset.queryset.none()
+    results = filterset.qs if filterset.is_valid() else filterset.queryset.none()
     context = {
         "filter": filterset,
-        "page_obj": paginate(request, results),
-        "page_query": page_query(request),
+        "page": selectors.planning_page(results, request.GET, size=PAGE_SIZE),
+        "count": results.count(),
         "today": timezone.localdate(),
         "can_assign": request.user.has_perm(REVIEW),
         "queue_path": request.get_full_path(),

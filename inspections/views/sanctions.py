@@ -52,7 +52,9 @@ def sanction_propose(request, pk):
 @staff(VIEW_SANCTION)
 def sanction_list(request):
     filterset = SanctionFilter(request.GET, queryset=selectors.sanction_list(user=request.user), request=request)
-    return filtered_list(request, filterset=filterset, template="inspections/office/sanction_list.html")
+    return filtered_list(
+        request, filterset=filterset, template="inspections/office/sanction_list.html", sort="-proposed_at"
+    )
 
 
 def _sanction_page(request, sanction, *, form=None, status=200):
