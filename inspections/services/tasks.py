@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from agents.models import RegistrationPoint, Status
 from core.audit import audit_record
+from core.models import User
 from core.scoping import user_can_see_province
 from registrations.models import Flag
 
@@ -30,7 +31,9 @@ class OpenTaskExists(ValidationError):
         )
 
 
-def task_transition(*, task: InspectionTask, to_status: str, actor, reason: str = "", fields=()) -> TaskEvent:
+def task_transition(
+    *, task: InspectionTask, to_status: str, actor: User | None, reason: str = "", fields=()
+) -> TaskEvent:
     """Move a task to `to_status` if TASK_TRANSITIONS allows it; one TaskEvent and one AuditEvent.
 
     `fields`: other fields of the task the caller changed and that are saved with the status.
@@ -82,10 +85,10 @@ def task_create(
     point: RegistrationPoint,
     kind: str,
     due_date: date,
-    actor=None,
+    actor: User | None = None,
     reason: str = "",
     flags=(),
-    inspector=None,
+    inspector: User | None = None,
 ) -> InspectionTask:
     """A new PLANNED task (ASSIGNED when `inspector` is given). `actor` None: the scheduler.
 
@@ -121,7 +124,9 @@ def task_create(
     return task
 
 
-def task_create_from_flag(*, flag: Flag, due_date: date, actor, reason: str = "", inspector=None) -> InspectionTask:
+def task_create_from_flag(
+    *, flag: Flag, due_date: date, actor: User | None, reason: str = "", inspector: User | None = None
+) -> InspectionTask:
     """A RISK task (COMPLAINT kinds come by hand) at the flag's point, linked to the flag.
 
     When the point already has an open task, the flag is linked to it instead and OpenTaskExists is raised
@@ -155,7 +160,7 @@ def task_create_from_flag(*, flag: Flag, due_date: date, actor, reason: str = ""
     )
 
 
-def tasks_create_bulk(*, points, kind: str, due_date: date, actor, reason: str = "") -> dict:
+def tasks_create_bulk(*, points, kind: str, due_date: date, actor: User, reason: str = "") -> dict:
     """One task per point of `points` (a queryset the caller scoped); points with an open task are skipped.
 
     Returns {"created": [tasks], "skipped": [(point, reason)]}; each point is its own transaction, so
@@ -180,7 +185,7 @@ def tasks_create_bulk(*, points, kind: str, due_date: date, actor, reason: str =
     return {"created": created, "skipped": skipped}
 
 
-def inspector_can_take(inspector, point: RegistrationPoint) -> bool:
+def inspector_can_take(inspector: User, point: RegistrationPoint) -> bool:
     """A field inspector covering the point's province."""
     return (
         inspector.is_active
@@ -190,7 +195,7 @@ def inspector_can_take(inspector, point: RegistrationPoint) -> bool:
 
 
 @transaction.atomic
-def task_assign(*, task: InspectionTask, inspector, actor) -> InspectionTask:
+def task_assign(*, task: InspectionTask, inspector: User, actor: User | None) -> InspectionTask:
     """Assign (or reassign) a task to an inspector who covers the point's province."""
     task = InspectionTask.objects.select_for_update().select_related("point").get(pk=task.pk)
     if actor is not None and not user_can_see_province(actor, task.point.province_id):
@@ -219,7 +224,7 @@ def task_assign(*, task: InspectionTask, inspector, actor) -> InspectionTask:
     return task
 
 
-def tasks_assign_bulk(*, tasks, inspector, actor) -> dict:
+def tasks_assign_bulk(*, tasks, inspector: User, actor: User) -> dict:
     """Assign each of `tasks` (the caller scoped them) to one inspector; each task is its own transaction.
 
     Returns {"assigned": [tasks], "skipped": [(task, reason)]}.
@@ -236,7 +241,7 @@ def tasks_assign_bulk(*, tasks, inspector, actor) -> dict:
 
 
 @transaction.atomic
-def task_unassign(*, task: InspectionTask, actor, reason: str = "") -> InspectionTask:
+def task_unassign(*, task: InspectionTask, actor: User, reason: str = "") -> InspectionTask:
     """Back to PLANNED without an inspector (only an ASSIGNED task: one under way stays with its inspector)."""
     task = InspectionTask.objects.select_for_update().get(pk=task.pk)
     task.inspector = None
@@ -248,7 +253,7 @@ def task_unassign(*, task: InspectionTask, actor, reason: str = "") -> Inspectio
 
 
 @transaction.atomic
-def task_cancel(*, task: InspectionTask, actor, reason: str) -> InspectionTask:
+def task_cancel(*, task: InspectionTask, actor: User, reason: str) -> InspectionTask:
     """Cancel an open task that has not been submitted; the reason is required and kept in its history."""
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Give a reason for cancelling the task.")})
