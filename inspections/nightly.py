@@ -27,6 +27,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
+from core.models import User
 from registrations.models import CheckRun
 
 from .models import NightlyRun
@@ -58,7 +59,7 @@ class Context:
     run: NightlyRun
     now: datetime
     trigger: str
-    actor: object
+    actor: User | None
     previous: dict  # the steps as the previous attempt of this night left them
 
     def beat(self, step: str) -> None:
@@ -144,7 +145,7 @@ def run_nightly(
     *,
     night: date | None = None,
     trigger: str = CheckRun.Trigger.SCHEDULE,
-    actor=None,
+    actor: User | None = None,
     now: datetime | None = None,
     progress: Callable[[NightlyRun], None] | None = None,
 ) -> NightlyRun:
@@ -199,7 +200,7 @@ def _save(run: NightlyRun) -> None:
     run.save(update_fields=["steps"])
 
 
-def _finish(run: NightlyRun, actor, error: str = "") -> None:
+def _finish(run: NightlyRun, actor: User | None, error: str = "") -> None:
     failed = [step for step in STEPS if (run.steps.get(step) or {}).get("status") != DONE]
     run.status = NightlyRun.Status.FAILED if failed or error else NightlyRun.Status.DONE
     run.finished_at = timezone.now()

@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 
 from agents.models import Agent, RegistrationPoint, RiskTier
 from core.audit import audit_record
+from core.models import User
 from registrations.models import Flag, FlagStatus, Registration, Severity
 
 from .models import Finding, FindingKind, RiskPolicy, Sanction, SanctionStatus
@@ -274,7 +275,7 @@ def _write(model, rows: list) -> None:
 
 
 @transaction.atomic
-def rescore(*, now: datetime | None = None, actor=None) -> dict:
+def rescore(*, now: datetime | None = None, actor: User | None = None) -> dict:
     """Score every point and agent now; the counts per tier and of rows changed. Safe to run twice."""
     now = now or timezone.now()
     policy = RiskPolicy.current()
@@ -312,7 +313,7 @@ def policy_validate(values: dict) -> None:
 
 
 @transaction.atomic
-def policy_update(*, actor, values: dict, reason: str = "") -> RiskPolicy:
+def policy_update(*, actor: User, values: dict, reason: str = "") -> RiskPolicy:
     """Change the policy's numbers; a change bumps its version and is audited with each field's before and
     after. Nothing changed: nothing is written. Scores follow at the next rescore (nightly or "rescore now")."""
     if not actor.has_perm(CHANGE_POLICY_PERMISSION):
@@ -354,7 +355,7 @@ def editable_fields():
     return [f for f in RiskPolicy._meta.concrete_fields if f.name not in skip]
 
 
-def rescore_now(*, actor) -> dict:
+def rescore_now(*, actor: User) -> dict:
     """Rescore now, from the policy page (managers)."""
     if not actor.has_perm(CHANGE_POLICY_PERMISSION):
         raise PermissionDenied

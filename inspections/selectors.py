@@ -1,14 +1,17 @@
 """Reads for the compliance staff's pages: every one starts from the user's scope (`for_user`)."""
 
 import datetime as dt
+from urllib.parse import parse_qs, urlencode
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
+from core.pagination import KeysetPage, keyset_paginate
 from core.scoping import access_object, province_scope
 
+from . import nightly
 from .models import (
     NOT_SUBMITTED_STATUSES,
     OPEN_TASK_STATUSES,
@@ -20,6 +23,7 @@ from .models import (
     FindingStatus,
     InspectionReport,
     InspectionTask,
+    NightlyRun,
     Photo,
     Sanction,
     SanctionStatus,
@@ -40,11 +44,36 @@ def task_list(*, user):
     )
 
 
-def planning_order(tasks):
-    """Unassigned first, then by due date."""
-    return tasks.annotate(
-        assigned_rank=Case(When(inspector__isnull=True, then=Value(0)), default=Value(1), output_field=IntegerField())
-    ).order_by("assigned_rank", "due_date", "id")
+# `?part=assigned`: the planning page's cursor is in its second part (see planning_page)
+ASSIGNED_PART = "assigned"
+
+
+def planning_page(tasks, params, *, size: int) -> KeysetPage:
+    """One keyset page of `tasks` in the planning order: unassigned first, then by due date.
+
+    keyset_paginate sorts by one field, so the order is two runs of it by due date: the unassigned
+    tasks, then the assigned ones, which fill the page on which the unassigned ones end.
+    """
+    by_due = {"sort_options": ("due_date",), "default_sort": "due_date"}
+    base = {k: v for k, v in params.items() if k not in ("after", "part", "sort") and v not in ("", None)}
+    unassigned, assigned = tasks.filter(inspector__isnull=True), tasks.filter(inspector__isnull=False)
+    if params.get("part") == ASSIGNED_PART:
+        page = keyset_paginate(assigned, params, size=size, **by_due)
+        page.first_query = urlencode(base)
+        return page
+    page = keyset_paginate(unassigned, params, size=size, **by_due)
+    if page.next_query is not None:
+        return page
+    room = size - len(page.items)
+    if room == 0:
+        page.next_query = urlencode({**base, "part": ASSIGNED_PART}) if assigned.exists() else None
+        return page
+    rest = keyset_paginate(assigned, {}, size=room, **by_due)
+    page.items += rest.items
+    if rest.next_query is not None:
+        after = parse_qs(rest.next_query)["after"][0]
+        page.next_query = urlencode({**base, "part": ASSIGNED_PART, "after": after})
+    return page
 
 
 def task_get(*, user, pk) -> InspectionTask:
@@ -202,3 +231,17 @@ def agent_section(*, user, agent) -> dict:
         sanction_list(user=user).filter(agent=agent),
         action_list(user=user).filter(point__agent=agent),
     )
+
+
+# --- the nightly runs -----------------------------------------------------------------------------
+
+
+def nightly_running() -> NightlyRun | None:
+    """The nightly run in progress; one whose process died (stale) is not in progress any more."""
+    running = NightlyRun.objects.filter(status=NightlyRun.Status.RUNNING).first()
+    return running if running is not None and not nightly.is_stale(running) else None
+
+
+def nightly_started_since(night, moment) -> NightlyRun | None:
+    """The run of `night` if it (re)started at or after `moment`: the one a request just queued."""
+    return NightlyRun.objects.filter(night=night, started_at__gte=moment).first()

@@ -1,5 +1,15 @@
-from .views import field, office, risk
+from .views import actions, checklists, field, findings, planning, risk, sanctions, sections, tasks
 
 app_name = "inspections"
 
-urlpatterns = [*office.urlpatterns, *field.urlpatterns, *risk.urlpatterns]
+urlpatterns = [
+    *planning.urlpatterns,
+    *tasks.urlpatterns,
+    *findings.urlpatterns,
+    *sanctions.urlpatterns,
+    *actions.urlpatterns,
+    *checklists.urlpatterns,
+    *sections.urlpatterns,
+    *field.urlpatterns,
+    *risk.urlpatterns,
+]

@@ -6,4 +6,5 @@
 - sanctions: propose, approve (applied through agents.services), reject
 - actions: corrective actions, their evidence and verification
 - checklists: new versions of a checklist template
+- nightly: the nightly chain queued from its page (after commit)
 """

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
+from core.models import User
 from core.scoping import user_can_see_province
 
 from ..models import ActionStatus, CorrectiveAction, Finding, FindingStatus
@@ -42,13 +43,13 @@ def sniff_content_type(head: bytes) -> str | None:
     return None
 
 
-def _in_scope(actor, point_province: str, permission: str):
+def _in_scope(actor: User, point_province: str, permission: str):
     if not actor.has_perm(permission) or not user_can_see_province(actor, point_province):
         raise PermissionDenied
 
 
 @transaction.atomic
-def action_create(*, finding: Finding, description: str, owner: str, due_date: date, actor) -> CorrectiveAction:
+def action_create(*, finding: Finding, description: str, owner: str, due_date: date, actor: User) -> CorrectiveAction:
     """An OPEN corrective action on an open finding, due on or after today."""
     finding = Finding.objects.select_for_update().select_related("point").get(pk=finding.pk)
     _in_scope(actor, finding.point.province_id, ADD_PERMISSION)
@@ -108,7 +109,7 @@ def _check_file(file) -> tuple[str, int, str]:
 
 
 @transaction.atomic
-def action_submit_evidence(*, action: CorrectiveAction, note: str, file=None, actor) -> CorrectiveAction:
+def action_submit_evidence(*, action: CorrectiveAction, note: str, file=None, actor: User) -> CorrectiveAction:
     """OPEN (or NOT_VERIFIED) -> EVIDENCE_SUBMITTED with a note and, if given, a PDF or image of at most
     10 MB stored through the default storage. The scheduler then plans the FOLLOW_UP inspection."""
     action = CorrectiveAction.objects.select_for_update().select_related("point").get(pk=action.pk)

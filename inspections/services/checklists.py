@@ -8,6 +8,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
+from core.models import User
 from registrations.models import Severity
 
 from ..models import AnswerKind, ChecklistItem, ChecklistTemplate
@@ -97,7 +98,7 @@ def _differences(old: list[dict], new: list[dict]) -> dict:
 
 @transaction.atomic
 def checklist_new_version(
-    *, template: ChecklistTemplate, items: list[dict], name: str, change_note: str, actor
+    *, template: ChecklistTemplate, items: list[dict], name: str, change_note: str, actor: User
 ) -> ChecklistTemplate:
     """A new version in `template`'s family with `items` (in order), made the one in use; the old versions
     are kept unchanged for the reports that used them."""

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
+from core.models import User
 from registrations.models import Activation, Registration, RegistrationStatus
 from registrations.validators import is_valid_iccid
 
@@ -63,14 +64,14 @@ def current_checklist() -> ChecklistTemplate:
     return template
 
 
-def _locked_task(task: InspectionTask, inspector) -> InspectionTask:
+def _locked_task(task: InspectionTask, inspector: User) -> InspectionTask:
     task = InspectionTask.objects.select_for_update().select_related("point").get(pk=task.pk)
     if task.inspector_id is None or task.inspector_id != inspector.pk or not inspector.has_perm(PERFORM_PERMISSION):
         raise PermissionDenied
     return task
 
 
-def _editable_report(report: InspectionReport, inspector) -> InspectionReport:
+def _editable_report(report: InspectionReport, inspector: User) -> InspectionReport:
     """The report, its task locked, if its inspector may still change it (in progress or returned)."""
     task = _locked_task(report.task, inspector)
     if task.status not in EDITABLE_STATUSES:
@@ -113,7 +114,7 @@ def _position(latitude, longitude, accuracy_m) -> tuple:
 
 @transaction.atomic
 def inspection_check_in(
-    *, task: InspectionTask, inspector, latitude=None, longitude=None, accuracy_m=None, location_note: str = ""
+    *, task: InspectionTask, inspector: User, latitude=None, longitude=None, accuracy_m=None, location_note: str = ""
 ) -> InspectionReport:
     """Start the inspection: a report on the current checklist version, the position and its distance to
     the point; the task becomes IN_PROGRESS.
@@ -208,7 +209,7 @@ def _clean_value(item: ChecklistItem, raw) -> str:
 
 
 @transaction.atomic
-def answers_save(*, report: InspectionReport, inspector, answers: dict) -> list[Answer]:
+def answers_save(*, report: InspectionReport, inspector: User, answers: dict) -> list[Answer]:
     """Save answers {item_code: {"value": ..., "note": ...}} (a missing "note" keeps the saved note).
 
     All or nothing: an unknown code or a bad value refuses the whole call, with one message per code.
@@ -277,7 +278,7 @@ def answers_save(*, report: InspectionReport, inspector, answers: dict) -> list[
 
 
 @transaction.atomic
-def remarks_save(*, report: InspectionReport, inspector, remarks: str) -> InspectionReport:
+def remarks_save(*, report: InspectionReport, inspector: User, remarks: str) -> InspectionReport:
     """The inspector's remarks on the whole inspection (saved as typed, sent again on submit)."""
     report = _editable_report(report, inspector)
     remarks = (remarks or "").strip()
@@ -305,7 +306,9 @@ def sniff_image(head: bytes) -> tuple[str, str] | None:
 
 
 @transaction.atomic
-def photo_add(*, report: InspectionReport, inspector, file, item_code: str | None = None, client_id: str = "") -> Photo:
+def photo_add(
+    *, report: InspectionReport, inspector: User, file, item_code: str | None = None, client_id: str = ""
+) -> Photo:
     """Store a photo (a Django File: an upload or a ContentFile) through the default storage; its type is
     judged by its bytes, its size is limited, its SHA-256 kept.
 
@@ -368,7 +371,7 @@ def photo_add(*, report: InspectionReport, inspector, file, item_code: str | Non
 
 
 @transaction.atomic
-def photo_remove(*, photo: Photo, inspector) -> None:
+def photo_remove(*, photo: Photo, inspector: User) -> None:
     """Remove a photo while the report can still change; its file goes once the removal is committed."""
     report = _editable_report(photo.report, inspector)
     photo = Photo.objects.select_related("item").get(pk=photo.pk, report=report)
@@ -398,7 +401,7 @@ def match_registration(iccid: str) -> Registration | None:
 
 
 @transaction.atomic
-def sim_add(*, report: InspectionReport, inspector, iccid: str, note: str = "") -> SimFound:
+def sim_add(*, report: InspectionReport, inspector: User, iccid: str, note: str = "") -> SimFound:
     """Record the ICCID of a pre-activated SIM found on site, matched to its registration and activation.
 
     A wrong check digit is refused (the phone checks it as typed); the same ICCID again is the same row
@@ -443,7 +446,7 @@ def sim_add(*, report: InspectionReport, inspector, iccid: str, note: str = "") 
 
 
 @transaction.atomic
-def sim_remove(*, report: InspectionReport, inspector, iccid: str) -> bool:
+def sim_remove(*, report: InspectionReport, inspector: User, iccid: str) -> bool:
     """Remove a SIM recorded by mistake; False when it was not there (a retried removal)."""
     report = _editable_report(report, inspector)
     iccid = normalise_iccid(iccid)
@@ -458,7 +461,7 @@ def sim_remove(*, report: InspectionReport, inspector, iccid: str) -> bool:
 
 @transaction.atomic
 def inspection_check_out(
-    *, report: InspectionReport, inspector, latitude=None, longitude=None, accuracy_m=None
+    *, report: InspectionReport, inspector: User, latitude=None, longitude=None, accuracy_m=None
 ) -> InspectionReport:
     """Leave the point: time and (if the phone gives it) position. Once only: a second call changes nothing."""
     report = _editable_report(report, inspector)
@@ -502,7 +505,7 @@ def missing_for_submit(report: InspectionReport) -> list[str]:
 
 
 @transaction.atomic
-def inspection_submit(*, task: InspectionTask, inspector, remarks: str | None = None) -> InspectionReport:
+def inspection_submit(*, task: InspectionTask, inspector: User, remarks: str | None = None) -> InspectionReport:
     """Send the report for review: from IN_PROGRESS or RETURNED, every item answered, a photo on each item
     that needs one; checks out if not yet. `remarks` None keeps the saved remarks. The task becomes SUBMITTED.
     """

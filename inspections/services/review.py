@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
+from core.models import User
 from core.scoping import user_can_see_province
 from registrations.models import Severity
 
@@ -30,7 +31,7 @@ REVIEW_PERMISSION = "inspections.review_inspection"
 SIM_FOUND_LEGAL_BASIS = f"{D49}: pre-activated SIMs; {D11}"
 
 
-def _locked_submitted(task: InspectionTask, actor) -> tuple[InspectionTask, InspectionReport]:
+def _locked_submitted(task: InspectionTask, actor: User) -> tuple[InspectionTask, InspectionReport]:
     if not actor.has_perm(REVIEW_PERMISSION):
         raise PermissionDenied
     task = InspectionTask.objects.select_for_update().select_related("point").get(pk=task.pk)
@@ -49,7 +50,7 @@ def _locked_submitted(task: InspectionTask, actor) -> tuple[InspectionTask, Insp
 
 
 @transaction.atomic
-def report_return(*, task: InspectionTask, actor, reason: str) -> InspectionTask:
+def report_return(*, task: InspectionTask, actor: User, reason: str) -> InspectionTask:
     """SUBMITTED -> RETURNED: the task reopens on the inspector's phone with the reason."""
     reason = (reason or "").strip()
     if not reason:
@@ -114,7 +115,7 @@ def _make_findings(task: InspectionTask, report: InspectionReport) -> list[Findi
     return created
 
 
-def _verify_actions(task: InspectionTask, actor, verified_actions, now) -> dict:
+def _verify_actions(task: InspectionTask, actor: User, verified_actions, now) -> dict:
     """The corrective actions this follow-up checks: VERIFIED, or NOT_VERIFIED unless listed as verified."""
     actions = list(CorrectiveAction.objects.select_for_update().filter(follow_up_task=task).order_by("pk"))
     verified_ids = None if verified_actions is None else {getattr(a, "pk", a) for a in verified_actions}
@@ -154,7 +155,7 @@ def _verify_actions(task: InspectionTask, actor, verified_actions, now) -> dict:
 
 @transaction.atomic
 def report_accept(
-    *, task: InspectionTask, actor, note: str = "", verified_actions: Iterable | None = None
+    *, task: InspectionTask, actor: User, note: str = "", verified_actions: Iterable | None = None
 ) -> list[Finding]:
     """SUBMITTED -> CLOSED. Failed items and SIMs found become findings; the point's last inspection date is
     the check-in's local date. On a FOLLOW_UP task the corrective actions it checks are verified:

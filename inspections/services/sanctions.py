@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from agents import services as agent_services
 from agents.models import Agent, RegistrationPoint, Status, StatusChange
 from core.audit import audit_record
+from core.models import User
 from core.scoping import user_can_see_province
 
 from ..models import Finding, Sanction, SanctionKind, SanctionStatus, SanctionTarget, SanctionType
@@ -25,7 +26,7 @@ STATUS_EFFECTS = {
 }
 
 
-def _in_scope(actor, point: RegistrationPoint):
+def _in_scope(actor: User, point: RegistrationPoint):
     if not user_can_see_province(actor, point.province_id):
         raise PermissionDenied
 
@@ -36,7 +37,7 @@ def _format_vnd(amount: int) -> str:
 
 @transaction.atomic
 def sanction_propose(
-    *, finding: Finding, sanction_type: SanctionType, amount_vnd: int | None = None, note: str, actor
+    *, finding: Finding, sanction_type: SanctionType, amount_vnd: int | None = None, note: str, actor: User
 ) -> Sanction:
     """A PROPOSED sanction on a finding. A fine needs an amount within its type's legal range; the other
     kinds take none. The target is the finding's point, or that point's agent."""
@@ -88,7 +89,7 @@ def sanction_propose(
     return sanction
 
 
-def _locked_proposed(sanction: Sanction, actor) -> Sanction:
+def _locked_proposed(sanction: Sanction, actor: User) -> Sanction:
     if not actor.has_perm(APPROVE_PERMISSION):
         raise PermissionDenied
     sanction = (
@@ -109,7 +110,7 @@ def _target(sanction: Sanction) -> RegistrationPoint | Agent:
     return sanction.agent if sanction.sanction_type.target == SanctionTarget.AGENT else sanction.point
 
 
-def _apply_status(sanction: Sanction, actor) -> StatusChange | None:
+def _apply_status(sanction: Sanction, actor: User) -> StatusChange | None:
     """Suspend or terminate the target through the agents' services; None for a warning or a fine."""
     effect = STATUS_EFFECTS.get((sanction.sanction_type.kind, sanction.sanction_type.target))
     if effect is None:
@@ -145,7 +146,7 @@ def _apply_status(sanction: Sanction, actor) -> StatusChange | None:
 
 
 @transaction.atomic
-def sanction_approve(*, sanction: Sanction, actor, note: str = "") -> Sanction:
+def sanction_approve(*, sanction: Sanction, actor: User, note: str = "") -> Sanction:
     """PROPOSED -> APPROVED by someone with approve_sanction who did not propose it; a suspension or
     termination is applied at once (status change with history, source SANCTION). If the status change is
     refused, nothing changes."""
@@ -176,7 +177,7 @@ def sanction_approve(*, sanction: Sanction, actor, note: str = "") -> Sanction:
 
 
 @transaction.atomic
-def sanction_reject(*, sanction: Sanction, actor, reason: str) -> Sanction:
+def sanction_reject(*, sanction: Sanction, actor: User, reason: str) -> Sanction:
     """PROPOSED -> REJECTED, with the reason."""
     reason = (reason or "").strip()
     if not reason:

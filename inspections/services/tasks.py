@@ -9,10 +9,14 @@ from django.utils.translation import gettext as _
 
 from agents.models import RegistrationPoint, Status
 from core.audit import audit_record
+from core.models import User
 from core.scoping import user_can_see_province
 from registrations.models import Flag
 
 from ..models import OPEN_TASK_STATUSES, TASK_TRANSITIONS, InspectionTask, TaskEvent, TaskKind, TaskStatus
+
+# Tasks in bulk: each point is its own transaction with its audit event; beyond this, narrow the filter.
+BULK_LIMIT = 500
 
 
 class OpenTaskExists(ValidationError):
@@ -27,7 +31,9 @@ class OpenTaskExists(ValidationError):
         )
 
 
-def task_transition(*, task: InspectionTask, to_status: str, actor, reason: str = "", fields=()) -> TaskEvent:
+def task_transition(
+    *, task: InspectionTask, to_status: str, actor: User | None, reason: str = "", fields=()
+) -> TaskEvent:
     """Move a task to `to_status` if TASK_TRANSITIONS allows it; one TaskEvent and one AuditEvent.
 
     `fields`: other fields of the task the caller changed and that are saved with the status.
@@ -61,6 +67,14 @@ def task_transition(*, task: InspectionTask, to_status: str, actor, reason: str 
     return event
 
 
+def _check_kind_and_reason(kind: str, reason: str) -> None:
+    if kind not in TaskKind.values:
+        raise ValidationError({"kind": _("Unknown task kind %(kind)s.") % {"kind": kind}})
+    # a complaint is planned because someone complained: without what about, the inspector goes in blind
+    if kind == TaskKind.COMPLAINT and not (reason or "").strip():
+        raise ValidationError({"reason": _("Say what the complaint is about.")})
+
+
 def open_task_for(point: RegistrationPoint) -> InspectionTask | None:
     return InspectionTask.objects.filter(point=point, status__in=OPEN_TASK_STATUSES).first()
 
@@ -71,18 +85,17 @@ def task_create(
     point: RegistrationPoint,
     kind: str,
     due_date: date,
-    actor=None,
+    actor: User | None = None,
     reason: str = "",
     flags=(),
-    inspector=None,
+    inspector: User | None = None,
 ) -> InspectionTask:
     """A new PLANNED task (ASSIGNED when `inspector` is given). `actor` None: the scheduler.
 
     Raises OpenTaskExists when the point has an open task (DESIGN section 6: one open task per point),
     ValidationError for a terminated point, an unknown kind, or a user out of the point's provinces.
     """
-    if kind not in TaskKind.values:
-        raise ValidationError({"kind": _("Unknown task kind %(kind)s.") % {"kind": kind}})
+    _check_kind_and_reason(kind, reason)
     if point.status == Status.TERMINATED:
         raise ValidationError(_("Point %(point)s is terminated: it is not inspected any more.") % {"point": point.code})
     if actor is not None and not user_can_see_province(actor, point.province_id):
@@ -111,7 +124,9 @@ def task_create(
     return task
 
 
-def task_create_from_flag(*, flag: Flag, due_date: date, actor, reason: str = "", inspector=None) -> InspectionTask:
+def task_create_from_flag(
+    *, flag: Flag, due_date: date, actor: User | None, reason: str = "", inspector: User | None = None
+) -> InspectionTask:
     """A RISK task (COMPLAINT kinds come by hand) at the flag's point, linked to the flag.
 
     When the point already has an open task, the flag is linked to it instead and OpenTaskExists is raised
@@ -145,12 +160,20 @@ def task_create_from_flag(*, flag: Flag, due_date: date, actor, reason: str = ""
     )
 
 
-def tasks_create_bulk(*, points, kind: str, due_date: date, actor, reason: str = "") -> dict:
+def tasks_create_bulk(*, points, kind: str, due_date: date, actor: User, reason: str = "") -> dict:
     """One task per point of `points` (a queryset the caller scoped); points with an open task are skipped.
 
     Returns {"created": [tasks], "skipped": [(point, reason)]}; each point is its own transaction, so
-    one refusal does not undo the others.
+    one refusal does not undo the others. Raises ValidationError, before writing anything, for more than
+    BULK_LIMIT points or a kind and reason no task could have.
     """
+    # checked once here rather than refused point by point below
+    _check_kind_and_reason(kind, reason)
+    count = points.count()
+    if count > BULK_LIMIT:
+        raise ValidationError(
+            _("%(n)d points match: narrow the filter to at most %(max)d.") % {"n": count, "max": BULK_LIMIT}
+        )
     created, skipped = [], []
     for point in points.select_related("province"):
         try:
@@ -162,7 +185,7 @@ def tasks_create_bulk(*, points, kind: str, due_date: date, actor, reason: str =
     return {"created": created, "skipped": skipped}
 
 
-def inspector_can_take(inspector, point: RegistrationPoint) -> bool:
+def inspector_can_take(inspector: User, point: RegistrationPoint) -> bool:
     """A field inspector covering the point's province."""
     return (
         inspector.is_active
@@ -172,7 +195,7 @@ def inspector_can_take(inspector, point: RegistrationPoint) -> bool:
 
 
 @transaction.atomic
-def task_assign(*, task: InspectionTask, inspector, actor) -> InspectionTask:
+def task_assign(*, task: InspectionTask, inspector: User, actor: User | None) -> InspectionTask:
     """Assign (or reassign) a task to an inspector who covers the point's province."""
     task = InspectionTask.objects.select_for_update().select_related("point").get(pk=task.pk)
     if actor is not None and not user_can_see_province(actor, task.point.province_id):
@@ -201,7 +224,7 @@ def task_assign(*, task: InspectionTask, inspector, actor) -> InspectionTask:
     return task
 
 
-def tasks_assign_bulk(*, tasks, inspector, actor) -> dict:
+def tasks_assign_bulk(*, tasks, inspector: User, actor: User) -> dict:
     """Assign each of `tasks` (the caller scoped them) to one inspector; each task is its own transaction.
 
     Returns {"assigned": [tasks], "skipped": [(task, reason)]}.
@@ -218,7 +241,7 @@ def tasks_assign_bulk(*, tasks, inspector, actor) -> dict:
 
 
 @transaction.atomic
-def task_unassign(*, task: InspectionTask, actor, reason: str = "") -> InspectionTask:
+def task_unassign(*, task: InspectionTask, actor: User, reason: str = "") -> InspectionTask:
     """Back to PLANNED without an inspector (only an ASSIGNED task: one under way stays with its inspector)."""
     task = InspectionTask.objects.select_for_update().get(pk=task.pk)
     task.inspector = None
@@ -230,7 +253,7 @@ def task_unassign(*, task: InspectionTask, actor, reason: str = "") -> Inspectio
 
 
 @transaction.atomic
-def task_cancel(*, task: InspectionTask, actor, reason: str) -> InspectionTask:
+def task_cancel(*, task: InspectionTask, actor: User, reason: str) -> InspectionTask:
     """Cancel an open task that has not been submitted; the reason is required and kept in its history."""
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Give a reason for cancelling the task.")})

@@ -16,16 +16,15 @@ from agents.models import Agent, RegistrationPoint, RiskTier
 from core.decorators import people_only
 from core.pagination import keyset_paginate
 
-from .. import nightly, risk
+from .. import nightly, risk, selectors
 from ..forms.risk import GROUPS, PolicyForm
 from ..models import NightlyRun, RiskPolicy
-from ..tasks import nightly_chain_task
+from ..services import nightly as nightly_services
 
 VIEW_POLICY = "inspections.view_riskpolicy"
 CHANGE_POLICY = risk.CHANGE_POLICY_PERMISSION
 VIEW_NIGHTLY = "inspections.view_nightlyrun"
-# running the chain by hand is part of managing the schedule: the policy's managers do it
-RUN_NIGHTLY = CHANGE_POLICY
+RUN_NIGHTLY = nightly_services.RUN_NIGHTLY_PERMISSION
 PAGE_SIZE = 30
 
 STEP_LABELS = {
@@ -226,10 +225,9 @@ def nightly_list(request):
     )
     for run in page.items:
         run.step_rows = _steps(run)
-    running = NightlyRun.objects.filter(status=NightlyRun.Status.RUNNING).first()
     context = {
         "page": page,
-        "running": running if running is not None and not nightly.is_stale(running) else None,
+        "running": selectors.nightly_running(),
         "can_run": request.user.has_perm(RUN_NIGHTLY),
         "step_labels": [STEP_LABELS[s] for s in nightly.STEPS],
     }
@@ -245,16 +243,17 @@ def nightly_list(request):
 @permission_required(RUN_NIGHTLY, raise_exception=True)
 def nightly_start(request):
     """Queue the chain for today's night; while a run is in progress, say so and show it instead."""
-    running = NightlyRun.objects.filter(status=NightlyRun.Status.RUNNING).first()
-    if running is not None and not nightly.is_stale(running):
+    asked_at = timezone.now()
+    try:
+        nightly_services.nightly_run_queue(actor=request.user)
+    except nightly_services.NightlyRunInProgress as exc:
         messages.warning(
-            request, _("The nightly run of %(night)s is in progress: follow it here.") % {"night": running.night}
+            request, _("The nightly run of %(night)s is in progress: follow it here.") % {"night": exc.run.night}
         )
-        return redirect("inspections:nightly_detail", pk=running.pk)
-    night = timezone.localdate()
-    result = nightly_chain_task.delay(night=night.isoformat(), trigger="PAGE", user_id=request.user.pk)
-    run = NightlyRun.objects.filter(night=night).first()
-    if result.ready() and run is not None:  # run in-process (no worker): it is finished already
+        return redirect("inspections:nightly_detail", pk=exc.run.pk)
+    # Run in-process (no worker configured), the run is finished already; with a worker it starts shortly.
+    run = selectors.nightly_started_since(timezone.localdate(asked_at), asked_at)
+    if run is not None and run.status != NightlyRun.Status.RUNNING:
         if run.status == NightlyRun.Status.DONE:
             messages.success(request, _("The nightly run is done."))
         else:

@@ -3,6 +3,8 @@ its first bytes, size), stored through the default storage, and what counts as o
 
 import datetime as dt
 import hashlib
+import re
+from pathlib import PurePosixPath
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -121,7 +123,8 @@ def test_evidence_with_a_pdf_or_an_image_is_stored_and_awaits_a_follow_up(office
     action.refresh_from_db()
     assert action.status == ActionStatus.EVIDENCE_SUBMITTED
     assert (action.evidence_note, action.evidence_at is not None) == ("Contract posted", True)
-    assert action.evidence_file.name.endswith(extension) and name not in action.evidence_file.name
+    # stored under a random name (32 hex digits) with the extension of its type, never the name uploaded
+    assert re.fullmatch(r"[0-9a-f]{32}" + re.escape(extension), PurePosixPath(action.evidence_file.name).name)
     with default_storage.open(action.evidence_file.name, "rb") as stored:
         assert stored.read() == content
     audit = AuditEvent.objects.get(action="corrective_action.evidence", object_id=str(action.pk))

@@ -15,6 +15,7 @@ from inspections import selectors
 from inspections.models import (
     ActionStatus,
     Finding,
+    FindingStatus,
     InspectionTask,
     RiskPolicy,
     Sanction,
@@ -140,7 +141,7 @@ def test_the_planning_page_lists_only_the_users_provinces(client, hanoi_officer,
     hanoi = TaskFactory()
     TaskFactory(point=saigon_point)
     client.force_login(hanoi_officer)
-    assert [t.pk for t in client.get(PLANNING).context["page_obj"]] == [hanoi.pk]
+    assert [t.pk for t in client.get(PLANNING).context["page"].items] == [hanoi.pk]
 
 
 def test_an_inspector_sees_only_their_own_tasks(inspector, make_user):
@@ -248,9 +249,51 @@ def test_unassigned_tasks_come_first_then_by_due_date(client, officer, inspector
     TaskFactory(status=TaskStatus.CLOSED)
     client.force_login(officer)
     # when
-    rows = [t.pk for t in client.get(PLANNING).context["page_obj"]]
+    rows = [t.pk for t in client.get(PLANNING).context["page"].items]
     # then
     assert rows == [unassigned_soon.pk, unassigned_late.pk, assigned_soon.pk, assigned_late.pk]
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5])
+def test_planning_pages_follow_the_planning_order_across_pages(client, officer, inspector, monkeypatch, size):
+    # given: two unassigned and three assigned tasks, pages of `size` rows (the two parts meet mid-page or not)
+    monkeypatch.setattr("inspections.views.planning.PAGE_SIZE", size)
+    unassigned = [TaskFactory(due_date=days(n)).pk for n in (3, 9)]
+    assigned = [TaskFactory(inspector=inspector, due_date=days(n)).pk for n in (1, 2, 2)]
+    client.force_login(officer)
+    # when: following the next-page links, with a filter that every link keeps
+    seen, query, pages = [], "kind=ROUTINE", 0
+    while query is not None:
+        response = client.get(PLANNING + "?" + query)
+        page = response.context["page"]
+        assert response.context["count"] == 5
+        assert len(page.items) <= size
+        if pages:
+            assert page.first_query == "kind=ROUTINE"
+        seen += [t.pk for t in page.items]
+        query, pages = page.next_query, pages + 1
+        assert query is None or "kind=ROUTINE" in query
+    # then
+    assert seen == unassigned + sorted(assigned, key=lambda pk: (InspectionTask.objects.get(pk=pk).due_date, pk))
+    assert pages == -(-5 // size)
+
+
+def test_findings_sanctions_and_actions_lists_page_with_the_shared_pager(client, officer, monkeypatch):
+    # given
+    monkeypatch.setattr("inspections.views._common.PAGE_SIZE", 1)
+    findings = [make_finding(PointFactory()) for _ in range(2)]
+    # not shown on any page: the list opens on the open findings
+    Finding.objects.filter(pk=make_finding(PointFactory()).pk).update(status=FindingStatus.RESOLVED)
+    client.force_login(officer)
+    # when
+    first = client.get(url("finding_list"))
+    second = client.get(url("finding_list") + "?" + first.context["page"].next_query)
+    # then: newest first, one per page, the app's pager
+    assert [f.pk for f in first.context["page"].items + second.context["page"].items] == sorted(
+        (f.pk for f in findings), reverse=True
+    )
+    assert 'data-testid="next-page"' in first.content.decode()
+    assert second.context["page"].next_query is None
 
 
 def test_planning_filters(client, officer, inspector, saigon_point):
@@ -264,7 +307,7 @@ def test_planning_filters(client, officer, inspector, saigon_point):
     def rows(**params):
         response = client.get(PLANNING, params)
         assert response.status_code == 200
-        return {t.pk for t in response.context["page_obj"]}
+        return {t.pk for t in response.context["page"].items}
 
     # then
     assert rows() == {late.pk, complaint.pk, saigon.pk}
@@ -690,10 +733,12 @@ def test_lists_of_findings_sanctions_and_actions_filter_by_status(client, office
     make_action(point, created_by=officer, due_date=days(-1))
     client.force_login(officer)
     # the findings list opens on the open ones
-    assert resolved.pk not in [f.pk for f in client.get(url("finding_list")).context["page_obj"]]
-    assert [f.pk for f in client.get(url("finding_list"), {"status": "RESOLVED"}).context["page_obj"]] == [resolved.pk]
-    assert len(client.get(url("sanction_list"), {"status": "PROPOSED"}).context["page_obj"]) == 1
-    assert len(client.get(url("action_list"), {"overdue": "true"}).context["page_obj"]) == 1
+    assert resolved.pk not in [f.pk for f in client.get(url("finding_list")).context["page"].items]
+    assert [f.pk for f in client.get(url("finding_list"), {"status": "RESOLVED"}).context["page"].items] == [
+        resolved.pk
+    ]
+    assert len(client.get(url("sanction_list"), {"status": "PROPOSED"}).context["page"].items) == 1
+    assert len(client.get(url("action_list"), {"overdue": "true"}).context["page"].items) == 1
     assert RegistrationPoint.objects.count() == 1
 
 

@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
@@ -14,6 +15,7 @@ from core.roles import Role
 from inspections.forms.risk import GROUPS, PolicyForm
 from inspections.models import NightlyRun, RiskPolicy
 from inspections.risk import editable_fields, rescore
+from inspections.services import nightly as nightly_services
 from registrations.models import CheckRun
 from tests.agents.factories import PointFactory
 from tests.registrations.factories import RegistrationFactory
@@ -221,8 +223,9 @@ def test_the_progress_fragment_polls_while_the_run_is_in_progress(client, office
     assert "hx-trigger" in content and not content.lstrip().startswith("<!doctype")
 
 
-def test_run_now_runs_the_chain_through_the_task_and_shows_the_run(client, manager):
-    # given
+def test_run_now_runs_the_chain_through_the_task_and_shows_the_run(client, manager, monkeypatch):
+    # given: without a worker (no REDIS_URL) and outside a test's transaction, on_commit runs at once
+    monkeypatch.setattr(nightly_services.transaction, "on_commit", lambda func, **kwargs: func())
     client.force_login(manager)
     # when
     response = client.post(RUN_NOW)
@@ -233,6 +236,49 @@ def test_run_now_runs_the_chain_through_the_task_and_shows_the_run(client, manag
     check_run = CheckRun.objects.get()
     assert (check_run.trigger, check_run.started_by) == (CheckRun.Trigger.PAGE, manager)
     assert AuditEvent.objects.get(action="nightly.run").actor == manager
+
+
+def test_run_now_queues_the_chain_after_commit(client, manager, django_capture_on_commit_callbacks):
+    client.force_login(manager)
+    # when: nothing runs before the request's transaction commits
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(RUN_NOW, follow=True)
+    # then
+    assert len(callbacks) == 1
+    assert not NightlyRun.objects.exists()
+    assert "The nightly run is queued" in response.content.decode()
+    # and once it commits, the task runs the chain (in-process here)
+    callbacks[0]()
+    assert NightlyRun.objects.get().status == NightlyRun.Status.DONE
+
+
+def test_the_queue_service_refuses_while_a_run_is_in_progress(manager, django_capture_on_commit_callbacks):
+    running = a_run(status=NightlyRun.Status.RUNNING, finished_at=None)
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(nightly_services.NightlyRunInProgress) as exc,
+    ):
+        nightly_services.nightly_run_queue(actor=manager)
+    assert exc.value.run == running and callbacks == []
+
+
+def test_the_queue_service_takes_over_from_a_stale_run(manager, django_capture_on_commit_callbacks):
+    a_run(
+        status=NightlyRun.Status.RUNNING,
+        finished_at=None,
+        started_at=timezone.now() - dt.timedelta(hours=2),
+        night=timezone.localdate() - dt.timedelta(days=1),
+        steps={},
+    )
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        nightly_services.nightly_run_queue(actor=manager)
+    assert len(callbacks) == 1
+
+
+def test_the_queue_service_is_for_the_policys_managers(officer, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(PermissionDenied):
+        nightly_services.nightly_run_queue(actor=officer)
+    assert callbacks == []
 
 
 def test_run_now_while_a_run_is_in_progress_shows_that_run(client, manager):

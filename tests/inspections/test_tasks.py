@@ -142,6 +142,25 @@ def test_unknown_kind_is_refused(officer):
         services.task_create(point=PointFactory(), kind="PARTY", due_date=DUE, actor=officer)
 
 
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_a_complaint_needs_a_reason_from_the_service_itself(officer, reason):
+    # given: a caller that skips the form (an import, a script, the API)
+    point = PointFactory()
+    # when
+    with pytest.raises(ValidationError) as exc:
+        services.task_create(point=point, kind=TaskKind.COMPLAINT, due_date=DUE, actor=officer, reason=reason)
+    # then
+    assert "reason" in exc.value.message_dict
+    assert not InspectionTask.objects.filter(point=point).exists()
+
+
+def test_a_complaint_with_a_reason_is_planned(officer):
+    task = services.task_create(
+        point=PointFactory(), kind=TaskKind.COMPLAINT, due_date=DUE, actor=officer, reason="Pre-activated SIMs sold"
+    )
+    assert (task.kind, task.reason) == (TaskKind.COMPLAINT, "Pre-activated SIMs sold")
+
+
 def test_an_officer_cannot_create_a_task_in_another_province(hanoi_officer):
     with pytest.raises(PermissionDenied):
         services.task_create(
@@ -193,6 +212,35 @@ def test_bulk_creates_one_task_per_point_and_reports_the_ones_skipped(officer):
     # then
     assert sorted(t.point.code for t in result["created"]) == sorted(p.code for p in fresh)
     assert sorted(p.code for p, _why in result["skipped"]) == [busy.code, gone.code]
+
+
+def test_bulk_complaints_without_a_reason_are_refused_before_any_write(officer):
+    # given
+    points = [PointFactory(code=f"BULK{i}") for i in range(2)]
+    # when
+    with pytest.raises(ValidationError) as exc:
+        services.tasks_create_bulk(
+            points=type(points[0]).objects.filter(code__startswith="BULK"),
+            kind=TaskKind.COMPLAINT,
+            due_date=DUE,
+            actor=officer,
+        )
+    # then
+    assert "reason" in exc.value.message_dict
+    assert not InspectionTask.objects.exists()
+
+
+def test_bulk_over_the_limit_is_refused_before_any_write(officer, monkeypatch):
+    # given
+    monkeypatch.setattr(services, "BULK_LIMIT", 2)
+    for i in range(3):
+        PointFactory(code=f"BULK{i}")
+    points = type(PointFactory()).objects.filter(code__startswith="BULK")
+    # when
+    with pytest.raises(ValidationError, match="3 points match"):
+        services.tasks_create_bulk(points=points, kind=TaskKind.ROUTINE, due_date=DUE, actor=officer)
+    # then
+    assert not InspectionTask.objects.exists()
 
 
 # --- assigning ----------------------------------------------------------------------------------
