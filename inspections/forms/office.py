@@ -21,17 +21,6 @@ def date_input():
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def add_errors(form: forms.Form, exc: ValidationError, aliases: dict | None = None) -> None:
-    """A service's ValidationError onto the form: field errors on their fields, the rest on top."""
-    aliases = aliases or {}
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            field = aliases.get(field, field)
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def _not_past(value: dt.date) -> dt.date:
     if value < timezone.localdate():
         raise ValidationError(_("The due date cannot be in the past."))

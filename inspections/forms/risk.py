@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from core.web import add_errors
+
 from ..models import RiskPolicy
 from ..risk import editable_fields, policy_validate
 
@@ -79,9 +81,7 @@ class PolicyForm(forms.ModelForm):
             try:
                 policy_validate({name: cleaned[name] for name in names})
             except ValidationError as exc:
-                for name, errors in exc.message_dict.items():
-                    for error in errors:
-                        self.add_error(name if name in self.fields else None, error)
+                add_errors(self, exc)
         return cleaned
 
     def values(self) -> dict:

@@ -8,12 +8,13 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.web import add_errors
+
 from .. import selectors
 from ..filters import ActionFilter
 from ..forms.office import (
     ActionCreateForm,
     EvidenceForm,
-    add_errors,
 )
 from ..services import actions as action_services
 from ._common import ADD_ACTION, CHANGE_ACTION, VIEW_ACTION, VIEW_FINDING, default_due, filtered_list, staff

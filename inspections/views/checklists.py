@@ -7,11 +7,12 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 
+from core.web import add_errors
+
 from .. import selectors
 from ..forms.office import (
     ChecklistItemFormSet,
     ChecklistMetaForm,
-    add_errors,
 )
 from ..models import (
     ChecklistTemplate,

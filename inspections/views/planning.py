@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from agents import selectors as agent_selectors
 from agents.filters import PointFilter
 from agents.models import Status
+from core.web import add_errors
 from registrations.checks import selectors as flag_selectors
 
 from .. import selectors
@@ -23,7 +24,6 @@ from ..forms.office import (
     BulkTaskForm,
     TaskCreateForm,
     TaskDueForm,
-    add_errors,
 )
 from ..models import (
     OPEN_TASK_STATUSES,

@@ -8,12 +8,13 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.web import add_errors
+
 from .. import selectors
 from ..filters import SanctionFilter
 from ..forms.office import (
     DecisionForm,
     SanctionProposeForm,
-    add_errors,
 )
 from ..models import (
     SanctionStatus,

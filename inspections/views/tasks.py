@@ -8,12 +8,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from core.web import add_errors
+
 from .. import selectors
 from ..forms.office import (
     AssignForm,
     ReasonForm,
     ReviewForm,
-    add_errors,
 )
 from ..models import (
     CorrectiveAction,
