@@ -7,27 +7,27 @@ progress. Every step is idempotent, so running the same night again (a retry fro
 command) reuses its row, counts the attempt and runs every step again; the digest then mails only the
 people the earlier attempts did not reach.
 
-Two nightly runs never overlap. PostgreSQL: a session advisory lock held for the run (the database
-drops it when the process dies, and any RUNNING row found while holding it was abandoned). SQLite: the
-RUNNING row itself, whose steps carry the time of the last progress; a row without progress for
-STALE_AFTER belongs to a process that died and is taken over.
+Two nightly runs never overlap: `NIGHTLY_RUNS`, a kind of the long-job engine (core.runs). PostgreSQL: a
+session advisory lock on LOCK_KEY held for the run (the database drops it when the process dies, and any
+RUNNING row found while holding it was abandoned). SQLite: the RUNNING row itself; NightlyRun has no
+heartbeat column, its steps carry the time of the last progress (`last_progress`); a row without
+progress for STALE_AFTER belongs to a process that died and is taken over.
 """
 
 import logging
-import threading
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.models import User
+from core.runs import RunBusy, RunKind
 from registrations.models import CheckRun
 
 from .models import NightlyRun
@@ -35,14 +35,10 @@ from .models import NightlyRun
 logger = logging.getLogger(__name__)
 
 STEPS = ("checks", "risk", "schedule", "escalate", "digest")
-# the checks report progress after each rule; the other steps take minutes at most
-STALE_AFTER = timedelta(minutes=30)
-# pg_try_advisory_lock key of the nightly chain ("SAWN")
-LOCK_KEY = 0x53_41_57_4E
 PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
 
 
-class NightlyRunBusy(RuntimeError):
+class NightlyRunBusy(RunBusy):
     """Another nightly run is in progress."""
 
 
@@ -157,8 +153,8 @@ def run_nightly(
     """
     now = now or timezone.now()
     night = night or timezone.localdate(now)
-    with _exclusive() as claim:
-        run, previous = claim(night)
+    with NIGHTLY_RUNS.exclusive() as claim:
+        run, previous = claim(lambda now: _start(night, now), abandon=lambda runs, now: _abandon(runs, night))
         ctx = Context(run=run, now=now, trigger=trigger, actor=actor, previous=previous)
         try:
             for step in STEPS:
@@ -237,70 +233,54 @@ def last_progress(run: NightlyRun) -> datetime:
 
 
 def is_stale(run: NightlyRun) -> bool:
-    return run.status == NightlyRun.Status.RUNNING and last_progress(run) < timezone.now() - STALE_AFTER
+    return NIGHTLY_RUNS.is_stale(run)
 
 
 # --- one run at a time ----------------------------------------------------------------------------
 
-_local = threading.local()
 
-
-@contextmanager
-def _exclusive():
-    """Yield `claim(night) -> (run, previous steps)` once no other nightly run is alive."""
-    # A PostgreSQL session may take its own advisory lock again: refuse a run started inside a run here.
-    if getattr(_local, "running", False):
-        raise NightlyRunBusy(_busy_message())
-    _local.running = True
-    try:
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
-                if not cursor.fetchone()[0]:
-                    raise NightlyRunBusy(_busy_message())
-            try:
-                # holding the lock, any RUNNING row was left by a process that died
-                yield lambda night: _claim(night, abandoned_if=lambda run: True)
-            finally:
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
-        else:
-            # SQLite transactions take the write lock at BEGIN (transaction_mode IMMEDIATE), so two
-            # processes cannot both see no live run and both start one.
-            yield lambda night: _claim(night, abandoned_if=is_stale)
-    finally:
-        _local.running = False
-
-
-def _claim(night: date, *, abandoned_if: Callable[[NightlyRun], bool]) -> tuple[NightlyRun, dict]:
-    with transaction.atomic():
-        running = list(NightlyRun.objects.select_for_update().filter(status=NightlyRun.Status.RUNNING))
-        if any(not abandoned_if(other) for other in running):
-            raise NightlyRunBusy(_busy_message())
-        now = timezone.now()
-        for other in running:
-            if other.night != night:
-                _finish(other, None, error=_("Abandoned: the process running it stopped."))
-        run = NightlyRun.objects.select_for_update().filter(night=night).first()
-        previous = dict(run.steps or {}) if run is not None else {}
-        fresh_steps = {step: {"status": PENDING} for step in STEPS}
-        if run is None:
-            run = NightlyRun.objects.create(
-                night=night, started_at=now, status=NightlyRun.Status.RUNNING, steps=fresh_steps, attempts=1
-            )
-        else:
-            run.attempts += 1
-            run.started_at, run.finished_at = now, None
-            run.status, run.steps = NightlyRun.Status.RUNNING, fresh_steps
-            run.save(update_fields=["attempts", "started_at", "finished_at", "status", "steps"])
-    return run, previous
-
-
-def _busy_message() -> str:
-    running = NightlyRun.objects.filter(status=NightlyRun.Status.RUNNING).order_by("-started_at").first()
+def _busy_message(running: NightlyRun | None) -> str:
     if running is None:
         return _("Another nightly run is in progress.")
     return _("The nightly run of %(night)s (started %(at)s) is in progress.") % {
         "night": running.night.isoformat(),
         "at": timezone.localtime(running.started_at).strftime("%Y-%m-%d %H:%M:%S"),
     }
+
+
+NIGHTLY_RUNS = RunKind(
+    model=NightlyRun,
+    # the checks report progress after each rule; the other steps take minutes at most
+    stale_after=timedelta(minutes=30),
+    lock_key=0x53_41_57_4E,  # "SAWN"
+    heartbeat_field=None,
+    last_alive=last_progress,
+    busy_error=NightlyRunBusy,
+    busy_message=_busy_message,
+)
+STALE_AFTER = NIGHTLY_RUNS.stale_after
+LOCK_KEY = NIGHTLY_RUNS.lock_key
+
+
+def _abandon(runs: list[NightlyRun], night: date) -> None:
+    """Close the abandoned runs of other nights; this night's row is taken over by `_start`."""
+    for other in runs:
+        if other.night != night:
+            _finish(other, None, error=_("Abandoned: the process running it stopped."))
+
+
+def _start(night: date, now: datetime) -> tuple[NightlyRun, dict]:
+    """This night's row, RUNNING with fresh steps (a new one, or the earlier attempt's); its previous steps."""
+    run = NightlyRun.objects.select_for_update().filter(night=night).first()
+    previous = dict(run.steps or {}) if run is not None else {}
+    fresh_steps = {step: {"status": PENDING} for step in STEPS}
+    if run is None:
+        run = NightlyRun.objects.create(
+            night=night, started_at=now, status=NightlyRun.Status.RUNNING, steps=fresh_steps, attempts=1
+        )
+    else:
+        run.attempts += 1
+        run.started_at, run.finished_at = now, None
+        run.status, run.steps = NightlyRun.Status.RUNNING, fresh_steps
+        run.save(update_fields=["attempts", "started_at", "finished_at", "status", "steps"])
+    return run, previous

@@ -17,26 +17,26 @@ reviewer's concurrent change cannot be recorded wrongly; on SQLite the events ar
 their UPDATE, under the write lock the transaction holds. A re-run on unchanged data inserts no Flag or
 FlagEvent row: it only moves `last_seen`.
 
-Two runs never overlap. PostgreSQL: a session advisory lock, held for the run (the database drops it
-when the process dies). SQLite: the RUNNING CheckRun row itself, refreshed after each rule; one whose
-heartbeat is older than STALE_AFTER belongs to a process that died. Either way the next run marks an
-abandoned RUNNING run FAILED and does the whole work again (every step is idempotent).
+Two runs never overlap: `CHECK_RUNS`, a kind of the long-job engine (core.runs): PostgreSQL a session
+advisory lock on LOCK_KEY held for the run, SQLite the RUNNING CheckRun row itself, whose heartbeat moves
+after each rule; one silent for longer than STALE_AFTER belongs to a process that died. Either way the
+next run marks an abandoned RUNNING run FAILED and does the whole work again (every step is idempotent).
 """
 
 import json
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.audit import audit_record
+from core.runs import RunBusy, RunKind
 
 from ..models import Activation, CheckRun, Flag, FlagEvent, FlagStatus, Registration, Rule, SubjectType
 from . import rules
@@ -45,9 +45,6 @@ from .rules.sql import instant
 
 logger = logging.getLogger(__name__)
 
-STALE_AFTER = timedelta(minutes=10)
-# pg_try_advisory_lock key of the check runs ("SAWC")
-LOCK_KEY = 0x53_41_57_43
 HITS = "rule_hits"
 FLAG = Flag._meta.db_table
 EVENT = FlagEvent._meta.db_table
@@ -55,8 +52,29 @@ EVENT = FlagEvent._meta.db_table
 OPEN, CONFIRMED, DISMISSED, RESOLVED = FlagStatus.OPEN, FlagStatus.CONFIRMED, FlagStatus.DISMISSED, FlagStatus.RESOLVED
 
 
-class CheckRunBusy(RuntimeError):
+class CheckRunBusy(RunBusy):
     """Another check run holds the lock."""
+
+
+def _busy_message(running: CheckRun | None) -> str:
+    if running is None:
+        return _("Another check run is in progress.")
+    return _("Another check run (#%(id)s, started %(at)s) is in progress.") % {
+        "id": running.pk,
+        "at": timezone.localtime(running.started_at).strftime("%Y-%m-%d %H:%M:%S"),
+    }
+
+
+CHECK_RUNS = RunKind(
+    model=CheckRun,
+    stale_after=timedelta(minutes=10),
+    lock_key=0x53_41_57_43,  # "SAWC"
+    busy_error=CheckRunBusy,
+    busy_message=_busy_message,
+    abandoned_reason=gettext_lazy("Abandoned: the process running it stopped; the next run did its work again."),
+)
+STALE_AFTER = CHECK_RUNS.stale_after
+LOCK_KEY = CHECK_RUNS.lock_key
 
 
 class UnknownRule(ValueError):
@@ -108,8 +126,12 @@ def run_checks(
     before now - N hours); it defaults to the run's start. `progress(run)` is called after each rule.
     """
     wanted = resolve_codes(codes)
-    with _exclusive() as claim:
-        run = claim(trigger=trigger, actor=actor)
+    with CHECK_RUNS.exclusive() as claim:
+        run = claim(
+            lambda now: CheckRun.objects.create(
+                trigger=trigger, started_by=actor, started_at=now, heartbeat_at=now, status=CheckRun.Status.RUNNING
+            )
+        )
         try:
             ruleset = ensure_rules()
             run_codes = wanted if wanted is not None else [c for c in rules.CODES if ruleset[c].enabled]
@@ -167,8 +189,7 @@ def _since(started: float) -> float:
 
 
 def _save_progress(run: CheckRun, progress) -> None:
-    run.heartbeat_at = timezone.now()
-    run.save(update_fields=["rule_codes", "results", "rows_scanned", "heartbeat_at"])
+    CHECK_RUNS.heartbeat(run, fields=["rule_codes", "results", "rows_scanned"])
     if progress is not None:
         progress(run)
 
@@ -191,79 +212,6 @@ def _finish(run: CheckRun, actor, status: str, error: str) -> None:
         )
     except Exception:  # the database itself may be what failed; the heartbeat then goes stale
         logger.exception("Could not record the end of check run %s", run.pk)
-
-
-# --- one run at a time ----------------------------------------------------------------------------
-
-
-_local = threading.local()
-
-
-@contextmanager
-def _exclusive():
-    """Yield `claim(trigger, actor) -> CheckRun`: a new RUNNING run, once no other run is alive."""
-    # A session may take its own advisory lock again: a run started from inside a run (same thread,
-    # same connection) is refused here.
-    if getattr(_local, "running", False):
-        raise CheckRunBusy(_busy_message())
-    _local.running = True
-    try:
-        with _exclusive_in_database() as claim:
-            yield claim
-    finally:
-        _local.running = False
-
-
-@contextmanager
-def _exclusive_in_database():
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
-            if not cursor.fetchone()[0]:
-                raise CheckRunBusy(_busy_message())
-        try:
-            # Holding the lock, any RUNNING run is one whose process died.
-            yield lambda **kw: _claim(abandoned=CheckRun.objects.filter(status=CheckRun.Status.RUNNING), **kw)
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
-    else:
-
-        def claim(**kw):
-            # SQLite transactions here take the write lock at BEGIN (transaction_mode IMMEDIATE), so
-            # two processes cannot both see no live run and both start one.
-            stale = CheckRun.objects.filter(
-                status=CheckRun.Status.RUNNING, heartbeat_at__lt=timezone.now() - STALE_AFTER
-            )
-            with transaction.atomic():
-                if CheckRun.objects.filter(status=CheckRun.Status.RUNNING).exclude(pk__in=stale.values("pk")).exists():
-                    raise CheckRunBusy(_busy_message())
-                return _claim(abandoned=stale, **kw)
-
-        yield claim
-
-
-def _claim(*, abandoned, trigger: str, actor) -> CheckRun:
-    with transaction.atomic():
-        now = timezone.now()
-        abandoned.update(
-            status=CheckRun.Status.FAILED,
-            finished_at=now,
-            error=_("Abandoned: the process running it stopped; the next run did its work again."),
-        )
-        return CheckRun.objects.create(
-            trigger=trigger, started_by=actor, started_at=now, heartbeat_at=now, status=CheckRun.Status.RUNNING
-        )
-
-
-def _busy_message() -> str:
-    running = CheckRun.objects.filter(status=CheckRun.Status.RUNNING).order_by("-started_at").first()
-    if running is None:
-        return _("Another check run is in progress.")
-    return _("Another check run (#%(id)s, started %(at)s) is in progress.") % {
-        "id": running.pk,
-        "at": timezone.localtime(running.started_at).strftime("%Y-%m-%d %H:%M:%S"),
-    }
 
 
 # --- recording one rule's hits as flags -----------------------------------------------------------

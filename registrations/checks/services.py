@@ -25,7 +25,7 @@ from core.audit import audit_record
 from ..models import CheckRun, Flag, FlagEvent, FlagStatus, Rule, SubjectType
 from ..records import selectors
 from . import rules
-from .runner import STALE_AFTER
+from .runner import CHECK_RUNS
 from .tasks import run_checks_task
 
 REVIEW_PERMISSION = "registrations.review_flag"
@@ -246,12 +246,8 @@ class ChecksAlreadyRunning(Exception):
 def running_check_run() -> CheckRun | None:
     """The check run in progress, if any. A RUNNING run silent for longer than runner.STALE_AFTER belongs
     to a process that died; the next run marks it FAILED, so it does not block a new one."""
-    fresh = timezone.now() - STALE_AFTER
     return (
-        CheckRun.objects.filter(status=CheckRun.Status.RUNNING, heartbeat_at__gte=fresh)
-        .select_related("started_by")
-        .order_by("-started_at")
-        .first()
+        CheckRun.objects.filter(CHECK_RUNS.live_filter()).select_related("started_by").order_by("-started_at").first()
     )
 
 

@@ -65,13 +65,13 @@ from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.imports import ImportFileError
 from core.models import ImportJob
+from core.runs import RunKind
 from core.scoping import province_scope
 
 from .batches import SPECS, Batch, Prefetch, Spec, parse_batches, scope_rejects
@@ -86,8 +86,10 @@ logger = logging.getLogger(__name__)
 # 10,000 rows: a few MB per batch in memory, ~0.1 s of database work per batch on PostgreSQL, and
 # progress that moves every fraction of a second.
 DEFAULT_BATCH_SIZE = 10_000
-# A RUNNING job without a heartbeat for this long was abandoned (worker killed) and may be taken over.
-STALE_AFTER = timedelta(minutes=10)
+# One run per job (core.runs): a RUNNING job without a heartbeat for 10 minutes was abandoned (worker
+# killed) and may be taken over. Imports of different jobs run side by side: no lock for the kind.
+IMPORT_JOBS = RunKind(model=ImportJob, stale_after=timedelta(minutes=10))
+STALE_AFTER = IMPORT_JOBS.stale_after
 MAX_WARNINGS = 500
 
 
@@ -125,11 +127,7 @@ def import_job_submit(*, kind: str, actor, upload, file_name: str = "") -> Impor
 
 def is_abandoned(job: ImportJob) -> bool:
     """RUNNING without a sign of life for STALE_AFTER: its worker died (a killed process marks nothing)."""
-    return (
-        job.status == ImportJob.Status.RUNNING
-        and job.heartbeat_at is not None
-        and job.heartbeat_at < timezone.now() - STALE_AFTER
-    )
+    return IMPORT_JOBS.is_stale(job)
 
 
 def can_resume(job: ImportJob) -> bool:
@@ -153,12 +151,12 @@ def import_job_claim(job_id: int) -> ImportJob | None:
     A PENDING job starts; a FAILED one resumes; a RUNNING one is taken over only when its heartbeat
     is older than STALE_AFTER (its worker died): so a task delivered twice runs once at a time.
     """
-    now = timezone.now()
-    claimable = Q(status__in=[ImportJob.Status.PENDING, ImportJob.Status.FAILED]) | Q(
-        status=ImportJob.Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER
-    )
-    claimed = ImportJob.objects.filter(claimable, pk=job_id, kind__in=KINDS).update(
-        status=ImportJob.Status.RUNNING, heartbeat_at=now, error="", finished_at=None
+    claimed = IMPORT_JOBS.take(
+        job_id,
+        from_statuses=[ImportJob.Status.PENDING, ImportJob.Status.FAILED],
+        queryset=ImportJob.objects.filter(kind__in=KINDS),
+        error="",
+        finished_at=None,
     )
     return ImportJob.objects.get(pk=job_id) if claimed else None
 
@@ -200,22 +198,11 @@ def import_job_run(
 
 
 def _start(job: ImportJob, binary) -> None:
-    now = timezone.now()
     if not job.total_rows:
         job.total_rows = count_data_lines(binary)
-    job.status, job.started_at, job.heartbeat_at, job.error = ImportJob.Status.RUNNING, now, now, ""
+    job.status, job.started_at, job.error = ImportJob.Status.RUNNING, timezone.now(), ""
     job.finished_at, job.rows_at_start = None, job.processed_rows
-    job.save(
-        update_fields=[
-            "status",
-            "started_at",
-            "heartbeat_at",
-            "error",
-            "finished_at",
-            "total_rows",
-            "rows_at_start",
-        ]
-    )
+    IMPORT_JOBS.heartbeat(job, fields=["status", "started_at", "error", "finished_at", "total_rows", "rows_at_start"])
 
 
 def _run_batches(job: ImportJob, spec: Spec, stream: CsvStream, batch_size: int, progress) -> None:
@@ -260,11 +247,10 @@ def _write_batch(job: ImportJob, spec: Spec, writer, batch: Batch, actor, limite
                 "processed_rows": job.processed_rows + batch.read,
                 "resume_offset": batch.end_offset,
                 "resume_line": batch.end_line,
-                "heartbeat_at": timezone.now(),
                 "warnings": warnings,
             }
             values["total_rows"] = max(job.total_rows, values["processed_rows"])
-            ImportJob.objects.filter(pk=job.pk).update(**values)
+            values = IMPORT_JOBS.heartbeat(job, values=values)
     except Exception as exc:
         raise BatchError(
             _("Lines %(first)d-%(last)d: %(error)s") % {"first": batch.first_line, "last": batch.end_line, "error": exc}

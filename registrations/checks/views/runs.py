@@ -73,11 +73,7 @@ def _run_context(run: CheckRun) -> dict:
         result = (run.results or {}).get(code) or {"status": "pending"}
         rows.append({"code": code, **result})
     done = sum(1 for row in rows if row["status"] in ("done", "failed"))
-    stale = (
-        run.status == CheckRun.Status.RUNNING
-        and run.heartbeat_at is not None
-        and run.heartbeat_at < timezone.now() - services.STALE_AFTER
-    )
+    stale = services.CHECK_RUNS.is_stale(run)
     return {"run": run, "rows": rows, "done": done, "total": len(rows), "stale": stale}
 
 
