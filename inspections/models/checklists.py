@@ -1,5 +1,6 @@
 """Checklists: versioned templates and their items (a version a report used never changes)."""
 
+import re
 from decimal import Decimal
 
 from django.conf import settings
@@ -8,6 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from registrations.models import Severity
+
+# "<n" or ">n" with a whole number n (the failing answer of a NUMBER item)
+NUMBER_RULE_RE = re.compile(r"^[<>]-?\d+$")
 
 
 class ChecklistTemplate(models.Model):
@@ -95,7 +99,9 @@ class ChecklistItem(models.Model):
             return False
         if self.answer_kind == AnswerKind.YES_NO_NA:
             return value.upper() == rule.upper()
-        if self.answer_kind == AnswerKind.NUMBER and rule[:1] in "<>" and rule[1:].lstrip("-").isdigit():
+        # the checklist editor's own pattern (one sign, decimal digits): a rule such as ">--5" or "<²" that
+        # got in some other way never fails an answer rather than failing the request
+        if self.answer_kind == AnswerKind.NUMBER and NUMBER_RULE_RE.match(rule):
             try:
                 number = Decimal(value)
             except ArithmeticError:

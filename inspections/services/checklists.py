@@ -12,6 +12,7 @@ from core.models import User
 from registrations.models import Severity
 
 from ..models import AnswerKind, ChecklistItem, ChecklistTemplate
+from ..models.checklists import NUMBER_RULE_RE
 
 EDIT_PERMISSION = "inspections.change_checklisttemplate"
 ITEM_FIELDS = (
@@ -25,7 +26,6 @@ ITEM_FIELDS = (
     "legal_basis",
 )
 CODE_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
-NUMBER_RULE_RE = re.compile(r"^[<>]-?\d+$")
 
 
 def _clean_item(raw: dict) -> tuple[dict, list[str]]:

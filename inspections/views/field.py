@@ -1,5 +1,5 @@
 """The field inspector's phone: "My tasks", the task page (check-in, checklist, photos, SIMs found, remarks,
-submit), the JSON endpoints its script (static/js/inspection.js) sends the queued changes to, and the
+submit), the JSON endpoints its script (static/js/inspection/main.js) sends the queued changes to, and the
 photo files.
 
 An inspector only ever reaches their own tasks: any other task answers 404, like one that does not exist.
@@ -150,7 +150,7 @@ def task_work(request, pk):
 
 
 def _script_config(request, task: InspectionTask, report: InspectionReport | None) -> dict:
-    """What static/js/inspection.js needs: where to send each change, the point, and its words."""
+    """What static/js/inspection/main.js needs: where to send each change, the point, and its words."""
     point = task.point
     urls = {
         name: reverse(f"inspections:field_{name}", args=[task.pk])

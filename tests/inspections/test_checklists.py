@@ -238,3 +238,26 @@ def test_staff_and_auditors_read_the_checklists(client, users_by_role, role, sta
     assert response.status_code == status
     if status == 200:
         assert template.items.first().code in response.content.decode()
+
+
+# --- judging an answer ---
+
+
+@pytest.mark.parametrize(
+    ("rule", "value", "fails"),
+    [
+        ("<5", "4", True),
+        ("<5", "5", False),
+        (">-2", "-1", True),
+        (">10", "10.5", True),
+        ("<5", "abc", False),  # not a number: not judged
+        (">--5", "1", False),  # a malformed rule (not one the editor accepts) never fails an answer...
+        ("<²", "1", False),  # ...nor raises (a superscript digit passes str.isdigit, not Decimal)
+        (">5x", "9", False),
+    ],
+)
+def test_a_number_item_fails_by_its_rule_and_a_malformed_rule_never_raises(rule, value, fails):
+    from inspections.models import AnswerKind, ChecklistItem
+
+    item = ChecklistItem(answer_kind=AnswerKind.NUMBER, failing_answer=rule)
+    assert item.fails(value) is fails

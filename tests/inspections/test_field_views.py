@@ -324,7 +324,7 @@ def test_a_submitted_task_is_read_only(as_inspector, report):
     html = response.content.decode()
     assert not response.context["editable"]
     assert "Sent for review on" in html
-    assert "inspection.js" not in html and "data-photo-remove" not in html
+    assert "inspection/main.js" not in html and "data-photo-remove" not in html
 
 
 def test_the_task_page_runs_a_constant_number_of_queries(as_inspector, report, django_assert_max_num_queries):

@@ -169,6 +169,10 @@ function start(configNode) {
   page.refreshProgress();
   render();
 
+  // The buttons that only this script can act on stay disabled until it is wired (a tap before that
+  // would do nothing, and browser tests wait for them to be enabled).
+  document.querySelectorAll("[data-needs-script]").forEach((button) => { button.disabled = false; });
+
   window.addEventListener("online", flush);
   window.addEventListener("offline", () => { sync.setProblem("network"); });
   setInterval(() => { if (sync.pending() && !sync.isSending()) flush(); }, RETRY_MS);
