@@ -6,18 +6,20 @@ from .audit import audit_record
 from .models import AuditEvent, Province, User
 
 
+def _superusers_only(request) -> bool:
+    """`/admin/` can do anything to anyone (raw permissions, any password): superusers only. Managers
+    manage the accounts within their reach on the in-app user pages (core.services)."""
+    return request.user.is_active and request.user.is_superuser
+
+
+admin.site.has_permission = _superusers_only
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     list_display = ("username", "get_full_name", "email", "is_active", "all_provinces", "roles")
     list_filter = ("is_active", "groups", "all_provinces")
     filter_horizontal = ("groups", "provinces")
-
-    manager_fieldsets = (
-        (None, {"fields": ("username", "password")}),
-        (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
-        (_("Role and reach"), {"fields": ("is_active", "groups", "all_provinces", "provinces")}),
-        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
-    )
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
@@ -27,18 +29,13 @@ class UserAdmin(BaseUserAdmin):
         return ", ".join(g.name for g in obj.groups.all())
 
     def get_fieldsets(self, request, obj=None):
-        # Managers manage roles and provinces; only a superuser grants raw permissions.
-        if obj is not None and not request.user.is_superuser:
-            return self.manager_fieldsets
         fieldsets = super().get_fieldsets(request, obj)
         if obj is not None:
             fieldsets = (*fieldsets, (_("Reach"), {"fields": ("all_provinces", "provinces")}))
         return fieldsets
 
-    def get_readonly_fields(self, request, obj=None):
-        return ("last_login", "date_joined") if not request.user.is_superuser else ()
-
     def save_model(self, request, obj, form, change):
+        obj._password_audited = True  # the event below records this save (a new account's password too)
         super().save_model(request, obj, form, change)
         audit_record(
             action="user.change" if change else "user.create",

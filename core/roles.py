@@ -31,7 +31,7 @@ def register_core() -> None:
 
     register_nav(NavItem(_("Home"), "home", order=0))
     register_nav(NavItem(_("Audit trail"), "core:audit_list", "core.view_auditevent", order=900))
-    register_nav(NavItem(_("Users"), "admin:core_user_changelist", "core.view_user", order=950))
+    register_nav(NavItem(_("Users"), "core:user_list", "core.view_user", order=950))
     register_nav(NavItem(_("API"), "api-docs", "core.use_integration_api", order=990))
 
 
