@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from agents.models import RegistrationPoint
 from core.scoping import province_scope
 
-from ..models import Activation, Registration
+from ..models import Activation, Channel, Registration
 from .reader import CsvStream
 from .rows import (
     ACTIVATION_COLUMNS,
@@ -212,24 +212,52 @@ class Prefetch:
         self._thread.join()
 
 
-def scope_rejects(batch: Batch, actor) -> None:
-    """Reject rows that would overwrite a registration stored at a point outside the actor's provinces."""
+def scope_rejects(batch: Batch, actor, kind: str) -> None:
+    """A user limited to some provinces writes only what it could read, as stored and as written.
+
+    - registrations: an APP registration belongs to no province, so only a user of all provinces imports
+      one; a row whose external_id is stored where the user cannot read it (a point outside its provinces,
+      or an APP registration) is refused. A POINT row's point is already one of the user's (rows.py).
+    - activations: only SIMs registered at points of its provinces (what it can read).
+    The reason reads the same for a record that is outside the user's provinces and for one that is not
+    there at all: it names no province, point or agent.
+    """
     scope = province_scope(actor) if actor is not None else None
     if scope is None or not batch.rows:
         return
     keys = list(batch.rows)
-    outside = set()
-    for start in range(0, len(keys), 500):
-        outside.update(
-            Registration.objects.filter(external_id__in=keys[start : start + 500])
-            .filter(point__isnull=False)
-            .exclude(point__province_id__in=scope)
-            .values_list("external_id", flat=True)
-        )
-    for key in outside:
+    refused: dict[str, str] = {}
+    if kind == REGISTRATIONS:
+        app_reason = _("APP registrations belong to no province: only a user of all provinces imports them.")
+        refused.update((key, app_reason) for key, row in batch.rows.items() if row[_CHANNEL] == Channel.APP)
+        for chunk in _chunks(keys):
+            stored = set(Registration.objects.filter(external_id__in=chunk).values_list("external_id", flat=True))
+            readable = set(
+                Registration.objects.filter(external_id__in=chunk, point__province_id__in=scope).values_list(
+                    "external_id", flat=True
+                )
+            )
+            for key in stored - readable:
+                refused.setdefault(key, _("external_id %(key)s cannot be written from your provinces.") % {"key": key})
+    else:
+        for chunk in _chunks(keys):
+            registered_here = set(
+                Registration.objects.filter(iccid__in=chunk, point__province_id__in=scope).values_list(
+                    "iccid", flat=True
+                )
+            )
+            for key in set(chunk) - registered_here:
+                refused[key] = _("iccid %(key)s is not a SIM registered in your provinces.") % {"key": key}
+    for key, reason in refused.items():
         del batch.rows[key]
         line, raw = batch.lines.pop(key)
-        batch.rejects.append(
-            (line, _("%(key)s belongs to a province that is not in your provinces.") % {"key": key}, raw)
-        )
+        batch.rejects.append((line, reason, raw))
     batch.rejects.sort(key=itemgetter(0))
+
+
+_CHANNEL = REGISTRATION_FIELDS.index("channel")
+
+
+def _chunks(keys: list[str], size: int = 500):
+    for start in range(0, len(keys), size):
+        yield keys[start : start + size]

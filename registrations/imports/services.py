@@ -77,7 +77,7 @@ from core.scoping import province_scope
 from .batches import SPECS, Batch, Prefetch, Spec, parse_batches, scope_rejects
 from .reader import CsvStream, count_data_lines
 from .rejects import assemble_rejects, drop_parts_from, rejects_rows, save_part
-from .rows import KINDS, REGISTRATIONS
+from .rows import KINDS
 from .writers import writer_for
 
 logger = logging.getLogger(__name__)
@@ -207,7 +207,8 @@ def _start(job: ImportJob, binary) -> None:
 
 def _run_batches(job: ImportJob, spec: Spec, stream: CsvStream, batch_size: int, progress) -> None:
     actor = job.created_by
-    limited = spec.kind == REGISTRATIONS and actor is not None and province_scope(actor) is not None
+    # a user limited to some provinces: each batch is checked against them (batches.scope_rejects)
+    limited = actor is not None and province_scope(actor) is not None
     writer = writer_for(spec, job.pk)
     parse = spec.parser(actor)
 
@@ -231,7 +232,7 @@ def _write_batch(job: ImportJob, spec: Spec, writer, batch: Batch, actor, limite
     try:
         with transaction.atomic():
             if limited:
-                scope_rejects(batch, actor)
+                scope_rejects(batch, actor, spec.kind)
             created, updated = writer.write(batch.rows.values(), pause) if batch.rows else (0, 0)
             if batch.rejects:
                 save_part(job, batch)

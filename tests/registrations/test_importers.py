@@ -525,9 +525,54 @@ def test_a_limited_user_imports_only_at_points_of_its_provinces(point):
     # then
     assert reasons(job) == {
         3: "Unknown point code 'P1'.",
-        4: "HCM belongs to a province that is not in your provinces.",
+        # the reason names no province, point or agent of the record it would have overwritten
+        4: "external_id HCM cannot be written from your provinces.",
     }
     assert Registration.objects.get(external_id="HCM").point == point
+
+
+def test_a_limited_user_cannot_overwrite_an_app_registration_nor_import_one(point):
+    # given an APP registration (no point, so no province) stored by the system
+    PointFactory(code="H1", province_code="001")
+    user = UserFactory(provinces=["001"])
+    import_regs(reg(external_id="APP1", channel="APP", point_code="", subscriber_name="Trần Thị B"))
+    # when a user limited to 001 sends the same key at its own point, and a new APP row
+    job = import_regs(
+        reg(external_id="APP1", point_code="H1", subscriber_name="Someone Else"),
+        reg(external_id="APP2", channel="APP", point_code=""),
+        actor=user,
+    )
+    # then neither is written: the stored one stays as it was, in no province
+    assert reasons(job) == {
+        2: "external_id APP1 cannot be written from your provinces.",
+        3: "APP registrations belong to no province: only a user of all provinces imports them.",
+    }
+    stored = Registration.objects.get(external_id="APP1")
+    assert stored.point is None and stored.subscriber_name == "Trần Thị B"
+    assert not Registration.objects.filter(external_id="APP2").exists()
+
+
+def test_a_limited_user_sends_activations_only_of_sims_registered_in_its_provinces(point):
+    # given a SIM registered at H1 (001) and one at P1 (079), the latter activated on 2 Jan
+    PointFactory(code="H1", province_code="001")
+    user = UserFactory(provinces=["001"])
+    import_regs(reg(external_id="HN", iccid=iccid(11), point_code="H1"), reg(external_id="SG", iccid=iccid(12)))
+    import_acts({"iccid": iccid(12), "msisdn": "0912345678", "activated_at": "2026-01-02T10:00:00+07:00"})
+    # when the limited user sends an earlier activation of each, and one of a SIM nobody registered
+    job = import_acts(
+        {"iccid": iccid(11), "msisdn": "0912345678", "activated_at": "2026-01-01T10:00:00+07:00"},
+        {"iccid": iccid(12), "msisdn": "0912345678", "activated_at": "2025-01-01T10:00:00+07:00"},
+        {"iccid": iccid(13), "msisdn": "0912345678", "activated_at": "2025-01-01T10:00:00+07:00"},
+        actor=user,
+    )
+    # then only its own SIM's is written; the other province's SIM keeps its date (no planted evidence),
+    # and "registered elsewhere" reads exactly like "not registered at all"
+    assert counts(job)[:1] == (1,) and job.rejected == 2
+    assert reasons(job) == {
+        3: f"iccid {iccid(12)} is not a SIM registered in your provinces.",
+        4: f"iccid {iccid(13)} is not a SIM registered in your provinces.",
+    }
+    assert Activation.objects.get(iccid=iccid(12)).activated_at.year == 2026
 
 
 # --- fast paths agree with the definitions ---
