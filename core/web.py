@@ -1,22 +1,27 @@
-"""View helpers every app shares: a service's ValidationError onto a form or into an API answer, and a
-streamed, audited CSV export. Keyset pagination is `core.pagination` (one pager: includes/pager.html).
+"""View helpers every app shares: a service's ValidationError onto a form or into an API answer, a
+streamed, audited CSV export, and searches by personal values that keep them out of URLs. Keyset
+pagination is `core.pagination` (one pager: includes/pager.html).
 
 Views stay thin: they parse input, call one service or selector and render; what they have in common
 lives here, once.
 """
 
 import csv
+import json
+import secrets
+import time
 from collections.abc import Callable, Iterable, Mapping
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import StreamingHttpResponse
+from django.http import QueryDict, StreamingHttpResponse
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.settings import api_settings
 
 from .audit import audit_record
+from .crypto import DecryptionError, decrypt_text, encrypt_text
 
 
 def add_errors(
@@ -101,3 +106,66 @@ def csv_export(
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
     return response
+
+
+# --- searches by personal values, never in a URL ---------------------------------------------------
+
+SEARCH_SESSION_KEY = "personal_searches"
+SEARCH_TTL_SECONDS = 30 * 60
+SEARCH_KEEP = 20  # a session keeps its newest searches only
+SEARCH_TOKEN = "search"  # noqa: S105 - the query parameter that stands for the personal values, not a secret
+
+
+def search_stash(request, data: QueryDict, *, personal: Iterable[str], namespace: str) -> QueryDict:
+    """The search's parameters for a URL: `data` (a POSTed search form) without its personal values, which
+    stay in the session, encrypted, for SEARCH_TTL_SECONDS, under a random token put in their place. So
+    phone and ID numbers reach neither the address bar, the browser's history nor any access log."""
+    personal = set(personal)
+    clean = QueryDict(mutable=True)
+    values = {}
+    for key in data:
+        if key == "csrfmiddlewaretoken" or key == SEARCH_TOKEN:
+            continue
+        if key in personal:
+            if data.get(key, "").strip():
+                values[key] = data.get(key)
+            continue
+        for value in data.getlist(key):
+            if value != "":
+                clean.appendlist(key, value)
+    if values:
+        now = time.time()
+        stored = {
+            token: entry
+            for token, entry in request.session.get(SEARCH_SESSION_KEY, {}).items()
+            if entry.get("expires", 0) > now
+        }
+        token = secrets.token_urlsafe(12)
+        stored[token] = {
+            "ns": namespace,
+            "values": encrypt_text(json.dumps(values)),
+            "expires": now + SEARCH_TTL_SECONDS,
+        }
+        newest = sorted(stored.items(), key=lambda item: item[1]["expires"])[-SEARCH_KEEP:]
+        request.session[SEARCH_SESSION_KEY] = dict(newest)
+        clean[SEARCH_TOKEN] = token
+    return clean
+
+
+def search_recall(request, params: QueryDict, *, namespace: str) -> tuple[QueryDict, bool]:
+    """`params` (a URL's query) with the personal values its search token stands for put back: (the data
+    to filter with, whether the token had expired or is unknown, in which case nothing is put back)."""
+    data = params.copy()
+    token = data.pop(SEARCH_TOKEN, [""])[-1]
+    if not token:
+        return data, False
+    entry = request.session.get(SEARCH_SESSION_KEY, {}).get(token)
+    if entry is None or entry.get("ns") != namespace or entry.get("expires", 0) < time.time():
+        return data, True
+    try:
+        values = json.loads(decrypt_text(entry["values"]) or "{}")
+    except (DecryptionError, ValueError):
+        return data, True
+    for key, value in values.items():
+        data[key] = value
+    return data, False

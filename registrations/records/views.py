@@ -2,14 +2,16 @@
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import render
+from django.http import QueryDict
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from core.decorators import people_only
 from core.models import Province
 from core.pagination import keyset_paginate
 from core.scoping import province_scope
+from core.web import search_recall, search_stash
 
 from . import selectors, services
 from .filters import RegistrationFilter
@@ -18,29 +20,58 @@ from .forms import RevealForm
 PAGE_SIZE = 50
 # Shown first on the search form; the others fold under "More filters" unless one is in use.
 PRIMARY_FILTERS = ("msisdn", "iccid", "id_type", "id_number")
+# Personal values: searched by POST, never carried in a URL (DESIGN section 2; access logs keep URLs).
+PERSONAL_FILTERS = ("msisdn", "id_number")
+SEARCH_NAMESPACE = "registrations"
 
 
+@never_cache  # the form holds the phone or ID number typed
+@require_http_methods(["GET", "POST"])
 @login_required
 @people_only
 @permission_required("registrations.view_registration", raise_exception=True)
 def registration_list(request):
+    """The search. A search by phone or ID number is POSTed: its values stay in the session behind a short-
+    lived token (core.web.search_stash) and the address shows only that token and the other filters."""
+    if request.method == "POST":
+        params = search_stash(request, request.POST, personal=PERSONAL_FILTERS, namespace=SEARCH_NAMESPACE)
+        url = f"{request.path}?{params.urlencode()}" if params else request.path
+        if not request.headers.get("HX-Request"):
+            return redirect(url)
+        response = _list(request, params)
+        response["HX-Push-Url"] = url
+        return response
+    if any(request.GET.get(name, "").strip() for name in PERSONAL_FILTERS):
+        # an address typed or bookmarked with a phone or ID number in it: not searched, and said why
+        return _list(request, QueryDict(), refused=True)
+    return _list(request, request.GET)
+
+
+def _list(request, params: QueryDict, *, refused: bool = False):
     queryset = selectors.registration_list(user=request.user)
-    filterset = RegistrationFilter(request.GET, queryset=queryset, request=request)
-    # An unreadable filter (a number that is no phone number) finds nothing, rather than everything.
-    results = filterset.qs if filterset.is_valid() else queryset.none()
+    data, expired = search_recall(request, params, namespace=SEARCH_NAMESPACE)
+    filterset = RegistrationFilter(data, queryset=queryset, request=request)
+    # An unreadable filter (a number that is no phone number), an expired search or one refused finds
+    # nothing, rather than everything.
+    results = filterset.qs if filterset.is_valid() and not expired and not refused else queryset.none()
     page = keyset_paginate(
-        results, request.GET, size=PAGE_SIZE, sort_options=selectors.LIST_SORTS, default_sort="-registered_at"
+        results, params, size=PAGE_SIZE, sort_options=selectors.LIST_SORTS, default_sort="-registered_at"
     )
-    context = {"filter": filterset, "page": page, "sorts": selectors.LIST_SORTS}
+    context = {
+        "filter": filterset,
+        "page": page,
+        "sorts": selectors.LIST_SORTS,
+        "search_expired": expired,
+        "search_refused": refused,
+    }
+    status = 400 if refused else 200
     if request.headers.get("HX-Request"):  # htmx filter/pager: only the table
-        return render(request, "registrations/registration_list_rows.html", context)
+        return render(request, "registrations/registration_list_rows.html", context, status=status)
     scope = province_scope(request.user)
     context["scope_provinces"] = None if scope is None else Province.objects.filter(code__in=scope).order_by("name")
     context["primary_filters"] = PRIMARY_FILTERS
-    context["more_filters_used"] = any(
-        request.GET.get(name) for name in filterset.filters if name not in PRIMARY_FILTERS
-    )
-    return render(request, "registrations/registration_list.html", context)
+    context["more_filters_used"] = any(data.get(name) for name in filterset.filters if name not in PRIMARY_FILTERS)
+    return render(request, "registrations/registration_list.html", context, status=status)
 
 
 def _detail(request, registration, *, form=None, revealed=None, status=200):

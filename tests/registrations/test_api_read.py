@@ -56,6 +56,10 @@ def list_url():
     return reverse("api:registration_list")
 
 
+def search_url():
+    return reverse("api:registration_search")
+
+
 def detail_url(reg):
     return reverse("api:registration_detail", args=[reg.pk])
 
@@ -180,21 +184,47 @@ def test_reveal_by_other_roles_is_forbidden_and_not_audited(api, users_by_role, 
 @pytest.mark.parametrize("typed", ["0912345678", "84912345678", "+84912345678"])
 def test_search_by_msisdn(api, officer, registration, typed):
     RegistrationFactory(msisdn="+84912345679")
-    assert ids(as_user(api, officer).get(list_url(), {"msisdn": typed})) == [registration.pk]
+    assert ids(as_user(api, officer).post(search_url(), {"msisdn": typed}, format="json")) == [registration.pk]
 
 
 def test_search_by_an_msisdn_that_is_no_mobile_number_is_a_400(api, officer, registration):
-    response = as_user(api, officer).get(list_url(), {"msisdn": "12345"})
+    response = as_user(api, officer).post(search_url(), {"msisdn": "12345"}, format="json")
     assert response.status_code == 400
     assert "msisdn" in response.json()
+
+
+@pytest.mark.parametrize("param", ["msisdn", "id_number"])
+def test_a_phone_or_id_number_in_a_url_is_refused(api, officer, registration, param):
+    response = as_user(api, officer).get(list_url(), {param: "0912345678"})
+    assert response.status_code == 400
+    assert "/api/v1/registrations/search/" in response.json()[param][0]
+
+
+def test_search_answers_at_most_page_size_and_says_there_were_more(api, officer, registration):
+    RegistrationFactory(point=registration.point, msisdn=registration.msisdn)
+    body = as_user(api, officer).post(search_url(), {"msisdn": "0912345678", "page_size": 1}, format="json").json()
+    assert len(body["results"]) == 1 and body["truncated"] is True
+    assert body["results"][0]["msisdn"] == "091*****78"
+
+
+def test_search_stays_in_the_callers_provinces(api, make_user, registration, saigon_point):
+    RegistrationFactory(point=saigon_point, msisdn=registration.msisdn)
+    api.force_authenticate(make_user(Role.OFFICER, provinces=["001"]))
+    assert ids(api.post(search_url(), {"msisdn": "0912345678"}, format="json")) == [registration.pk]
+
+
+@pytest.mark.parametrize("role", [Role.INTEGRATION, Role.INSPECTOR])
+def test_search_is_refused_to_roles_that_do_not_read_registrations(api, users_by_role, registration, role):
+    api.force_authenticate(users_by_role[role])
+    assert api.post(search_url(), {"msisdn": "0912345678"}, format="json").status_code == 403
 
 
 def test_search_by_iccid_and_id_number(api, officer, registration):
     RegistrationFactory(id_doc_number="001090123457")
     as_user(api, officer)
     assert ids(api.get(list_url(), {"iccid": registration.iccid})) == [registration.pk]
-    assert ids(api.get(list_url(), {"id_number": "001.090.123.456"})) == [registration.pk]
-    assert ids(api.get(list_url(), {"id_number": "001090123456", "id_type": "CMND"})) == []
+    assert ids(api.post(search_url(), {"id_number": "001.090.123.456"}, format="json")) == [registration.pk]
+    assert ids(api.post(search_url(), {"id_number": "001090123456", "id_type": "CMND"}, format="json")) == []
 
 
 def test_search_by_point_agent_dates_and_values(api, officer, registration, saigon_point):

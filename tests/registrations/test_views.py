@@ -63,8 +63,15 @@ def reveal_url(reg):
     return reverse("registrations:registration_reveal", args=[reg.pk])
 
 
+def search(client, **params):
+    """Submit the search form as a browser does: POST, then follow to the address it gives."""
+    response = client.post(reverse("registrations:registration_list"), params, follow=True)
+    assert response.redirect_chain and response.redirect_chain[0][1] == 302
+    return response
+
+
 def list_ids(client, **params) -> list[int]:
-    response = client.get(reverse("registrations:registration_list"), params)
+    response = search(client, **params)
     assert response.status_code == 200
     return [r.pk for r in response.context["page"].items]
 
@@ -204,7 +211,7 @@ def test_search_by_msisdn_in_any_accepted_form(client, officer, registration, ty
 
 def test_search_by_an_msisdn_that_is_no_mobile_number_finds_nothing_and_says_why(client, officer, registration):
     client.force_login(officer)
-    response = client.get(reverse("registrations:registration_list"), {"msisdn": "12345"})
+    response = search(client, msisdn="12345")
     assert response.status_code == 200
     assert list(response.context["page"].items) == []
     assert 'data-testid="filter-errors"' in response.content.decode()
@@ -450,3 +457,84 @@ def test_a_tampered_page_cursor_reads_as_the_first_page(client, officer, registr
     # then
     assert response.status_code == 200
     assert [r.pk for r in response.context["page"].items] == [registration.pk]
+
+
+# --- personal values never in a URL ---
+
+
+def test_a_search_by_phone_or_id_number_puts_neither_in_the_address(client, officer, registration):
+    client.force_login(officer)
+    # when
+    response = client.post(
+        reverse("registrations:registration_list"),
+        {"msisdn": "0912345678", "id_number": "001090123456", "channel": "POINT"},
+    )
+    # then the address it sends the browser to holds a token and the other filters, not the numbers
+    location = response["Location"]
+    assert response.status_code == 302
+    assert "0912345678" not in location and "912345678" not in location and "001090123456" not in location
+    assert "search=" in location and "channel=POINT" in location
+    # and that address finds the registration
+    page = client.get(location)
+    assert [r.pk for r in page.context["page"].items] == [registration.pk]
+    assert "no-store" in page["Cache-Control"]
+
+
+def test_the_numbers_are_kept_encrypted_in_the_session(client, officer, registration):
+    client.force_login(officer)
+    client.post(reverse("registrations:registration_list"), {"msisdn": "0912345678"})
+    assert "912345678" not in str(dict(client.session))
+
+
+def test_the_next_page_link_holds_no_personal_value(client, officer, hanoi_point):
+    for _ in range(3):
+        RegistrationFactory(point=hanoi_point, msisdn="+84912345678")
+    client.force_login(officer)
+    from registrations.records import views as record_views
+
+    record_views.PAGE_SIZE, saved = 2, record_views.PAGE_SIZE
+    try:
+        page = search(client, msisdn="0912345678").context["page"]
+    finally:
+        record_views.PAGE_SIZE = saved
+    assert page.next_query and "912345678" not in page.next_query and "search=" in page.next_query
+
+
+def test_htmx_search_answers_the_rows_and_a_clean_address_to_show(client, officer, registration):
+    client.force_login(officer)
+    response = client.post(reverse("registrations:registration_list"), {"msisdn": "0912345678"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert [r.pk for r in response.context["page"].items] == [registration.pk]
+    assert "912345678" not in response["HX-Push-Url"] and "search=" in response["HX-Push-Url"]
+
+
+@pytest.mark.parametrize("param", ["msisdn", "id_number"])
+def test_a_phone_or_id_number_in_the_address_is_not_searched(client, officer, registration, param):
+    client.force_login(officer)
+    response = client.get(reverse("registrations:registration_list"), {param: PLAIN[param]})
+    assert response.status_code == 400
+    assert list(response.context["page"].items) == []
+    assert 'data-testid="search-refused"' in response.content.decode()
+
+
+def test_an_unknown_or_expired_search_finds_nothing_and_says_so(client, officer, registration, monkeypatch):
+    client.force_login(officer)
+    unknown = client.get(reverse("registrations:registration_list"), {"search": "not-a-token"})
+    assert list(unknown.context["page"].items) == []
+    assert 'data-testid="search-expired"' in unknown.content.decode()
+    # a real token, 31 minutes later
+    location = client.post(reverse("registrations:registration_list"), {"msisdn": "0912345678"})["Location"]
+    import time as time_module
+
+    later = time_module.time() + 31 * 60
+    monkeypatch.setattr("core.web.time.time", lambda: later)
+    expired = client.get(location)
+    assert list(expired.context["page"].items) == []
+    assert 'data-testid="search-expired"' in expired.content.decode()
+
+
+def test_another_users_search_token_finds_nothing(client, officer, make_user, registration):
+    client.force_login(officer)
+    location = client.post(reverse("registrations:registration_list"), {"msisdn": "0912345678"})["Location"]
+    client.force_login(make_user(Role.OFFICER, username="other"))
+    assert list(client.get(location).context["page"].items) == []

@@ -114,3 +114,25 @@ class ActivationOutputSerializer(serializers.ModelSerializer):
 
     def get_msisdn(self, obj) -> str:
         return mask_msisdn(obj.msisdn)
+
+
+class RegistrationSearchInputSerializer(serializers.Serializer):
+    """The list's filters, in the body so that phone and ID numbers stay out of URLs."""
+
+    msisdn = serializers.CharField(required=False, help_text="0912…, 84912… or +84912…")
+    iccid = serializers.CharField(required=False)
+    id_type = serializers.CharField(required=False, help_text="CCCD, CMND or PASSPORT; narrows id_number")
+    id_number = serializers.CharField(required=False)
+    point = serializers.CharField(required=False, help_text="point code")
+    agent = serializers.CharField(required=False, help_text="agent code")
+    registered_from = serializers.DateField(required=False)
+    registered_to = serializers.DateField(required=False, help_text="inclusive")
+    population_check = serializers.CharField(required=False)
+    channel = serializers.CharField(required=False)
+    status = serializers.CharField(required=False)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=500, default=50)
+
+
+class RegistrationSearchOutputSerializer(serializers.Serializer):
+    results = RegistrationOutputSerializer(many=True)
+    truncated = serializers.BooleanField(help_text="More registrations matched than page_size: narrow the search.")

@@ -1,13 +1,16 @@
 """Read API for registrations and activations: masked by default; reveal one record with a reason.
 
-/api/v1/registrations/ (search with the page's FilterSet, keyset pages newest first),
+/api/v1/registrations/ (the page's FilterSet, keyset pages newest first), POST /api/v1/registrations/search/
+(the same filters in the body: the only way to search by phone or ID number, which never go in a URL),
 /api/v1/registrations/<id>/, POST /api/v1/registrations/<id>/reveal/, /api/v1/activations/.
 Reads start from the selectors: another province's record answers 404 like a missing one.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -40,12 +43,17 @@ class ActivationPagination(NewestFirstPagination):
     ordering = ("-activated_at", "-id")
 
 
+PERSONAL_FILTERS = ("msisdn", "id_number")
+SEARCH_LIMIT = 50
+SEARCH_MAX = 500
+
+
 class RegistrationListApi(GenericAPIView):
     """Registrations in your provinces, newest first, personal data masked.
 
-    Filters match exactly: `msisdn` in any of the forms 0912…, 84912…, +84912…; `id_number` (with an
-    optional `id_type`) through the keyed hash of the normalised number. Registrations made in the app
-    have no point: only callers with every province see them.
+    Filters match exactly. `msisdn` and `id_number` are refused here (400): URLs end up in access logs,
+    so search by them with POST /api/v1/registrations/search/. Registrations made in the app have no
+    point: only callers with every province see them.
     """
 
     permission_classes = [HasViewPermissions]
@@ -58,10 +66,52 @@ class RegistrationListApi(GenericAPIView):
     def get_queryset(self):
         return selectors.registration_list(user=self.request.user)
 
-    @extend_schema(responses=serializers.RegistrationOutputSerializer(many=True))
+    @extend_schema(
+        responses={
+            200: serializers.RegistrationOutputSerializer(many=True),
+            400: OpenApiResponse(description="A filter that cannot be read, or a phone or ID number in the URL."),
+        }
+    )
     def get(self, request):
+        in_url = [name for name in PERSONAL_FILTERS if request.query_params.get(name, "").strip()]
+        if in_url:
+            message = _("Phone and ID numbers are never sent in a URL: POST them to /api/v1/registrations/search/.")
+            raise ValidationError(dict.fromkeys(in_url, [message]))
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class RegistrationSearchApi(APIView):
+    """Search registrations in your provinces with filters in the body (JSON or form), newest first,
+    personal data masked: `msisdn` in any of the forms 0912…, 84912…, +84912…; `id_number` (with an
+    optional `id_type`) through the keyed hash of the normalised number; and every filter of the list.
+    Answers at most `page_size` rows (default 50, at most 500) and says whether there were more."""
+
+    permission_classes = [HasViewPermissions]
+    required_permissions = (VIEW_REGISTRATION,)
+
+    @extend_schema(
+        request=serializers.RegistrationSearchInputSerializer,
+        responses={
+            200: serializers.RegistrationSearchOutputSerializer,
+            400: OpenApiResponse(description="A filter that cannot be read."),
+        },
+    )
+    def post(self, request):
+        data = request.data
+        try:
+            limit = min(max(int(data.get("page_size") or SEARCH_LIMIT), 1), SEARCH_MAX)
+        except (TypeError, ValueError) as exc:
+            raise ValidationError({"page_size": [_("A whole number from 1 to 500.")]}) from exc
+        filters = {name: str(data.get(name) or "") for name in RegistrationFilter.base_filters}
+        filterset = RegistrationFilter(
+            filters, queryset=selectors.registration_list(user=request.user), request=request
+        )
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        rows = list(filterset.qs.order_by("-registered_at", "-id")[: limit + 1])
+        body = {"results": rows[:limit], "truncated": len(rows) > limit}
+        return Response(serializers.RegistrationSearchOutputSerializer(body).data)
 
 
 class RegistrationDetailApi(APIView):
