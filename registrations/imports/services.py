@@ -66,12 +66,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
-from core.imports import ImportFileError
+from core.imports import CsvStream, ImportFileError, count_data_lines
 from core.models import ImportJob
 from core.scoping import province_scope
 
 from .batches import SPECS, Batch, Prefetch, Spec, parse_batches, scope_rejects
-from .reader import CsvStream, count_data_lines
 from .rejects import assemble_rejects, drop_parts_from, save_part
 from .rows import KINDS, REGISTRATIONS
 from .writers import writer_for
