@@ -13,7 +13,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
-from core.imports import ImportResult, parse_choice, parse_date, parse_decimal, parse_hhmm, read_rows
+from core.imports import (
+    CsvStream,
+    ImportResult,
+    parse_cell,
+    parse_choice,
+    parse_date,
+    parse_decimal,
+    parse_hhmm,
+)
 from core.models import Province
 from core.scoping import province_scope
 
@@ -90,8 +98,8 @@ def _province(row, scope, known) -> str:
 
 
 def _window(row, values, warn):
-    values["authorised_from"] = parse_date(row["authorised_from"], "authorised_from")
-    values["authorised_until"] = parse_date(row["authorised_until"], "authorised_until")
+    for column in ("authorised_from", "authorised_until"):
+        values[column] = parse_cell(parse_date, row[column], column, "YYYY-MM-DD")
     try:
         validators.validate_window(values["authorised_from"], values["authorised_until"])
     except ValidationError:
@@ -124,6 +132,10 @@ def _parse_agent(row, scope, known_provinces, warn) -> dict:
     return values
 
 
+def _coordinate(text: str):
+    return parse_decimal(text, places=5)
+
+
 def _parse_point(row, scope, known_provinces, agents_by_code, warn) -> dict:
     if not row["code"]:
         raise RowError(_("Missing code."))
@@ -141,10 +153,10 @@ def _parse_point(row, scope, known_provinces, agents_by_code, warn) -> dict:
         "kind": kind,
         "address": row["address"],
         "province_id": _province(row, scope, known_provinces),
-        "latitude": parse_decimal(row["latitude"], "latitude", 5),
-        "longitude": parse_decimal(row["longitude"], "longitude", 5),
-        "opens_at": parse_hhmm(row["opens_at"], "opens_at"),
-        "closes_at": parse_hhmm(row["closes_at"], "closes_at"),
+        "latitude": parse_cell(_coordinate, row["latitude"], "latitude", _("a number")),
+        "longitude": parse_cell(_coordinate, row["longitude"], "longitude", _("a number")),
+        "opens_at": parse_cell(parse_hhmm, row["opens_at"], "opens_at", "HH:MM"),
+        "closes_at": parse_cell(parse_hhmm, row["closes_at"], "closes_at", "HH:MM"),
         "status": parse_choice(row["status"], "status", Status),
     }
     if (values["opens_at"] is None) != (values["closes_at"] is None):
@@ -238,7 +250,7 @@ def _run(binary, *, columns, parse, upserter) -> ImportResult:
     result = upserter.result
     result.columns = columns
     chunk: dict[str, tuple[int, dict, dict]] = {}
-    for line, row, problem in read_rows(binary, columns):
+    for line, row, problem in CsvStream(binary, columns).rows():
         if problem:
             result.reject(line, problem, row)
             continue
@@ -301,7 +313,7 @@ def import_agents(binary, *, actor, file_name: str = "agents.csv") -> ImportResu
 def _plan_parents(binary) -> dict:
     """First pass: each row's wanted parent, and the rows whose parent is unknown or loops."""
     wanted: dict[str, str] = {}
-    for _line, row, problem in read_rows(binary, AGENT_COLUMNS):
+    for _line, row, problem in CsvStream(binary, AGENT_COLUMNS).rows():
         if not problem and row["code"]:
             wanted[row["code"]] = row["parent_code"]
     stored = dict(Agent.objects.filter(parent__isnull=False).values_list("code", "parent__code"))

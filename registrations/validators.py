@@ -1,18 +1,19 @@
-"""Field checks and CSV parsing shared by the importer, forms, API and rules (DESIGN sections 4 and 5).
+"""Field checks shared by the importer, forms, API and rules (DESIGN sections 4 and 5).
 
-Each check is a plain function that is cheap enough to run per row on files of millions of rows.
+Each check is a plain function that is cheap enough to run per row on files of millions of rows. The
+contract's dates, times and booleans are parsed by core.imports.
 """
 
 import re
 import unicodedata
-from datetime import date, datetime, time
+from datetime import date
 from functools import cache
-from zoneinfo import ZoneInfo
 
 import phonenumbers
 from stdnum import luhn
 
 from core.crypto import normalise_id_number
+from core.imports import ICCID_RE, LOCAL_TZ
 from core.provinces import read_provinces
 
 __all__ = [
@@ -24,14 +25,8 @@ __all__ = [
     "name_key",
     "normalise_id_number",
     "normalise_msisdn",
-    "parse_bool01",
-    "parse_date",
-    "parse_datetime",
-    "parse_hhmm",
     "province_codes",
 ]
-
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 # --- MSISDN -------------------------------------------------------------------------------------
 
@@ -77,13 +72,12 @@ def name_key(name: str | None) -> str:
 
 # --- ICCID --------------------------------------------------------------------------------------
 
-_ICCID = re.compile(r"[0-9]{19,20}")
-
 
 def is_valid_iccid(raw: str | None) -> bool:
-    # ITU-T E.118: the ICCID is up to 19 digits plus a Luhn check digit; SIMs in use carry 19 or 20.
+    """19 or 20 digits with a good Luhn check digit (ITU-T E.118). The import's hot loop uses the faster
+    core.imports.iccid_is_valid, proven to agree with this one."""
     # No trimming: the ICCID is an upsert key, so the caller must store exactly what was checked.
-    return bool(raw) and _ICCID.fullmatch(raw) is not None and luhn.is_valid(raw)
+    return bool(raw) and ICCID_RE.fullmatch(raw) is not None and luhn.is_valid(raw)
 
 
 # --- ID documents -------------------------------------------------------------------------------
@@ -178,66 +172,3 @@ def age_on(date_of_birth: date, on: date) -> int:
     """
     before_birthday = (on.month, on.day) < (date_of_birth.month, date_of_birth.day)
     return on.year - date_of_birth.year - before_birthday
-
-
-# --- CSV values (DESIGN section 4) --------------------------------------------------------------
-
-_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
-# Extended ISO 8601 with a time part; date.fromisoformat alone also takes week dates and the basic format.
-_DATETIME = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:?[0-9]{2})?"
-)
-_HHMM = re.compile(r"([0-9]{2}):([0-9]{2})")
-
-
-def parse_date(s: str | None) -> date:
-    """A date written YYYY-MM-DD; ValueError naming the bad value otherwise (blank included)."""
-    text = (s or "").strip()
-    match = _DATE.fullmatch(text)
-    if not match:
-        raise ValueError(f"not a date (expected YYYY-MM-DD): {text!r}")
-    try:
-        return date(*(int(part) for part in match.groups()))
-    except ValueError as exc:
-        raise ValueError(f"not a valid date: {text!r} ({exc})") from None
-
-
-def parse_datetime(s: str | None) -> datetime:
-    """An ISO 8601 date and time as an aware datetime; without an offset it is Vietnam local time."""
-    text = (s or "").strip()
-    if not text:
-        raise ValueError("a date and time is required (ISO 8601, e.g. 2026-03-01T09:15:00+07:00)")
-    if not _DATETIME.fullmatch(text):
-        raise ValueError(f"not an ISO 8601 date and time: {text!r}")
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise ValueError(f"not a valid date and time: {text!r} ({exc})") from None
-    if value.tzinfo is None:
-        # Vietnam has no daylight saving time, so every local time maps to exactly one instant.
-        value = value.replace(tzinfo=LOCAL_TZ)
-    return value
-
-
-def parse_bool01(s: str | None) -> bool:
-    """'1' is True; '0' and blank are False; anything else is an error, not a guess."""
-    text = (s or "").strip()
-    if text in ("", "0"):
-        return False
-    if text == "1":
-        return True
-    raise ValueError(f"not a boolean (expected 0, 1 or blank): {text!r}")
-
-
-def parse_hhmm(s: str | None) -> time | None:
-    """A local time of day written HH:MM (00:00-23:59); None when blank."""
-    text = (s or "").strip()
-    if not text:
-        return None
-    match = _HHMM.fullmatch(text)
-    if not match:
-        raise ValueError(f"not a time (expected HH:MM): {text!r}")
-    hour, minute = (int(part) for part in match.groups())
-    if hour > 23 or minute > 59:
-        raise ValueError(f"not a valid time of day: {text!r}")
-    return time(hour, minute)

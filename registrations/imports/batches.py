@@ -13,10 +13,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from agents.models import RegistrationPoint
+from core.imports import CsvStream
 from core.scoping import province_scope
 
 from ..models import Activation, Channel, Registration
-from .reader import CsvStream
 from .rows import (
     ACTIVATION_COLUMNS,
     ACTIVATION_FIELDS,

@@ -69,13 +69,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
-from core.imports import ImportFileError
+from core.imports import CsvStream, ImportFileError, count_data_lines
 from core.models import ImportJob
 from core.runs import RunKind
 from core.scoping import province_scope
 
 from .batches import SPECS, Batch, Prefetch, Spec, parse_batches, scope_rejects
-from .reader import CsvStream, count_data_lines
 from .rejects import assemble_rejects, drop_parts_from, rejects_rows, save_part
 from .rows import KINDS
 from .writers import writer_for

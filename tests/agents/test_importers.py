@@ -173,6 +173,15 @@ def test_badly_encoded_row_is_rejected_alone():
 
 
 @pytest.mark.django_db
+def test_a_row_with_a_nul_character_is_rejected_alone_as_in_every_import():
+    # given a NUL byte, which PostgreSQL cannot store in text, in the second row
+    result = import_agents(agents(OP, "AG2,N\x00L,AUTHORISED,,,,001,,,,", CHAIN), actor=None)
+    # then that row is rejected with its reason and the others are stored
+    assert reasons(result) == {3: "Contains a NUL character, which cannot be stored."}
+    assert set(Agent.objects.values_list("code", flat=True)) == {"AG0", "AG1"}
+
+
+@pytest.mark.django_db
 def test_missing_columns_fail_the_whole_file_and_store_nothing():
     with pytest.raises(ImportFileError, match="Missing columns: tax_code"):
         import_agents(csv_file(AGENT_HEADER.replace("tax_code,", ""), OP.replace("0100109106,", "")), actor=None)

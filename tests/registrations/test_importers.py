@@ -13,10 +13,11 @@ from django.db import connection
 from stdnum import luhn
 
 from core import crypto
+from core import imports as core_imports
 from core.imports import ImportFileError
 from core.models import AuditEvent, ImportJob
 from registrations import validators
-from registrations.imports import reader, rows, writers
+from registrations.imports import rows, writers
 from registrations.imports import services as importers
 from registrations.imports.rejects import rejects_rows
 from registrations.imports.rows import ACTIVATION_COLUMNS, REGISTRATION_COLUMNS
@@ -439,7 +440,7 @@ def test_extra_and_reordered_columns_are_fine(point):
 @pytest.mark.parametrize("read_size", [7, 64, 1000])
 def test_small_read_blocks_give_the_same_result(point, monkeypatch, read_size):
     # the reader decodes blocks of whole lines: a tiny block size exercises every boundary
-    monkeypatch.setattr(reader, "_READ_SIZE", read_size)
+    monkeypatch.setattr(core_imports, "_READ_SIZE", read_size)
     rows = [reg(external_id=f"R{i}", iccid=iccid(i), address=f"{i} Lê\nLợi") for i in range(6)]
     rows[3]["msisdn"] = "1"
     data = csv_file(REGISTRATION_COLUMNS, rows).getvalue().replace(b"R4,", "R4,\xff".encode("latin-1"), 1)
@@ -585,7 +586,7 @@ def test_the_fast_iccid_check_agrees_with_the_validator():
     samples += ["".join(rnd.choice("0123456789") for _ in range(rnd.randint(17, 21))) for _ in range(2000)]
     samples += ["", "8984048000000000001a", "８９８４０４８０００００００００００１０", " 89840480000000000010"]
     for value in samples:
-        assert rows.iccid_is_valid(value) == validators.is_valid_iccid(value), value
+        assert core_imports.iccid_is_valid(value) == validators.is_valid_iccid(value), value
 
 
 def test_the_inlined_document_checks_agree_with_the_validators():

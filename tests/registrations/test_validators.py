@@ -1,7 +1,7 @@
-"""Field checks and CSV parsing shared by importer, forms, API and rules (DESIGN sections 4 and 5)."""
+"""Field checks shared by importer, forms, API and rules (DESIGN sections 4 and 5)."""
 
 import random
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 
 import phonenumbers
 import pytest
@@ -15,7 +15,6 @@ from registrations.validators import (
     DOB_CENTURY_MISMATCH,
     DOB_YEAR_MISMATCH,
     GENDER_MISMATCH,
-    LOCAL_TZ,
     PASSPORT_BAD_FORMAT,
     UNKNOWN_DOC_TYPE,
     VN_PASSPORT_BAD_FORMAT,
@@ -25,10 +24,6 @@ from registrations.validators import (
     is_valid_iccid,
     normalise_id_number,
     normalise_msisdn,
-    parse_bool01,
-    parse_date,
-    parse_datetime,
-    parse_hhmm,
     province_codes,
 )
 
@@ -304,98 +299,3 @@ def test_29_february_birthday_falls_on_1_march_in_common_years():
 def test_age_on_the_day_of_birth_is_zero():
     assert age_on(date(2026, 1, 1), date(2026, 1, 1)) == 0
     assert age_on(date(2025, 1, 2), date(2026, 1, 1)) == 0
-
-
-# --- CSV values ---------------------------------------------------------------------------------
-
-
-def test_parse_date():
-    assert parse_date("2026-03-01") == date(2026, 3, 1)
-    assert parse_date(" 2024-02-29 ") == date(2024, 2, 29)
-
-
-@pytest.mark.parametrize(
-    ("raw", "message"),
-    [
-        ("", "expected YYYY-MM-DD"),
-        (None, "expected YYYY-MM-DD"),
-        ("01/03/2026", "expected YYYY-MM-DD"),
-        ("20260301", "expected YYYY-MM-DD"),
-        ("2026-3-1", "expected YYYY-MM-DD"),
-        ("2026-W09-1", "expected YYYY-MM-DD"),
-        ("2026-03-01T00:00", "expected YYYY-MM-DD"),
-        ("2025-02-29", "not a valid date"),
-        ("2026-13-01", "not a valid date"),
-        ("0000-01-01", "not a valid date"),
-    ],
-)
-def test_parse_date_refuses_with_a_clear_message(raw, message):
-    with pytest.raises(ValueError, match=message):
-        parse_date(raw)
-
-
-def test_parse_datetime_keeps_a_given_offset():
-    value = parse_datetime("2026-03-01T09:15:00+07:00")
-    assert value == datetime(2026, 3, 1, 2, 15, tzinfo=UTC)
-    assert value.utcoffset() == timedelta(hours=7)
-
-
-def test_parse_datetime_reads_z_as_utc():
-    assert parse_datetime("2026-03-01T02:15:00Z") == datetime(2026, 3, 1, 2, 15, tzinfo=UTC)
-    assert parse_datetime("2026-03-01T02:15:00.250Z") == datetime(2026, 3, 1, 2, 15, 0, 250000, tzinfo=UTC)
-
-
-def test_parse_datetime_without_offset_is_vietnam_local_time():
-    naive = parse_datetime("2026-03-01T09:15:00")
-    assert naive.tzinfo is not None
-    assert naive == parse_datetime("2026-03-01T09:15:00+07:00")
-    assert naive == datetime(2026, 3, 1, 9, 15, tzinfo=LOCAL_TZ)
-
-
-def test_parse_datetime_accepts_other_offsets_and_minutes_only():
-    assert parse_datetime("2026-03-01T03:15-05:00") == datetime(2026, 3, 1, 8, 15, tzinfo=UTC)
-    assert parse_datetime("2026-03-01 09:15:00+0700") == datetime(2026, 3, 1, 2, 15, tzinfo=UTC)
-
-
-@pytest.mark.parametrize(
-    ("raw", "message"),
-    [
-        ("", "is required"),
-        ("   ", "is required"),
-        (None, "is required"),
-        ("2026-03-01", "not an ISO 8601 date and time"),
-        ("01/03/2026 09:15", "not an ISO 8601 date and time"),
-        ("20260301T091500", "not an ISO 8601 date and time"),
-        ("2026-03-01T09:15:00 ICT", "not an ISO 8601 date and time"),
-        ("2026-03-01T25:15:00+07:00", "not a valid date and time"),
-        ("2026-02-30T09:15:00", "not a valid date and time"),
-    ],
-)
-def test_parse_datetime_refuses_blank_and_unparseable(raw, message):
-    with pytest.raises(ValueError, match=message):
-        parse_datetime(raw)
-
-
-@pytest.mark.parametrize(("raw", "value"), [("1", True), ("0", False), ("", False), (None, False), (" 1 ", True)])
-def test_parse_bool01(raw, value):
-    assert parse_bool01(raw) is value
-
-
-@pytest.mark.parametrize("raw", ["2", "yes", "true", "True", "01", "-1"])
-def test_parse_bool01_refuses_anything_but_0_1_and_blank(raw):
-    with pytest.raises(ValueError, match="expected 0, 1 or blank"):
-        parse_bool01(raw)
-
-
-@pytest.mark.parametrize(
-    ("raw", "value"),
-    [("08:00", time(8, 0)), ("21:30", time(21, 30)), ("00:00", time(0, 0)), ("23:59", time(23, 59)), ("", None)],
-)
-def test_parse_hhmm(raw, value):
-    assert parse_hhmm(raw) == value
-
-
-@pytest.mark.parametrize("raw", ["8:00", "0800", "08:00:00", "24:00", "12:60", "noon"])
-def test_parse_hhmm_refuses_other_shapes(raw):
-    with pytest.raises(ValueError):
-        parse_hhmm(raw)
