@@ -21,8 +21,16 @@ migrate: setup
 seed: migrate
 	$(MANAGE) seed_demo
 
+# The web server in the foreground and, beside it, a Celery worker with beat embedded (-B): imports,
+# "Run now" and the nightly chain go through the queue as in production (Redis when REDIS_URL is set,
+# else files under var/celery/). The worker stops when the web server does (Ctrl-C).
+# One task at a time on SQLite (it has one writer: two long jobs would only wait on each other's lock).
+WORKER_CONCURRENCY ?= $(if $(DATABASE_URL),2,1)
 run: seed
-	@echo "Serving on http://$(HOST)/ (sign in with a demo user printed above)"
+	@echo "Serving on http://$(HOST)/ (sign in with a demo user printed above); a worker runs beside it"
+	@$(BIN)/celery -A config worker -B --schedule=var/celerybeat-schedule --concurrency=$(WORKER_CONCURRENCY) \
+		--loglevel=INFO & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; trap 'exit 130' INT TERM; \
 	$(MANAGE) runserver $(HOST)
 
 test: setup

@@ -76,9 +76,9 @@ def users_by_role(officer, manager, inspector, auditor, integration):
 
 @pytest.fixture(autouse=True)
 def tasks_in_process(request):
-    """Unit tests run Celery tasks in-process even when REDIS_URL is set, so they are deterministic;
-    tests marked `redis` send tasks through the real broker to a real worker."""
-    if request.node.get_closest_marker("redis"):
+    """Unit tests run Celery tasks in-process even when a broker is configured, so they are deterministic;
+    tests marked `redis` or `worker` send tasks through a real broker to a real worker process."""
+    if request.node.get_closest_marker("redis") or request.node.get_closest_marker("worker"):
         yield
         return
     from config.celery import app

@@ -1,7 +1,9 @@
 """Settings read from the environment; with nothing set, a working development setup.
 
 DATABASE_URL  (default: SQLite file var/db.sqlite3)
-REDIS_URL     (set: Celery broker/results and cache on Redis; unset: tasks run in-process)
+REDIS_URL     (set: Celery broker/results and cache on Redis; unset: a queue in files under var/celery/,
+               served by the worker that `make run` starts beside the web server)
+CELERY_EAGER  (1: no worker, tasks run inside the request that sends them)
 SECRET_KEY, FIELD_ENCRYPTION_KEY, PII_HMAC_KEY, AUDIT_HMAC_KEY  (development: generated once into var/dev-secrets.json)
 AUDIT_ANCHOR_FILE (where the audit chain's head is appended; default var/audit-anchors.log)
 ALLOWED_HOSTS (comma separated), DEBUG (0/1)
@@ -243,19 +245,50 @@ if S3_BUCKET:
         },
     }
 
+
+def local_queue(folder: Path) -> dict:
+    """Celery settings for a queue kept in files under `folder`: no service to run, and it works
+    across processes, so the web server and the worker that `make run` starts beside it share it.
+
+    Messages go through kombu's filesystem transport (one file per message in `queue/`, claimed by a
+    rename); results are files in `results/` (pages ask whether a job sent from them has finished).
+    """
+    queue, results = folder / "queue", folder / "results"
+    for path in (queue, results, folder / "control"):
+        path.mkdir(parents=True, exist_ok=True)
+    return {
+        # "localhost": the transport ignores it, but without a host kombu warns on every connection
+        "broker_url": "filesystem://localhost/",
+        "broker_transport_options": {
+            "data_folder_in": str(queue),
+            "data_folder_out": str(queue),
+            "control_folder": str(folder / "control"),
+            # how often an idle worker looks for a new message file (kombu's default is 1 s)
+            "polling_interval": 0.25,
+        },
+        "result_backend": results.as_uri(),
+    }
+
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# CELERY_EAGER=1: one process only, tasks run inside the request that sends them (no worker needed,
+# but a long import holds the page until it is done and its progress bar is never seen moving).
+CELERY_EAGER = env_bool("CELERY_EAGER", False)
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
-    CELERY_TASK_ALWAYS_EAGER = False
 else:
+    # Nothing in the apps goes through the cache (progress, locks and heartbeats live on run and job
+    # rows in the database), so a per-process cache is enough when web and worker are two processes.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CELERY_BROKER_URL = "memory://"
-    CELERY_RESULT_BACKEND = "cache+memory://"
-    # No broker: run tasks in-process, and let their errors surface where they are sent.
-    CELERY_TASK_ALWAYS_EAGER = True
-    CELERY_TASK_EAGER_PROPAGATES = True
+    _queue = local_queue(Path(os.environ.get("CELERY_QUEUE_DIR", VAR_DIR / "celery")))
+    CELERY_BROKER_URL = _queue["broker_url"]
+    CELERY_BROKER_TRANSPORT_OPTIONS = _queue["broker_transport_options"]
+    CELERY_RESULT_BACKEND = _queue["result_backend"]
+CELERY_TASK_ALWAYS_EAGER = CELERY_EAGER
+# In-process tasks: let their errors surface where they are sent.
+CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -1,4 +1,5 @@
-"""A real task through Redis to a real worker process (skipped only without REDIS_URL)."""
+"""A real task through a real broker to a real worker process: Redis (skipped only without REDIS_URL), and the
+file queue of the embedded default (always)."""
 
 import os
 import subprocess
@@ -53,3 +54,48 @@ def test_task_runs_on_a_real_worker_through_redis(tmp_path):
             worker.wait(timeout=20)
         except subprocess.TimeoutExpired:
             worker.kill()
+
+
+def _stop(worker: subprocess.Popen) -> None:
+    worker.terminate()
+    try:
+        worker.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+
+
+@pytest.mark.worker
+def test_task_sent_by_another_process_runs_on_a_worker_through_the_file_queue(tmp_path):
+    # given: no Redis; a worker on a queue folder of the test's own, as `make run` starts one
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "REDIS_URL": "",
+        "CELERY_EAGER": "0",
+        "CELERY_QUEUE_DIR": str(tmp_path / "celery"),
+    }
+    log = tmp_path / "worker.log"
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=WARNING"],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        # when: another process (the web server, say) sends a task and waits for its result
+        code = "from core.tasks import ping_task; print(ping_task.delay('files').get(timeout=60))"
+        sender = subprocess.run(
+            [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        # then
+        assert sender.returncode == 0, sender.stderr + log.read_text()
+        assert sender.stdout.strip().splitlines()[-1] == "pong:files"
+    finally:
+        _stop(worker)

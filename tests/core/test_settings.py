@@ -66,16 +66,32 @@ def test_a_key_added_later_joins_an_existing_secrets_file(tmp_path):
     assert result.stdout.strip().splitlines()[-1] == stored["AUDIT_HMAC_KEY"]
 
 
-def test_without_redis_tasks_run_in_process_and_cache_is_local(tmp_path):
+def test_without_redis_tasks_go_to_a_file_queue_under_var_and_cache_is_local(tmp_path):
     env = {"VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings.base", "REDIS_URL": ""}
     code = (
-        "from django.conf import settings; from core.tasks import ping_task; "
-        "print(settings.CELERY_TASK_ALWAYS_EAGER, settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1], "
-        "ping_task.delay('x').get(timeout=5))"
+        "from django.conf import settings as s; "
+        "print(s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL, s.CELERY_RESULT_BACKEND, "
+        "s.CELERY_BROKER_TRANSPORT_OPTIONS['data_folder_in'], s.CACHES['default']['BACKEND'].rsplit('.', 1)[-1])"
     )
     result = _manage("shell", "--no-imports", "-c", code, env_overrides=env)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1].split() == ["True", "LocMemCache", "pong:x"]
+    queue = tmp_path / "celery"
+    assert result.stdout.strip().splitlines()[-1].split() == [
+        "False",
+        "filesystem://localhost/",
+        (queue / "results").as_uri(),
+        str(queue / "queue"),
+        "LocMemCache",
+    ]
+    assert (queue / "queue").is_dir() and (queue / "results").is_dir()
+
+
+def test_celery_eager_runs_tasks_in_process(tmp_path):
+    env = {"VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings.base", "REDIS_URL": ""}
+    code = "from core.tasks import ping_task; print(ping_task.delay('x').get(timeout=5))"
+    result = _manage("shell", "--no-imports", "-c", code, env_overrides={**env, "CELERY_EAGER": "1"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "pong:x"
 
 
 def test_with_redis_url_broker_results_and_cache_use_redis(tmp_path):
