@@ -289,9 +289,9 @@ def test_run_now_queues_the_checks_after_commit(client, officer, hanoi_point, dj
     # when: the task is queued for when the request's transaction commits (run in-process here)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = client.post(RUN_NOW)
-    # then
+    # then (queued once; the run's own audit event adds the callback that anchors it)
     assert response.status_code == 302
-    assert len(callbacks) == 1
+    assert [c.__qualname__ for c in callbacks].count("checks_run_now.<locals>.<lambda>") == 1
     run = CheckRun.objects.get()
     assert (run.trigger, run.started_by) == ("PAGE", officer)
     assert run.status != "RUNNING"
