@@ -146,9 +146,6 @@ def score(inputs: Inputs, policy: RiskPolicy, today: date) -> tuple[Decimal, str
 def _gather(policy: RiskPolicy, now: datetime) -> tuple[dict[int, Inputs], dict[int, Inputs]]:
     """Inputs per point id and per agent id, from one GROUP BY query per source."""
     today = timezone.localdate(now)
-    flag_since = now - timedelta(days=policy.flag_window_days)
-    findings_since = now - timedelta(days=policy.findings_window_days)
-    sanctions_since = now - timedelta(days=policy.sanctions_window_days)
     points: dict[int, Inputs] = {}
     agents: dict[int, Inputs] = {}
     if connection.vendor == "postgresql":
@@ -173,6 +170,15 @@ def _gather(policy: RiskPolicy, now: datetime) -> tuple[dict[int, Inputs], dict[
         last = last_by_agent.get(pk)
         agents[pk] = Inputs(since=last or _local_date(created_at, today), never_inspected=last is None)
 
+    _add_flags_and_registrations(points, agents, since=now - timedelta(days=policy.flag_window_days))
+    _add_findings(points, agents, point_agent, since=now - timedelta(days=policy.findings_window_days))
+    _add_sanctions(points, agents, since=now - timedelta(days=policy.sanctions_window_days))
+    return points, agents
+
+
+def _add_flags_and_registrations(points: dict, agents: dict, *, since: datetime) -> None:
+    """Open and confirmed flags by severity, and registrations, of the window, per point and per agent."""
+    flag_since = since
     live_flags = Flag.objects.filter(status__in=(FlagStatus.OPEN, FlagStatus.CONFIRMED), last_seen__gte=flag_since)
     for key, target in (("point_id", points), ("agent_id", agents)):
         rows = live_flags.filter(**{f"{key}__isnull": False}).values(key, "severity").annotate(n=Count("id"))
@@ -191,6 +197,10 @@ def _gather(policy: RiskPolicy, now: datetime) -> tuple[dict[int, Inputs], dict[
             if pk in target:
                 target[pk].registrations = n
 
+
+def _add_findings(points: dict, agents: dict, point_agent: dict[int, int], *, since: datetime) -> None:
+    """Findings of the window by severity, failed items and SIMs found, on the point and on its agent."""
+    findings_since = since
     findings = (
         Finding.objects.filter(created_at__gte=findings_since)
         .values("point_id", "kind", "severity")
@@ -207,6 +217,10 @@ def _gather(policy: RiskPolicy, now: datetime) -> tuple[dict[int, Inputs], dict[
             else:
                 inputs.failed_items += row["n"]
 
+
+def _add_sanctions(points: dict, agents: dict, *, since: datetime) -> None:
+    """Approved sanctions of the window and their risk weight."""
+    sanctions_since = since
     sanctions = (
         Sanction.objects.annotate(at=Coalesce("decided_at", "proposed_at"))
         .filter(status=SanctionStatus.APPROVED, at__gte=sanctions_since)
@@ -222,7 +236,6 @@ def _gather(policy: RiskPolicy, now: datetime) -> tuple[dict[int, Inputs], dict[
             if inputs is not None:
                 inputs.sanctions += row["n"]
                 inputs.sanction_weight += row["weight"] or 0
-    return points, agents
 
 
 def _local_date(value: datetime | None, default: date) -> date:

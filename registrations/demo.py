@@ -366,6 +366,12 @@ class Generator:
         return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=LOCAL_TZ)
 
     def planted(self) -> None:
+        """One or more subjects of every rule, each with its near miss (the module docstring)."""
+        for plant in (self._plant_sims, self._plant_records, self._plant_documents, self._plant_points):
+            plant()
+
+    def _planting(self):
+        """What every planting step uses: the points it plants at, the key prefix, a person of the day."""
         rng = self.rng
         p = self.points
         fixed = p.get("TGS-079-002") or next(iter(p.values()))
@@ -376,6 +382,11 @@ class Generator:
         def someone(at, **kw):
             return self.person(age_on=timezone.localtime(at, LOCAL_TZ).date(), cccd=True, **kw)
 
+        return rng, p, fixed, op_fixed, short_hours, x, someone
+
+    def _plant_sims(self) -> None:
+        """Planted pre-activated and unregistered SIMs."""
+        rng, p, fixed, op_fixed, short_hours, x, someone = self._planting()
         # PREACTIVATED
         for k in range(1, 5):
             at = self.day_ago(5 + 7 * k, 9 + k)
@@ -397,6 +408,10 @@ class Generator:
         )
         near_miss = self.now - dt.timedelta(hours=3)
         self.plan.activations.append(("", self.iccid(ORPHAN_ICCID_ISSUER), self.msisdn(), near_miss))
+
+    def _plant_records(self) -> None:
+        """Planted incomplete, unverified and underage records."""
+        rng, p, fixed, op_fixed, short_hours, x, someone = self._planting()
         # INCOMPLETE_RECORD
         blanks = {
             "NAME": {"subscriber_name": ""},
@@ -463,12 +478,42 @@ class Generator:
         for k, check in enumerate(("PENDING", "PENDING", "NOT_CHECKED", "NOT_CHECKED"), start=1):
             at = self.day_ago(3 + 5 * k, 11)
             self.add(f"{x}UNVERIFIED_IDENTITY-{k}", someone(at), at=at, point=fixed, population_check=check)
+
+    def _plant_documents(self) -> None:
+        """Planted ID documents used too often or by two people."""
+        rng, p, fixed, op_fixed, short_hours, x, someone = self._planting()
         # EXCESS_SIMS_PER_ID: 5 SIMs on one CCCD at an authorised point; the near miss at the operator's own point
         for name, point in (("EXCESS_SIMS_PER_ID", fixed), ("NEAR-EXCESS_SIMS_AT_OPERATOR", op_fixed)):
             first = self.day_ago(50, 9)
             person = someone(first, gender="F", age=41)
             for k in range(1, 6):
                 self.add(f"{x}{name}-{k}", person, at=first + dt.timedelta(days=k, minutes=17 * k), point=point)
+        # REUSED_PORTRAIT: two people (two CCCDs), one face
+        for k in range(1, 3):
+            face = self.portrait()
+            for side in "AB":
+                at = self.day_ago(10 * k + (side == "B") * 3, 15)
+                person = someone(at)
+                person.portrait = face
+                self.add(f"{x}REUSED_PORTRAIT-{k}{side}", person, at=at, point=fixed)
+        # CONFLICTING_IDENTITY: one CCCD, two names; near miss: the same name in other case and spacing
+        for k, second_name in enumerate((None, None, "same"), start=1):
+            at = self.day_ago(20 + 7 * k, 10)
+            person = someone(at, gender="M", age=35)
+            label = "CONFLICTING_IDENTITY" if second_name is None else "NEAR-CONFLICTING_IDENTITY"
+            self.add(f"{x}{label}-{k}A", person, at=at, point=fixed)
+            if second_name is None:
+                other = self.vn_name("M")
+                while other == person.name:
+                    other = self.vn_name("M")
+            else:
+                other = "  " + person.name.upper().replace(" ", "   ") + " "
+            twin = Person(**{**person.__dict__, "name": other})
+            self.add(f"{x}{label}-{k}B", twin, at=at + dt.timedelta(days=2), point=fixed)
+
+    def _plant_points(self) -> None:
+        """Planted unauthorised points, hours and bursts."""
+        rng, p, fixed, op_fixed, short_hours, x, someone = self._planting()
         # UNAUTHORISED_POINT: after SIMXANH-001's authorisation ended; at KHO79-001 after it was terminated
         simxanh = p.get("SIMXANH-001")
         if simxanh is not None and simxanh.authorised_until:
@@ -493,28 +538,6 @@ class Generator:
         ):
             at = self.day_ago(14 + int(what[:2]), hour, minute)
             self.add(f"{x}OUTSIDE_HOURS-{what}", someone(at), at=at, point=point)
-        # REUSED_PORTRAIT: two people (two CCCDs), one face
-        for k in range(1, 3):
-            face = self.portrait()
-            for side in "AB":
-                at = self.day_ago(10 * k + (side == "B") * 3, 15)
-                person = someone(at)
-                person.portrait = face
-                self.add(f"{x}REUSED_PORTRAIT-{k}{side}", person, at=at, point=fixed)
-        # CONFLICTING_IDENTITY: one CCCD, two names; near miss: the same name in other case and spacing
-        for k, second_name in enumerate((None, None, "same"), start=1):
-            at = self.day_ago(20 + 7 * k, 10)
-            person = someone(at, gender="M", age=35)
-            label = "CONFLICTING_IDENTITY" if second_name is None else "NEAR-CONFLICTING_IDENTITY"
-            self.add(f"{x}{label}-{k}A", person, at=at, point=fixed)
-            if second_name is None:
-                other = self.vn_name("M")
-                while other == person.name:
-                    other = self.vn_name("M")
-            else:
-                other = "  " + person.name.upper().replace(" ", "   ") + " "
-            twin = Person(**{**person.__dict__, "name": other})
-            self.add(f"{x}{label}-{k}B", twin, at=at + dt.timedelta(days=2), point=fixed)
         # REGISTRATION_BURST: 25 within 10 minutes at one point
         burst = p.get("TGS-048-001") or fixed
         start = self.day_ago(16, 14, 0)

@@ -216,38 +216,8 @@ def answers_save(*, report: InspectionReport, inspector: User, answers: dict) ->
     A blank value with a blank note removes the answer. Returns the answers that changed.
     """
     report = _editable_report(report, inspector)
-    if not isinstance(answers, dict):
-        raise ValidationError(_("Answers must map item codes to answers."))
-    items = {item.code: item for item in report.template.items.all()}
     existing = {a.item.code: a for a in report.answers.select_related("item")}
-    errors: dict[str, list[str]] = {}
-    cleaned = {}
-    for code, answer in answers.items():
-        item = items.get(code)
-        if item is None:
-            errors[code] = [
-                _("No item %(code)s in this checklist (version %(version)s).")
-                % {"code": code, "version": report.template.version}
-            ]
-            continue
-        if not isinstance(answer, dict):
-            answer = {"value": answer}
-        try:
-            value = _clean_value(item, answer.get("value"))
-        except ValidationError as exc:
-            errors[code] = exc.messages
-            continue
-        if "note" in answer:
-            note = ("" if answer["note"] is None else str(answer["note"])).strip()
-        else:
-            note = existing[code].note if code in existing else ""
-        if len(note) > MAX_NOTE_CHARS:
-            errors[code] = [_("Keep the note under %(n)d characters.") % {"n": MAX_NOTE_CHARS}]
-            continue
-        cleaned[code] = (item, value, note)
-    if errors:
-        raise ValidationError(errors)
-
+    cleaned = _clean_answers(report, answers, existing)
     changed, removed = [], []
     now = timezone.now()
     for code, (item, value, note) in cleaned.items():
@@ -275,6 +245,41 @@ def answers_save(*, report: InspectionReport, inspector: User, answers: dict) ->
             },
         )
     return changed
+
+
+def _clean_answers(report: InspectionReport, answers, existing: dict) -> dict:
+    """{code: (item, value, note)} of the answers sent, or ValidationError with one message per code."""
+    if not isinstance(answers, dict):
+        raise ValidationError(_("Answers must map item codes to answers."))
+    items = {item.code: item for item in report.template.items.all()}
+    errors: dict[str, list[str]] = {}
+    cleaned = {}
+    for code, answer in answers.items():
+        item = items.get(code)
+        if item is None:
+            errors[code] = [
+                _("No item %(code)s in this checklist (version %(version)s).")
+                % {"code": code, "version": report.template.version}
+            ]
+            continue
+        if not isinstance(answer, dict):
+            answer = {"value": answer}
+        try:
+            value = _clean_value(item, answer.get("value"))
+        except ValidationError as exc:
+            errors[code] = exc.messages
+            continue
+        if "note" in answer:
+            note = ("" if answer["note"] is None else str(answer["note"])).strip()
+        else:
+            note = existing[code].note if code in existing else ""
+        if len(note) > MAX_NOTE_CHARS:
+            errors[code] = [_("Keep the note under %(n)d characters.") % {"n": MAX_NOTE_CHARS}]
+            continue
+        cleaned[code] = (item, value, note)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
 
 
 @transaction.atomic

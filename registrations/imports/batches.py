@@ -77,7 +77,7 @@ def _usable_points(actor) -> dict[str, tuple[int, int]]:
     return {code: (pk, agent_id) for code, pk, agent_id in points.values_list("code", "pk", "agent_id").iterator()}
 
 
-def parse_batches(
+def parse_batches(  # noqa: C901 - the per-row hot loop: kept flat, a call per row costs measurably
     stream: CsvStream, parse, spec: Spec, batch_size: int, keep_lines: bool, gate: Callable[[], object] | None = None
 ) -> Iterator[Batch]:
     """Parsed batches of `batch_size` rows read; the hot loop of the import, kept flat on purpose.

@@ -404,7 +404,6 @@ def test_agent_filters(api, auditor, params, expected):
         ({"q": "AG-X"}, []),  # search covers the point's own code, name, address; the agent has its own filter
         ({"agent": "AG-X"}, ["PT-A", "PT-B"]),
         ({"risk_tier": "MEDIUM"}, ["PT-C"]),
-        ({"agent": "AG-X"}, ["PT-A", "PT-B"]),
     ],
 )
 def test_point_filters(api, auditor, params, expected):

@@ -188,7 +188,8 @@ def test_verify_audit_finds_an_edit_with_every_later_hash_recomputed(officer):
     _plain_sha256_rechain(events[1].pk)
     # then
     _checked, broken, why = verify_chain(anchors={})
-    assert broken is not None and broken.pk == events[1].pk
+    assert broken is not None
+    assert broken.pk == events[1].pk
     assert "forged" in why
 
 
@@ -220,9 +221,13 @@ def test_each_committed_event_is_anchored_in_the_file(officer, anchor_file):
 
 @pytest.mark.django_db(transaction=True)
 def test_an_event_rolled_back_is_not_anchored(officer, anchor_file):
-    with pytest.raises(RuntimeError), transaction.atomic():
-        audit_record(action="test.n", actor=officer)
-        raise RuntimeError
+    def record_then_fail():
+        with transaction.atomic():
+            audit_record(action="test.n", actor=officer)
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        record_then_fail()
     assert not anchor_file.exists() or anchor_file.read_text() == ""
 
 
@@ -261,12 +266,9 @@ def test_verify_audit_finds_an_anchored_event_replaced(officer, anchor_file):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="TRUNCATE is PostgreSQL's")
 def test_database_refuses_truncate(officer):
     audit_record(action="test.n", actor=officer)
-    with (
-        pytest.raises(DatabaseError, match="cannot be truncated"),
-        transaction.atomic(),
-        connection.cursor() as cursor,
-    ):
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the insert's deferred checks, out of the way
         cursor.execute("SET LOCAL sim_agent_watch.allow_audit_truncate = 'off'")
-        cursor.execute("TRUNCATE core_auditevent")
+        with pytest.raises(DatabaseError, match="cannot be truncated"):
+            cursor.execute("TRUNCATE core_auditevent")
     assert AuditEvent.objects.exists()

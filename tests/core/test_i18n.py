@@ -265,5 +265,7 @@ def test_the_parser_reads_what_the_tests_rely_on(tmp_path):
     assert [e["msgid"] for e in entries] == ["", "Hi %(name)s", "Two lines", "%(n)s point"]
     assert entries[0]["msgstr"] == "Language: vi\n"
     assert entries[1]["flags"] == {"python-format"}
-    assert entries[2]["flags"] == {"fuzzy"} and entries[2]["msgstr"] == ""
-    assert entries[3]["msgctxt"] == "menu" and entries[3]["msgstr[0]"] == "%(n)s điểm"
+    assert entries[2]["flags"] == {"fuzzy"}
+    assert entries[2]["msgstr"] == ""
+    assert entries[3]["msgctxt"] == "menu"
+    assert entries[3]["msgstr[0]"] == "%(n)s điểm"

@@ -65,7 +65,8 @@ def test_a_run_is_claimed_when_none_is_in_progress():
     with RUNS.exclusive() as claim:
         run = claim(start)
     # then
-    assert run.status == CheckRun.Status.RUNNING and run.heartbeat_at is not None
+    assert run.status == CheckRun.Status.RUNNING
+    assert run.heartbeat_at is not None
     assert CheckRun.objects.count() == 1
 
 
@@ -82,7 +83,8 @@ def test_a_second_run_in_the_same_thread_is_refused_with_the_kinds_error():
 
 
 def test_the_busy_error_is_a_runtime_error_for_existing_except_clauses():
-    assert issubclass(Busy, RunBusy) and issubclass(RunBusy, RuntimeError)
+    assert issubclass(Busy, RunBusy)
+    assert issubclass(RunBusy, RuntimeError)
 
 
 def test_kinds_do_not_block_each_other():
@@ -145,8 +147,10 @@ def test_a_stale_run_is_taken_over_and_marked_failed_with_the_reason():
     # then
     dead.refresh_from_db()
     assert dead.status == CheckRun.Status.FAILED
-    assert dead.error == "Abandoned in a test." and dead.finished_at is not None
-    assert run.pk != dead.pk and run.status == CheckRun.Status.RUNNING
+    assert dead.error == "Abandoned in a test."
+    assert dead.finished_at is not None
+    assert run.pk != dead.pk
+    assert run.status == CheckRun.Status.RUNNING
 
 
 @pytest.mark.skipif(not POSTGRES, reason="PostgreSQL advisory lock")
@@ -158,7 +162,8 @@ def test_postgres_holding_the_lock_any_running_row_was_abandoned():
         claim(start)
     # then
     dead.refresh_from_db()
-    assert dead.status == CheckRun.Status.FAILED and dead.error == "Abandoned in a test."
+    assert dead.status == CheckRun.Status.FAILED
+    assert dead.error == "Abandoned in a test."
 
 
 def test_the_caller_may_handle_the_abandoned_rows_itself():
@@ -214,7 +219,8 @@ def test_a_heartbeat_moves_and_saves_the_progress_with_it():
     RUNS.heartbeat(run, fields=["rows_scanned"])
     # then
     run.refresh_from_db()
-    assert run.heartbeat_at > before and run.rows_scanned == 42
+    assert run.heartbeat_at > before
+    assert run.rows_scanned == 42
 
 
 def test_a_heartbeat_by_values_writes_the_row_and_leaves_the_object_to_the_caller():
@@ -223,9 +229,11 @@ def test_a_heartbeat_by_values_writes_the_row_and_leaves_the_object_to_the_calle
     # when
     written = JOBS.heartbeat(job, values={"processed_rows": 10})
     # then
-    assert job.processed_rows == 0 and job.heartbeat_at is None
+    assert job.processed_rows == 0
+    assert job.heartbeat_at is None
     job.refresh_from_db()
-    assert job.processed_rows == 10 and job.heartbeat_at == written["heartbeat_at"]
+    assert job.processed_rows == 10
+    assert job.heartbeat_at == written["heartbeat_at"]
 
 
 # --- one run per row ----------------------------------------------------------------------------------
@@ -239,7 +247,8 @@ def test_a_row_is_taken_once_until_its_heartbeat_goes_stale():
     assert JOBS.take(job.pk, from_statuses=pending, error="")
     assert not JOBS.take(job.pk, from_statuses=pending)
     job.refresh_from_db()
-    assert job.status == ImportJob.Status.RUNNING and job.heartbeat_at is not None
+    assert job.status == ImportJob.Status.RUNNING
+    assert job.heartbeat_at is not None
     # when its worker died (no heartbeat for longer than stale_after), then it is taken over
     ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=job.heartbeat_at - STALE_AFTER * 2)
     assert JOBS.take(job.pk, from_statuses=pending)

@@ -83,7 +83,8 @@ def test_without_redis_tasks_go_to_a_file_queue_under_var_and_cache_is_local(tmp
         str(queue / "queue"),
         "LocMemCache",
     ]
-    assert (queue / "queue").is_dir() and (queue / "results").is_dir()
+    assert (queue / "queue").is_dir()
+    assert (queue / "results").is_dir()
 
 
 def test_celery_eager_runs_tasks_in_process(tmp_path):

@@ -202,7 +202,8 @@ def test_inspector_does_a_visit_on_the_phone_through_a_network_cut(
     task.refresh_from_db()
     report.refresh_from_db()
     assert task.status == TaskStatus.SUBMITTED
-    assert report.submitted_at is not None and report.checkout_at is not None
+    assert report.submitted_at is not None
+    assert report.checkout_at is not None
     assert 30 < report.checkin_distance_m < 50
     answers = {a.item.code: a for a in report.answers.select_related("item")}
     assert set(answers) == {item.code for item in items}
@@ -211,7 +212,8 @@ def test_inspector_does_a_visit_on_the_phone_through_a_network_cut(
     photos = list(report.photos.select_related("item"))
     assert sorted(p.item.code for p in photos) == sorted(item.code for item in needing_photos)
     for stored in photos:
-        assert stored.content_type == "image/jpeg" and stored.client_id
+        assert stored.content_type == "image/jpeg"
+        assert stored.client_id
         assert stored.file.storage.exists(stored.file.name)
     sim = report.sims.get()
     assert (sim.iccid, sim.registration, sim.activation.iccid) == (iccid, registration, iccid)
@@ -277,5 +279,6 @@ def test_check_in_without_location_asks_why_and_records_it(page, e2e_users, cata
     expect(page.get_by_test_id("inspection-form")).to_be_visible()
     expect(page.get_by_test_id("sync-status")).to_have_text(SENT)
     report = InspectionReport.objects.get(task=task)
-    assert report.checkin_latitude is None and report.checkin_distance_m is None
+    assert report.checkin_latitude is None
+    assert report.checkin_distance_m is None
     assert report.location_note == "Location is switched off by the company phone policy"

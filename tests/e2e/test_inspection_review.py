@@ -202,7 +202,8 @@ def test_visit_review_return_accept_and_sanction_through_the_pages(
     task.refresh_from_db()
     report.refresh_from_db()
     assert task.status == TaskStatus.SUBMITTED
-    assert report.submitted_at is not None and report.review_outcome == ""
+    assert report.submitted_at is not None
+    assert report.review_outcome == ""
 
     # --- 2. desktop: the officer returns the report --------------------------------------------------
 
@@ -276,8 +277,10 @@ def test_visit_review_return_accept_and_sanction_through_the_pages(
     desktop_screenshot(office, "review-11-accepted")
     task.refresh_from_db()
     report.refresh_from_db()
-    assert task.status == TaskStatus.CLOSED and task.closed_at is not None
-    assert report.review_outcome == ReviewOutcome.ACCEPTED and report.return_reason == ""
+    assert task.status == TaskStatus.CLOSED
+    assert task.closed_at is not None
+    assert report.review_outcome == ReviewOutcome.ACCEPTED
+    assert report.return_reason == ""
     findings = {f.kind: f for f in Finding.objects.filter(task=task).select_related("answer__item", "sim")}
     assert set(findings) == {FindingKind.FAILED_ITEM, FindingKind.SIM_FOUND}
     assert findings[FindingKind.FAILED_ITEM].answer.item.code == FAILING_ITEM

@@ -136,7 +136,8 @@ def test_evidence_with_only_a_note_is_accepted(officer, finding):
     action = make_action(finding.point, created_by=officer, finding=finding)
     services.action_submit_evidence(action=action, note="Staff trained on 3 March", actor=officer)
     action.refresh_from_db()
-    assert action.status == ActionStatus.EVIDENCE_SUBMITTED and not action.evidence_file
+    assert action.status == ActionStatus.EVIDENCE_SUBMITTED
+    assert not action.evidence_file
 
 
 def test_evidence_needs_a_note_or_a_file(officer, finding):
@@ -227,7 +228,9 @@ def test_an_open_action_past_its_due_date_is_overdue_and_escalates(officer, find
     # when
     overdue = list(escalation.overdue_actions(officer))
     # then
-    assert late.is_overdue() and not on_time.is_overdue() and not answered.is_overdue()
+    assert late.is_overdue()
+    assert not on_time.is_overdue()
+    assert not answered.is_overdue()
     assert overdue == [late]
 
 

@@ -196,9 +196,11 @@ def test_a_manager_saves_a_new_version_through_the_page(client, manager):
     )
     # then
     v2 = ChecklistTemplate.objects.get(is_current=True)
-    assert response.status_code == 302 and response["Location"] == reverse("inspections:checklist_detail", args=[v2.pk])
+    assert response.status_code == 302
+    assert response["Location"] == reverse("inspections:checklist_detail", args=[v2.pk])
     codes = [i["code"] for i in items_of(v2)]
-    assert codes[-1] == "price-list" and first_code not in codes
+    assert codes[-1] == "price-list"
+    assert first_code not in codes
     assert len(codes) == v1.items.count()
 
 

@@ -31,7 +31,8 @@ def test_schedule_inspections_plans_tasks_and_prints_the_counts():
     # then
     task = InspectionTask.objects.get()
     assert (task.point, task.kind, task.due_date) == (point, TaskKind.ROUTINE, timezone.localdate())
-    assert "ROUTINE tasks created" in output and output.splitlines()[7].split()[-1] == "1"
+    assert "ROUTINE tasks created" in output
+    assert output.splitlines()[7].split()[-1] == "1"
 
 
 def test_schedule_inspections_twice_creates_nothing_the_second_time():
@@ -56,7 +57,8 @@ def test_rescore_risk_prints_the_tiers():
     output = command("rescore_risk")
     assert "Risk policy version 1" in output
     lines = {line.split()[0]: line.split()[1:] for line in output.splitlines()[2:]}
-    assert lines["points"] == ["0", "0", "1", "1"] and lines["agents"] == ["0", "0", "1", "1"]
+    assert lines["points"] == ["0", "0", "1", "1"]
+    assert lines["agents"] == ["0", "0", "1", "1"]
 
 
 def test_rescore_risk_exits_non_zero_on_failure(monkeypatch):
@@ -71,7 +73,8 @@ def test_rescore_risk_exits_non_zero_on_failure(monkeypatch):
 def test_run_nightly_runs_the_chain_for_the_named_night_and_prints_each_step():
     output = command("run_nightly", "--night", "2026-03-01")
     run = NightlyRun.objects.get()
-    assert run.night == dt.date(2026, 3, 1) and run.status == NightlyRun.Status.DONE
+    assert run.night == dt.date(2026, 3, 1)
+    assert run.status == NightlyRun.Status.DONE
     assert CheckRun.objects.get().trigger == CheckRun.Trigger.COMMAND
     for step in nightly.STEPS:
         assert any(line.startswith(step) and "DONE" in line for line in output.splitlines())
@@ -86,7 +89,8 @@ def test_run_nightly_exits_non_zero_when_a_step_failed_after_running_the_others(
     with pytest.raises(CommandError, match="failed: schedule"):
         command("run_nightly")
     run = NightlyRun.objects.get()
-    assert run.steps["digest"]["status"] == "done" and run.status == NightlyRun.Status.FAILED
+    assert run.steps["digest"]["status"] == "done"
+    assert run.status == NightlyRun.Status.FAILED
 
 
 def test_run_nightly_exits_non_zero_when_another_run_is_in_progress(monkeypatch):

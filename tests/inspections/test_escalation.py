@@ -46,7 +46,8 @@ def test_a_submitted_or_finished_task_is_never_escalated(status, inspector):
     task = TaskFactory(status=status, inspector=inspector, due_date=yesterday())
     summary = escalate(now=NOW)
     task.refresh_from_db()
-    assert task.escalated_at is None and summary["tasks_overdue"] == 0
+    assert task.escalated_at is None
+    assert summary["tasks_overdue"] == 0
 
 
 def test_a_task_due_today_is_not_overdue_yet():
@@ -65,7 +66,8 @@ def test_escalation_keeps_the_first_time_it_found_a_task_overdue():
     # then
     task.refresh_from_db()
     assert task.escalated_at == NOW
-    assert summary["tasks_escalated"] == 0 and summary["tasks_overdue"] == 1
+    assert summary["tasks_escalated"] == 0
+    assert summary["tasks_overdue"] == 1
 
 
 def test_an_open_corrective_action_past_its_due_date_is_escalated(officer):
@@ -76,7 +78,8 @@ def test_an_open_corrective_action_past_its_due_date_is_escalated(officer):
     summary = escalate(now=NOW)
     escalated = set(CorrectiveAction.objects.filter(escalated_at=NOW))
     assert escalated == {late}
-    assert on_time not in escalated and proven not in escalated
+    assert on_time not in escalated
+    assert proven not in escalated
     assert summary["actions_escalated"] == summary["actions_overdue"] == 1
 
 
@@ -106,7 +109,8 @@ def test_escalation_is_audited_with_what_it_marked(officer):
     escalate(now=NOW)
     escalate(now=NOW)
     (event,) = AuditEvent.objects.filter(action="inspection.escalate")
-    assert event.fields["tasks"] == [task.pk] and event.fields["actions"] == [action.pk]
+    assert event.fields["tasks"] == [task.pk]
+    assert event.fields["actions"] == [action.pk]
 
 
 def test_the_overdue_lists_of_a_user_stay_in_their_provinces(make_user, officer):

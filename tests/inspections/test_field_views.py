@@ -152,7 +152,8 @@ def test_another_inspectors_task_answers_404_on_every_endpoint(client, other_ins
 
     # then
     assert response.status_code == 404
-    assert not report.answers.exists() and not report.sims.exists()
+    assert not report.answers.exists()
+    assert not report.sims.exists()
 
 
 @pytest.mark.parametrize("name", ENDPOINTS)
@@ -231,7 +232,9 @@ def test_each_card_has_the_address_and_a_maps_link_to_the_coordinates(as_inspect
     html = as_inspector.get(reverse("inspections:my_tasks")).content.decode()
 
     # then
-    assert task.point.name in html and task.point.code in html and task.point.address in html
+    assert task.point.name in html
+    assert task.point.code in html
+    assert task.point.address in html
     assert "https://www.google.com/maps/search/?api=1&amp;query=21.024500%2C105.857200" in html
 
 
@@ -262,9 +265,11 @@ def test_an_assigned_task_opens_on_the_check_in_step_with_the_checklist_ready(as
 
     # then
     html = response.content.decode()
-    assert response.context["editable"] and not response.context["checked_in"]
+    assert response.context["editable"]
+    assert not response.context["checked_in"]
     assert "Check in here" in html
-    assert 'capture="environment"' in html and 'accept="image/*"' in html
+    assert 'capture="environment"' in html
+    assert 'accept="image/*"' in html
     assert response.context["config"]["point"] == {"latitude": 21.0245, "longitude": 105.8572}
     assert response.context["config"]["max_distance_m"] == 200
     assert len(response.context["items"]) == response.context["checklist"].items.count()
@@ -284,7 +289,8 @@ def test_a_task_in_progress_shows_the_saved_answers_photos_and_sims(as_inspector
     assert 'value="NO" data-value checked' in html
     assert "Broken" in html
     assert reverse("inspections:photo", args=[photo.pk]) in html
-    assert registration.iccid in html and f"Registered as {registration.external_id}" in html
+    assert registration.iccid in html
+    assert f"Registered as {registration.external_id}" in html
     assert "at this point" in html
 
 
@@ -324,7 +330,8 @@ def test_a_submitted_task_is_read_only(as_inspector, report):
     html = response.content.decode()
     assert not response.context["editable"]
     assert "Sent for review on" in html
-    assert "inspection/main.js" not in html and "data-photo-remove" not in html
+    assert "inspection/main.js" not in html
+    assert "data-photo-remove" not in html
 
 
 def test_the_task_page_runs_a_constant_number_of_queries(as_inspector, report, django_assert_max_num_queries):
@@ -348,7 +355,8 @@ def test_check_in_endpoint_starts_the_inspection(as_inspector, task):
     # then
     assert response.status_code == 200
     data = response.json()
-    assert data["ok"] and data["status"] == "IN_PROGRESS"
+    assert data["ok"]
+    assert data["status"] == "IN_PROGRESS"
     assert 30 < data["checkin"]["distance_m"] < 50
     assert refreshed(task).status == TaskStatus.IN_PROGRESS
 
@@ -385,7 +393,8 @@ def test_answers_endpoint_saves_and_reports_errors_by_item_code(as_inspector, re
     bad = post_json(as_inspector, "field_answers", report.task, {"answers": {"software": {"value": "perhaps"}}})
 
     # then
-    assert ok.status_code == 200 and ok.json()["changed"] == ["camera"]
+    assert ok.status_code == 200
+    assert ok.json()["changed"] == ["camera"]
     assert bad.status_code == 400
     assert bad.json()["errors"] == {"software": ["Answer yes, no or not applicable."]}
     assert list(report.answers.values_list("item__code", "value", "failed")) == [("camera", "NO", True)]

@@ -133,7 +133,8 @@ def test_check_in_without_a_position_but_with_a_reason_is_allowed(task, inspecto
     report = fieldwork.inspection_check_in(task=task, inspector=inspector, location_note="Location refused")
 
     # then
-    assert report.checkin_latitude is None and report.checkin_distance_m is None
+    assert report.checkin_latitude is None
+    assert report.checkin_distance_m is None
     assert refreshed(task).status == TaskStatus.IN_PROGRESS
 
 
@@ -349,7 +350,8 @@ def test_a_jpeg_photo_is_stored_through_the_storage_with_its_size_type_and_hash(
     assert photo.item.code == "signboard"
     assert (photo.content_type, photo.size) == ("image/jpeg", len(TINY_JPEG))
     assert len(photo.sha256) == 64
-    assert photo.file.name.startswith("inspections/photo/") and photo.file.name.endswith(".jpg")
+    assert photo.file.name.startswith("inspections/photo/")
+    assert photo.file.name.endswith(".jpg")
     assert "Nguyen" not in photo.file.name  # the original name may hold personal data
     assert default_storage.exists(photo.file.name)
     with default_storage.open(photo.file.name, "rb") as stored:
@@ -491,7 +493,8 @@ def test_an_unknown_sim_is_recorded_without_matches(report, inspector):
     sim = fieldwork.sim_add(report=report, inspector=inspector, iccid=iccid_for(4242))
 
     # then
-    assert sim.registration is None and sim.activation is None
+    assert sim.registration is None
+    assert sim.activation is None
 
 
 def test_an_iccid_typed_with_spaces_is_stored_as_digits(report, inspector):

@@ -50,11 +50,14 @@ def test_the_chain_runs_every_step_in_order_and_records_each_outcome(scene):
     # when
     run = run_nightly(now=NOW)
     # then
-    assert run.night == NIGHT and run.status == NightlyRun.Status.DONE and run.attempts == 1
+    assert run.night == NIGHT
+    assert run.status == NightlyRun.Status.DONE
+    assert run.attempts == 1
     assert list(run.steps) == list(STEPS)
     assert statuses(run) == dict.fromkeys(STEPS, "done")
     for step in STEPS:
-        assert run.steps[step]["seconds"] >= 0 and run.steps[step]["finished_at"] >= run.steps[step]["started_at"]
+        assert run.steps[step]["seconds"] >= 0
+        assert run.steps[step]["finished_at"] >= run.steps[step]["started_at"]
     # checks -> a critical flag; risk scored it; the scheduler gave the point a RISK task; the late task escalated
     check_run = CheckRun.objects.get()
     assert run.steps["checks"]["summary"]["check_run"] == check_run.pk
@@ -63,9 +66,8 @@ def test_the_chain_runs_every_step_in_order_and_records_each_outcome(scene):
     assert scene["point"].risk_tier == "HIGH"
     assert run.steps["risk"]["summary"]["points"]["tiers"]["HIGH"] == 1
     risk_task = InspectionTask.objects.get(point=scene["point"])
-    assert risk_task.kind == TaskKind.RISK and list(risk_task.flags.all()) == list(
-        Flag.objects.filter(severity="critical")
-    )
+    assert risk_task.kind == TaskKind.RISK
+    assert list(risk_task.flags.all()) == list(Flag.objects.filter(severity="critical"))
     assert run.steps["schedule"]["summary"]["risk_tasks_created"] == 1
     assert run.steps["escalate"]["summary"]["tasks_escalated"] == 1
     assert run.steps["digest"]["summary"]["sent_to"] == [scene["officer"].pk]
@@ -128,7 +130,8 @@ def test_a_failed_step_leaves_nothing_half_written(scene, monkeypatch):
     # then: the points keep their old (empty) score; the scheduler still ran, on that
     assert run.steps["risk"]["status"] == "failed"
     scene["point"].refresh_from_db()
-    assert scene["point"].risk_tier == "" and scene["point"].risk_factors == {}
+    assert scene["point"].risk_tier == ""
+    assert scene["point"].risk_factors == {}
     assert run.steps["schedule"]["status"] == "done"
 
 
@@ -145,7 +148,8 @@ def test_checks_that_cannot_start_fail_the_step_not_the_chain(scene, monkeypatch
         "status": "failed",
         "error": "Another check run is in progress.",
     }
-    assert statuses(run)["digest"] == "done" and run.status == NightlyRun.Status.FAILED
+    assert statuses(run)["digest"] == "done"
+    assert run.status == NightlyRun.Status.FAILED
 
 
 def test_a_failed_check_run_fails_the_step_and_keeps_its_id(scene, monkeypatch):
@@ -170,7 +174,9 @@ def test_running_the_same_night_again_reuses_its_record_and_changes_nothing_twic
     # when
     again = run_nightly(now=NOW + dt.timedelta(hours=3))
     # then
-    assert again.pk == first.pk and again.attempts == 2 and again.status == NightlyRun.Status.DONE
+    assert again.pk == first.pk
+    assert again.attempts == 2
+    assert again.status == NightlyRun.Status.DONE
     assert NightlyRun.objects.count() == 1
     assert InspectionTask.objects.count() == tasks
     assert again.steps["schedule"]["summary"]["risk_tasks_created"] == 0
@@ -195,7 +201,8 @@ def test_a_retry_mails_only_those_the_failed_attempt_missed(scene, make_user, mo
 
     monkeypatch.setattr(digest, "send_mail", refuse_hn)
     first = run_nightly(now=NOW)
-    assert first.steps["digest"]["status"] == "failed" and first.status == NightlyRun.Status.FAILED
+    assert first.steps["digest"]["status"] == "failed"
+    assert first.status == NightlyRun.Status.FAILED
     # when
     monkeypatch.setattr(digest, "send_mail", real)
     again = run_nightly(now=NOW)
@@ -262,16 +269,20 @@ def test_a_run_abandoned_by_a_dead_process_is_taken_over(scene):
     # when
     run = run_nightly(now=NOW)
     # then
-    assert run.pk == stuck.pk and run.attempts == 2 and run.status == NightlyRun.Status.DONE
+    assert run.pk == stuck.pk
+    assert run.attempts == 2
+    assert run.status == NightlyRun.Status.DONE
     older.refresh_from_db()
-    assert older.status == NightlyRun.Status.FAILED and older.finished_at is not None
+    assert older.status == NightlyRun.Status.FAILED
+    assert older.finished_at is not None
 
 
 def test_each_run_is_audited(scene):
     run = run_nightly(now=NOW)
     event = AuditEvent.objects.get(action="nightly.run")
     assert event.object_id == str(run.pk)
-    assert event.fields["status"] == "DONE" and event.fields["steps"] == dict.fromkeys(STEPS, "done")
+    assert event.fields["status"] == "DONE"
+    assert event.fields["steps"] == dict.fromkeys(STEPS, "done")
 
 
 # --- Celery -----------------------------------------------------------------------------------------------

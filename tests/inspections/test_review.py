@@ -43,7 +43,8 @@ def test_return_reopens_the_task_for_the_inspector_with_the_reason(officer, task
     report = task.report
     assert task.status == TaskStatus.RETURNED
     assert (report.review_outcome, report.return_reason) == (ReviewOutcome.RETURNED, "The signboard photo is blurred")
-    assert report.reviewed_by == officer and report.reviewed_at is not None
+    assert report.reviewed_by == officer
+    assert report.reviewed_at is not None
     assert task.events.first().reason == "The signboard photo is blurred"
     assert not Finding.objects.exists()
 
@@ -92,7 +93,8 @@ def test_accept_closes_the_task_and_turns_failed_items_and_sims_into_findings(of
     # then
     task.refresh_from_db()
     assert task.status == TaskStatus.CLOSED
-    assert task.report.review_outcome == ReviewOutcome.ACCEPTED and task.report.reviewed_by == officer
+    assert task.report.review_outcome == ReviewOutcome.ACCEPTED
+    assert task.report.reviewed_by == officer
     by_kind = {}
     for f in Finding.objects.filter(task=task):
         by_kind.setdefault(f.kind, []).append(f)
@@ -100,9 +102,12 @@ def test_accept_closes_the_task_and_turns_failed_items_and_sims_into_findings(of
     assert set(items) == {"camera", "folders-missing"}
     camera = items["camera"]
     assert (camera.severity, camera.legal_basis) == (camera.answer.item.severity, camera.answer.item.legal_basis)
-    assert camera.point == task.point and camera.status == FindingStatus.OPEN
+    assert camera.point == task.point
+    assert camera.status == FindingStatus.OPEN
     [sim] = by_kind[FindingKind.SIM_FOUND]
-    assert sim.severity == "critical" and "Decree 49/2017" in sim.legal_basis and ICCID in sim.description
+    assert sim.severity == "critical"
+    assert "Decree 49/2017" in sim.legal_basis
+    assert ICCID in sim.description
     assert len(findings) == 3
     assert AuditEvent.objects.filter(action="inspection.accept", object_id=str(task.pk)).exists()
 
@@ -176,7 +181,8 @@ def test_accepting_a_follow_up_verifies_its_actions_and_resolves_their_findings(
         assert (action.status, action.verified_by) == (ActionStatus.VERIFIED, officer)
         assert action.verified_at is not None
         action.finding.refresh_from_db()
-        assert action.finding.status == FindingStatus.RESOLVED and action.finding.resolved_at is not None
+        assert action.finding.status == FindingStatus.RESOLVED
+        assert action.finding.resolved_at is not None
 
 
 def test_an_action_marked_not_fixed_is_not_verified_and_keeps_its_finding_open(officer, follow_up):

@@ -205,14 +205,14 @@ def test_a_never_inspected_point_counts_from_when_it_was_created(policy):
 
 
 @pytest.mark.parametrize(
-    "score, tier",
+    ("score", "tier"),
     [("40", "HIGH"), ("39.99", "MEDIUM"), ("15", "MEDIUM"), ("14.99", "LOW"), ("0", "LOW"), ("900", "HIGH")],
 )
 def test_tiers_start_at_their_thresholds(policy, score, tier):
     assert tier_for(Decimal(score), policy) == tier
 
 
-@pytest.mark.parametrize("weight, tier", [("40", "HIGH"), ("39.99", "MEDIUM"), ("15", "MEDIUM"), ("14.99", "LOW")])
+@pytest.mark.parametrize(("weight", "tier"), [("40", "HIGH"), ("39.99", "MEDIUM"), ("15", "MEDIUM"), ("14.99", "LOW")])
 def test_rescore_puts_a_point_at_a_threshold_in_that_tier(policy, officer, weight, tier):
     # given: a sanction that weighs exactly the score (its finding weighs nothing)
     policy.weight_failed_item = Decimal(0)
@@ -268,7 +268,8 @@ def test_the_factors_keep_each_part_and_its_inputs(policy):
         "window_days": 90,
         "capped": False,
     }
-    assert factors["findings"]["score"] == 1 and factors["findings"]["by_severity"] == {"medium": 1}
+    assert factors["findings"]["score"] == 1
+    assert factors["findings"]["by_severity"] == {"medium": 1}
     assert factors["uninspected"] == {
         "score": 1,
         "months": 1,
@@ -276,8 +277,10 @@ def test_the_factors_keep_each_part_and_its_inputs(policy):
         "never": False,
         "cap_months": 12,
     }
-    assert factors["total"] == 16 and factors["tier"] == "MEDIUM"
-    assert point.risk_score == Decimal(16) and point.risk_scored_at is not None
+    assert factors["total"] == 16
+    assert factors["tier"] == "MEDIUM"
+    assert point.risk_score == Decimal(16)
+    assert point.risk_scored_at is not None
 
 
 def test_a_second_rescore_writes_nothing(policy):
@@ -299,7 +302,8 @@ def test_rescore_is_audited_with_its_counts(policy):
     PointFactory()
     rescore()
     event = AuditEvent.objects.get(action="risk.rescore")
-    assert event.fields["points"]["scored"] == 1 and event.fields["agents"]["scored"] == 1
+    assert event.fields["points"]["scored"] == 1
+    assert event.fields["agents"]["scored"] == 1
 
 
 # --- agents -----------------------------------------------------------------------------------------------
@@ -323,7 +327,8 @@ def test_an_agent_is_scored_over_all_of_its_points(policy, officer):
     assert agent.risk_score == Decimal(18)
     assert agent.risk_factors["flags"]["registrations"] == 2
     assert agent.risk_factors["findings"]["failed_items"] == 1
-    assert scored(a) == Decimal(10) and scored(b) == Decimal(8)
+    assert scored(a) == Decimal(10)
+    assert scored(b) == Decimal(8)
 
 
 def test_an_agent_counts_sanctions_on_itself_and_on_its_points(policy, officer):
@@ -369,7 +374,8 @@ def test_a_manager_changes_the_policy_as_a_new_version_with_the_changes_audited(
         "high_from": {"from": "40.00", "to": "50"},
         "cadence_high_days": {"from": 30, "to": 20},
     }
-    assert event.reason == "tighter" and event.actor == manager
+    assert event.reason == "tighter"
+    assert event.actor == manager
 
 
 def test_saving_the_policy_unchanged_writes_nothing(manager):

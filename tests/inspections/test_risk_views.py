@@ -89,7 +89,8 @@ def test_the_nightly_run_page_is_refused_to_an_inspector_too(client, inspector):
 
 def test_anonymous_visitors_are_sent_to_sign_in(client):
     response = client.get(POLICY)
-    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
 
 
 @pytest.mark.parametrize("role", [Role.OFFICER, Role.AUDITOR])
@@ -126,11 +127,13 @@ def test_a_manager_saves_the_policy_as_a_new_version(client, manager):
         POLICY, {**form_data(policy, high_from="45.5", cadence_low_days=150), "reason": "audit finding"}
     )
     # then
-    assert response.status_code == 302 and response.url == POLICY
+    assert response.status_code == 302
+    assert response.url == POLICY
     policy.refresh_from_db()
     assert (policy.high_from, policy.cadence_low_days, policy.version) == (Decimal("45.5"), 150, 2)
     event = AuditEvent.objects.get(action="risk.policy_update")
-    assert set(event.fields["changes"]) == {"high_from", "cadence_low_days"} and event.reason == "audit finding"
+    assert set(event.fields["changes"]) == {"high_from", "cadence_low_days"}
+    assert event.reason == "audit finding"
 
 
 def test_the_form_refuses_a_medium_tier_that_starts_above_the_high_tier(client, manager):
@@ -203,7 +206,8 @@ def test_the_detail_shows_each_steps_status_time_summary_and_error(client, offic
     run = a_run()
     client.force_login(officer)
     content = client.get(reverse("inspections:nightly_detail", args=[run.pk])).content.decode()
-    assert 'data-testid="step-error-schedule"' in content and "RuntimeError: scheduler exploded" in content
+    assert 'data-testid="step-error-schedule"' in content
+    assert "RuntimeError: scheduler exploded" in content
     assert "1.50 s" in content
     assert "10 scored, 2 changed (High 1 · Medium 2 · Low 7)" in content
     assert "Tasks escalated</dt><dd>4" in content
@@ -220,7 +224,8 @@ def test_the_progress_fragment_polls_while_the_run_is_in_progress(client, office
     run = a_run(status=NightlyRun.Status.RUNNING, finished_at=None)
     client.force_login(officer)
     content = client.get(reverse("inspections:nightly_progress", args=[run.pk])).content.decode()
-    assert "hx-trigger" in content and not content.lstrip().startswith("<!doctype")
+    assert "hx-trigger" in content
+    assert not content.lstrip().startswith("<!doctype")
 
 
 def test_run_now_runs_the_chain_through_the_task_and_shows_the_run(client, manager, monkeypatch):
@@ -231,8 +236,10 @@ def test_run_now_runs_the_chain_through_the_task_and_shows_the_run(client, manag
     response = client.post(RUN_NOW)
     # then
     run = NightlyRun.objects.get()
-    assert response.status_code == 302 and response.url == reverse("inspections:nightly_detail", args=[run.pk])
-    assert run.night == timezone.localdate() and run.status == NightlyRun.Status.DONE
+    assert response.status_code == 302
+    assert response.url == reverse("inspections:nightly_detail", args=[run.pk])
+    assert run.night == timezone.localdate()
+    assert run.status == NightlyRun.Status.DONE
     check_run = CheckRun.objects.get()
     assert (check_run.trigger, check_run.started_by) == (CheckRun.Trigger.PAGE, manager)
     assert AuditEvent.objects.get(action="nightly.run").actor == manager
@@ -259,7 +266,8 @@ def test_the_queue_service_refuses_while_a_run_is_in_progress(manager, django_ca
         pytest.raises(nightly_services.NightlyRunInProgress) as exc,
     ):
         nightly_services.nightly_run_queue(actor=manager)
-    assert exc.value.run == running and callbacks == []
+    assert exc.value.run == running
+    assert callbacks == []
 
 
 def test_the_queue_service_takes_over_from_a_stale_run(manager, django_capture_on_commit_callbacks):
@@ -312,7 +320,9 @@ def test_the_factors_fragment_explains_each_part_with_its_inputs(officer):
     # when
     html = render_factors(point, officer)
     # then: 2 critical + 1 high = 24 per 200 registrations (the floor) -> 120, capped at 60
-    assert "2 critical, 1 high" in html and "in 90 days over 3 registrations" in html and "(counted as 200)" in html
+    assert "2 critical, 1 high" in html
+    assert "in 90 days over 3 registrations" in html
+    assert "(counted as 200)" in html
     assert "capped" in html
     assert "1 month since the last inspection" in html
     assert 'class="risk risk-high"' in html

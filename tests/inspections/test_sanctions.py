@@ -222,7 +222,8 @@ def test_a_target_already_suspended_is_a_clear_error_and_nothing_changes(officer
         services.sanction_approve(sanction=sanction, actor=manager)
     # then
     sanction.refresh_from_db()
-    assert sanction.status == SanctionStatus.PROPOSED and sanction.decided_by is None
+    assert sanction.status == SanctionStatus.PROPOSED
+    assert sanction.decided_by is None
     assert StatusChange.objects.count() == changes
 
 

@@ -43,7 +43,7 @@ def critical_flag(point, **kwargs):
 
 
 @pytest.mark.parametrize(
-    "tier, days_ago, due_in",
+    ("tier", "days_ago", "due_in"),
     [
         ("HIGH", 20, 10),  # every 30 days
         ("MEDIUM", 80, 10),  # every 90
@@ -66,7 +66,7 @@ def test_a_routine_task_is_planned_when_the_tiers_cadence_comes_within_the_horiz
     assert point.next_inspection_on == days(due_in)
 
 
-@pytest.mark.parametrize("tier, days_ago", [("HIGH", 15), ("MEDIUM", 75), ("LOW", 165), ("", 165)])
+@pytest.mark.parametrize(("tier", "days_ago"), [("HIGH", 15), ("MEDIUM", 75), ("LOW", 165), ("", 165)])
 def test_no_routine_task_while_the_next_inspection_is_beyond_the_horizon(tier, days_ago):
     point = inspected(days_ago, tier)
     schedule_inspections(today=TODAY)
@@ -144,7 +144,8 @@ def test_a_new_critical_flag_schedules_a_risk_task_due_in_seven_days_linked_to_i
     assert (task.kind, task.due_date) == (TaskKind.RISK, days(7))
     assert list(task.flags.all()) == [flag]
     assert "PREACTIVATED" in task.reason
-    assert summary["risk_tasks_created"] == 1 and summary["risk_flags_linked"] == 1
+    assert summary["risk_tasks_created"] == 1
+    assert summary["risk_flags_linked"] == 1
 
 
 def test_several_critical_flags_at_one_point_make_one_risk_task():
@@ -195,8 +196,10 @@ def test_a_critical_flag_at_a_point_with_an_open_task_is_linked_to_it_and_brings
     # then: still one open task, now due in 7 days and linked to the flag
     assert open_tasks(point) == [task]
     task.refresh_from_db()
-    assert task.due_date == days(7) and list(task.flags.all()) == [flag]
-    assert summary["risk_tasks_brought_forward"] == 1 and summary["risk_tasks_created"] == 0
+    assert task.due_date == days(7)
+    assert list(task.flags.all()) == [flag]
+    assert summary["risk_tasks_brought_forward"] == 1
+    assert summary["risk_tasks_created"] == 0
     event = AuditEvent.objects.get(action="inspection.due_date")
     assert (event.object_id, event.fields) == (str(task.pk), {"from": "2026-04-09", "to": "2026-03-17"})
     assert "PREACTIVATED" in event.reason
@@ -208,7 +211,8 @@ def test_an_open_task_due_sooner_keeps_its_due_date():
     critical_flag(point)
     summary = schedule_inspections(today=TODAY)
     task.refresh_from_db()
-    assert task.due_date == days(2) and task.flags.count() == 1
+    assert task.due_date == days(2)
+    assert task.flags.count() == 1
     assert summary["risk_tasks_brought_forward"] == 0
 
 
@@ -221,12 +225,14 @@ def test_a_critical_flag_waits_while_the_points_task_has_been_visited(status, in
     # when
     summary = schedule_inspections(today=TODAY)
     # then: nothing linked; once that task is closed, the flag gets a RISK task of its own
-    assert open_tasks(point) == [task] and task.flags.count() == 0
+    assert open_tasks(point) == [task]
+    assert task.flags.count() == 0
     assert summary["risk_flags_waiting"] == 1
     InspectionTask.objects.filter(pk=task.pk).update(status=TaskStatus.CLOSED)
     schedule_inspections(today=TODAY)
     (risk,) = open_tasks(point)
-    assert risk.kind == TaskKind.RISK and list(risk.flags.all()) == [flag]
+    assert risk.kind == TaskKind.RISK
+    assert list(risk.flags.all()) == [flag]
 
 
 def test_a_critical_flag_at_a_terminated_point_schedules_nothing():
@@ -250,7 +256,8 @@ def test_evidence_for_a_corrective_action_schedules_a_follow_up_task(officer):
     (task,) = open_tasks(point)
     assert (task.kind, task.due_date) == (TaskKind.FOLLOW_UP, days(14))
     assert list(task.verifies.all()) == [action]
-    assert summary["follow_up_tasks_created"] == 1 and summary["follow_up_actions_attached"] == 1
+    assert summary["follow_up_tasks_created"] == 1
+    assert summary["follow_up_actions_attached"] == 1
 
 
 def test_evidence_at_a_point_with_an_open_task_is_attached_to_that_task(officer):
@@ -285,7 +292,8 @@ def test_everything_due_at_one_point_makes_one_open_task(officer):
     schedule_inspections(today=TODAY)
     # then: the RISK task carries all of it
     (task,) = open_tasks(point)
-    assert task.kind == TaskKind.RISK and list(task.flags.all()) == [flag]
+    assert task.kind == TaskKind.RISK
+    assert list(task.flags.all()) == [flag]
     action.refresh_from_db()
     assert action.follow_up_task == task
 

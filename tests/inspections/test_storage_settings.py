@@ -52,7 +52,8 @@ def test_with_a_bucket_uploads_go_to_s3_privately(tmp_path):
         S3_REGION="ap-southeast-1",
     )
     # then
-    assert shown["backend"] == "storages.backends.s3.S3Storage" and shown["class"] == "S3Storage"
+    assert shown["backend"] == "storages.backends.s3.S3Storage"
+    assert shown["class"] == "S3Storage"
     assert (shown["bucket"], shown["endpoint"], shown["region"], shown["key"]) == (
         "saw-uploads",
         "https://s3.example.vn",

@@ -44,7 +44,8 @@ def task_in(status, **kwargs):
 
 def test_the_table_covers_every_status():
     assert set(TASK_TRANSITIONS) == set(TaskStatus.values)
-    assert TASK_TRANSITIONS[TaskStatus.CLOSED] == set() and TASK_TRANSITIONS[TaskStatus.CANCELLED] == set()
+    assert TASK_TRANSITIONS[TaskStatus.CLOSED] == set()
+    assert TASK_TRANSITIONS[TaskStatus.CANCELLED] == set()
 
 
 @pytest.mark.parametrize(("from_status", "to_status"), LEGAL)
@@ -337,7 +338,8 @@ def test_cancel_with_a_reason_keeps_it_in_the_history(officer):
     task = task_in(TaskStatus.ASSIGNED)
     services.task_cancel(task=task, actor=officer, reason="The point closed for good")
     task.refresh_from_db()
-    assert task.status == TaskStatus.CANCELLED and task.closed_at <= timezone.now()
+    assert task.status == TaskStatus.CANCELLED
+    assert task.closed_at <= timezone.now()
     assert task.events.first().reason == "The point closed for good"
 
 

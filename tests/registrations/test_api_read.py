@@ -113,9 +113,11 @@ def test_readers_get_masked_values_only(api, users_by_role, registration, role):
     assert detail["address"] == "… Hà Nội"
     assert detail["birth_year"] == 1990
     assert detail["id_issue_year"] == 2022
-    assert "date_of_birth" not in detail and "id_issue_date" not in detail
+    assert "date_of_birth" not in detail
+    assert "id_issue_date" not in detail
     assert detail["iccid"] == registration.iccid
-    assert detail["point_code"] == "HN-1" and detail["agent_code"] == "AG-HN"
+    assert detail["point_code"] == "HN-1"
+    assert detail["agent_code"] == "AG-HN"
     text = str(detail)
     for value in PLAIN:
         assert value not in text
@@ -203,7 +205,8 @@ def test_a_phone_or_id_number_in_a_url_is_refused(api, officer, registration, pa
 def test_search_answers_at_most_page_size_and_says_there_were_more(api, officer, registration):
     RegistrationFactory(point=registration.point, msisdn=registration.msisdn)
     body = as_user(api, officer).post(search_url(), {"msisdn": "0912345678", "page_size": 1}, format="json").json()
-    assert len(body["results"]) == 1 and body["truncated"] is True
+    assert len(body["results"]) == 1
+    assert body["truncated"] is True
     assert body["results"][0]["msisdn"] == "091*****78"
 
 

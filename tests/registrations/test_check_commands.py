@@ -50,7 +50,9 @@ def test_run_checks_prints_counts_per_rule(scene):
     assert lines["UNDERAGE"][:4] == ["1", "0", "0", "0"]
     assert lines["ACTIVATED_UNREGISTERED"][:4] == ["1", "0", "0", "0"]
     assert lines["PREACTIVATED"][:4] == ["0", "0", "0", "0"]
-    assert "new" in output and "still open" in output and "resolved" in output
+    assert "new" in output
+    assert "still open" in output
+    assert "resolved" in output
     assert "Status: DONE" in output
 
     again = command("run_checks")
@@ -61,7 +63,9 @@ def test_run_checks_prints_counts_per_rule(scene):
 
 def test_run_checks_only_the_named_rules_repeated_or_listed(scene):
     output = command("run_checks", "--rule", "UNDERAGE", "--rule", "POPULATION_MISMATCH")
-    assert "UNDERAGE" in output and "POPULATION_MISMATCH" in output and "PREACTIVATED" not in output
+    assert "UNDERAGE" in output
+    assert "POPULATION_MISMATCH" in output
+    assert "PREACTIVATED" not in output
     assert set(Flag.objects.values_list("rule__code", flat=True)) == {"UNDERAGE", "POPULATION_MISMATCH"}
     command("run_checks", "--rule", "PREACTIVATED", "ACTIVATED_UNREGISTERED")
     assert CheckRun.objects.order_by("-id").first().rule_codes == ["PREACTIVATED", "ACTIVATED_UNREGISTERED"]
@@ -93,9 +97,9 @@ def test_run_checks_fails_when_a_rule_fails(scene):
 
 def test_run_checks_exits_non_zero_through_manage_py(scene):
     # CommandError is what makes manage.py exit with status 1
-    with pytest.raises(SystemExit) as exc:
-        from django.core.management import ManagementUtility
+    from django.core.management import ManagementUtility
 
+    with pytest.raises(SystemExit) as exc:
         ManagementUtility(["manage.py", "run_checks", "--rule", "NOPE"]).execute()
     assert exc.value.code == 1
 
@@ -187,7 +191,8 @@ def test_the_task_runs_the_checks_and_reports(scene, officer):
 
 def test_the_task_on_schedule_runs_every_enabled_rule(scene):
     result = run_checks_task()
-    assert result["status"] == "DONE" and result["new"] == 3
+    assert result["status"] == "DONE"
+    assert result["new"] == 3
     assert CheckRun.objects.get().trigger == "SCHEDULE"
 
 
@@ -205,7 +210,7 @@ def test_the_task_reports_busy_instead_of_raising(monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "role, allowed, refused",
+    ("role", "allowed", "refused"),
     [
         (
             Role.OFFICER,

@@ -127,7 +127,8 @@ def test_a_flag_that_no_longer_holds_is_resolved_and_reopened_when_it_holds_agai
 
     # then
     flag = flag_of(r)
-    assert flag.status == FlagStatus.RESOLVED and flag.resolved_at == resolving.started_at
+    assert flag.status == FlagStatus.RESOLVED
+    assert flag.resolved_at == resolving.started_at
     assert resolving.results[MISMATCH]["resolved"] == 1
     assert statuses(flag) == [("", "OPEN"), ("OPEN", "RESOLVED")]
 
@@ -141,7 +142,8 @@ def test_a_flag_that_no_longer_holds_is_resolved_and_reopened_when_it_holds_agai
 
     # then the same flag is open again
     flag = flag_of(r)
-    assert flag.status == FlagStatus.OPEN and flag.resolved_at is None
+    assert flag.status == FlagStatus.OPEN
+    assert flag.resolved_at is None
     assert reopening.results[MISMATCH]["reopened"] == 1
     assert reopening.results[MISMATCH]["new"] == 0
     assert statuses(flag) == [("", "OPEN"), ("OPEN", "RESOLVED"), ("RESOLVED", "OPEN")]
@@ -249,7 +251,8 @@ def test_all_enabled_rules_run_by_default_and_a_disabled_one_only_when_named():
     Rule.objects.filter(code=MISMATCH).update(enabled=False)
     mismatch()
     everything = run()
-    assert MISMATCH not in everything.rule_codes and len(everything.rule_codes) == 14
+    assert MISMATCH not in everything.rule_codes
+    assert len(everything.rule_codes) == 14
     assert not Flag.objects.exists()
     named = run(MISMATCH)
     assert named.rule_codes == [MISMATCH]
@@ -305,7 +308,8 @@ def test_progress_is_reported_after_each_rule_with_a_heartbeat():
     assert {"POPULATION_MISMATCH": "done", "UNDERAGE": "pending"} in seen
     assert seen[-1] == {"POPULATION_MISMATCH": "done", "UNDERAGE": "done"}
     stored = CheckRun.objects.get()
-    assert stored.heartbeat_at is not None and stored.finished_at is not None
+    assert stored.heartbeat_at is not None
+    assert stored.finished_at is not None
     assert stored.rows_scanned == 0
 
 
@@ -316,7 +320,8 @@ def test_one_audit_event_per_run(officer):
     assert events.count() == 1
     event = events.get()
     assert (event.actor, event.object_id) == (officer, str(checkrun.pk))
-    assert event.fields["new"] == 1 and event.fields["status"] == "DONE"
+    assert event.fields["new"] == 1
+    assert event.fields["status"] == "DONE"
     assert checkrun.started_by == officer
 
 
@@ -333,7 +338,8 @@ def test_a_run_started_while_one_runs_is_refused():
             refused.append(str(exc.value))
 
     first = run(MISMATCH, progress=start_another)
-    assert refused and "in progress" in refused[0]
+    assert refused
+    assert "in progress" in refused[0]
     assert first.status == CheckRun.Status.DONE
     assert CheckRun.objects.count() == 1
 
@@ -379,7 +385,8 @@ def test_postgres_a_running_run_holds_the_lock_against_other_connections():
             taken.append(other.execute("SELECT pg_try_advisory_lock(%s)", [runner.LOCK_KEY]).fetchone()[0])
 
     run(MISMATCH, progress=try_from_another_connection)
-    assert taken and not any(taken[:-1])  # refused while the run held it; free after it finished
+    assert taken
+    assert not any(taken[:-1])
     assert taken[-1] is True
 
 
@@ -410,7 +417,8 @@ def test_a_killed_run_is_marked_failed_and_the_next_run_does_its_work(monkeypatc
 
     # then
     killed.refresh_from_db()
-    assert killed.status == CheckRun.Status.FAILED and "Abandoned" in killed.error
+    assert killed.status == CheckRun.Status.FAILED
+    assert "Abandoned" in killed.error
     assert following.status == CheckRun.Status.DONE
     assert following.results[MISMATCH]["still_open"] == 1
     assert following.results["UNDERAGE"]["new"] == 1

@@ -46,7 +46,8 @@ def test_point_section_counts_open_and_confirmed_flags_per_rule(client, officer,
     counts = {row["code"]: row["n"] for row in response.context["counts"]}
     assert counts == {"MISSING_PHOTOS": 3}
     html = response.content.decode()
-    assert "point=HN-9" in html and "rule=MISSING_PHOTOS" in html
+    assert "point=HN-9" in html
+    assert "rule=MISSING_PHOTOS" in html
 
 
 def test_agent_section_counts_the_flags_of_all_its_points(client, officer, hanoi_point):

@@ -199,7 +199,8 @@ def test_htmx_filter_returns_the_table_and_the_counts_out_of_band(client, office
     html = response.content.decode()
     assert "<html" not in html
     assert 'data-testid="flag-table"' in html
-    assert 'id="rule-counts"' in html and 'hx-swap-oob="true"' in html
+    assert 'id="rule-counts"' in html
+    assert 'hx-swap-oob="true"' in html
 
 
 def test_queue_pages_cover_every_flag_once(client, officer, hanoi_point, monkeypatch):
@@ -395,7 +396,8 @@ PLAIN_NAME = "Nguyễn Văn An"
 def assert_masked(html: str, *registrations):
     for reg in registrations:
         assert reg.id_doc_number not in html
-        assert reg.msisdn not in html and "0" + reg.msisdn[3:] not in html
+        assert reg.msisdn not in html
+        assert "0" + reg.msisdn[3:] not in html
     assert PLAIN_NAME not in html
     assert "12 Tràng Tiền" not in html
 
@@ -462,7 +464,8 @@ def test_reused_portrait_evidence(client, officer, hanoi_point):
     client.force_login(officer)
     section = evidence(client.get(detail_url(flag)), "same-portrait")
     assert [r.pk for r in section.items] == [one.pk, two.pk]
-    assert section.labels[one.pk] == "document A" and section.labels[two.pk] == "document B"
+    assert section.labels[one.pk] == "document A"
+    assert section.labels[two.pk] == "document B"
 
 
 def test_burst_evidence_uses_the_window_that_raised_the_flag(client, officer, hanoi_point):
@@ -519,7 +522,9 @@ def test_evidence_is_bounded(client, officer, hanoi_point, monkeypatch):
     client.force_login(officer)
     response = client.get(detail_url(flag))
     section = evidence(response, "same-document")
-    assert len(section.items) == 3 and section.more and section.total == 5
+    assert len(section.items) == 3
+    assert section.more
+    assert section.total == 5
     assert "Only the first 3 are listed." in response.content.decode()
 
 
@@ -544,9 +549,11 @@ def test_flag_page_shows_history_rule_version_and_parameters(client, officer, ha
     FlagEvent.objects.create(flag=flag, at=timezone.now(), to_status="OPEN", reason="raised")
     client.force_login(officer)
     html = client.get(detail_url(flag)).content.decode()
-    assert "rule version 1" in html and "now version 2" in html
+    assert "rule version 1" in html
+    assert "now version 2" in html
     assert "min_age = 16" in html
-    assert 'data-testid="flag-history"' in html and "raised" in html
+    assert 'data-testid="flag-history"' in html
+    assert "raised" in html
 
 
 @pytest.mark.parametrize("role", [Role.OFFICER, Role.MANAGER])

@@ -107,7 +107,8 @@ def test_list_shape_and_default_status(api, officer, hanoi_flag, hanoi_point):
     assert (row["point_code"], row["agent_code"]) == ("HN-1", "AG-HN")
     assert row["registration"] == hanoi_flag.registration_id
     # no personal data in a flag
-    assert "msisdn" not in row and "subscriber_name" not in row
+    assert "msisdn" not in row
+    assert "subscriber_name" not in row
     assert len(ids(api.get(LIST, {"status": ""}))) == 2
 
 
@@ -179,7 +180,7 @@ def test_review_in_bulk(api, manager, hanoi_point):
 
 
 @pytest.mark.parametrize(
-    "payload, field",
+    ("payload", "field"),
     [
         ({"status": "CONFIRMED", "reason": REASON}, "ids"),
         ({"ids": [], "status": "CONFIRMED", "reason": REASON}, "ids"),

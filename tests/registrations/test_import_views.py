@@ -51,7 +51,8 @@ def test_upload_page_is_for_roles_that_import(client, users_by_role, role, statu
 
 def test_upload_page_needs_a_signed_in_user(client):
     response = client.get(UPLOAD)
-    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
 
 
 def test_uploading_a_file_queues_the_import_and_shows_its_page(
@@ -67,7 +68,8 @@ def test_uploading_a_file_queues_the_import_and_shows_its_page(
     job = ImportJob.objects.get()
     # queued once, on commit (the other callbacks anchor the audit events of the request)
     assert [c.__qualname__ for c in callbacks].count("import_job_submit.<locals>.<lambda>") == 1
-    assert response.status_code == 302 and response["Location"] == reverse("registrations:import_detail", args=[job.pk])
+    assert response.status_code == 302
+    assert response["Location"] == reverse("registrations:import_detail", args=[job.pk])
     assert (job.kind, job.created_by, job.status, job.file_name) == (
         "registrations",
         officer,
@@ -114,7 +116,8 @@ def test_a_running_job_polls_its_progress_every_second(client, officer):
     assert fragment.status_code == 200
     assert f'hx-get="{reverse("registrations:import_progress", args=[job.pk])}"' in text
     assert 'hx-trigger="every 1s"' in text
-    assert 'value="25"' in text and "250 of 1,000 rows (25%)" in text
+    assert 'value="25"' in text
+    assert "250 of 1,000 rows (25%)" in text
 
 
 @pytest.mark.parametrize("name", ["import_detail", "import_progress", "import_rejects"])
@@ -149,7 +152,8 @@ def test_a_failed_upload_can_be_resumed_from_its_page(
     job = ImportJob.objects.get()
     assert job.status == "FAILED"
     page = client.get(reverse("registrations:import_detail", args=[job.pk])).content.decode()
-    assert "database went away" in page and reverse("registrations:import_resume", args=[job.pk]) in page
+    assert "database went away" in page
+    assert reverse("registrations:import_resume", args=[job.pk]) in page
     # when
     monkeypatch.undo()
     with django_capture_on_commit_callbacks(execute=True):
@@ -157,7 +161,8 @@ def test_a_failed_upload_can_be_resumed_from_its_page(
     # then
     assert response.status_code == 302
     job.refresh_from_db()
-    assert job.status == "DONE" and Registration.objects.count() == 1
+    assert job.status == "DONE"
+    assert Registration.objects.count() == 1
 
 
 def test_a_finished_job_cannot_be_resumed(client, officer):
@@ -184,7 +189,8 @@ def test_an_abandoned_upload_can_be_resumed_from_its_page(client, officer, point
         client.post(reverse("registrations:import_resume", args=[job.pk]))
     # then
     job.refresh_from_db()
-    assert job.status == "DONE" and Registration.objects.count() == 1
+    assert job.status == "DONE"
+    assert Registration.objects.count() == 1
 
 
 def test_a_live_running_job_offers_no_resume(client, officer):

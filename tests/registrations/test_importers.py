@@ -126,7 +126,8 @@ def test_a_valid_row_is_stored_with_what_the_rules_need(point):
     assert (r.point, r.agent) == (point, point.agent)
     assert r.subscriber_name == "Nguyễn  Thị Lan"  # stored as given (trimmed like every value)
     assert r.name_key == "nguyễn thị lan"
-    assert r.id_doc_number == CCCD and r.address == "12 Lê Lợi, Quận 1"
+    assert r.id_doc_number == CCCD
+    assert r.address == "12 Lê Lợi, Quận 1"
     assert r.id_doc_hash == crypto.pii_hash("CCCD", CCCD)
     assert (r.id_number_issue, r.id_dob_issue) == ("", "")
     assert r.registered_at == datetime(2026, 3, 1, 2, 15, tzinfo=UTC)
@@ -140,7 +141,8 @@ def test_the_import_is_audited(point):
     job = import_regs(reg(), reg(external_id="R2", msisdn="123"))
     event = AuditEvent.objects.get(action="registrations.import")
     assert event.object_id == str(job.pk)
-    assert event.fields["created"] == 1 and event.fields["rejected"] == 1
+    assert event.fields["created"] == 1
+    assert event.fields["rejected"] == 1
 
 
 REJECTS = [
@@ -271,8 +273,10 @@ def test_personal_data_is_encrypted_at_rest(point):
     with connection.cursor() as cursor:
         cursor.execute("SELECT id_doc_number, address, id_doc_hash FROM registrations_registration")
         number, address, doc_hash = cursor.fetchone()
-    assert "079190654321" not in number and "Đồng Khởi" not in address
-    assert crypto.is_token(number) and crypto.is_token(address)
+    assert "079190654321" not in number
+    assert "Đồng Khởi" not in address
+    assert crypto.is_token(number)
+    assert crypto.is_token(address)
     assert "079190654321" not in doc_hash
     r = Registration.objects.get()
     assert (r.id_doc_number, r.address) == ("079190654321", "99 Đồng Khởi")
@@ -331,7 +335,9 @@ def test_a_changed_row_is_updated_and_only_that_one(point):
 def test_a_repeated_external_id_the_later_row_wins_with_a_warning(point, batch_size):
     job = import_regs(reg(address="first"), reg(external_id="R2"), reg(address="second"), batch_size=batch_size)
     assert Registration.objects.get(external_id="R1").address == "second"
-    assert job.created == 2 and job.processed_rows == 3 and job.rejected == 0
+    assert job.created == 2
+    assert job.processed_rows == 3
+    assert job.rejected == 0
     assert job.created + job.updated + job.unchanged + job.rejected == 3
     if batch_size == 10:
         assert job.warnings == [[4, "external_id R1 is repeated in the file; the later row wins."]]
@@ -427,7 +433,8 @@ def test_a_file_that_cannot_be_read_fails_and_imports_nothing(point, data, error
     with pytest.raises(ImportFileError, match=error):
         import_file(io.BytesIO(data), kind="registrations")
     job = ImportJob.objects.get()
-    assert job.status == ImportJob.Status.FAILED and error in job.error
+    assert job.status == ImportJob.Status.FAILED
+    assert error in job.error
     assert not Registration.objects.exists()
 
 
@@ -479,7 +486,8 @@ def test_a_failed_batch_keeps_the_committed_ones_and_the_job_resumes(point, monk
         import_job_run(job=job, binary=io.BytesIO(data), batch_size=3)
     # then the first batch is committed and the job says where it stopped
     job.refresh_from_db()
-    assert job.status == ImportJob.Status.FAILED and "database went away" in job.error
+    assert job.status == ImportJob.Status.FAILED
+    assert "database went away" in job.error
     assert (job.processed_rows, job.created, job.rejected, job.resume_line) == (3, 2, 1, 4)
     assert sorted(Registration.objects.values_list("external_id", flat=True)) == ["R0", "R2"]
     # when it resumes
@@ -488,7 +496,8 @@ def test_a_failed_batch_keeps_the_committed_ones_and_the_job_resumes(point, monk
     import_job_run(job=job, binary=io.BytesIO(data), batch_size=3)
     # then
     job.refresh_from_db()
-    assert job.status == ImportJob.Status.DONE and job.error == ""
+    assert job.status == ImportJob.Status.DONE
+    assert job.error == ""
     assert (job.processed_rows, job.created, job.updated, job.unchanged, job.rejected) == (7, 5, 0, 0, 2)
     assert Registration.objects.count() == 5
     assert sorted(reasons(job)) == [3, 8]
@@ -503,7 +512,8 @@ def test_running_a_finished_job_again_is_harmless(point):
 
 def test_a_running_job_is_not_taken_twice_unless_its_heartbeat_is_stale(point):
     job = import_job_claim(import_job_create(kind="registrations", actor=None, file_name="r.csv").pk)
-    assert job is not None and import_job_claim(job.pk) is None
+    assert job is not None
+    assert import_job_claim(job.pk) is None
     ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=job.heartbeat_at - importers.STALE_AFTER * 2)
     assert import_job_claim(job.pk) is not None
 
@@ -549,7 +559,8 @@ def test_a_limited_user_cannot_overwrite_an_app_registration_nor_import_one(poin
         3: "APP registrations belong to no province: only a user of all provinces imports them.",
     }
     stored = Registration.objects.get(external_id="APP1")
-    assert stored.point is None and stored.subscriber_name == "Trần Thị B"
+    assert stored.point is None
+    assert stored.subscriber_name == "Trần Thị B"
     assert not Registration.objects.filter(external_id="APP2").exists()
 
 
@@ -568,7 +579,8 @@ def test_a_limited_user_sends_activations_only_of_sims_registered_in_its_provinc
     )
     # then only its own SIM's is written; the other province's SIM keeps its date (no planted evidence),
     # and "registered elsewhere" reads exactly like "not registered at all"
-    assert counts(job)[:1] == (1,) and job.rejected == 2
+    assert counts(job)[:1] == (1,)
+    assert job.rejected == 2
     assert reasons(job) == {
         3: f"iccid {iccid(12)} is not a SIM registered in your provinces.",
         4: f"iccid {iccid(13)} is not a SIM registered in your provinces.",
@@ -622,7 +634,8 @@ def test_the_task_runs_an_uploaded_file_and_is_safe_to_run_twice(point):
     assert run_import_task(job.pk) == "done"
     assert run_import_task(job.pk) == "skipped"
     job.refresh_from_db()
-    assert counts(job) == (1, 0, 0, 1) and job.status == ImportJob.Status.DONE
+    assert counts(job) == (1, 0, 0, 1)
+    assert job.status == ImportJob.Status.DONE
     assert rejects_rows(job)[0]["external_id"] == "R2"
 
 
@@ -631,7 +644,8 @@ def test_the_task_marks_a_failure_on_the_job_without_raising(point, monkeypatch)
     _fail_on_call(monkeypatch, 1)
     assert run_import_task(job.pk) == "failed"
     job.refresh_from_db()
-    assert job.status == ImportJob.Status.FAILED and "database went away" in job.error
+    assert job.status == ImportJob.Status.FAILED
+    assert "database went away" in job.error
     # and a second delivery resumes it
     monkeypatch.undo()
     assert run_import_task(job.pk) == "done"
@@ -656,7 +670,8 @@ def test_progress_figures_of_a_job():
     assert 19 <= job.rate <= 20.1  # 200 rows in this run over ~10 s
     assert 34 <= job.eta_seconds <= 36
     job.status, job.finished_at = ImportJob.Status.DONE, now
-    assert job.percent == 100 and job.eta_seconds is None
+    assert job.percent == 100
+    assert job.eta_seconds is None
 
 
 # --- the commands ---
@@ -736,4 +751,5 @@ def test_progress_on_a_terminal_rewrites_one_line():
     progress = Progress(Wrapper(), tty=True, every=10)
     progress(job, force=True)
     progress.end()
-    assert out.getvalue().startswith("\r5 / 10 rows (50%)") and out.getvalue().endswith("\n")
+    assert out.getvalue().startswith("\r5 / 10 rows (50%)")
+    assert out.getvalue().endswith("\n")

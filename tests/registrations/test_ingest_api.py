@@ -48,12 +48,14 @@ def test_a_csv_file_becomes_a_background_job(integration, point, django_capture_
     # then
     assert response.status_code == 202, response.content
     body = response.json()
-    assert body["kind"] == "registrations" and body["status"] == "PENDING"
+    assert body["kind"] == "registrations"
+    assert body["status"] == "PENDING"
     assert response["Location"] == body["status_url"] == f"http://testserver/api/v1/imports/{body['id']}/"
     status = client.get(body["status_url"]).json()
     assert (status["status"], status["created"], status["rejected"], status["percent"]) == ("DONE", 1, 1, 100)
     rejects = client.get(status["rejects_url"])
-    assert rejects.status_code == 200 and rejects["Content-Type"] == "text/csv"
+    assert rejects.status_code == 200
+    assert rejects["Content-Type"] == "text/csv"
     assert b"msisdn '1' is not a Vietnamese mobile number." in b"".join(rejects.streaming_content)
     assert Registration.objects.get().external_id == "R1"
 
@@ -93,7 +95,8 @@ def test_json_rows_are_imported_at_once_with_rejects_by_position(integration, po
 def test_json_activations(integration):
     rows = [{"iccid": iccid(1), "msisdn": "0912345678", "activated_at": "2026-03-01T08:00:00+07:00"}]
     response = api(integration).post(ACTIVATIONS, {"rows": rows}, format="json")
-    assert response.status_code == 200 and response.json()["job"]["created"] == 1
+    assert response.status_code == 200
+    assert response.json()["job"]["created"] == 1
     assert Activation.objects.get().msisdn == "+84912345678"
 
 
@@ -165,7 +168,8 @@ def test_an_account_limited_to_provinces_pushes_only_to_their_points(make_user, 
 
 def test_the_status_shows_no_personal_data(integration, point):
     body = api(integration).post(REGISTRATIONS, {"rows": [reg()]}, format="json").json()["job"]
-    assert "079190123456" not in str(body) and "Lê Lợi" not in str(body)
+    assert "079190123456" not in str(body)
+    assert "Lê Lợi" not in str(body)
     assert set(body) >= {"id", "status", "processed_rows", "total_rows", "percent", "rate", "eta_seconds"}
 
 

@@ -95,7 +95,7 @@ def test_parameters_default_and_clean():
 
 
 @pytest.mark.parametrize(
-    "code, params, key",
+    ("code", "params", "key"),
     [
         ("UNDERAGE", {"min_age": 0}, "min_age"),
         ("UNDERAGE", {"min_age": 14.5}, "min_age"),
@@ -216,7 +216,7 @@ def test_incomplete_record_judges_cancelled_registrations():
 
 
 @pytest.mark.parametrize(
-    "values, fires",
+    ("values", "fires"),
     [
         ({"has_portrait": False}, True),
         ({"id_doc_type": "CCCD", "has_id_back": False}, True),
@@ -244,7 +244,7 @@ def test_missing_photos_judges_cancelled_registrations():
 
 
 @pytest.mark.parametrize(
-    "doc_type, number, nationality, fires",
+    ("doc_type", "number", "nationality", "fires"),
     [
         ("CCCD", "001090012345", "VN", False),
         ("CCCD", "001 090.012-345", "VN", False),  # separators are not part of the number
@@ -294,7 +294,7 @@ def test_invalid_id_number_judges_cancelled_registrations():
 
 
 @pytest.mark.parametrize(
-    "number, dob, gender, fires",
+    ("number", "dob", "gender", "fires"),
     [
         ("001090012345", dt.date(1990, 5, 17), "M", False),
         ("001190012345", dt.date(1990, 5, 17), "F", False),
@@ -435,7 +435,9 @@ def test_excess_sims_fourth_at_an_operator_point_is_exempt():
         registered_at=local(2026, 2, 3, 10, 0),
     )
     app = reg(id_doc_number="001090012345", app=True, registered_at=local(2026, 2, 4, 10, 0))
-    assert regs and operator_fixed and operator_mobile
+    assert regs
+    assert operator_fixed
+    assert operator_mobile
     assert flagged("EXCESS_SIMS_PER_ID") == {app.id}
 
 
@@ -473,7 +475,8 @@ def test_excess_sims_one_document_is_its_type_and_normalised_number():
     written_otherwise = sims(1, number="001 090-012.345", start=local(2026, 2, 2, 10, 0))
     other_type = sims(2, id_doc_type="CMND", start=local(2026, 2, 3, 10, 0))
     last = sims(1, number="001-090-012-345", start=local(2026, 2, 4, 10, 0))
-    assert written_otherwise and other_type
+    assert written_otherwise
+    assert other_type
     assert flagged("EXCESS_SIMS_PER_ID") == {last[0].id}
 
 
@@ -580,7 +583,7 @@ def test_unauthorised_point_app_registrations_and_cancelled_ones():
 
 
 @pytest.mark.parametrize(
-    "at, fires",
+    ("at", "fires"),
     [
         ((20, 59, 59), False),
         ((20, 59, 59, 999999), False),

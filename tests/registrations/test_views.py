@@ -66,7 +66,8 @@ def reveal_url(reg):
 def search(client, **params):
     """Submit the search form as a browser does: POST, then follow to the address it gives."""
     response = client.post(reverse("registrations:registration_list"), params, follow=True)
-    assert response.redirect_chain and response.redirect_chain[0][1] == 302
+    assert response.redirect_chain
+    assert response.redirect_chain[0][1] == 302
     return response
 
 
@@ -382,7 +383,8 @@ def test_record_page_lists_related_records_in_scope(client, make_user, registrat
     html = response.content.decode()
     assert "before registration" in html
     shown = {same_doc.pk, same_doc_and_face.pk, same_face.pk, same_sim.pk}
-    assert unrelated.pk not in shown and same_doc_saigon.pk not in shown
+    assert unrelated.pk not in shown
+    assert same_doc_saigon.pk not in shown
 
 
 def test_blank_document_and_portrait_relate_to_nothing(client, officer, hanoi_point):
@@ -391,7 +393,8 @@ def test_blank_document_and_portrait_relate_to_nothing(client, officer, hanoi_po
     RegistrationFactory(point=hanoi_point, id_doc_number="", portrait_sha256="")
     client.force_login(officer)
     related = client.get(detail_url(first)).context["related"]
-    assert related.same_document.items == [] and related.same_portrait.items == []
+    assert related.same_document.items == []
+    assert related.same_portrait.items == []
 
 
 def test_related_lists_are_limited(officer, registration, hanoi_point):
@@ -472,8 +475,11 @@ def test_a_search_by_phone_or_id_number_puts_neither_in_the_address(client, offi
     # then the address it sends the browser to holds a token and the other filters, not the numbers
     location = response["Location"]
     assert response.status_code == 302
-    assert "0912345678" not in location and "912345678" not in location and "001090123456" not in location
-    assert "search=" in location and "channel=POINT" in location
+    assert "0912345678" not in location
+    assert "912345678" not in location
+    assert "001090123456" not in location
+    assert "search=" in location
+    assert "channel=POINT" in location
     # and that address finds the registration
     page = client.get(location)
     assert [r.pk for r in page.context["page"].items] == [registration.pk]
@@ -497,7 +503,9 @@ def test_the_next_page_link_holds_no_personal_value(client, officer, hanoi_point
         page = search(client, msisdn="0912345678").context["page"]
     finally:
         record_views.PAGE_SIZE = saved
-    assert page.next_query and "912345678" not in page.next_query and "search=" in page.next_query
+    assert page.next_query
+    assert "912345678" not in page.next_query
+    assert "search=" in page.next_query
 
 
 def test_htmx_search_answers_the_rows_and_a_clean_address_to_show(client, officer, registration):
@@ -505,7 +513,8 @@ def test_htmx_search_answers_the_rows_and_a_clean_address_to_show(client, office
     response = client.post(reverse("registrations:registration_list"), {"msisdn": "0912345678"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert [r.pk for r in response.context["page"].items] == [registration.pk]
-    assert "912345678" not in response["HX-Push-Url"] and "search=" in response["HX-Push-Url"]
+    assert "912345678" not in response["HX-Push-Url"]
+    assert "search=" in response["HX-Push-Url"]
 
 
 @pytest.mark.parametrize("param", ["msisdn", "id_number"])
