@@ -137,6 +137,16 @@ def audit_head() -> dict:
     return head or {"id": 0, "hash": GENESIS}
 
 
+def all_anchors() -> dict[int, str]:
+    """Every head kept outside the table: the anchor file's and those the apps keep (core.registry)."""
+    from .registry import AUDIT_ANCHOR_SOURCES
+
+    anchors = file_anchors()
+    for _label, source in AUDIT_ANCHOR_SOURCES:
+        anchors.update(source())
+    return anchors
+
+
 def file_anchors(path: str | None = None) -> dict[int, str]:
     """{event id: hash} from the anchor file (missing file: none)."""
     path = settings.AUDIT_ANCHOR_FILE if path is None else path

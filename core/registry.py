@@ -61,6 +61,16 @@ def register_section(section: PageSection) -> None:
         PAGE_SECTIONS.sort(key=lambda s: s.order)
 
 
+# Where the audit chain's head is kept outside its table (a night's run record, an issued report, an
+# evidence pack): each source is a callable returning {event id: hash}; verify_audit checks them all.
+AUDIT_ANCHOR_SOURCES: list[tuple[str, object]] = []
+
+
+def register_audit_anchors(label: str, source) -> None:
+    if all(existing[0] != label for existing in AUDIT_ANCHOR_SOURCES):
+        AUDIT_ANCHOR_SOURCES.append((label, source))
+
+
 # A role whose work starts on another app's page (field inspectors: "My tasks"): role -> URL name.
 HOME_PAGES: dict[str, str] = {}
 

@@ -11,6 +11,7 @@ class InspectionsConfig(AppConfig):
             HOME_PAGES,
             NavItem,
             PageSection,
+            register_audit_anchors,
             register_home,
             register_nav,
             register_permissions,
@@ -18,6 +19,10 @@ class InspectionsConfig(AppConfig):
             register_seeder,
         )
         from core.roles import Role
+
+        from .selectors import nightly_audit_anchors
+
+        register_audit_anchors("nightly runs", nightly_audit_anchors)
 
         view = (
             "inspections.view_inspectiontask",

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
+from core.audit import audit_head, audit_record
 from core.models import User
 from core.runs import RunBusy, RunKind
 from registrations.models import CheckRun
@@ -204,7 +204,9 @@ def _finish(run: NightlyRun, actor: User | None, error: str = "") -> None:
         if (run.steps.get(step) or {}).get("status") in (PENDING, RUNNING):
             run.steps[step] = {**run.steps[step], "status": FAILED, "error": error or _("Not run.")}
     try:
-        run.save(update_fields=["status", "finished_at", "steps"])
+        # the audit chain's head as the night ends, kept on this record too (verify_audit checks it)
+        run.audit_head = audit_head()
+        run.save(update_fields=["status", "finished_at", "steps", "audit_head"])
         audit_record(
             action="nightly.run",
             actor=actor,

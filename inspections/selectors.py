@@ -245,3 +245,13 @@ def nightly_running() -> NightlyRun | None:
 def nightly_started_since(night, moment) -> NightlyRun | None:
     """The run of `night` if it (re)started at or after `moment`: the one a request just queued."""
     return NightlyRun.objects.filter(night=night, started_at__gte=moment).first()
+
+
+def nightly_audit_anchors() -> dict[int, str]:
+    """{audit event id: hash}: the audit chain's head each night's run recorded as it ended."""
+    anchors = {}
+    for head in NightlyRun.objects.exclude(audit_head={}).values_list("audit_head", flat=True).iterator():
+        head = head or {}
+        if isinstance(head.get("id"), int) and head["id"] > 0 and isinstance(head.get("hash"), str):
+            anchors[head["id"]] = head["hash"]
+    return anchors

@@ -114,6 +114,9 @@ class NightlyRun(models.Model):
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.RUNNING)
     # {step: {"status": "done"|"failed"|"running"|"pending", "seconds", "summary": {...}, "error"}}
     steps = models.JSONField(_("steps"), default=dict, blank=True)
+    # {"id", "hash"} of the audit trail's newest event as the night ended: kept outside the audit table
+    # so that `verify_audit` finds events removed after it
+    audit_head = models.JSONField(_("audit chain head"), default=dict, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=1)
 
     class Meta:

@@ -9,6 +9,7 @@ import pytest
 from celery.schedules import crontab
 from django.conf import settings as django_settings
 from django.core import mail
+from django.core.management import CommandError, call_command
 from django.db import connection, connections
 from django.utils import timezone
 
@@ -17,6 +18,7 @@ from core.roles import Role
 from inspections import nightly, risk, scheduling
 from inspections.models import InspectionTask, NightlyRun, TaskKind
 from inspections.nightly import STEPS, NightlyRunBusy, run_nightly
+from inspections.selectors import nightly_audit_anchors
 from inspections.tasks import nightly_chain_task, schedule_inspections_task
 from registrations.models import CheckRun, Flag, PopulationCheck
 from tests.agents.factories import PointFactory
@@ -317,3 +319,30 @@ def test_the_scheduler_task_plans_inspections():
     result = schedule_inspections_task.delay().get()
     assert result["routine_tasks_created"] == 1
     assert InspectionTask.objects.get().point == point
+
+
+def test_each_night_keeps_the_audit_chains_head_and_verify_audit_checks_it(scene):
+    # given a finished night
+    run = run_nightly(now=timezone.now())
+    head = run.audit_head
+    anchored = AuditEvent.objects.get(pk=head["id"])
+    # then its record holds the head as the night ended, and verify_audit counts it
+    assert head["hash"] == anchored.hash
+    assert nightly_audit_anchors()[anchored.pk] == anchored.hash
+    call_command("verify_audit")
+
+
+def test_verify_audit_finds_a_removed_event_a_night_had_anchored(scene):
+    # given a night whose anchored head is then removed with every event after it, behind the triggers' back
+    run = run_nightly(now=timezone.now())
+    head_id = run.audit_head["id"]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = replica")
+            cursor.execute("DELETE FROM core_auditevent WHERE id >= %s", [head_id])
+            cursor.execute("SET session_replication_role = origin")
+        else:
+            cursor.execute("DELETE FROM core_auditevent WHERE id >= %s", [head_id])  # SQLite guards updates only
+    # then the chain left is still linked, but the night's anchor shows what was cut
+    with pytest.raises(CommandError, match="newest events were removed"):
+        call_command("verify_audit")
