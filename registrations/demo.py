@@ -372,8 +372,7 @@ class Generator:
 
     def _planting(self):
         """What every planting step uses: the points it plants at, the key prefix, a person of the day."""
-        rng = self.rng
-        p = self.points
+        rng, p = self.rng, self.points
         fixed = p.get("TGS-079-002") or next(iter(p.values()))
         op_fixed = p.get("PT-079-000") or fixed
         short_hours = p.get("TGS-001-007") or fixed  # 09:00-17:30
@@ -551,10 +550,6 @@ class Generator:
         return self.plan
 
 
-def demo_point_rows() -> list[list[str]]:
-    return demo_agent_and_point_rows()[1]
-
-
 def _terminated_at() -> dict[str, dt.datetime]:
     """Per point code: when its status history last made it suspended or terminated."""
     found: dict[str, dt.datetime] = {}
@@ -578,7 +573,7 @@ def _existing(model, field: str, values: list[str]) -> set[str]:
 def seed_registrations() -> str:
     now = timezone.now()
     # Only the demo's own points (agents.demo), whatever else was imported: the same demo on every database.
-    demo_codes = [row[0] for row in demo_point_rows()]
+    demo_codes = [row[0] for row in demo_agent_and_point_rows()[1]]
     points = list(RegistrationPoint.objects.filter(code__in=demo_codes).select_related("agent").order_by("code"))
     if not points:
         return "skipped: no demo points (seed agents and points first)"
