@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
@@ -67,6 +68,8 @@ def user_list(request):
         sort_options=("username",),
         default_sort="username",
     )
+    for account in page.items:
+        account.role_label = _role_label(account)
     return render(request, "core/user_list.html", {"page": page, "can_create": request.user.has_perm("core.add_user")})
 
 
@@ -78,17 +81,40 @@ def user_detail(request, pk):
     return _user_page(request, account)
 
 
+def _role_label(account) -> str:
+    role = role_of(account)
+    return Role(role).label if role else ""
+
+
+# the account events, in words (the audit trail stores codes)
+ACCOUNT_ACTIONS = {
+    "user.create": gettext_lazy("Account created"),
+    "user.change": gettext_lazy("Role, provinces or details changed"),
+    "user.access_change": gettext_lazy("Role or provinces changed (admin)"),
+    "user.password_set": gettext_lazy("Password set"),
+    "user.token_issue": gettext_lazy("API token issued"),
+    "user.token_revoke": gettext_lazy("API token revoked"),
+    "auth.login": gettext_lazy("Signed in"),
+    "auth.logout": gettext_lazy("Signed out"),
+}
+
+
 def _user_page(request, account, *, password_form=None, token_key="", status=200):
     manageable = services.may_manage(request.user, account)
     context = {
         "account": account,
         "role": role_of(account),
-        "role_label": Role(role_of(account)).label if role_of(account) else "",
+        "role_label": _role_label(account),
         "manageable": manageable,
         "password_form": password_form or (PasswordForm() if manageable else None),
         "has_token": Token.objects.filter(user=account).exists(),
         "token_key": token_key,
-        "events": AuditEvent.objects.filter(object_type="core.user", object_id=str(account.pk)).order_by("-id")[:20],
+        "events": [
+            (event, ACCOUNT_ACTIONS.get(event.action, event.action))
+            for event in AuditEvent.objects.filter(object_type="core.user", object_id=str(account.pk)).order_by("-id")[
+                :20
+            ]
+        ],
     }
     response = render(request, "core/user_detail.html", context, status=status)
     if token_key:
@@ -135,7 +161,6 @@ def user_edit(request, pk):
         "last_name": account.last_name,
         "email": account.email,
         "role": role_of(account),
-        "role_label": Role(role_of(account)).label if role_of(account) else "",
         "all_provinces": account.all_provinces,
         "provinces": list(account.provinces.all()),
         "is_active": account.is_active,
