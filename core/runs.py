@@ -314,8 +314,10 @@ def send_task(task, *, args: tuple = (), kwargs: dict | None = None):
         logger.warning("Could not queue %s: %s", task.name, exc)
         raise QueueUnavailable(str(exc)) from exc
     except Exception as exc:
-        # redis-py's ConnectionError (the Redis result backend) is not an OSError
-        if type(exc).__module__.startswith(("redis", "kombu", "amqp")):
+        # redis-py's ConnectionError (the Redis result backend) is not an OSError, and the result backend
+        # gives up with a RuntimeError caused by one
+        cause = exc.__cause__ or exc.__context__
+        if any(type(e).__module__.startswith(("redis", "kombu", "amqp")) for e in (exc, cause) if e is not None):
             logger.warning("Could not queue %s: %s", task.name, exc)
             raise QueueUnavailable(str(exc)) from exc
         raise
