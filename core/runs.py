@@ -20,26 +20,47 @@ A run is abandoned when it is RUNNING and its last sign of life is older than `k
 RUNNING row that never had a heartbeat is neither abandoned nor alive to these filters (the models set
 it when a run starts).
 
-How two runs are kept apart is decided here and nowhere else (`_database_lock`): on PostgreSQL a
-session advisory lock on `kind.lock_key`, held by this connection for the whole run (the database drops
-it when the process dies, so any RUNNING row found while holding it was abandoned); on SQLite (one
-writer at a time, `transaction_mode` IMMEDIATE) the RUNNING rows themselves, judged by their heartbeat.
-Tests hold the PostgreSQL lock from another connection to prove a run is refused. A change of lock
-semantics (the planned hardening) is made in `_database_lock` and `_Claim`, not in the apps.
+How two runs are kept apart is decided here and nowhere else (`_serialise`, `_KeepAlive`): by a **lease**.
+The RUNNING row's heartbeat is the lease; nothing is held by a database session between statements, so
+a killed process leaves nothing behind but a row whose heartbeat stops moving (a session advisory lock,
+the earlier design, stayed held by the killed process's backend while its last statement ran on, and
+refused every later run until someone terminated that backend by hand).
+
+- Claims are serialised by a lock that ends with the claim's transaction: on PostgreSQL
+  `pg_advisory_xact_lock(kind.lock_key)`, on SQLite the database's write lock, which an IMMEDIATE
+  transaction (`transaction_mode`) takes at BEGIN. Inside it, a RUNNING row with a recent heartbeat
+  refuses the claim; one silent for longer than `kind.stale_after` (its process died) is abandoned.
+- While a run works, a small thread of its own (`_KeepAlive`, with its own database connection) moves
+  the heartbeat every `stale_after / 4`, so a live run is never judged dead even when one statement
+  runs for many minutes; the run's own heartbeats between steps carry its progress. On SQLite (one
+  writer, development only) the thread would only queue behind the run's own write lock: there the
+  heartbeats between steps are the lease.
+
+`stale_after` defaults to settings.RUNS_STALE_AFTER_SECONDS (60): a page says a run stopped within a
+minute of its process dying, and the next run may take over then.
 """
 
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+logger = logging.getLogger(__name__)
+
 RUNNING, FAILED = "RUNNING", "FAILED"
+
+
+def default_stale_after() -> timedelta:
+    """How long a RUNNING row may stay silent before its run counts as abandoned (the lease)."""
+    return timedelta(seconds=getattr(settings, "RUNS_STALE_AFTER_SECONDS", 60))
 
 
 class RunBusy(RuntimeError):
@@ -51,8 +72,8 @@ class RunKind:
     """A run model and how its runs behave: status values, lock key, when a silent run is abandoned."""
 
     model: type[models.Model]
-    stale_after: timedelta
-    # pg_try_advisory_lock key; None for kinds that are only taken row by row (`take`)
+    stale_after: timedelta = field(default_factory=default_stale_after)
+    # pg_advisory_xact_lock key serialising claims; None for kinds that are only taken row by row (`take`)
     lock_key: int | None = None
     running: str = RUNNING
     failed: str = FAILED
@@ -63,6 +84,8 @@ class RunKind:
     # the message of busy_error (shown to users: translated), given the newest RUNNING row (or None)
     busy_message: Callable[[Any], str] | None = None
     abandoned_reason: str = _("Abandoned: the process running it stopped.")
+    # renew the lease of row `pk` (its process is alive); default: its heartbeat column, while RUNNING
+    touch: Callable[[Any, datetime], None] | None = None
 
     def __post_init__(self):
         if self.lock_key is not None and self.busy_message is None:
@@ -115,20 +138,43 @@ class RunKind:
 
     @contextmanager
     def exclusive(self):
-        """Hold this kind's lock for the block; yield `claim(start, abandon=None)`, see `_Claim`.
+        """Yield `claim(start, abandon=None)` (see `_Claim`); keep the claimed run's lease until the block ends.
 
-        Raises busy_error when another run holds it, including a run of this kind started from inside a
-        run in the same thread (a PostgreSQL session may take its own advisory lock again).
+        Raises busy_error when another run is alive, including a run of this kind started from inside a
+        run in the same thread.
         """
         held = _held()
         if self.lock_key in held:
             raise self.busy()
         held.add(self.lock_key)
+        claim = _Claim(self)
         try:
-            with _database_lock(self) as locked:
-                yield _Claim(self, locked=locked)
+            yield claim
         finally:
             held.discard(self.lock_key)
+            claim.release()
+
+    @contextmanager
+    def keep_alive(self, pk):
+        """Renew row `pk`'s lease from a thread of its own while the block runs (PostgreSQL; see the module
+        docstring for SQLite)."""
+        if connection.vendor != "postgresql":
+            yield
+            return
+        beat = _KeepAlive(self, pk)
+        beat.start()
+        try:
+            yield
+        finally:
+            beat.stop()
+
+    def renew(self, pk, now: datetime | None = None) -> None:
+        """Move row `pk`'s heartbeat while it is RUNNING (never a finished row's)."""
+        now = now or timezone.now()
+        if self.touch is not None:
+            self.touch(pk, now)
+        else:
+            self.model.objects.filter(pk=pk, status=self.running).update(**{self._heartbeat(): now})
 
     def mark_failed(self, runs: Iterable, *, now: datetime, reason: str | None = None) -> int:
         """Mark `runs` (rows or ids) FAILED with `reason`: their process stopped; the count."""
@@ -157,28 +203,84 @@ class RunKind:
 
 
 class _Claim:
-    """`claim(start, abandon=None)`: what `exclusive` yields. In one transaction: refuse while another
-    run is alive, hand the abandoned RUNNING rows to `abandon(rows, now)` (default: marked FAILED with the
-    kind's reason), then return `start(now)`, which creates (or reuses) the caller's RUNNING row."""
+    """`claim(start, abandon=None)`: what `exclusive` yields. In one transaction serialised with every other
+    claim of the kind: refuse while another run is alive (a recent heartbeat), hand the abandoned RUNNING
+    rows to `abandon(rows, now)` (default: marked FAILED with the kind's reason), then return `start(now)`,
+    which creates (or reuses) the caller's RUNNING row (or a tuple whose first item is that row). The row's
+    lease is then kept alive until `exclusive`'s block ends."""
 
-    def __init__(self, kind: RunKind, *, locked: bool):
-        self.kind, self.locked = kind, locked
+    def __init__(self, kind: RunKind):
+        self.kind = kind
+        self._keep_alive = None
 
     def __call__(self, start: Callable[[datetime], Any], abandon: Callable[[list, datetime], None] | None = None):
         kind = self.kind
         with transaction.atomic():
+            _serialise(kind)
             now = timezone.now()
             running = list(kind.model.objects.select_for_update().filter(status=kind.running))
-            # Holding the database lock, any RUNNING row is one whose process died; without one (SQLite,
-            # whose transaction holds the write lock from BEGIN) only a silent row is.
-            if not self.locked and any(not kind.is_stale(run, now=now) for run in running):
+            if any(not kind.is_stale(run, now=now) for run in running):
                 raise kind.busy()
             if running:
                 if abandon is not None:
                     abandon(running, now)
                 else:
                     kind.mark_failed(running, now=now)
-            return start(now)
+            result = start(now)
+        run = result[0] if isinstance(result, tuple) else result
+        self._keep_alive = kind.keep_alive(run.pk)
+        self._keep_alive.__enter__()
+        return result
+
+    def release(self) -> None:
+        if self._keep_alive is not None:
+            self._keep_alive.__exit__(None, None, None)
+            self._keep_alive = None
+
+
+def _serialise(kind: RunKind) -> None:
+    """Within the caller's transaction, wait for any other claim of this kind to commit; released at its end.
+
+    PostgreSQL: a transaction-level advisory lock (it dies with the transaction, and so with its session).
+    SQLite: nothing to do, an IMMEDIATE transaction holds the database's write lock from BEGIN.
+    """
+    if connection.vendor == "postgresql" and kind.lock_key is not None:
+        with connection.cursor() as cursor:
+            # another claim holds it for milliseconds; never wait on it (or a row lock) for long
+            cursor.execute("SELECT set_config('lock_timeout', '10s', true)")
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [kind.lock_key])
+
+
+class _KeepAlive(threading.Thread):
+    """Renews one run's lease every `stale_after / 4` on a connection of its own, until stopped.
+
+    The process being alive is what it proves; a killed process stops it with everything else. A failed
+    renewal (the database away for a moment) is logged and tried again at the next tick.
+    """
+
+    def __init__(self, kind: RunKind, pk):
+        super().__init__(name=f"keep-alive {kind.model.__name__} {pk}", daemon=True)
+        self.kind, self.pk = kind, pk
+        self.interval = max(kind.stale_after.total_seconds() / 4, 0.5)
+        self._stopped = threading.Event()
+
+    def run(self) -> None:
+        from django.db import connection as own  # this thread's connection, not the run's
+
+        try:
+            while not self._stopped.wait(self.interval):
+                try:
+                    self.kind.renew(self.pk)
+                except Exception:
+                    name = self.kind.model.__name__
+                    logger.warning("Could not renew the lease of %s %s", name, self.pk, exc_info=True)
+                    own.close()
+        finally:
+            own.close()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self.join(timeout=10)
 
 
 _local = threading.local()
@@ -191,22 +293,41 @@ def _held() -> set:
     return _local.keys
 
 
-@contextmanager
-def _database_lock(kind: RunKind):
-    """Yield True while this connection holds the kind's database lock; False where the database has none.
+# --- queueing a run ---------------------------------------------------------------------------------
 
-    The one place that decides how runs are kept apart (see the module docstring): a change of lock
-    semantics is made here.
+
+class QueueUnavailable(RuntimeError):
+    """The task queue (the broker) could not take the task: nothing was queued. Pages say so in words."""
+
+
+def send_task(task, *, args: tuple = (), kwargs: dict | None = None):
+    """`task.apply_async(args, kwargs)`, raising QueueUnavailable when the broker cannot be reached.
+
+    The broker's connect timeouts and publish retries are short (settings: CELERY_BROKER_*), so with the
+    broker down this answers within about two seconds rather than hanging a request.
     """
-    if connection.vendor != "postgresql" or kind.lock_key is None:
-        yield False
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [kind.lock_key])
-        if not cursor.fetchone()[0]:
-            raise kind.busy()
+    from kombu.exceptions import OperationalError
+
     try:
-        yield True
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [kind.lock_key])
+        return task.apply_async(args=args, kwargs=kwargs or {})
+    except (OperationalError, ConnectionError, TimeoutError, OSError) as exc:
+        logger.warning("Could not queue %s: %s", task.name, exc)
+        raise QueueUnavailable(str(exc)) from exc
+    except Exception as exc:
+        # redis-py's ConnectionError (the Redis result backend) is not an OSError, and the result backend
+        # gives up with a RuntimeError caused by one
+        cause = exc.__cause__ or exc.__context__
+        if any(type(e).__module__.startswith(("redis", "kombu", "amqp")) for e in (exc, cause) if e is not None):
+            logger.warning("Could not queue %s: %s", task.name, exc)
+            raise QueueUnavailable(str(exc)) from exc
+        raise
+
+
+def queue_unavailable_message() -> str:
+    """What a page says when the broker is down (translated)."""
+    from django.utils.translation import gettext
+
+    return gettext(
+        "The job queue is not reachable right now, so nothing was started. Try again in a minute; "
+        "if it lasts, ask the administrator to check Redis and the worker."
+    )

@@ -7,20 +7,20 @@ progress. Every step is idempotent, so running the same night again (a retry fro
 command) reuses its row, counts the attempt and runs every step again; the digest then mails only the
 people the earlier attempts did not reach.
 
-Two nightly runs never overlap: `NIGHTLY_RUNS`, a kind of the long-job engine (core.runs). PostgreSQL: a
-session advisory lock on LOCK_KEY held for the run (the database drops it when the process dies, and any
-RUNNING row found while holding it was abandoned). SQLite: the RUNNING row itself; NightlyRun has no
-heartbeat column, its steps carry the time of the last progress (`last_progress`); a row without
-progress for STALE_AFTER belongs to a process that died and is taken over.
+Two nightly runs never overlap: `NIGHTLY_RUNS`, a kind of the long-job engine (core.runs), keeps them
+apart by a lease. NightlyRun has no heartbeat column: its steps carry the time of the last progress
+(`last_progress`), and on PostgreSQL a thread of the run's own renews it every STALE_AFTER / 4 (`_touch`,
+a `lease` entry beside the steps) while a step works. A row without a sign of life for STALE_AFTER (a
+minute) belongs to a process that died: its page says so and the next run takes it over.
 """
 
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -224,7 +224,7 @@ def _finish(run: NightlyRun, actor: User | None, error: str = "") -> None:
 
 
 def last_progress(run: NightlyRun) -> datetime:
-    """When the run last showed a sign of life: its start, or any step's start, end or heartbeat."""
+    """When the run last showed a sign of life: its start, or any step's start, end or heartbeat, or its lease."""
     moments = [run.started_at]
     for outcome in (run.steps or {}).values():
         for key in ("started_at", "finished_at", "heartbeat_at"):
@@ -250,13 +250,23 @@ def _busy_message(running: NightlyRun | None) -> str:
     }
 
 
+def _touch(pk, now: datetime) -> None:
+    """Renew a RUNNING run's lease: one `lease` entry in its steps (PostgreSQL only: core.runs keeps leases
+    by thread there), written in place so the steps the run itself saves are never overwritten with old ones."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {NightlyRun._meta.db_table} SET steps = jsonb_set(COALESCE(steps, '{{}}'::jsonb), '{{lease}}', "  # noqa: S608
+            "jsonb_build_object('heartbeat_at', %s::text)) WHERE id = %s AND status = %s",
+            [now.isoformat(), pk, NightlyRun.Status.RUNNING],
+        )
+
+
 NIGHTLY_RUNS = RunKind(
     model=NightlyRun,
-    # the checks report progress after each rule; the other steps take minutes at most
-    stale_after=timedelta(minutes=30),
-    lock_key=0x53_41_57_4E,  # "SAWN"
+    lock_key=0x53_41_57_4E,  # "SAWN": serialises claims (a transaction-level lock), not runs
     heartbeat_field=None,
     last_alive=last_progress,
+    touch=_touch,
     busy_error=NightlyRunBusy,
     busy_message=_busy_message,
 )

@@ -294,6 +294,27 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TRACK_STARTED = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Faults (issue 11): a worker rides out a broker outage, reconnecting for as long as it takes (a supervisor
+# restarts it should it die anyway: README, Deployment); a task running when the connection drops is
+# cancelled and, acked late, delivered again (the run records resume where they stopped).
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# A page that queues a task answers within about 2 s when the broker is down (core.runs.send_task turns that into
+# a message): short connect timeouts and one quick retry, instead of kombu's and the Redis result
+# backend's retries (tens of seconds).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+if REDIS_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 10, "max_retries": 1}
+    CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+    CELERY_REDIS_SOCKET_TIMEOUT = 10
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+        "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+    }
+# The lease of a long job (core.runs): a RUNNING run silent for this long belongs to a process that died;
+# its page says so and offers to resume, and the next run takes over.
+RUNS_STALE_AFTER_SECONDS = int(os.environ.get("RUNS_STALE_AFTER_SECONDS", "60"))
 # In code, in local time (CELERY_TIMEZONE): DESIGN section 6.
 CELERY_BEAT_SCHEDULE: dict = {
     # 02:00 local: checks -> rescore -> schedule inspections -> escalate -> digest, as one chain with one

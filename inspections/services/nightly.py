@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.models import User
+from core.runs import send_task
 
 from .. import selectors
 from ..models import NightlyRun
@@ -28,7 +29,7 @@ def nightly_run_queue(*, actor: User) -> None:
 
     Refuses with NightlyRunInProgress while a live run exists. Nothing is written here: the task claims
     the night's NightlyRun (its lock refuses a second run that slipped past this check) and the run's
-    end is audited with `actor`.
+    end is audited with `actor`. With the broker down, core.runs.QueueUnavailable reaches the caller.
     """
     if not actor.has_perm(RUN_NIGHTLY_PERMISSION):
         raise PermissionDenied
@@ -37,4 +38,6 @@ def nightly_run_queue(*, actor: User) -> None:
         raise NightlyRunInProgress(running)
     night, user_id = timezone.localdate().isoformat(), actor.pk
     # on commit: a worker must not look for rows of a transaction that may still roll back
-    transaction.on_commit(lambda: nightly_chain_task.delay(night=night, trigger="PAGE", user_id=user_id))
+    transaction.on_commit(
+        lambda: send_task(nightly_chain_task, kwargs={"night": night, "trigger": "PAGE", "user_id": user_id})
+    )

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from agents.models import Agent, RegistrationPoint, RiskTier
 from core.decorators import people_only
 from core.pagination import keyset_paginate
+from core.runs import QueueUnavailable, queue_unavailable_message
 
 from .. import nightly, risk, selectors
 from ..forms.risk import GROUPS, PolicyForm
@@ -251,6 +252,9 @@ def nightly_start(request):
             request, _("The nightly run of %(night)s is in progress: follow it here.") % {"night": exc.run.night}
         )
         return redirect("inspections:nightly_detail", pk=exc.run.pk)
+    except QueueUnavailable:
+        messages.error(request, queue_unavailable_message())
+        return redirect("inspections:nightly_list")
     # Run in-process (no worker configured), the run is finished already; with a worker it starts shortly.
     run = selectors.nightly_started_since(timezone.localdate(asked_at), asked_at)
     if run is not None and run.status != NightlyRun.Status.RUNNING:
@@ -278,7 +282,8 @@ def nightly_detail(request, pk):
 def nightly_progress(request, pk):
     """The steps fragment; htmx polls it while the run is in progress."""
     run = get_object_or_404(NightlyRun, pk=pk)
-    return render(request, "inspections/risk/_nightly_steps.html", _run_context(run))
+    context = {**_run_context(run), "can_run": request.user.has_perm(RUN_NIGHTLY)}
+    return render(request, "inspections/risk/_nightly_steps.html", context)
 
 
 urlpatterns = [

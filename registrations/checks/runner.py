@@ -17,17 +17,20 @@ reviewer's concurrent change cannot be recorded wrongly; on SQLite the events ar
 their UPDATE, under the write lock the transaction holds. A re-run on unchanged data inserts no Flag or
 FlagEvent row: it only moves `last_seen`.
 
-Two runs never overlap: `CHECK_RUNS`, a kind of the long-job engine (core.runs): PostgreSQL a session
-advisory lock on LOCK_KEY held for the run, SQLite the RUNNING CheckRun row itself, whose heartbeat moves
-after each rule; one silent for longer than STALE_AFTER belongs to a process that died. Either way the
-next run marks an abandoned RUNNING run FAILED and does the whole work again (every step is idempotent).
+Two runs never overlap: `CHECK_RUNS`, a kind of the long-job engine (core.runs), keeps them apart by a
+lease: the RUNNING CheckRun's heartbeat, moved after each rule and, on PostgreSQL, every STALE_AFTER / 4
+by a thread of the run's own while a rule works. One silent for longer than STALE_AFTER (a minute)
+belongs to a process that died: the next run marks it FAILED and does the whole work again (every step
+is idempotent). No lock outlives the claim's transaction, so a killed `run_checks` blocks nothing beyond
+its lease; and its backend, should it still be working on a statement, notices the dead client within
+seconds (`client_connection_check_interval`) and rolls back.
 """
 
 import json
 import logging
 import time
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -67,8 +70,7 @@ def _busy_message(running: CheckRun | None) -> str:
 
 CHECK_RUNS = RunKind(
     model=CheckRun,
-    stale_after=timedelta(minutes=10),
-    lock_key=0x53_41_57_43,  # "SAWC"
+    lock_key=0x53_41_57_43,  # "SAWC": serialises claims (a transaction-level lock), not runs
     busy_error=CheckRunBusy,
     busy_message=_busy_message,
     abandoned_reason=gettext_lazy("Abandoned: the process running it stopped; the next run did its work again."),
@@ -267,6 +269,9 @@ def _record(run: CheckRun, rule: Rule, params: dict, query: rules.Query) -> dict
             # expressions (JIT) for statements that run once; both reset when the transaction ends.
             cursor.execute("SELECT set_config('work_mem', %s, true)", [getattr(settings, "CHECKS_WORK_MEM", "256MB")])
             cursor.execute("SELECT set_config('jit', 'off', true)")
+            # A killed run's backend stops at its next check instead of working on (and holding its row
+            # locks) for the rest of a long statement.
+            cursor.execute("SELECT set_config('client_connection_check_interval', '5s', true)")
         cursor.execute(f"DROP TABLE IF EXISTS {'pg_temp' if postgres else 'temp'}.{HITS}")
         # 1. the hits. CREATE TABLE AS, not INSERT ... SELECT: PostgreSQL runs only the former's query
         # with parallel workers.

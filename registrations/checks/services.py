@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
+from core.runs import send_task
 
 from ..models import CheckRun, Flag, FlagEvent, FlagStatus, Rule, SubjectType
 from ..records import selectors
@@ -255,7 +256,9 @@ def checks_run_now(*, actor) -> None:
     """Queue a run of every enabled rule (trigger PAGE, started by `actor`) once the transaction commits.
 
     Refuses with ChecksAlreadyRunning while a run is in progress. The task creates the CheckRun (and its
-    lock refuses a second one that slipped past this check), so there is nothing to write here.
+    claim refuses a second one that slipped past this check), so there is nothing to write here. With the
+    broker down, core.runs.QueueUnavailable reaches the caller (at once outside a transaction, else at
+    commit) within about two seconds: nothing was queued.
     """
     if not actor.has_perm(RUN_CHECKS_PERMISSION):
         raise PermissionDenied
@@ -263,4 +266,6 @@ def checks_run_now(*, actor) -> None:
     if running is not None:
         raise ChecksAlreadyRunning(running)
     user_id = actor.pk
-    transaction.on_commit(lambda: run_checks_task.delay(trigger=CheckRun.Trigger.PAGE.value, user_id=user_id))
+    transaction.on_commit(
+        lambda: send_task(run_checks_task, kwargs={"trigger": CheckRun.Trigger.PAGE.value, "user_id": user_id})
+    )

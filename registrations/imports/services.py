@@ -61,7 +61,6 @@ import logging
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
@@ -71,7 +70,7 @@ from django.utils.translation import gettext as _
 from core.audit import audit_record
 from core.imports import CsvStream, ImportFileError, count_data_lines
 from core.models import ImportJob
-from core.runs import RunKind
+from core.runs import QueueUnavailable, RunKind, queue_unavailable_message, send_task
 from core.scoping import province_scope
 
 from .batches import SPECS, Batch, Prefetch, Spec, parse_batches, scope_rejects
@@ -89,9 +88,10 @@ DEFAULT_BATCH_SIZE = 10_000
 # commit, 0.7-2.5 ms a row there (measured): 2,000 rows keep the web server's own writes (a sign-in) from
 # waiting more than a few seconds behind an import that a worker runs, and move the progress bar as often.
 SQLITE_BATCH_SIZE = 2_000
-# One run per job (core.runs): a RUNNING job without a heartbeat for 10 minutes was abandoned (worker
-# killed) and may be taken over. Imports of different jobs run side by side: no lock for the kind.
-IMPORT_JOBS = RunKind(model=ImportJob, stale_after=timedelta(minutes=10))
+# One run per job (core.runs): a RUNNING job without a heartbeat for the lease (a minute; a thread of the
+# run renews it while a batch is written) was abandoned (worker killed): its page says so and offers to
+# resume, and a resumed run takes it over. Imports of different jobs run side by side: no lock for the kind.
+IMPORT_JOBS = RunKind(model=ImportJob)
 STALE_AFTER = IMPORT_JOBS.stale_after
 MAX_WARNINGS = 500
 
@@ -119,13 +119,33 @@ def check_header(binary, kind: str) -> None:
 
 
 def import_job_submit(*, kind: str, actor, upload, file_name: str = "") -> ImportJob:
-    """Store an uploaded file as a PENDING job and queue its import once the job is committed."""
-    from .tasks import run_import_task  # the task module imports this one
+    """Store an uploaded file as a PENDING job and queue its import once the job is committed.
 
+    With the broker down the job is kept, marked FAILED with a message that says so (never a hang or a
+    server error: core.runs.send_task answers within about two seconds), and its page offers to resume it.
+    """
     with transaction.atomic():
         job = import_job_create(kind=kind, actor=actor, file_name=file_name or upload.name, upload=upload)
-        transaction.on_commit(lambda: run_import_task.delay(job.pk))
+        transaction.on_commit(lambda: _queue_or_fail(job))
     return job
+
+
+def _queue_or_fail(job: ImportJob) -> None:
+    from .tasks import run_import_task  # the task module imports this one
+
+    try:
+        send_task(run_import_task, args=(job.pk,))
+    except QueueUnavailable:
+        message = queue_unavailable_message() + " " + _("The file is kept: resume the import from its page.")
+        job.status, job.error, job.finished_at = ImportJob.Status.FAILED, message, timezone.now()
+        ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PENDING).update(
+            status=job.status, error=message, finished_at=job.finished_at
+        )
+
+
+def queue_failed(job: ImportJob) -> bool:
+    """The job's file was stored but the queue could not take it (the broker was down)."""
+    return job.status == ImportJob.Status.FAILED and job.error.startswith(queue_unavailable_message())
 
 
 def is_abandoned(job: ImportJob) -> bool:
@@ -139,12 +159,14 @@ def can_resume(job: ImportJob) -> bool:
 
 
 def import_job_resume_later(*, job: ImportJob) -> bool:
-    """Queue a failed or abandoned upload to carry on after its last committed batch; False if it cannot."""
+    """Queue a failed or abandoned upload to carry on after its last committed batch; False if it cannot.
+
+    Raises core.runs.QueueUnavailable when the broker is down (nothing changed: it can be tried again)."""
     from .tasks import run_import_task
 
     if not can_resume(job):
         return False
-    transaction.on_commit(lambda: run_import_task.delay(job.pk))
+    transaction.on_commit(lambda: send_task(run_import_task, args=(job.pk,)))
     return True
 
 
@@ -189,7 +211,8 @@ def import_job_run(
             binary, spec.columns, offset=job.resume_offset, line=job.resume_line, number_records=number_records
         )
         drop_parts_from(job, job.resume_line)
-        _run_batches(job, spec, stream, batch_size, progress)
+        with IMPORT_JOBS.keep_alive(job.pk):
+            _run_batches(job, spec, stream, batch_size, progress)
         _finish(job, spec)
     except BaseException as exc:
         _fail(job, exc)

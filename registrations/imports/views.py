@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from core.imports import ImportFileError
 from core.models import ImportJob
+from core.runs import QueueUnavailable, queue_unavailable_message
 
 from . import rows, services
 
@@ -61,6 +62,8 @@ def import_upload(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         job = services.import_job_submit(kind=form.cleaned_data["kind"], actor=request.user, upload=upload)
+        if services.queue_failed(job):
+            messages.error(request, job.error)
         return redirect("registrations:import_detail", pk=job.pk)
     context = {
         "form": form,
@@ -72,9 +75,13 @@ def import_upload(request):
 
 
 def _progress_context(job: ImportJob) -> dict:
-    eta = job.eta_seconds
+    # A RUNNING job whose heartbeat stopped (its worker died) is said to have stopped, with no estimate of
+    # what is left, and offered for resuming: within a minute of the worker's death (core.runs' lease).
+    stopped = services.is_abandoned(job)
+    eta = None if stopped else job.eta_seconds
     return {
         "job": job,
+        "stopped": stopped,
         "eta": services.elapsed_text(eta) if eta is not None else "",
         "can_resume": services.can_resume(job),
     }
@@ -107,7 +114,12 @@ def import_rejects(request, pk):
 @require_POST
 def import_resume(request, pk):
     job = own_job(request.user, pk)
-    if services.import_job_resume_later(job=job):
+    try:
+        resumed = services.import_job_resume_later(job=job)
+    except QueueUnavailable:
+        messages.error(request, queue_unavailable_message())
+        return redirect("registrations:import_detail", pk=job.pk)
+    if resumed:
         messages.success(request, _("The import carries on after its last saved batch."))
     else:
         messages.error(request, _("Only a failed or abandoned import of an uploaded file can be resumed."))

@@ -95,9 +95,8 @@ def test_kinds_do_not_block_each_other():
         pass
 
 
-@pytest.mark.skipif(POSTGRES, reason="SQLite guards with the RUNNING row")
-def test_sqlite_a_running_row_with_a_recent_heartbeat_refuses_a_claim():
-    # given another process's run, alive
+def test_a_running_row_with_a_recent_heartbeat_refuses_a_claim():
+    # given another process's run, alive: its lease (the heartbeat) is recent
     alive = running_row(silent_for=dt.timedelta(minutes=1))
     # when / then
     with pytest.raises(Busy, match=f"run {alive.pk}"), RUNS.exclusive() as claim:
@@ -107,32 +106,58 @@ def test_sqlite_a_running_row_with_a_recent_heartbeat_refuses_a_claim():
     assert CheckRun.objects.count() == 1
 
 
-@pytest.mark.skipif(not POSTGRES, reason="PostgreSQL advisory lock")
-def test_postgres_the_lock_held_by_another_connection_refuses_a_run():
-    # given another process holding the kind's lock
-    with other_connection() as other:
-        other.execute("SELECT pg_advisory_lock(%s)", [RUNS.lock_key])
-        # when / then
-        with pytest.raises(Busy), RUNS.exclusive():
-            pass
-        other.execute("SELECT pg_advisory_unlock(%s)", [RUNS.lock_key])
-    # and once released, a run goes ahead
-    with RUNS.exclusive() as claim:
-        assert claim(start).status == CheckRun.Status.RUNNING
+# this database's only: other databases on the same server have runs of their own
+ADVISORY_LOCKS_HERE = (
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
+
+
+def _advisory_locks(other) -> int:
+    return other.execute(ADVISORY_LOCKS_HERE).fetchone()[0]
 
 
 @pytest.mark.skipif(not POSTGRES, reason="PostgreSQL advisory lock")
-def test_postgres_a_run_holds_the_lock_against_other_connections_until_it_ends():
-    # given a run in progress
+@pytest.mark.django_db(transaction=True)
+def test_postgres_claims_wait_for_each_other_and_the_lock_ends_with_the_transaction():
+    import threading
+    import time
+
+    # given another connection in the middle of a claim: its transaction holds the kind's lock
     with other_connection() as other:
-        with RUNS.exclusive():
-            # when another connection tries the lock, then it is refused
-            assert other.execute("SELECT pg_try_advisory_lock(%s)", [RUNS.lock_key]).fetchone()[0] is False
-        # and free once the run's block ended, even by an exception
-        with pytest.raises(KeyError), RUNS.exclusive():
-            raise KeyError("boom")
-        assert other.execute("SELECT pg_try_advisory_lock(%s)", [RUNS.lock_key]).fetchone()[0] is True
-        other.execute("SELECT pg_advisory_unlock(%s)", [RUNS.lock_key])
+        other.autocommit = False
+        other.execute("SELECT pg_advisory_xact_lock(%s)", [RUNS.lock_key])
+        threading.Timer(1.0, other.commit).start()
+        started = time.monotonic()
+        # when
+        with RUNS.exclusive() as claim:
+            run = claim(start)
+            waited = time.monotonic() - started
+            # then this claim waited for that one, and once committed holds no advisory lock at all
+            other.autocommit = True
+            assert _advisory_locks(other) == 0
+    assert waited >= 0.8
+    assert run.status == CheckRun.Status.RUNNING
+
+
+@pytest.mark.skipif(not POSTGRES, reason="the lease thread runs on PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_postgres_a_thread_renews_the_lease_while_the_run_works_and_stops_with_it():
+    import threading
+    import time
+
+    kind = RunKind(model=CheckRun, stale_after=dt.timedelta(seconds=2), lock_key=0x53_41_57_56, busy_message=str)
+    # given a run whose own code is busy in one long statement (no heartbeat of its own)
+    with kind.exclusive() as claim:
+        run = claim(start)
+        first = run.heartbeat_at
+        time.sleep(1.6)
+        # then its lease moved all the same, and it is never judged abandoned
+        run.refresh_from_db()
+        assert run.heartbeat_at > first
+        assert not kind.is_stale(run)
+    # and the thread ended with the run
+    assert not [t for t in threading.enumerate() if t.name == f"keep-alive CheckRun {run.pk}"]
 
 
 # --- abandoned runs -----------------------------------------------------------------------------------
@@ -153,17 +178,18 @@ def test_a_stale_run_is_taken_over_and_marked_failed_with_the_reason():
     assert run.status == CheckRun.Status.RUNNING
 
 
-@pytest.mark.skipif(not POSTGRES, reason="PostgreSQL advisory lock")
-def test_postgres_holding_the_lock_any_running_row_was_abandoned():
-    # given a RUNNING row with a recent heartbeat, but nobody holds the lock: its process died just now
-    dead = running_row(silent_for=dt.timedelta(minutes=1))
-    # when
+def test_a_run_is_abandoned_once_silent_past_the_lease_not_before():
+    # given one run silent just inside its lease and, after it, one just past it
+    inside = running_row(silent_for=STALE_AFTER - dt.timedelta(seconds=5))
+    # when / then: inside the lease it refuses (on PostgreSQL too: no lock decides, the lease does)
+    with pytest.raises(Busy), RUNS.exclusive() as claim:
+        claim(start)
+    CheckRun.objects.filter(pk=inside.pk).update(heartbeat_at=timezone.now() - STALE_AFTER - dt.timedelta(seconds=5))
     with RUNS.exclusive() as claim:
         claim(start)
-    # then
-    dead.refresh_from_db()
-    assert dead.status == CheckRun.Status.FAILED
-    assert dead.error == "Abandoned in a test."
+    inside.refresh_from_db()
+    assert inside.status == CheckRun.Status.FAILED
+    assert inside.error == "Abandoned in a test."
 
 
 def test_the_caller_may_handle_the_abandoned_rows_itself():

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from core.decorators import people_only
 from core.pagination import keyset_paginate
+from core.runs import QueueUnavailable, queue_unavailable_message
 
 from ...models import CheckRun
 from .. import selectors, services
@@ -54,6 +55,9 @@ def checkrun_start(request):
             % {"id": exc.run.pk, "at": timezone.localtime(exc.run.started_at).strftime("%Y-%m-%d %H:%M")},
         )
         return redirect("registrations:checkrun_detail", pk=exc.run.pk)
+    except QueueUnavailable:
+        messages.error(request, queue_unavailable_message())
+        return redirect("registrations:checkrun_list")
     # Run in-process (no worker configured), the run is already there; with a worker it starts shortly.
     mine = selectors.checkrun_list().filter(started_by=request.user, started_at__gte=asked_at).first()
     if mine is not None:
@@ -67,14 +71,15 @@ def _totals(run: CheckRun) -> dict:
     return {key: sum(r.get(key) or 0 for r in results) for key in RESULT_COUNTS}
 
 
-def _run_context(run: CheckRun) -> dict:
+def _run_context(run: CheckRun, request=None) -> dict:
     rows = []
     for code in run.rule_codes or []:
         result = (run.results or {}).get(code) or {"status": "pending"}
         rows.append({"code": code, **result})
     done = sum(1 for row in rows if row["status"] in ("done", "failed"))
     stale = services.CHECK_RUNS.is_stale(run)
-    return {"run": run, "rows": rows, "done": done, "total": len(rows), "stale": stale}
+    can_run = request.user.has_perm(services.RUN_CHECKS_PERMISSION) if request is not None else False
+    return {"run": run, "rows": rows, "done": done, "total": len(rows), "stale": stale, "can_run": can_run}
 
 
 @login_required
@@ -82,7 +87,7 @@ def _run_context(run: CheckRun) -> dict:
 @permission_required(VIEW_CHECKRUN, raise_exception=True)
 def checkrun_detail(request, pk):
     run = selectors.checkrun_get(pk=pk)
-    return render(request, "registrations/checkrun_detail.html", _run_context(run))
+    return render(request, "registrations/checkrun_detail.html", _run_context(run, request))
 
 
 @login_required
@@ -91,4 +96,4 @@ def checkrun_detail(request, pk):
 def checkrun_progress(request, pk):
     """The progress fragment; htmx polls it every 2 seconds until the run has finished."""
     run = selectors.checkrun_get(pk=pk)
-    return render(request, "registrations/_checkrun_progress.html", _run_context(run))
+    return render(request, "registrations/_checkrun_progress.html", _run_context(run, request))
