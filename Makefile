@@ -28,8 +28,13 @@ seed: migrate
 WORKER_CONCURRENCY ?= $(if $(DATABASE_URL),2,1)
 run: seed
 	@echo "Serving on http://$(HOST)/ (sign in with a demo user printed above); a worker runs beside it"
-	@$(BIN)/celery -A config worker -B --schedule=var/celerybeat-schedule --concurrency=$(WORKER_CONCURRENCY) \
-		--loglevel=INFO & worker=$$!; \
+	@# The worker is started again if it ever exits (a crash, a lost broker): a supervisor's job in production.
+	@( trap 'kill $$c 2>/dev/null; wait $$c; exit 0' INT TERM; \
+	   while :; do \
+	     $(BIN)/celery -A config worker -B --schedule=var/celerybeat-schedule \
+	       --concurrency=$(WORKER_CONCURRENCY) --loglevel=INFO & c=$$!; wait $$c; \
+	     echo "The worker stopped; starting it again in 2 s."; sleep 2; \
+	   done ) & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; trap 'exit 130' INT TERM; \
 	$(MANAGE) runserver $(HOST)
 
