@@ -164,6 +164,7 @@ class CsvStream:
         missing = [c for c in columns if c not in header]
         if missing:
             raise ImportFileError(_("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)})
+        self.header_length = len(header)
         self.indexes = [header.index(c) for c in columns]
         self.min_values = max(self.indexes) + 1
         self.pick = itemgetter(*self.indexes)
@@ -234,16 +235,21 @@ class CsvStream:
         field legitimately spans lines.
 
         A quote opened and never closed (or closed only by a quote of a later row) makes the csv module
-        read the following lines as one field. Such a field holds whole rows: a line of it that splits
-        into at least as many values as a row needs. Each physical line is then rejected on its own, the
-        first naming where the quote opened, so every lost line is reported and counted.
+        read the following lines as one field. Such a record has not the header's number of values, or its
+        field holds whole rows (a line of it that splits into as many values as a row needs). Each
+        physical line is then rejected on its own, the first naming where the quote opened, so every lost
+        line is reported and counted.
         """
         last = self.reader.line_num
         at = next((i for i, v in enumerate(values) if "\n" in v), None)
         if at is None:
             return None
         pieces = values[at].split("\n")
-        if not any(len(_split_csv(piece)) >= self.min_values for piece in pieces[1:]):
+        # a field legitimately over several lines leaves the row its header's length; a swallowing quote
+        # rarely does, and when it does, the lines it holds are rows of their own
+        if len(values) == self.header_length and not any(
+            len(_split_csv(piece)) >= self.min_values for piece in pieces[1:]
+        ):
             return None
         base = self.base
         first_columns = self.as_columns([*values[:at], pieces[0], *values[at + 1 :]])
