@@ -1,9 +1,12 @@
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from core.imports import CsvStream, ImportFileError, check_upload_size
 from core.models import Province
 
 from . import selectors
+from .importers import AGENT_COLUMNS, POINT_COLUMNS
 from .models import Agent, RegistrationPoint, Status
 
 
@@ -113,11 +116,39 @@ class StatusActionForm(forms.Form):
 
 
 class ImportForm(forms.Form):
+    """agents.csv and/or points.csv, each within AGENTS_UPLOAD_MAX_BYTES, checked (encoding, header) here
+    so a wrong file is refused at once rather than failing in the worker."""
+
     agents_file = forms.FileField(label=_("agents.csv"), required=False)
     points_file = forms.FileField(label=_("points.csv"), required=False)
 
+    COLUMNS = {"agents_file": AGENT_COLUMNS, "points_file": POINT_COLUMNS}
+
+    def _check(self, name):
+        upload = self.cleaned_data.get(name)
+        if upload:
+            try:
+                check_upload_size(upload, settings.AGENTS_UPLOAD_MAX_BYTES)
+                CsvStream(upload, self.COLUMNS[name])
+            except ImportFileError as exc:
+                raise forms.ValidationError(str(exc)) from None
+            finally:
+                upload.seek(0)
+        return upload
+
+    def clean_agents_file(self):
+        return self._check("agents_file")
+
+    def clean_points_file(self):
+        return self._check("points_file")
+
     def clean(self):
         data = super().clean()
-        if not data.get("agents_file") and not data.get("points_file"):
+        if not data.get("agents_file") and not data.get("points_file") and not self.errors:
             raise forms.ValidationError(_("Choose an agents file, a points file, or both."))
         return data
+
+    def uploads(self) -> dict:
+        """kind -> uploaded file, for the files given."""
+        files = {"agents": self.cleaned_data.get("agents_file"), "points": self.cleaned_data.get("points_file")}
+        return {kind: upload for kind, upload in files.items() if upload}

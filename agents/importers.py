@@ -1,10 +1,23 @@
 """CSV import of agents.csv and points.csv (DESIGN section 4): upsert by code, reject with line and reason.
 
-A whole file imports in one transaction: a crash leaves nothing half-written. Rows are compared with
-what is stored and only real changes are written, so re-importing the same file changes nothing.
-Values that are well-formed but fail a business check (tax code checksum, phone, coordinates outside
-Vietnam, an inverted authorisation window) are stored, as the source system has them, and reported
-as warnings: DESIGN section 4 rejects a row only when it cannot be stored meaningfully.
+All or nothing per file: a whole file imports in one transaction, so a failure or a killed worker
+leaves nothing half-written (no agent without its parent, no point without the rest of its file); the
+job is marked FAILED and the file can simply be imported again. The files are small next to
+registrations (a few hundred thousand rows at most, bounded by AGENTS_UPLOAD_MAX_BYTES), which is what
+makes one transaction affordable; they run in a worker (agents.tasks), never in a web request.
+Rows are compared with what is stored and only real changes are written, so re-importing the same file
+changes nothing. Values that are well-formed but fail a business check (tax code checksum, phone,
+coordinates outside Vietnam, an inverted authorisation window) are stored, as the source system has
+them, and reported as warnings: DESIGN section 4 rejects a row only when it cannot be stored meaningfully.
+
+Counts are per row read: rows read = created + updated + unchanged + rejected. A code repeated in a
+file is upserted twice, the later row winning (as registrations do), with a warning naming both lines.
+
+Province scope (a user limited to some provinces): a row is written only when the record as stored and
+as it would be after the write are both in the user's provinces, and every code it refers to (a point's
+agent, an agent's parent) is an agent the user can read. A reference to an agent of another province
+is rejected with the very reason of a code that does not exist, so a reject never tells that another
+province's record exists.
 """
 
 from django.core.exceptions import ValidationError
@@ -183,7 +196,9 @@ class _Upserter:
         self.model, self.fields, self.subject = model, fields, subject
         self.actor, self.result, self.file_name, self.scope = actor, result, file_name, scope
         self.now = timezone.now()
-        self.state: dict[str, str] = {}  # code -> created / updated / unchanged
+        self.state: dict[str, str] = {}  # code -> created / updated / unchanged, as its last row left it
+        self.line_state: dict[int, str] = {}  # line -> what became of that row (counts are per row)
+        self.last_line: dict[str, int] = {}  # code -> line of its last row written
         self.status_changes = 0
 
     def write(self, chunk: dict[str, tuple[int, dict, dict]]) -> None:
@@ -195,13 +210,15 @@ class _Upserter:
         for code, (line, values, raw) in chunk.items():
             status = values.pop("status")
             current = existing.get(code)
+            self.last_line[code] = line
             if current is None:
                 obj = self.model(code=code, status=status or Status.ACTIVE, **values)
                 new.append((line, obj))
                 continue
             if self.scope is not None and current["province_id"] not in self.scope:
+                # worded alike for any code: it must not tell which province (or that one) holds it
                 self.result.reject(
-                    line, _("%(code)s belongs to a province that is not in your provinces.") % {"code": code}, raw
+                    line, _("Code %(code)s cannot be written from your provinces.") % {"code": code}, raw
                 )
                 continue
             diff = [f for f in self.fields if current[f] != values[f]]
@@ -211,10 +228,12 @@ class _Upserter:
                 changed.append(obj)
                 if self.state.get(code) != "created":
                     self.state[code] = "updated"
+                self.line_state[line] = "updated"
                 if status_changed:
                     history.append(self._change(obj.id, current["status"], status, line))
             else:
                 self.state.setdefault(code, "unchanged")
+                self.line_state[line] = "unchanged"
         if new:
             self.model.objects.bulk_create([obj for _line, obj in new])
             if not all(obj.pk for _line, obj in new):  # backends that return no ids (none we use)
@@ -223,6 +242,7 @@ class _Upserter:
                     obj.pk = ids[obj.code]
             for line, obj in new:
                 self.state[obj.code] = "created"
+                self.line_state[line] = "created"
                 history.append(self._change(obj.pk, "", obj.status, line))
         if changed:
             self.model.objects.bulk_update(changed, [*self.fields, "status"])
@@ -241,8 +261,16 @@ class _Upserter:
             reason=_("Import of %(file)s, line %(line)d") % {"file": self.file_name, "line": line},
         )
 
+    def touched(self, code: str) -> None:
+        """A later pass changed the record of `code` (its parent): its last row counts as updated."""
+        if self.state.get(code) == "unchanged":
+            self.state[code] = "updated"
+        line = self.last_line.get(code)
+        if line is not None and self.line_state.get(line) == "unchanged":
+            self.line_state[line] = "updated"
+
     def finish(self) -> None:
-        for state in self.state.values():
+        for state in self.line_state.values():
             setattr(self.result, state, getattr(self.result, state) + 1)
 
 
@@ -250,6 +278,7 @@ def _run(binary, *, columns, parse, upserter) -> ImportResult:
     result = upserter.result
     result.columns = columns
     chunk: dict[str, tuple[int, dict, dict]] = {}
+    seen: dict[str, int] = {}  # code -> line of its row that was last accepted
     for line, row, problem in CsvStream(binary, columns).rows():
         if problem:
             result.reject(line, problem, row)
@@ -260,6 +289,12 @@ def _run(binary, *, columns, parse, upserter) -> ImportResult:
         except (RowError, ValueError) as exc:
             result.reject(line, str(exc), row)
             continue
+        if row["code"] in seen:
+            warnings.append(
+                _("code %(code)s is repeated in the file (line %(first)d and line %(line)d); the later row wins.")
+                % {"code": row["code"], "first": seen[row["code"]], "line": line}
+            )
+        seen[row["code"]] = line
         result.warnings.extend((line, w) for w in warnings)
         if row["code"] in chunk or len(chunk) >= CHUNK:
             # a code seen twice: write the first before the second so the last row wins
@@ -292,7 +327,7 @@ def import_agents(binary, *, actor, file_name: str = "agents.csv") -> ImportResu
     scope = province_scope(actor) if actor is not None else None
     known = set(Province.objects.values_list("code", flat=True))
     result = ImportResult(kind="agents")
-    parents = _plan_parents(binary)
+    parents = _plan_parents(binary, scope)
     binary.seek(0)
     with transaction.atomic():
         upserter = _Upserter(Agent, AGENT_FIELDS, "agent", actor=actor, result=result, file_name=file_name, scope=scope)
@@ -304,20 +339,28 @@ def import_agents(binary, *, actor, file_name: str = "agents.csv") -> ImportResu
             return _parse_agent(row, scope, known, warn)
 
         _run(binary, columns=AGENT_COLUMNS, parse=parse, upserter=upserter)
-        _apply_parents(parents["wanted"], upserter, result)
+        _apply_parents(parents["wanted"], upserter, result, scope)
         upserter.finish()
         _audit(result, actor=actor, file_name=file_name, status_changes=upserter.status_changes)
     return result
 
 
-def _plan_parents(binary) -> dict:
-    """First pass: each row's wanted parent, and the rows whose parent is unknown or loops."""
+def _readable_agents(scope):
+    """The agents a user of `scope` can read (all for None): the only ones a row may refer to."""
+    agents = Agent.objects.all()
+    return agents if scope is None else agents.filter(province_id__in=scope)
+
+
+def _plan_parents(binary, scope) -> dict:
+    """First pass: each row's wanted parent, and the rows whose parent is unknown (or unreadable) or loops."""
     wanted: dict[str, str] = {}
     for _line, row, problem in CsvStream(binary, AGENT_COLUMNS).rows():
         if not problem and row["code"]:
             wanted[row["code"]] = row["parent_code"]
     stored = dict(Agent.objects.filter(parent__isnull=False).values_list("code", "parent__code"))
-    known = set(Agent.objects.values_list("code", flat=True)) | set(wanted)
+    # another province's agent reads as one that does not exist (a row of the file naming it as its
+    # own code is refused in the first pass, so it cannot become a parent either: see _apply_parents)
+    known = set(_readable_agents(scope).values_list("code", flat=True)) | set(wanted)
     graph = {**stored, **wanted}
     problems = {}
     for code, parent in wanted.items():
@@ -337,10 +380,12 @@ def _plan_parents(binary) -> dict:
     return {"wanted": {c: p for c, p in wanted.items() if c not in problems}, "problems": problems}
 
 
-def _apply_parents(wanted: dict[str, str], upserter: _Upserter, result: ImportResult) -> None:
-    """Second pass: set parents once every agent of the file exists."""
+def _apply_parents(wanted: dict[str, str], upserter: _Upserter, result: ImportResult, scope) -> None:
+    """Second pass: set parents once every agent of the file exists (and is readable: every row written
+    is in the user's provinces, so a parent outside them is one whose own row was refused)."""
     codes = {c for c in wanted if c in upserter.state}  # rows written in the first pass
-    ids = dict(Agent.objects.filter(code__in=codes | {p for p in wanted.values() if p}).values_list("code", "id"))
+    parents = {p for p in wanted.values() if p}
+    ids = dict(_readable_agents(scope).filter(code__in=codes | parents).values_list("code", "id"))
     current = dict(Agent.objects.filter(code__in=codes).values_list("code", "parent_id"))
     changed = []
     for code in codes:
@@ -357,8 +402,7 @@ def _apply_parents(wanted: dict[str, str], upserter: _Upserter, result: ImportRe
         parent_id = ids[wanted[code]] if wanted[code] else None
         if current.get(code) != parent_id:
             changed.append(Agent(id=ids[code], parent_id=parent_id))
-            if upserter.state.get(code) == "unchanged":
-                upserter.state[code] = "updated"
+            upserter.touched(code)
     Agent.objects.bulk_update(changed, ["parent_id"], batch_size=CHUNK)
 
 
@@ -366,8 +410,9 @@ def import_points(binary, *, actor, file_name: str = "points.csv") -> ImportResu
     scope = province_scope(actor) if actor is not None else None
     known = set(Province.objects.values_list("code", flat=True))
     result = ImportResult(kind="points")
-    # one query for every agent code: agents are few next to points
-    agents_by_code = dict(Agent.objects.values_list("code", "id"))
+    # one query for every agent code: agents are few next to points. Only agents the user can read: a
+    # point under another province's agent is rejected as "Unknown agent code", as for no agent at all.
+    agents_by_code = dict(_readable_agents(scope).values_list("code", "id"))
 
     def parse(row, warn):
         return _parse_point(row, scope, known, agents_by_code, warn)

@@ -1,6 +1,9 @@
 """Every write to agents and points: validated, atomic, audited, with status history."""
 
+import logging
+from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -11,10 +14,13 @@ from django.utils.translation import gettext as _
 from core.audit import audit_record
 from core.imports import ImportFileError
 from core.models import ImportJob
+from core.runs import RunKind
 
 from . import importers
 from .models import Agent, RegistrationPoint, Status, StatusChange
 from .validators import normalise_phone, normalise_tax_code
+
+logger = logging.getLogger(__name__)
 
 AGENT_FIELDS = (
     "code",
@@ -232,39 +238,93 @@ def point_reinstate(*, point: RegistrationPoint, reason: str, actor, source=Stat
 
 
 # --- imports of agents.csv and points.csv ---
+#
+# An upload is stored as one PENDING ImportJob per file and run by a worker (agents.tasks), agents
+# before points, so points whose agent is in the same upload import in one go. Each file imports in one
+# transaction (all or nothing, see agents.importers): a job therefore shows no row-by-row progress, only
+# waiting, running and its outcome; its heartbeat is set when a worker takes it. A job whose worker died
+# is RUNNING with an old heartbeat: it is marked FAILED (`import_jobs_mark_abandoned`, called by the
+# pages) and its transaction rolled back with the process, so nothing of it was written.
 
 IMPORT_KINDS = {"agents": importers.import_agents, "points": importers.import_points}
 MAX_STORED_WARNINGS = 500
+# A file within AGENTS_UPLOAD_MAX_BYTES imports in well under a minute; ten minutes without a result
+# means the worker running it died.
+IMPORT_JOBS = RunKind(model=ImportJob, stale_after=timedelta(minutes=10))
 
 
-def import_job_run_now(*, kind: str, upload, actor) -> ImportJob:
-    """Import an uploaded agents.csv or points.csv now, recorded as an ImportJob (counts, warnings and a
-    rejects file); a file that cannot be read at all ends FAILED with the reason, nothing imported."""
-    job = ImportJob.objects.create(
-        kind=kind,
-        file_name=upload.name[:255],
-        created_by=actor,
-        status=ImportJob.Status.RUNNING,
+def import_jobs_submit(*, uploads: dict[str, Any], actor) -> list[ImportJob]:
+    """Store each uploaded file (kind -> django File) as a PENDING job and queue one task that runs them
+    in order (agents first) once the jobs are committed."""
+    from .tasks import run_import_task  # the task module imports this one
+
+    with transaction.atomic():
+        jobs = []
+        for kind in IMPORT_KINDS:  # agents, then points
+            upload = uploads.get(kind)
+            if upload is None:
+                continue
+            job = ImportJob(kind=kind, file_name=upload.name[:255], created_by=actor)
+            job.source_file.save(f"{kind}-{timezone.now():%Y%m%d-%H%M%S}.csv", upload, save=False)
+            job.save()
+            jobs.append(job)
+        ids = [job.pk for job in jobs]
+        transaction.on_commit(lambda: run_import_task.delay(ids))
+    return jobs
+
+
+def import_job_claim(job_id: int) -> ImportJob | None:
+    """Mark a PENDING job RUNNING for this worker (or take over one whose worker died); None otherwise."""
+    claimed = IMPORT_JOBS.take(
+        job_id,
+        from_statuses=[ImportJob.Status.PENDING],
+        queryset=ImportJob.objects.filter(kind__in=IMPORT_KINDS),
+        error="",
+        finished_at=None,
         started_at=timezone.now(),
     )
+    return ImportJob.objects.get(pk=job_id) if claimed else None
+
+
+def import_jobs_mark_abandoned(jobs) -> int:
+    """Mark FAILED the RUNNING agents/points jobs among `jobs` whose worker died (no result in time)."""
+    stale = [job for job in jobs if job.kind in IMPORT_KINDS and IMPORT_JOBS.is_stale(job)]
+    if not stale:
+        return 0
+    return IMPORT_JOBS.mark_failed(
+        stale, now=timezone.now(), reason=_("The worker running this import stopped; nothing of it was written.")
+    )
+
+
+def import_job_run(*, job: ImportJob) -> ImportJob:
+    """Import a claimed job's stored file in this process and record the outcome on the job: DONE with
+    counts, warnings and a rejects file, or FAILED with the reason (nothing written: one transaction)."""
     try:
-        result = IMPORT_KINDS[kind](upload.open("rb"), actor=actor, file_name=upload.name)
+        with job.source_file.open("rb") as binary:
+            result = IMPORT_KINDS[job.kind](binary, actor=job.created_by, file_name=job.file_name)
     except ImportFileError as exc:
         job.status, job.error = ImportJob.Status.FAILED, str(exc)
+    except Exception as exc:
+        logger.exception("Import job %s failed", job.pk)
+        job.status, job.error = ImportJob.Status.FAILED, f"{type(exc).__name__}: {exc}"
     else:
-        job.status = ImportJob.Status.DONE
-        job.created, job.updated, job.unchanged, job.rejected = (
-            result.created,
-            result.updated,
-            result.unchanged,
-            result.rejected,
-        )
-        job.total_rows = job.processed_rows = result.total
-        job.warnings = [[line, text] for line, text in result.warnings[:MAX_STORED_WARNINGS]]
-        if result.rejects:
-            job.rejects_file.save(
-                f"{kind}-{job.pk}.rejects.csv", ContentFile(result.rejects_csv().encode()), save=False
-            )
-    job.finished_at = timezone.now()
+        _record_result(job, result)
+    job.finished_at, job.heartbeat_at = timezone.now(), None
     job.save()
     return job
+
+
+def _record_result(job: ImportJob, result) -> None:
+    job.status = ImportJob.Status.DONE
+    job.created, job.updated, job.unchanged, job.rejected = (
+        result.created,
+        result.updated,
+        result.unchanged,
+        result.rejected,
+    )
+    job.total_rows = job.processed_rows = result.total
+    job.warnings = [[line, text] for line, text in result.warnings[:MAX_STORED_WARNINGS]]
+    if result.rejects:
+        job.rejects_file.save(
+            f"{job.kind}-{job.pk}.rejects.csv", ContentFile(result.rejects_csv().encode()), save=False
+        )

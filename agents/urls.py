@@ -19,5 +19,6 @@ urlpatterns = [
     path("points/<int:pk>/<str:action>/", views.point_status, name="point_status"),
     path("import/", views.import_upload, name="import"),
     path("import/result/", views.import_result, name="import_result"),
+    path("import/progress/", views.import_progress, name="import_progress"),
     path("import/<int:pk>/rejects.csv", views.import_rejects, name="import_rejects"),
 ]

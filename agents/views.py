@@ -310,34 +310,55 @@ def point_export(request):
     )
 
 
+IMPORT_PERMISSION = "agents.import_agents"
+
+
+def _own_jobs(request):
+    """The user's own agents/points jobs named in ?jobs=1,2 (another user's read as none)."""
+    ids = [int(i) for i in request.GET.get("jobs", "").split(",") if i.isdigit()][:10]
+    jobs = list(ImportJob.objects.filter(pk__in=ids, created_by=request.user, kind__in=services.IMPORT_KINDS))
+    if services.import_jobs_mark_abandoned(jobs):
+        jobs = list(ImportJob.objects.filter(pk__in=[j.pk for j in jobs]))
+    return sorted(jobs, key=lambda j: j.pk)
+
+
+def _progress_context(request) -> dict:
+    jobs = _own_jobs(request)
+    polling = any(not job.is_finished for job in jobs)
+    return {"jobs": jobs, "query": ",".join(str(job.pk) for job in jobs), "polling": polling}
+
+
 @login_required
-@permission_required("agents.import_agents", raise_exception=True)
+@permission_required(IMPORT_PERMISSION, raise_exception=True)
 def import_upload(request):
-    """Agents first, then points: points whose agent is in the same upload import in one go."""
+    """Store the files and queue their import (agents first, then points: points whose agent is in the same
+    upload import in one go); the result page follows the jobs."""
     form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
     if request.method == "POST" and form.is_valid():
-        jobs = [
-            services.import_job_run_now(kind=kind, upload=form.cleaned_data[field], actor=request.user)
-            for field, kind in (("agents_file", "agents"), ("points_file", "points"))
-            if form.cleaned_data.get(field)
-        ]
+        jobs = services.import_jobs_submit(uploads=form.uploads(), actor=request.user)
         return redirect(f"{reverse('agents:import_result')}?jobs={','.join(str(j.pk) for j in jobs)}")
-    recent = ImportJob.objects.filter(created_by=request.user, kind__in=("agents", "points"))[:10]
+    recent = list(ImportJob.objects.filter(created_by=request.user, kind__in=services.IMPORT_KINDS)[:10])
+    services.import_jobs_mark_abandoned(recent)
     return render(request, "agents/import.html", {"form": form, "recent": recent})
 
 
 @login_required
-@permission_required("agents.import_agents", raise_exception=True)
+@permission_required(IMPORT_PERMISSION, raise_exception=True)
 def import_result(request):
-    ids = [int(i) for i in request.GET.get("jobs", "").split(",") if i.isdigit()]
-    jobs = ImportJob.objects.filter(pk__in=ids, created_by=request.user).order_by("pk")
-    return render(request, "agents/import_result.html", {"jobs": jobs})
+    return render(request, "agents/import_result.html", _progress_context(request))
 
 
 @login_required
-@permission_required("agents.import_agents", raise_exception=True)
+@permission_required(IMPORT_PERMISSION, raise_exception=True)
+def import_progress(request):
+    """The jobs' fragment; it polls itself every second until every job is done or failed."""
+    return render(request, "agents/_import_progress.html", _progress_context(request))
+
+
+@login_required
+@permission_required(IMPORT_PERMISSION, raise_exception=True)
 def import_rejects(request, pk):
-    job = ImportJob.objects.filter(pk=pk, created_by=request.user, kind__in=("agents", "points")).first()
+    job = ImportJob.objects.filter(pk=pk, created_by=request.user, kind__in=services.IMPORT_KINDS).first()
     if job is None or not job.rejects_file:
         raise Http404
     return FileResponse(job.rejects_file.open("rb"), as_attachment=True, filename=f"{job.file_name}.rejects.csv")

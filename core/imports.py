@@ -25,6 +25,7 @@ from operator import itemgetter
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 T = TypeVar("T")
@@ -148,6 +149,7 @@ class CsvStream:
     def __init__(self, binary, columns: list[str], *, offset: int = 0, line: int = 0, number_records=False):
         self.columns = columns
         self.number_records = number_records
+        check_utf8_text(binary)
         lines = _Lines(binary, 0)
         reader = csv.reader(lines, strict=False)
         try:
@@ -157,11 +159,12 @@ class CsvStream:
         except csv.Error as exc:
             raise ImportFileError(_("Not a CSV file: %(error)s") % {"error": exc}) from None
         if any(_BAD_UTF8 in h or "\x00" in h for h in header):
-            raise ImportFileError(_("The header row is not valid UTF-8 text."))
+            raise ImportFileError(_("The file is not UTF-8 text: its header row is not valid UTF-8."))
         header = [h.strip() for h in header]
         missing = [c for c in columns if c not in header]
         if missing:
             raise ImportFileError(_("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)})
+        self.header_length = len(header)
         self.indexes = [header.index(c) for c in columns]
         self.min_values = max(self.indexes) + 1
         self.pick = itemgetter(*self.indexes)
@@ -200,9 +203,11 @@ class CsvStream:
 
     def rows(self) -> Iterator[tuple[int, dict[str, str], str | None]]:
         """(line, row, problem) for each data row: the contract columns, stripped, and why the row cannot
-        be parsed at all, or None. Blank lines are skipped. The batch import reads `reader` itself:
+        be parsed at all, or None. Blank lines are skipped. An unclosed quote gives one row with a problem
+        per physical line it swallowed (see `swallowed`). The batch import reads `reader` itself:
         building a dict per row costs more than a file of millions of rows can afford."""
         while True:
+            first = self.reader.line_num + 1
             try:
                 values = next(self.reader)
             except StopIteration:
@@ -214,9 +219,124 @@ class CsvStream:
                 continue
             if len(values) < 2 and not (values and values[0]):
                 continue  # a blank line
+            lost = self.swallowed(values, first) if self.reader.line_num > first else None
+            if lost:
+                for line, problem, columns in lost:
+                    self.records += 1
+                    yield line, dict(zip(self.columns, (v.strip() for v in columns), strict=True)), problem
+                continue
             self.records += 1
             row = {name: value.strip() for name, value in zip(self.columns, self.as_columns(values), strict=True)}
             yield self.line, row, self.problem(values)
+
+    def swallowed(self, values: list[str], first: int) -> list[tuple[int, str, list[str]]] | None:
+        """The rejects of a record read from physical lines `first` to the reader's current line (numbers
+        as the reader counts them) when it is the work of an unclosed quote; None for a record whose quoted
+        field legitimately spans lines.
+
+        A quote opened and never closed (or closed only by a quote of a later row) makes the csv module
+        read the following lines as one field. Such a record has not the header's number of values, or its
+        field holds whole rows (a line of it that splits into as many values as a row needs). Each
+        physical line is then rejected on its own, the first naming where the quote opened, so every lost
+        line is reported and counted.
+        """
+        last = self.reader.line_num
+        at = next((i for i, v in enumerate(values) if "\n" in v), None)
+        if at is None:
+            return None
+        pieces = values[at].split("\n")
+        # a field legitimately over several lines leaves the row its header's length; a swallowing quote
+        # rarely does, and when it does, the lines it holds are rows of their own
+        if len(values) == self.header_length and not any(
+            len(_split_csv(piece)) >= self.min_values for piece in pieces[1:]
+        ):
+            return None
+        base = self.base
+        first_columns = self.as_columns([*values[:at], pieces[0], *values[at + 1 :]])
+        rejects = [
+            (
+                base + first,
+                _(
+                    "A quote opened on line %(first)d is not closed: lines %(first)d to %(last)d were read as one "
+                    "row, so each of them is rejected. Fix the quote and import these lines again."
+                )
+                % {"first": base + first, "last": base + last},
+                first_columns,
+            )
+        ]
+        for number in range(first + 1, last + 1):
+            index = number - first
+            piece = pieces[index] if index < len(pieces) else ""
+            rejects.append(
+                (
+                    base + number,
+                    _("Swallowed by the unclosed quote opened on line %(first)d.") % {"first": base + first},
+                    self.as_columns(_split_csv(piece)),
+                )
+            )
+        return rejects
+
+
+def _split_csv(text: str) -> list[str]:
+    """One line's values as the csv module reads them (a line cut out of a swallowing field)."""
+    try:
+        return next(csv.reader([text], strict=False), [])
+    except csv.Error:
+        return [text]
+
+
+# Byte order marks of the encodings a spreadsheet may save "Unicode text" in, longest first.
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32 (little-endian)"),
+    (b"\x00\x00\xfe\xff", "UTF-32 (big-endian)"),
+    (b"\xff\xfe", "UTF-16 (little-endian)"),
+    (b"\xfe\xff", "UTF-16 (big-endian)"),
+)
+_PEEK = 4096
+
+
+def check_utf8_text(binary) -> None:
+    """ImportFileError when the file is not UTF-8 text at all: UTF-16 or UTF-32 (with a byte order mark,
+    named; without one, told by its NUL bytes), or binary data (a spreadsheet, an archive). Every importer
+    reads its file through CsvStream, which calls this first; the file position is left at the start.
+
+    A text file in UTF-8 with a few badly encoded rows is not refused here: those rows are rejected alone.
+    """
+    binary.seek(0)
+    head = binary.read(_PEEK)
+    binary.seek(0)
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            raise ImportFileError(
+                _("The file is not UTF-8 text: its byte order mark says %(encoding)s. Save it as CSV UTF-8.")
+                % {"encoding": name}
+            )
+    if head.startswith(b"PK\x03\x04"):
+        raise ImportFileError(
+            _("The file is not UTF-8 text: it is a ZIP archive (an Excel workbook?). Save it as CSV UTF-8.")
+        )
+    if not head or head.count(0) * 10 < len(head):
+        return  # text, perhaps with a stray NUL in a row: that row alone is rejected
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    if max(even, odd) * 3 >= len(head) and min(even, odd) * 10 < max(even, odd):
+        endian = _("little-endian") if odd > even else _("big-endian")
+        raise ImportFileError(
+            _(
+                "The file is not UTF-8 text: it looks like UTF-16 (%(endian)s) without a byte order mark. "
+                "Save it as CSV UTF-8."
+            )
+            % {"endian": endian}
+        )
+    raise ImportFileError(_("The file is not UTF-8 text: it holds binary data (NUL bytes)."))
+
+
+def check_upload_size(upload, max_bytes: int) -> None:
+    """ImportFileError naming the limit when an uploaded file is larger than `max_bytes` (a setting)."""
+    if upload.size is not None and upload.size > max_bytes:
+        raise ImportFileError(
+            _("The file is %(size)s; files up to %(limit)s can be uploaded here.")
+            % {"size": filesizeformat(upload.size), "limit": filesizeformat(max_bytes)}
+        )
 
 
 def count_data_lines(binary) -> int:

@@ -222,6 +222,16 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on each start
 WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
+# Upload limits: every upload has one (a reverse proxy in front should refuse larger bodies too).
+# agents.csv / points.csv import in one transaction each: 20 MB is ~130,000 rows, well under a minute.
+AGENTS_UPLOAD_MAX_BYTES = int(os.environ.get("AGENTS_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
+# registrations.csv / activations.csv import in committed batches, so files of millions of rows are fine:
+# 2 GB is some 7 million registrations.
+REGISTRATIONS_UPLOAD_MAX_BYTES = int(os.environ.get("REGISTRATIONS_UPLOAD_MAX_BYTES", str(2 * 1024 * 1024 * 1024)))
+# A request body that is not a file (a form, the ingest API's JSON of up to 10,000 rows): 10 MB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(10 * 1024 * 1024)))
+# Uploaded files larger than this go to a temporary file instead of memory (Django's default, 2.5 MB).
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("FILE_UPLOAD_MAX_MEMORY_SIZE", str(2_621_440)))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -89,9 +89,16 @@ def parse_batches(  # noqa: C901 - the per-row hot loop: kept flat, a call per r
     source, min_values, records = stream.lines, stream.min_values, stream.records
     batch = Batch(first_line=stream.line + 1)
     rows, lines, read = batch.rows, batch.lines, 0
+    last_end = reader.line_num
     while True:
         try:
             for values in reader:
+                first, last_end = last_end + 1, reader.line_num
+                if last_end > first and (lost := stream.swallowed(values, first)):
+                    # an unclosed quote: each physical line it swallowed is a reject of its own
+                    records, read = records + len(lost), read + len(lost)
+                    batch.rejects.extend(lost)
+                    continue
                 if len(values) < 2 and not (values and values[0]):
                     continue  # a blank line
                 records += 1
@@ -135,6 +142,7 @@ def parse_batches(  # noqa: C901 - the per-row hot loop: kept flat, a call per r
             break
         except csv.Error as exc:
             # the reader carries on with the next line after an error
+            last_end = reader.line_num
             records += 1
             read += 1
             stream.records = records

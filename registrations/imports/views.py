@@ -6,6 +6,7 @@ user who started it only; anyone else gets the 404 of a job that does not exist.
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import FileResponse, Http404
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from core.imports import ImportFileError
+from core.imports import ImportFileError, check_upload_size
 from core.models import ImportJob
 from core.runs import QueueUnavailable, queue_unavailable_message
 
@@ -41,6 +42,7 @@ class ImportUploadForm(forms.Form):
         if upload and kind:
             # Check the header now, so a wrong file is refused here rather than failing in the worker.
             try:
+                check_upload_size(upload, settings.REGISTRATIONS_UPLOAD_MAX_BYTES)
                 services.check_header(upload, kind)
             except ImportFileError as exc:
                 self.add_error("file", str(exc))

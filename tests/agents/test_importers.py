@@ -195,10 +195,150 @@ def test_extra_columns_and_bom_are_accepted():
 
 
 @pytest.mark.django_db
-def test_duplicate_code_in_one_file_last_row_wins():
-    result = import_agents(agents(OP, OP.replace("Operator", "Operator v2")), actor=None)
+def test_duplicate_code_in_one_file_last_row_wins_with_a_warning_naming_both_lines():
+    result = import_agents(agents(OP, CHAIN, OP.replace("Operator", "Operator v2")), actor=None)
     assert result.rejected == 0
     assert Agent.objects.get(code="AG0").name == "Operator v2"
+    assert (4, "code AG0 is repeated in the file (line 2 and line 4); the later row wins.") in result.warnings
+    # counts are per row read: the repeat is the second write of AG0
+    assert (result.created, result.updated, result.unchanged) == (2, 1, 0)
+
+
+@pytest.mark.django_db
+def test_duplicate_point_code_warns_and_counts_every_row():
+    import_agents(agents(OP), actor=None)
+    result = import_points(points(P1, P1), actor=None)
+    assert [text for _line, text in result.warnings if "repeated" in text] == [
+        "code P1 is repeated in the file (line 2 and line 3); the later row wins."
+    ]
+    assert (result.created, result.unchanged, result.total) == (1, 1, 2)
+
+
+# --- item 8: every lost line reported, totals add up, encodings named ---------------------------
+
+
+@pytest.mark.django_db
+def test_an_unclosed_quote_rejects_each_line_it_swallowed_from_the_line_it_opened():
+    # given a name whose quote never closes: the csv module reads lines 3-5 as one field
+    rows = [OP, 'AG2,"Broken,AUTHORISED,,,,001,,,,', CHAIN.replace(",AG0,", ",,"), "AG3,C,AUTHORISED,,,,001,,,,"]
+    result = import_agents(agents(*rows), actor=None)
+    # then every physical line is accounted for, the first naming where the quote opened
+    got = reasons(result)
+    assert sorted(got) == [3, 4, 5]
+    assert got[3].startswith("A quote opened on line 3 is not closed: lines 3 to 5")
+    assert got[4] == got[5] == "Swallowed by the unclosed quote opened on line 3."
+    assert result.total == 4
+    assert (result.created, result.rejected) == (1, 3)
+    assert {r.line: r.row["code"] for r in result.rejects} == {3: "AG2", 4: "AG1", 5: "AG3"}
+    assert list(Agent.objects.values_list("code", flat=True)) == ["AG0"]
+
+
+@pytest.mark.django_db
+def test_a_quoted_field_over_two_lines_is_still_one_row():
+    row = 'P2,AG0,"Point\nround the corner",OPERATOR_FIXED,,001,,,,,,,'
+    import_agents(agents(OP), actor=None)
+    result = import_points(points(row), actor=None)
+    assert (result.created, result.rejected) == (1, 0)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [
+        ("\ufeff" + AGENT_HEADER + "\n" + OP + "\n", "UTF-16 (little-endian)"),
+        (AGENT_HEADER + "\n" + OP + "\n", "UTF-16 (little-endian) without a byte order mark"),
+    ],
+)
+def test_utf16_files_are_refused_as_not_utf8_naming_the_encoding(raw, says):
+    with pytest.raises(ImportFileError, match="not UTF-8 text") as caught:
+        import_agents(io.BytesIO(raw.encode("utf-16-le")), actor=None)
+    assert says in str(caught.value)
+    assert not Agent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_binary_file_is_refused_as_not_utf8():
+    with pytest.raises(ImportFileError, match="not UTF-8 text: it is a ZIP archive"):
+        import_points(io.BytesIO(b"PK\x03\x04" + bytes(range(256)) * 8), actor=None)
+
+
+# --- item 2: a limited user cannot reach another province's record through the file ---------
+
+
+@pytest.fixture
+def saigon(db):
+    """AG9, an agent of Sài Gòn (079), with its point P9; AG5, a Hà Nội (001) agent."""
+    import_agents(agents("AG9,South,AUTHORISED,,,,079,ACTIVE,,,", "AG5,North,AUTHORISED,,,,001,ACTIVE,,,"), actor=None)
+    import_points(points("P9,AG9,South point,OPERATOR_FIXED,,079,,,,,,,"), actor=None)
+    return {
+        "agents": list(Agent.objects.order_by("code").values()),
+        "points": list(RegistrationPoint.objects.order_by("code").values()),
+    }
+
+
+def unchanged_since(saigon):
+    return (
+        list(Agent.objects.order_by("code").values()) == saigon["agents"]
+        and list(RegistrationPoint.objects.order_by("code").values()) == saigon["points"]
+    )
+
+
+@pytest.mark.django_db
+def test_limited_user_cannot_hang_a_point_under_another_provinces_agent(make_user, saigon):
+    user = make_user(Role.OFFICER, provinces=["001"])
+    result = import_points(
+        points("P5,AG9,Mine,OPERATOR_FIXED,,001,,,,,,,", "P6,NOPE,Mine,OPERATOR_FIXED,,001,,,,,,,"), actor=user
+    )
+    # then refused with the reason of a code that does not exist
+    assert reasons(result) == {2: "Unknown agent code 'AG9'.", 3: "Unknown agent code 'NOPE'."}
+    assert unchanged_since(saigon)
+
+
+@pytest.mark.django_db
+def test_limited_user_cannot_give_an_agent_another_provinces_parent(make_user, saigon):
+    user = make_user(Role.OFFICER, provinces=["001"])
+    result = import_agents(
+        agents(
+            "AG6,Mine,AUTHORISED,AG9,,,001,,,,",
+            "AG7,Mine,AUTHORISED,NOPE,,,001,,,,",
+            "AG5,North,AUTHORISED,AG9,,,001,ACTIVE,,,",
+        ),
+        actor=user,
+    )
+    assert reasons(result) == {
+        2: "Unknown parent agent code 'AG9'.",
+        3: "Unknown parent agent code 'NOPE'.",
+        4: "Unknown parent agent code 'AG9'.",
+    }
+    assert unchanged_since(saigon)
+
+
+@pytest.mark.django_db
+def test_limited_user_cannot_overwrite_another_provinces_agent_or_point_by_code(make_user, saigon):
+    user = make_user(Role.OFFICER, provinces=["001"])
+    # a parent named in the same file whose own row is refused does not become a parent either
+    result_a = import_agents(
+        agents("AG9,Mine now,AUTHORISED,,,,001,,,,", "AG8,Child,AUTHORISED,AG9,,,001,,,,"), actor=user
+    )
+    result_p = import_points(points("P9,AG5,Mine now,OPERATOR_FIXED,,001,,,,,,,"), actor=user)
+    assert reasons(result_a) == {2: "Code AG9 cannot be written from your provinces."}
+    assert reasons(result_p) == {2: "Code P9 cannot be written from your provinces."}
+    assert Agent.objects.get(code="AG8").parent_id is None
+    assert Agent.objects.get(code="AG9").name == "South"
+    assert RegistrationPoint.objects.get(code="P9").name == "South point"
+
+
+@pytest.mark.django_db
+def test_limited_user_cannot_move_its_own_agent_or_point_to_another_province(make_user, saigon):
+    user = make_user(Role.OFFICER, provinces=["001"])
+    import_points(points("P5,AG5,Mine,OPERATOR_FIXED,,001,,,,,,,"), actor=user)
+    before = list(RegistrationPoint.objects.order_by("code").values())
+    result_a = import_agents(agents("AG5,North,AUTHORISED,,,,079,ACTIVE,,,"), actor=user)
+    result_p = import_points(points("P5,AG5,Mine,OPERATOR_FIXED,,079,,,,,,,"), actor=user)
+    assert reasons(result_a) == {2: "Province 079 is not in your provinces."}
+    assert reasons(result_p) == {2: "Province 079 is not in your provinces."}
+    assert Agent.objects.get(code="AG5").province_id == "001"
+    assert list(RegistrationPoint.objects.order_by("code").values()) == before
 
 
 @pytest.mark.django_db
@@ -213,7 +353,7 @@ def test_limited_user_cannot_move_another_provinces_agent(make_user):
     import_agents(agents(CHAIN.replace(",AG0,", ",,")), actor=None)  # AG1 in 079
     user = make_user(Role.OFFICER, provinces=["001"])
     result = import_agents(agents(CHAIN.replace(",AG0,", ",,").replace(",079,", ",001,")), actor=user)
-    assert "not in your provinces" in reasons(result)[2]
+    assert reasons(result) == {2: "Code AG1 cannot be written from your provinces."}
     assert Agent.objects.get(code="AG1").province_id == "079"
 
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from agents import services
 from agents.models import Agent, RegistrationPoint, Status, StatusChange
-from core.models import AuditEvent, Province
+from core.models import AuditEvent, ImportJob, Province
 from core.roles import Role
 
 
@@ -324,19 +324,21 @@ def test_unknown_status_action_is_404(client, officer, hanoi):
 
 
 @pytest.mark.django_db
-def test_upload_page_imports_both_files_and_offers_rejects(client, officer):
+def test_upload_page_imports_both_files_and_offers_rejects(client, officer, django_capture_on_commit_callbacks):
     from tests.agents.test_importers import CHAIN, OP, P1, agents, points
 
     client.force_login(officer)
     bad_point = "P2,AGX,Point,OPERATOR_FIXED,,001,,,,,,,"
-    response = client.post(
-        reverse("agents:import"),
-        {
-            "agents_file": SimpleUploadedFile("agents.csv", agents(OP, CHAIN).getvalue()),
-            "points_file": SimpleUploadedFile("points.csv", points(P1, bad_point).getvalue()),
-        },
-        follow=True,
-    )
+    # points.csv refers to AG0, which only the agents.csv of the same upload creates
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("agents:import"),
+            {
+                "agents_file": SimpleUploadedFile("agents.csv", agents(OP, CHAIN).getvalue()),
+                "points_file": SimpleUploadedFile("points.csv", points(P1, bad_point).getvalue()),
+            },
+        )
+    response = client.get(response["Location"])
     jobs = list(response.context["jobs"])
     assert [(j.kind, j.created, j.rejected) for j in jobs] == [("agents", 2, 0), ("points", 1, 1)]
     rejects = client.get(reverse("agents:import_rejects", args=[jobs[1].pk]))
@@ -362,15 +364,86 @@ def test_upload_page_requires_a_file(client, officer):
 
 
 @pytest.mark.django_db
-def test_upload_of_a_file_with_missing_columns_reports_it(client, officer):
+def test_upload_of_a_file_with_missing_columns_is_refused_at_once(client, officer):
     client.force_login(officer)
     response = client.post(
-        reverse("agents:import"), {"agents_file": SimpleUploadedFile("agents.csv", b"code,name\nAG1,X\n")}, follow=True
+        reverse("agents:import"), {"agents_file": SimpleUploadedFile("agents.csv", b"code,name\nAG1,X\n")}
     )
-    job = response.context["jobs"][0]
-    assert job.status == "FAILED"
-    assert "Missing columns" in job.error
+    assert "Missing columns" in response.context["form"].errors["agents_file"][0]
+    assert not ImportJob.objects.exists()
     assert not Agent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_upload_of_a_utf16_file_is_refused_as_not_utf8(client, officer):
+    from tests.agents.test_importers import OP, agents
+
+    client.force_login(officer)
+    raw = agents(OP).getvalue().decode().encode("utf-16")
+    response = client.post(reverse("agents:import"), {"agents_file": SimpleUploadedFile("agents.csv", raw)})
+    assert "not UTF-8 text: its byte order mark says UTF-16" in response.context["form"].errors["agents_file"][0]
+
+
+@pytest.mark.django_db
+def test_upload_over_the_size_limit_is_refused_naming_the_limit(client, officer, settings):
+    from tests.agents.test_importers import OP, agents
+
+    settings.AGENTS_UPLOAD_MAX_BYTES = 50
+    client.force_login(officer)
+    response = client.post(
+        reverse("agents:import"), {"points_file": SimpleUploadedFile("p.csv", agents(OP).getvalue())}
+    )
+    assert "files up to 50\xa0bytes can be uploaded here" in response.context["form"].errors["points_file"][0]
+    assert not ImportJob.objects.exists()
+
+
+@pytest.mark.django_db
+def test_upload_is_queued_as_a_job_and_the_page_polls_until_it_is_done(client, officer):
+    from tests.agents.test_importers import OP, agents
+
+    client.force_login(officer)
+    # when the upload is stored but no worker has run it yet (the task runs on commit)
+    response = client.post(
+        reverse("agents:import"), {"agents_file": SimpleUploadedFile("a.csv", agents(OP).getvalue())}
+    )
+    job = ImportJob.objects.get()
+    # then nothing is imported in the request, and the page polls the job
+    assert (job.status, job.kind, bool(job.source_file)) == ("PENDING", "agents", True)
+    assert not Agent.objects.exists()
+    page = client.get(response["Location"]).content.decode()
+    assert "hx-get=" in page
+    assert "every 1s" in page
+    # when a worker runs it
+    from agents.tasks import run_import_task
+
+    assert run_import_task(job_ids=[job.pk]) == ["done"]
+    assert run_import_task(job_ids=[job.pk]) == ["skipped"]  # delivered twice: runs once
+    fragment = client.get(reverse("agents:import_progress"), {"jobs": str(job.pk)}).content.decode()
+    assert "hx-get=" not in fragment
+    assert Agent.objects.filter(code="AG0").exists()
+
+
+@pytest.mark.django_db
+def test_a_job_whose_worker_died_is_marked_failed_and_nothing_of_it_stays(client, officer):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from agents import services
+    from tests.agents.test_importers import OP, agents
+
+    client.force_login(officer)
+    client.post(reverse("agents:import"), {"agents_file": SimpleUploadedFile("a.csv", agents(OP).getvalue())})
+    job = ImportJob.objects.get()
+    assert services.import_job_claim(job.pk) is not None  # a worker took it, then was killed
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - services.IMPORT_JOBS.stale_after * 2)
+    # when the page looks at it
+    fragment = client.get(reverse("agents:import_progress"), {"jobs": str(job.pk)}).content.decode()
+    job.refresh_from_db()
+    assert job.status == "FAILED"
+    assert "stopped" in job.error
+    assert "stopped" in fragment
+    assert timezone.now() - job.finished_at < timedelta(minutes=1)
 
 
 @pytest.mark.django_db

@@ -13,6 +13,7 @@ from core.imports import (
     LOCAL_TZ,
     CsvStream,
     ImportFileError,
+    check_upload_size,
     iccid_is_valid,
     parse_bool01,
     parse_cell,
@@ -51,7 +52,7 @@ def test_a_bad_row_is_a_problem_of_that_row_only():
     [
         (b"", "The file is empty."),
         (b"code\nA1\n", "Missing columns: name."),
-        (b"code,n\xffame\nA1,x\n", "The header row is not valid UTF-8 text."),
+        (b"code,n\xffame\nA1,x\n", "The file is not UTF-8 text: its header row is not valid UTF-8."),
     ],
 )
 def test_a_file_that_cannot_be_read_fails_as_a_whole(data, message):
@@ -198,3 +199,49 @@ def test_the_fast_iccid_check_agrees_with_stdnum_luhn_on_100_000_iccids():
 )
 def test_the_fast_iccid_check_refuses_what_is_not_19_or_20_ascii_digits(raw):
     assert not iccid_is_valid(raw)
+
+
+# --- not UTF-8 text: refused as a whole, naming the encoding ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [
+        ("\ufeffcode,name\nA,B\n".encode("utf-16-le"), "its byte order mark says UTF-16 (little-endian)"),
+        ("\ufeffcode,name\nA,B\n".encode("utf-16-be"), "its byte order mark says UTF-16 (big-endian)"),
+        ("\ufeffcode,name\nA,B\n".encode("utf-32-le"), "its byte order mark says UTF-32 (little-endian)"),
+        ("code,name\nA,B\n".encode("utf-16-le"), "looks like UTF-16 (little-endian) without a byte order mark"),
+        ("code,name\nA,B\n".encode("utf-16-be"), "looks like UTF-16 (big-endian) without a byte order mark"),
+        (b"\x7fELF\x02\x01\x01" + bytes(64) + b"code,name\n", "it holds binary data"),
+    ],
+)
+def test_utf16_utf32_and_binary_files_are_not_utf8_text(raw, says):
+    with pytest.raises(ImportFileError, match="not UTF-8 text") as caught:
+        CsvStream(io.BytesIO(raw), ["code", "name"])
+    assert says in str(caught.value)
+
+
+def test_a_stray_nul_in_a_row_does_not_refuse_the_file():
+    stream = CsvStream(io.BytesIO(b"code,name\n" + b"A,B\n" * 50 + b"C,N\x00L\n"), ["code", "name"])
+    problems = [problem for _line, _row, problem in stream.rows() if problem]
+    assert problems == ["Contains a NUL character, which cannot be stored."]
+
+
+def test_unclosed_quote_rows_count_every_physical_line():
+    raw = b'code,name\nA,"open\nB,b\nC,c\nD,d\n'
+    rows = list(CsvStream(io.BytesIO(raw), ["code", "name"]).rows())
+    assert [line for line, _row, _problem in rows] == [2, 3, 4, 5]
+    assert all(problem for _line, _row, problem in rows)
+    assert [row["code"] for _line, row, _problem in rows] == ["A", "B", "C", "D"]
+
+
+def test_upload_size_limit_names_the_limit_in_the_users_language():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import translation
+
+    upload = SimpleUploadedFile("big.csv", b"x" * 3_500_000)
+    with pytest.raises(ImportFileError, match=r"3\.3\sMB; files up to 2\.0\sMB"):
+        check_upload_size(upload, 2 * 1024 * 1024)
+    with translation.override("vi"), pytest.raises(ImportFileError, match=r"2,0"):
+        check_upload_size(upload, 2 * 1024 * 1024)
+    check_upload_size(upload, 4 * 1024 * 1024)  # under the limit: nothing raised

@@ -11,8 +11,11 @@ A job is visible to the account that created it only (anyone else: 404). Nothing
 data back: the rejects echo only what the caller sent.
 """
 
+from django.conf import settings
 from django.http import FileResponse, Http404
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status
@@ -21,7 +24,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.imports import ImportFileError
+from core.imports import ImportFileError, check_upload_size
 from core.models import ImportJob
 
 from .. import rows, services
@@ -159,12 +162,18 @@ class ImportCreateApi(APIView):
     kind = ""
 
     def post(self, request):
+        if _json_too_large(request):
+            # DRF reads a JSON body from the stream, past Django's DATA_UPLOAD_MAX_MEMORY_SIZE check: check it here
+            limit = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+            detail = _("The request body is larger than %(limit)s; send a CSV file instead.") % {"limit": limit}
+            return Response({"detail": detail}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         if "rows" in request.data:
             return self._rows(request)
         data = FileInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
         try:
+            check_upload_size(upload, settings.REGISTRATIONS_UPLOAD_MAX_BYTES)
             services.check_header(upload, self.kind)
         except ImportFileError as exc:
             raise serializers.ValidationError({"file": [str(exc)]}) from exc
@@ -181,6 +190,16 @@ class ImportCreateApi(APIView):
         answer = status.HTTP_503_SERVICE_UNAVAILABLE if result.failed else status.HTTP_200_OK
         body = {"job": ImportJobSerializer(result.job, context={"request": request}).data, "rejects": result.rejects}
         return Response(body, status=answer)
+
+
+def _json_too_large(request) -> bool:
+    if request.content_type.split(";")[0].strip() != "application/json":
+        return False
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
 
 
 def _create_schema(kind: str, example_columns: list[str]):
@@ -200,6 +219,7 @@ def _create_schema(kind: str, example_columns: list[str]):
                 200: OpenApiResponse(RowsResultSerializer, description="The JSON rows are imported."),
                 400: OpenApiResponse(description="No file or rows, a file without the columns, or too many rows."),
                 403: OpenApiResponse(description="Your role may not import."),
+                413: OpenApiResponse(description="A JSON body larger than DATA_UPLOAD_MAX_MEMORY_SIZE (10 MB)."),
                 503: OpenApiResponse(
                     RowsResultSerializer, description="Writing the rows failed (see `job.error`); send them again."
                 ),
