@@ -5,56 +5,20 @@ batches and records its progress on the job, which the page reads every second. 
 user who started it only; anyone else gets the 404 of a job that does not exist.
 """
 
-from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from core.imports import ImportFileError, check_upload_size
 from core.models import ImportJob
 from core.runs import QueueUnavailable, queue_unavailable_message
 
-from . import rows, services
+from . import rows, selectors, services
+from .forms import ImportUploadForm
 
 PERMISSION = "registrations.import_registrations"
-
-
-class ImportUploadForm(forms.Form):
-    kind = forms.ChoiceField(
-        label=gettext_lazy("File"),
-        choices=[
-            (rows.REGISTRATIONS, gettext_lazy("registrations.csv")),
-            (rows.ACTIVATIONS, gettext_lazy("activations.csv")),
-        ],
-        initial=rows.REGISTRATIONS,
-        widget=forms.RadioSelect,
-    )
-    file = forms.FileField(label=gettext_lazy("CSV file"))
-
-    def clean(self):
-        data = super().clean()
-        upload, kind = data.get("file"), data.get("kind")
-        if upload and kind:
-            # Check the header now, so a wrong file is refused here rather than failing in the worker.
-            try:
-                check_upload_size(upload, settings.REGISTRATIONS_UPLOAD_MAX_BYTES)
-                services.check_header(upload, kind)
-            except ImportFileError as exc:
-                self.add_error("file", str(exc))
-        return data
-
-
-def own_job(user, pk) -> ImportJob:
-    """The user's own registrations/activations import; 404 for another user's and for none alike."""
-    job = ImportJob.objects.filter(pk=pk, created_by=user, kind__in=rows.KINDS).first()
-    if job is None:
-        raise Http404
-    return job
 
 
 @login_required
@@ -69,7 +33,7 @@ def import_upload(request):
         return redirect("registrations:import_detail", pk=job.pk)
     context = {
         "form": form,
-        "recent": ImportJob.objects.filter(created_by=request.user, kind__in=rows.KINDS)[:10],
+        "recent": selectors.recent_jobs(user=request.user),
         "registration_columns": ",".join(rows.REGISTRATION_COLUMNS),
         "activation_columns": ",".join(rows.ACTIVATION_COLUMNS),
     }
@@ -92,20 +56,22 @@ def _progress_context(job: ImportJob) -> dict:
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
 def import_detail(request, pk):
-    return render(request, "registrations/import_job.html", _progress_context(own_job(request.user, pk)))
+    job = selectors.own_job(user=request.user, pk=pk)
+    return render(request, "registrations/import_job.html", _progress_context(job))
 
 
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
 def import_progress(request, pk):
     """The progress fragment; it polls itself every second until the job is done or failed."""
-    return render(request, "registrations/_import_progress.html", _progress_context(own_job(request.user, pk)))
+    job = selectors.own_job(user=request.user, pk=pk)
+    return render(request, "registrations/_import_progress.html", _progress_context(job))
 
 
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
 def import_rejects(request, pk):
-    job = own_job(request.user, pk)
+    job = selectors.own_job(user=request.user, pk=pk)
     if not job.rejects_file:
         raise Http404
     return FileResponse(job.rejects_file.open("rb"), as_attachment=True, filename=f"{job.file_name}.rejects.csv")
@@ -115,7 +81,7 @@ def import_rejects(request, pk):
 @permission_required(PERMISSION, raise_exception=True)
 @require_POST
 def import_resume(request, pk):
-    job = own_job(request.user, pk)
+    job = selectors.own_job(user=request.user, pk=pk)
     try:
         resumed = services.import_job_resume_later(job=job)
     except QueueUnavailable:

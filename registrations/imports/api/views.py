@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 from core.imports import ImportFileError, check_upload_size
 from core.models import ImportJob
 
-from .. import rows, services
+from .. import rows, selectors, services
 
 MAX_JSON_ROWS = 10_000
 IMPORT_PERMISSION = "registrations.import_registrations"
@@ -37,13 +37,6 @@ class CanImport(BasePermission):
     def has_permission(self, request, view):
         user = request.user
         return bool(user and user.is_authenticated and user.has_perm(IMPORT_PERMISSION))
-
-
-def own_job(user, pk) -> ImportJob:
-    job = ImportJob.objects.filter(pk=pk, created_by=user, kind__in=rows.KINDS).first()
-    if job is None:
-        raise Http404
-    return job
 
 
 # --- serializers ---
@@ -249,7 +242,7 @@ class ImportJobApi(APIView):
         tags=["imports"],
     )
     def get(self, request, pk):
-        job = own_job(request.user, pk)
+        job = selectors.own_job(user=request.user, pk=pk)
         return Response(ImportJobSerializer(job, context={"request": request}).data)
 
 
@@ -266,7 +259,7 @@ class ImportRejectsApi(APIView):
         tags=["imports"],
     )
     def get(self, request, pk):
-        job = own_job(request.user, pk)
+        job = selectors.own_job(user=request.user, pk=pk)
         if not job.rejects_file:
             raise Http404
         return FileResponse(
