@@ -5,7 +5,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from rest_framework.authtoken.models import Token
 
 from . import selectors, services
@@ -20,6 +20,7 @@ from .scoping import province_scope
 from .web import add_errors
 
 
+@require_safe
 @login_required
 def home(request):
     """Each role lands on what it works with first."""
@@ -45,6 +46,7 @@ def home(request):
     return render(request, template, context)
 
 
+@require_safe
 @login_required
 @permission_required("core.view_auditevent", raise_exception=True)
 def audit_list(request):
@@ -56,6 +58,7 @@ def audit_list(request):
 # --- user accounts (managers; core.services says who may manage whom) ---
 
 
+@require_safe
 @login_required
 @people_only
 @permission_required("core.view_user", raise_exception=True)
@@ -70,6 +73,7 @@ def user_list(request):
     return render(request, "core/user_list.html", {"page": page, "can_create": request.user.has_perm("core.add_user")})
 
 
+@require_safe
 @login_required
 @people_only
 @permission_required("core.view_user", raise_exception=True)

@@ -12,7 +12,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core.imports import ImportFileError
 from core.models import ImportJob
@@ -80,12 +80,14 @@ def _progress_context(job: ImportJob) -> dict:
     }
 
 
+@require_safe
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
 def import_detail(request, pk):
     return render(request, "registrations/import_job.html", _progress_context(own_job(request.user, pk)))
 
 
+@require_safe
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
 def import_progress(request, pk):
@@ -93,6 +95,7 @@ def import_progress(request, pk):
     return render(request, "registrations/_import_progress.html", _progress_context(own_job(request.user, pk)))
 
 
+@require_safe
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
 def import_rejects(request, pk):
