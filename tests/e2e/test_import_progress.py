@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.db import connection
-from registrations.importers import REGISTRATION_COLUMNS
 
 from config.settings.base import local_queue
 from core.models import ImportJob
+from registrations.imports.rows import REGISTRATION_COLUMNS
 from registrations.models import Registration
 from tests.agents.factories import AgentFactory, PointFactory
 from tests.registrations.test_importers import csv_file, iccid, reg
