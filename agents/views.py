@@ -7,6 +7,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from core.decorators import people_only
 from core.models import ImportJob
@@ -30,6 +31,7 @@ def _list(request, *, filter_class, queryset, sorts, template, extra=None):
     return render(request, template, context)
 
 
+@require_safe
 @login_required
 @people_only
 @permission_required("agents.view_agent", raise_exception=True)
@@ -43,6 +45,7 @@ def agent_list(request):
     )
 
 
+@require_safe
 @login_required
 @people_only
 @permission_required("agents.view_registrationpoint", raise_exception=True)
@@ -56,6 +59,7 @@ def point_list(request):
     )
 
 
+@require_safe
 @login_required
 @people_only
 @permission_required("agents.view_agent", raise_exception=True)
@@ -76,6 +80,7 @@ def agent_detail(request, pk):
     )
 
 
+@require_safe
 @login_required
 @people_only
 @permission_required("agents.view_registrationpoint", raise_exception=True)
@@ -250,6 +255,7 @@ def _d(value):
     return "" if value is None else value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
+@require_safe
 @login_required
 @people_only
 @permission_required("agents.view_agent", raise_exception=True)
@@ -278,6 +284,7 @@ def agent_export(request):
     )
 
 
+@require_safe
 @login_required
 @people_only
 @permission_required("agents.view_registrationpoint", raise_exception=True)
@@ -342,12 +349,14 @@ def import_upload(request):
     return render(request, "agents/import.html", {"form": form, "recent": recent})
 
 
+@require_safe
 @login_required
 @permission_required(IMPORT_PERMISSION, raise_exception=True)
 def import_result(request):
     return render(request, "agents/import_result.html", _progress_context(request))
 
 
+@require_safe
 @login_required
 @permission_required(IMPORT_PERMISSION, raise_exception=True)
 def import_progress(request):

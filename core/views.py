@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from rest_framework.authtoken.models import Token
 
 from . import selectors, services
@@ -21,6 +21,7 @@ from .scoping import province_scope
 from .web import add_errors
 
 
+@require_safe
 @login_required
 def home(request):
     """Each role lands on what it works with first."""
@@ -46,6 +47,7 @@ def home(request):
     return render(request, template, context)
 
 
+@require_safe
 @login_required
 @permission_required("core.view_auditevent", raise_exception=True)
 def audit_list(request):
@@ -57,6 +59,7 @@ def audit_list(request):
 # --- user accounts (managers; core.services says who may manage whom) ---
 
 
+@require_safe
 @login_required
 @people_only
 @permission_required("core.view_user", raise_exception=True)
@@ -73,6 +76,7 @@ def user_list(request):
     return render(request, "core/user_list.html", {"page": page, "can_create": request.user.has_perm("core.add_user")})
 
 
+@require_safe
 @login_required
 @people_only
 @permission_required("core.view_user", raise_exception=True)

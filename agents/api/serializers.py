@@ -9,6 +9,7 @@ exactly like one that does not exist.
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import ResolvedComponent, build_choice_description_list
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.models import Province
@@ -16,6 +17,14 @@ from core.models import Province
 from ..models import Agent, AgentKind, PointKind, RegistrationPoint, RiskTier, Status
 
 TIME_FORMATS = ["%H:%M", "%H:%M:%S"]
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$", "example": "08:00"}
+)
+class LocalTimeField(serializers.TimeField):
+    """A local time of day as the points file has it: `HH:MM` (`HH:MM:SS` accepted), not ISO `HH:MM:SS[.ffffff]`
+    as drf-spectacular would document a TimeField (the answers give `HH:MM`)."""
 
 
 class EnumField(serializers.ChoiceField):
@@ -185,8 +194,8 @@ class PointOutputSerializer(serializers.ModelSerializer):
     status = status_field()
     province = serializers.CharField(source="province_id", read_only=True, help_text=_("Province code."))
     agent_code = serializers.SlugRelatedField(source="agent", slug_field="code", read_only=True)
-    opens_at = serializers.TimeField(format="%H:%M", read_only=True, allow_null=True)
-    closes_at = serializers.TimeField(format="%H:%M", read_only=True, allow_null=True)
+    opens_at = LocalTimeField(format="%H:%M", read_only=True, allow_null=True)
+    closes_at = LocalTimeField(format="%H:%M", read_only=True, allow_null=True)
     risk_tier = risk_tier_field()
 
     class Meta:
@@ -226,13 +235,13 @@ class PointInputSerializer(serializers.Serializer):
     province = province_field()
     latitude = serializers.DecimalField(max_digits=8, decimal_places=5, required=False, allow_null=True)
     longitude = serializers.DecimalField(max_digits=8, decimal_places=5, required=False, allow_null=True)
-    opens_at = serializers.TimeField(
+    opens_at = LocalTimeField(
         input_formats=TIME_FORMATS,
         required=False,
         allow_null=True,
         help_text=_("HH:MM local time (Asia/Ho_Chi_Minh); blank hours: always open."),
     )
-    closes_at = serializers.TimeField(input_formats=TIME_FORMATS, required=False, allow_null=True)
+    closes_at = LocalTimeField(input_formats=TIME_FORMATS, required=False, allow_null=True)
     authorised_from = serializers.DateField(required=False, allow_null=True)
     authorised_until = serializers.DateField(
         required=False, allow_null=True, help_text=_("Exclusive: not authorised on this day.")

@@ -9,10 +9,10 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.pages import CheckedCursorPagination
 from core.web import call_service
 
 from .. import selectors, services
@@ -42,7 +42,7 @@ BAD_REQUEST = OpenApiResponse(description="Invalid input: `{field: [messages]}`.
 NOT_FOUND = OpenApiResponse(description="No such object in your provinces.")
 
 
-class CodeCursorPagination(CursorPagination):
+class CodeCursorPagination(CheckedCursorPagination):
     """Keyset pages in code order (unique and indexed): page 2,000 of 100,000 points costs like page 1."""
 
     ordering = "code"

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from core.web import add_errors
 
@@ -40,6 +41,7 @@ def action_create(request, pk):
     )
 
 
+@require_safe
 @staff(VIEW_ACTION)
 def action_list(request):
     filterset = ActionFilter(request.GET, queryset=selectors.action_list(user=request.user), request=request)
@@ -52,6 +54,7 @@ def action_list(request):
     )
 
 
+@require_safe
 @staff(VIEW_ACTION)
 def action_detail(request, pk):
     action = selectors.action_get(user=request.user, pk=pk)
@@ -89,6 +92,7 @@ def action_evidence(request, pk):
     )
 
 
+@require_safe
 @staff(VIEW_ACTION)
 def action_evidence_file(request, pk):
     """The evidence file, streamed from storage to a user who may see the action (never a public URL)."""

@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from core.web import add_errors
 
@@ -22,6 +23,7 @@ from ..services.checklists import ITEM_FIELDS
 from ._common import EDIT_CHECKLIST, VIEW_CHECKLIST, staff
 
 
+@require_safe
 @staff(VIEW_CHECKLIST)
 def checklist_list(request):
     return render(
@@ -31,6 +33,7 @@ def checklist_list(request):
     )
 
 
+@require_safe
 @staff(VIEW_CHECKLIST)
 def checklist_detail(request, pk):
     template = selectors.checklist_versions().filter(pk=pk).first()

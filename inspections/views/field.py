@@ -20,7 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core.decorators import people_only
 from core.scoping import access_object
@@ -72,6 +72,7 @@ def maps_url(point) -> str:
 # --- pages ---------------------------------------------------------------------------------------
 
 
+@require_safe
 @field_page
 def my_tasks(request):
     """The inspector's home: open tasks grouped Overdue / Today / Upcoming / Returned to you."""
@@ -107,6 +108,7 @@ def my_tasks(request):
     )
 
 
+@require_safe
 @field_page
 def task_work(request, pk):
     """The task on the phone: check-in, then the checklist as one scrolling form; read-only once sent."""
@@ -399,6 +401,7 @@ def field_submit(request, pk):
 # --- photo files ---------------------------------------------------------------------------------
 
 
+@require_safe
 @login_required
 @people_only
 def photo(request, pk):

@@ -3,6 +3,7 @@
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from .. import selectors
 from ..filters import FindingFilter
@@ -12,6 +13,7 @@ from ..models import (
 from ._common import ADD_ACTION, PROPOSE, VIEW_FINDING, filtered_list, staff
 
 
+@require_safe
 @staff(VIEW_FINDING)
 def finding_list(request):
     data = request.GET
@@ -28,6 +30,7 @@ def finding_list(request):
     )
 
 
+@require_safe
 @staff(VIEW_FINDING)
 def finding_detail(request, pk):
     finding = selectors.finding_get(user=request.user, pk=pk)

@@ -9,7 +9,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from agents import selectors as agent_selectors
 from agents.filters import PointFilter
@@ -37,6 +37,7 @@ def _workload(user):
     return selectors.with_workload(selectors.inspectors(user=user), user=user)
 
 
+@require_safe
 @staff(VIEW_TASK)
 def task_list(request):
     """The planning page: filters, unassigned tasks first then by due date, the inspectors' workload."""

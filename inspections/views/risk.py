@@ -10,7 +10,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from agents.models import Agent, RegistrationPoint, RiskTier
 from core.decorators import people_only
@@ -217,6 +217,7 @@ def _run_context(run: NightlyRun) -> dict:
     }
 
 
+@require_safe
 @login_required
 @people_only
 @permission_required(VIEW_NIGHTLY, raise_exception=True)
@@ -267,6 +268,7 @@ def nightly_start(request):
     return redirect("inspections:nightly_list")
 
 
+@require_safe
 @login_required
 @people_only
 @permission_required(VIEW_NIGHTLY, raise_exception=True)
@@ -276,6 +278,7 @@ def nightly_detail(request, pk):
     return render(request, "inspections/risk/nightly_detail.html", context)
 
 
+@require_safe
 @login_required
 @people_only
 @permission_required(VIEW_NIGHTLY, raise_exception=True)

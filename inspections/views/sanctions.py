@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core.web import add_errors
 
@@ -50,6 +50,7 @@ def sanction_propose(request, pk):
     )
 
 
+@require_safe
 @staff(VIEW_SANCTION)
 def sanction_list(request):
     filterset = SanctionFilter(request.GET, queryset=selectors.sanction_list(user=request.user), request=request)
@@ -73,6 +74,7 @@ def _sanction_page(request, sanction, *, form=None, status=200):
     )
 
 
+@require_safe
 @staff(VIEW_SANCTION)
 def sanction_detail(request, pk):
     return _sanction_page(request, selectors.sanction_get(user=request.user, pk=pk))

@@ -6,6 +6,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.urls import path
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from agents import selectors as agent_selectors
 
@@ -36,6 +37,7 @@ def _section_context(request, data: dict, obj, kind: str) -> dict:
     }
 
 
+@require_safe
 @staff(VIEW_TASK)
 def point_section(request, pk):
     point = agent_selectors.point_get(user=request.user, pk=pk)
@@ -43,6 +45,7 @@ def point_section(request, pk):
     return render(request, "inspections/sections/inspections.html", _section_context(request, data, point, "point"))
 
 
+@require_safe
 @staff(VIEW_TASK)
 def agent_section(request, pk):
     agent = agent_selectors.agent_get(user=request.user, pk=pk)
@@ -57,6 +60,7 @@ def _first(queryset, limit=HOME_ROWS) -> tuple[list, int]:
     return rows[:limit], queryset.count()
 
 
+@require_safe
 @staff(VIEW_TASK)
 def home_section(request):
     """The dashboard's late work: overdue tasks and corrective actions, critical flags nobody reviewed,

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core.web import add_errors
 
@@ -76,6 +76,7 @@ def _verifiable(task):
     return CorrectiveAction.objects.filter(follow_up_task=task).order_by("id")
 
 
+@require_safe
 @staff(VIEW_TASK)
 def task_detail(request, pk):
     task = selectors.task_get(user=request.user, pk=pk)

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core.models import ImportJob
 from core.runs import QueueUnavailable, queue_unavailable_message
@@ -53,6 +53,7 @@ def _progress_context(job: ImportJob) -> dict:
     }
 
 
+@require_safe
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
 def import_detail(request, pk):
@@ -60,6 +61,7 @@ def import_detail(request, pk):
     return render(request, "registrations/import_job.html", _progress_context(job))
 
 
+@require_safe
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
 def import_progress(request, pk):
@@ -68,6 +70,7 @@ def import_progress(request, pk):
     return render(request, "registrations/_import_progress.html", _progress_context(job))
 
 
+@require_safe
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
 def import_rejects(request, pk):

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.decorators import people_only
 from core.models import Province
@@ -85,6 +85,7 @@ def _detail(request, registration, *, form=None, revealed=None, status=200):
     return render(request, "registrations/registration_detail.html", context, status=status)
 
 
+@require_safe
 @login_required
 @people_only
 @permission_required("registrations.view_registration", raise_exception=True)

@@ -14,11 +14,11 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agents.api.serializers import EnumField
+from core.api.pages import CheckedCursorPagination
 from core.api.permissions import HasViewPermissions
 from core.web import api_error
 
@@ -32,7 +32,7 @@ NOT_FOUND = OpenApiResponse(description="No such flag in your provinces.")
 FORBIDDEN = OpenApiResponse(description="Your role may not do this (auditors read flags but never review them).")
 
 
-class LastSeenPagination(CursorPagination):
+class LastSeenPagination(CheckedCursorPagination):
     """Keyset pages, most recently seen first: nothing is counted, page 1,000 costs like page 1."""
 
     ordering = ("-last_seen", "-id")

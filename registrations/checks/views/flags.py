@@ -12,7 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core.decorators import people_only
 from core.pagination import keyset_paginate
@@ -86,6 +86,7 @@ def _queue_context(request, params: QueryDict) -> dict:
     }
 
 
+@require_safe
 @login_required
 @people_only
 @permission_required(VIEW_FLAG, raise_exception=True)
@@ -177,6 +178,7 @@ def _detail(request, flag, *, form=None, status=200):
     return render(request, "registrations/flag_detail.html", context, status=status)
 
 
+@require_safe
 @login_required
 @people_only
 @permission_required(VIEW_FLAG, raise_exception=True)
@@ -212,6 +214,7 @@ def _iso(value) -> str:
     return value.isoformat() if value is not None else ""
 
 
+@require_safe
 @login_required
 @people_only
 @permission_required(VIEW_FLAG, raise_exception=True)
@@ -251,6 +254,7 @@ def flag_export(request):
     )
 
 
+@require_safe
 @login_required
 @people_only
 @permission_required(VIEW_FLAG, raise_exception=True)

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core.decorators import people_only
 from core.web import add_errors
@@ -18,6 +18,7 @@ VIEW_RULE = "registrations.view_rule"
 CHANGE_RULE = services.CHANGE_RULE_PERMISSION
 
 
+@require_safe
 @login_required
 @people_only
 @permission_required(VIEW_RULE, raise_exception=True)

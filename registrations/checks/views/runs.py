@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core.decorators import people_only
 from core.pagination import keyset_paginate
@@ -21,6 +21,7 @@ PAGE_SIZE = 25
 RESULT_COUNTS = ("flagged", "new", "reopened", "still_open", "resolved")
 
 
+@require_safe
 @login_required
 @people_only
 @permission_required(VIEW_CHECKRUN, raise_exception=True)
@@ -82,6 +83,7 @@ def _run_context(run: CheckRun, request=None) -> dict:
     return {"run": run, "rows": rows, "done": done, "total": len(rows), "stale": stale, "can_run": can_run}
 
 
+@require_safe
 @login_required
 @people_only
 @permission_required(VIEW_CHECKRUN, raise_exception=True)
@@ -90,6 +92,7 @@ def checkrun_detail(request, pk):
     return render(request, "registrations/checkrun_detail.html", _run_context(run, request))
 
 
+@require_safe
 @login_required
 @people_only
 @permission_required(VIEW_CHECKRUN, raise_exception=True)

@@ -12,10 +12,10 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.pages import CheckedCursorPagination
 from core.api.permissions import HasViewPermissions
 from core.web import api_error
 
@@ -30,7 +30,7 @@ NOT_FOUND = OpenApiResponse(description="No such registration in your provinces.
 FORBIDDEN = OpenApiResponse(description="Your role may not do this (auditors and integration accounts never reveal).")
 
 
-class NewestFirstPagination(CursorPagination):
+class NewestFirstPagination(CheckedCursorPagination):
     """Keyset pages over an indexed time: page 10,000 of 10 million rows costs like page 1; nothing is counted."""
 
     ordering = ("-registered_at", "-id")
