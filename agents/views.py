@@ -364,6 +364,7 @@ def import_progress(request):
     return render(request, "agents/_import_progress.html", _progress_context(request))
 
 
+@require_safe
 @login_required
 @permission_required(IMPORT_PERMISSION, raise_exception=True)
 def import_rejects(request, pk):

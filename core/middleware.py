@@ -5,6 +5,7 @@ from contextvars import ContextVar
 from functools import lru_cache
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
@@ -88,6 +89,13 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def _bad_form_or_json(request) -> bool:
+    try:
+        return _bad_body(request)
+    except RequestDataTooBig:
+        return False  # too large to read here: the view answers that (413 with the limit, or Django's 400)
+
+
+def _bad_body(request) -> bool:
     if request.method == "POST" and request.content_type in FORM_TYPES:
         if any(_has_control(key) or _has_control(request.POST.getlist(key)) for key in request.POST):
             return True
