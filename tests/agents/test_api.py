@@ -8,7 +8,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from agents.models import Agent, AgentKind, PointKind, RegistrationPoint, RiskTier, Status, StatusChange
 from core.models import AuditEvent
@@ -20,11 +19,6 @@ WRITERS = {Role.OFFICER, Role.MANAGER, Role.INTEGRATION}
 STATUS_CHANGERS = {Role.OFFICER, Role.MANAGER}
 ROLES = list(Role)
 STATUS_ACTIONS = ["suspend", "reinstate", "terminate"]
-
-
-@pytest.fixture
-def api():
-    return APIClient()
 
 
 def as_user(api, user):
@@ -168,11 +162,6 @@ def test_put_and_delete_are_not_offered(api, officer):
 
 
 # --- province scope: only yours; everything else 404 ---
-
-
-@pytest.fixture
-def hanoi_officer(make_user):
-    return make_user(Role.OFFICER, provinces=["001"])
 
 
 @pytest.mark.django_db

@@ -49,11 +49,6 @@ def media(settings, tmp_path):
 
 
 @pytest.fixture
-def hanoi_officer(make_user):
-    return make_user(Role.OFFICER, provinces=["001"], username="hanoi-officer")
-
-
-@pytest.fixture
 def saigon_point():
     return PointFactory(code="SG-1", province_code="079")
 

@@ -5,11 +5,9 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from core.models import AuditEvent
 from core.roles import Role
-from tests.agents.factories import AgentFactory, PointFactory
 from tests.registrations.factories import ActivationFactory, RegistrationFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,24 +18,9 @@ REASON = "Subscriber request SR-2026-041: identity check"
 PLAIN = ("0912345678", "+84912345678", "Nguyễn Văn An", "001090123456", "1990-05-17", "12 Tràng Tiền")
 
 
-@pytest.fixture
-def api():
-    return APIClient()
-
-
 def as_user(api, user):
     api.force_authenticate(user)
     return api
-
-
-@pytest.fixture
-def hanoi_point():
-    return PointFactory(code="HN-1", agent=AgentFactory(code="AG-HN", province_code="001"))
-
-
-@pytest.fixture
-def saigon_point():
-    return PointFactory(code="SG-1", agent=AgentFactory(code="AG-SG", province_code="079"))
 
 
 @pytest.fixture

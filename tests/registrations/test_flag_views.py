@@ -14,7 +14,7 @@ from core.roles import Role
 from registrations.checks import selectors as flag_selectors
 from registrations.models import Flag, FlagEvent, FlagStatus, RegistrationStatus
 from registrations.validators import LOCAL_TZ
-from tests.agents.factories import AgentFactory, PointFactory
+from tests.agents.factories import PointFactory
 from tests.registrations.factories import ActivationFactory, RegistrationFactory
 from tests.registrations.flag_factories import make_flag
 
@@ -26,16 +26,6 @@ REASON = "Checked the record folder at the point: the photos are missing"
 QUEUE = reverse("registrations:flag_list")
 BULK = reverse("registrations:flag_review_bulk")
 EXPORT = reverse("registrations:flag_export")
-
-
-@pytest.fixture
-def hanoi_point():
-    return PointFactory(code="HN-1", agent=AgentFactory(code="AG-HN", province_code="001"))
-
-
-@pytest.fixture
-def saigon_point():
-    return PointFactory(code="SG-1", agent=AgentFactory(code="AG-SG", province_code="079"))
 
 
 @pytest.fixture
@@ -53,11 +43,6 @@ def saigon_flag(saigon_point):
 @pytest.fixture
 def activation_flag():
     return make_flag("ACTIVATED_UNREGISTERED", activation=ActivationFactory())
-
-
-@pytest.fixture
-def hanoi_officer(make_user):
-    return make_user(Role.OFFICER, provinces=["001"], username="hanoi-officer")
 
 
 def detail_url(flag):

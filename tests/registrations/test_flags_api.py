@@ -6,12 +6,10 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from core.models import AuditEvent
 from core.roles import Role
 from registrations.models import Flag, FlagEvent, FlagStatus
-from tests.agents.factories import AgentFactory, PointFactory
 from tests.registrations.factories import ActivationFactory, RegistrationFactory
 from tests.registrations.flag_factories import make_flag
 
@@ -25,21 +23,6 @@ REASON = "Confirmed with the point's record folder"
 
 
 @pytest.fixture
-def api():
-    return APIClient()
-
-
-@pytest.fixture
-def hanoi_point():
-    return PointFactory(code="HN-1", agent=AgentFactory(code="AG-HN", province_code="001"))
-
-
-@pytest.fixture
-def saigon_point():
-    return PointFactory(code="SG-1", agent=AgentFactory(code="AG-SG", province_code="079"))
-
-
-@pytest.fixture
 def hanoi_flag(hanoi_point):
     return make_flag(
         "MISSING_PHOTOS", registration=RegistrationFactory(point=hanoi_point, external_id="R-HN", has_portrait=False)
@@ -49,11 +32,6 @@ def hanoi_flag(hanoi_point):
 @pytest.fixture
 def saigon_flag(saigon_point):
     return make_flag("MISSING_PHOTOS", registration=RegistrationFactory(point=saigon_point))
-
-
-@pytest.fixture
-def hanoi_officer(make_user):
-    return make_user(Role.OFFICER, provinces=["001"], username="hanoi-officer")
 
 
 def detail(flag):

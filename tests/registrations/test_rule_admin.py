@@ -12,7 +12,6 @@ from core.models import AuditEvent
 from core.roles import Role
 from registrations.checks import services as rule_services
 from registrations.models import CheckRun, Flag, FlagEvent, Rule
-from tests.agents.factories import AgentFactory, PointFactory
 from tests.registrations.factories import ActivationFactory, RegistrationFactory
 from tests.registrations.flag_factories import make_flag
 
@@ -30,16 +29,6 @@ def rule_url(code):
 
 def backtest_url(code):
     return reverse("registrations:rule_backtest", args=[code])
-
-
-@pytest.fixture
-def hanoi_point():
-    return PointFactory(code="HN-1", agent=AgentFactory(code="AG-HN", province_code="001"))
-
-
-@pytest.fixture
-def saigon_point():
-    return PointFactory(code="SG-1", agent=AgentFactory(code="AG-SG", province_code="079"))
 
 
 def counts():

@@ -13,7 +13,6 @@ from core.models import AuditEvent
 from core.roles import Role
 from registrations.records import selectors, views
 from registrations.validators import LOCAL_TZ
-from tests.agents.factories import AgentFactory, PointFactory
 from tests.registrations.factories import ActivationFactory, RegistrationFactory
 
 pytestmark = pytest.mark.django_db
@@ -31,16 +30,6 @@ PLAIN = {
     "dob": "1990-05-17",
     "address": "12 Tràng Tiền, Hoàn Kiếm",
 }
-
-
-@pytest.fixture
-def hanoi_point():
-    return PointFactory(code="HN-1", agent=AgentFactory(code="AG-HN", province_code="001"))
-
-
-@pytest.fixture
-def saigon_point():
-    return PointFactory(code="SG-1", agent=AgentFactory(code="AG-SG", province_code="079"))
 
 
 @pytest.fixture
