@@ -9,10 +9,12 @@ exactly like one that does not exist.
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import ResolvedComponent, build_choice_description_list
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.models import Province
 
+from .. import selectors
 from ..models import Agent, AgentKind, PointKind, RegistrationPoint, RiskTier, Status
 
 TIME_FORMATS = ["%H:%M", "%H:%M:%S"]
@@ -102,8 +104,17 @@ class AgentOutputSerializer(serializers.ModelSerializer):
     kind = EnumField(AgentKind, enum_name="AgentKindEnum", read_only=True)
     status = status_field()
     province = serializers.CharField(source="province_id", read_only=True, help_text=_("Province code."))
-    parent_code = serializers.SlugRelatedField(source="parent", slug_field="code", read_only=True, allow_null=True)
+    parent_code = serializers.SerializerMethodField(
+        help_text=_("The parent agent's code; null when there is none or it is outside your provinces.")
+    )
     risk_tier = risk_tier_field()
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_parent_code(self, agent) -> str | None:
+        request = self.context.get("request")
+        if request is None:  # no user to scope by: show nothing rather than too much
+            return None
+        return selectors.visible_parent_code(agent, user=request.user) or None
 
     class Meta:
         model = Agent

@@ -269,6 +269,27 @@ def test_a_parent_outside_scope_is_unknown_agent(api, hanoi_officer):
     assert list(response.json()) == ["parent_code"]
 
 
+@pytest.mark.django_db
+def test_the_parent_code_of_another_province_is_not_in_api_answers(api, hanoi_officer, officer):
+    # given a Hà Nội agent whose parent is in TP HCM
+    parent = AgentFactory(code="AG-SG-PARENT", province_code="079")
+    child = AgentFactory(code="AG-HN-CHILD", province_code="001", parent=parent)
+    # when a user limited to Hà Nội reads it (detail, list, PATCH answer)
+    client = as_user(api, hanoi_officer)
+    detail = client.get(reverse("api:agent_detail", args=[child.pk])).json()
+    listed = client.get(reverse("api:agent_list")).json()["results"]
+    patched = client.patch(reverse("api:agent_detail", args=[child.pk]), {"name": "Renamed"}, format="json")
+    # then the parent's code is not there (null, as for no parent), and the PATCH kept the parent
+    assert detail["parent_code"] is None
+    assert [a["parent_code"] for a in listed] == [None]
+    assert patched.status_code == 200
+    assert patched.json()["parent_code"] is None
+    child.refresh_from_db()
+    assert child.parent == parent
+    # and a user of every province sees it
+    assert as_user(api, officer).get(reverse("api:agent_detail", args=[child.pk])).json()["parent_code"] == parent.code
+
+
 # --- reads: shape, order, pages ---
 
 

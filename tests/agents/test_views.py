@@ -400,3 +400,35 @@ def test_export_is_audited(client, officer, hanoi):
     body = b"".join(response.streaming_content).decode()
     assert body.splitlines()[0].startswith("code,name,kind,parent_code")
     assert AuditEvent.objects.filter(action="agents.export", fields__filters={"status": "ACTIVE"}).exists()
+
+
+@pytest.fixture
+def hanoi_agent_under_saigon(saigon):
+    """A Hà Nội agent whose parent is a TP HCM agent."""
+    parent, _point = saigon
+    return make_agent("AG-CHILD", "001", parent=parent)
+
+
+@pytest.mark.django_db
+def test_the_parent_code_of_another_province_is_not_shown_on_agent_pages(client, make_user, hanoi_agent_under_saigon):
+    # given an officer limited to Hà Nội
+    client.force_login(make_user(Role.OFFICER, provinces=["001"]))
+    # when
+    detail = client.get(reverse("agents:agent_detail", args=[hanoi_agent_under_saigon.pk]))
+    listing = client.get(reverse("agents:agent_list"))
+    export = b"".join(client.get(reverse("agents:agent_export")).streaming_content).decode()
+    # then the TP HCM parent's code appears nowhere
+    assert detail.context["parent"] is None
+    for html in (detail.content.decode(), listing.content.decode(), export):
+        assert "AG2" not in html
+    assert 'data-testid="agent-parent"' in detail.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_user_of_every_province_sees_the_parent_code(client, officer, hanoi_agent_under_saigon):
+    client.force_login(officer)
+    detail = client.get(reverse("agents:agent_detail", args=[hanoi_agent_under_saigon.pk]))
+    assert detail.context["parent"].code == "AG2"
+    assert "AG2" in client.get(reverse("agents:agent_list")).content.decode()
+    export = b"".join(client.get(reverse("agents:agent_export")).streaming_content).decode()
+    assert "AG-CHILD,Agent AG-CHILD,AUTHORISED,AG2," in export
