@@ -777,3 +777,44 @@ def test_refused_write_records_nothing(api, auditor, officer):
     as_user(api, auditor).post(reverse("api:agent_suspend", args=[agent.pk]), {"reason": "x"}, format="json")
     as_user(api, officer).post(reverse("api:agent_list"), agent_payload(tax_code="123"), format="json")
     assert not AuditEvent.objects.exclude(action__startswith="auth.").exists()  # logins are audited too
+
+
+@pytest.mark.django_db
+def test_patch_of_one_field_is_not_refused_for_another_stored_fields_problem(api, officer):
+    # given an agent whose stored tax code no longer passes (stored before the rule) and a point whose
+    # stored hours are the wrong way round
+    agent = AgentFactory(code="AG-OLD")
+    Agent.objects.filter(pk=agent.pk).update(tax_code="123")
+    point = PointFactory(code="PT-OLD", agent=agent)
+    RegistrationPoint.objects.filter(pk=point.pk).update(opens_at=dt.time(21, 0), closes_at=dt.time(8, 0))
+    client = as_user(api, officer)
+    # when a PATCH changes only the name
+    renamed = client.patch(reverse("api:agent_detail", args=[agent.pk]), {"name": "Đại lý mới"}, format="json")
+    moved = client.patch(reverse("api:point_detail", args=[point.pk]), {"name": "Điểm mới"}, format="json")
+    # then it is stored
+    assert renamed.status_code == 200, renamed.json()
+    assert moved.status_code == 200, moved.json()
+    agent.refresh_from_db()
+    point.refresh_from_db()
+    assert (agent.name, agent.tax_code) == ("Đại lý mới", "123")
+    assert point.name == "Điểm mới"
+
+
+@pytest.mark.django_db
+def test_patch_still_checks_the_cross_field_rules_it_touches(api, officer):
+    # given a point open 08:00-21:00
+    point = PointFactory(code="PT-HOURS")
+    client = as_user(api, officer)
+    # when a PATCH moves only the opening time past the (stored) closing time
+    response = client.patch(reverse("api:point_detail", args=[point.pk]), {"opens_at": "22:00"}, format="json")
+    # then the hours rule, which reads the field changed, refuses it
+    assert response.status_code == 400
+    assert "closes_at" in response.json()
+    point.refresh_from_db()
+    assert point.opens_at == dt.time(8, 0)
+    # and a bad value of the field changed is refused as before
+    agent_response = client.patch(
+        reverse("api:agent_detail", args=[point.agent_id]), {"tax_code": "123"}, format="json"
+    )
+    assert agent_response.status_code == 400
+    assert list(agent_response.json()) == ["tax_code"]
