@@ -43,12 +43,10 @@ def ids(response) -> list[int]:
     return [row["id"] for row in response.json()["results"]]
 
 
-@pytest.mark.parametrize("role", list(Role))
-def test_read_by_role(api, users_by_role, hanoi_flag, role):
-    api.force_authenticate(users_by_role[role])
-    expected = 200 if role in READERS else 403
-    assert api.get(LIST).status_code == expected
-    assert api.get(detail(hanoi_flag)).status_code == expected
+def test_read_by_role(api, any_principal, hanoi_flag):
+    api.force_authenticate(any_principal.user)
+    assert api.get(LIST).status_code == (200 if any_principal.allowed(READERS) else 403)
+    assert api.get(detail(hanoi_flag)).status_code == any_principal.expect(READERS)
 
 
 @pytest.mark.parametrize("role", list(Role))
