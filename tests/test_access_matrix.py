@@ -38,7 +38,6 @@ MANAGER = frozenset({Role.MANAGER})
 AUDIT = frozenset({Role.MANAGER, Role.AUDITOR})
 INSPECTOR = frozenset({Role.INSPECTOR})
 EVERYONE = frozenset(Role)
-NOBODY = frozenset()
 IMPORTERS = frozenset({Role.OFFICER, Role.MANAGER, Role.INTEGRATION})
 API_READERS = frozenset({Role.OFFICER, Role.MANAGER, Role.AUDITOR, Role.INTEGRATION})
 
