@@ -1,6 +1,6 @@
 """Reads for pages, exports and the API; all start from the user's province scope."""
 
-from core.scoping import access_object
+from core.scoping import access_object, user_can_see_province
 
 from .models import Agent, RegistrationPoint, StatusChange
 
@@ -28,3 +28,17 @@ def agent_by_code(*, user, code: str) -> Agent | None:
 def status_history(obj):
     field = "agent" if isinstance(obj, Agent) else "point"
     return StatusChange.objects.filter(**{field: obj}).select_related("actor").order_by("-changed_at", "-id")
+
+
+def visible_parent(agent: Agent, *, user) -> Agent | None:
+    """The agent's parent if the user may see it: a parent in a province outside the user's is not shown
+    (not even its code) on the pages, exports and API answers about an agent the user may see."""
+    parent = agent.parent if agent.parent_id else None
+    if parent is None or not user_can_see_province(user, parent.province_id):
+        return None
+    return parent
+
+
+def visible_parent_code(agent: Agent, *, user) -> str:
+    parent = visible_parent(agent, user=user)
+    return parent.code if parent else ""

@@ -18,7 +18,14 @@ from core.runs import RunKind
 
 from . import importers
 from .models import Agent, RegistrationPoint, Status, StatusChange
-from .validators import normalise_phone, normalise_tax_code
+from .validators import (
+    normalise_phone,
+    normalise_tax_code,
+    validate_coordinates,
+    validate_hours,
+    validate_parent,
+    validate_window,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +74,54 @@ def _as_text(value) -> str:
     return str(value)
 
 
+def _validate_update(obj, fields: set[str], checks) -> None:
+    """Validate what an update changes: the given fields, and each cross-field rule (`checks`: pairs of
+    the fields a rule reads and the rule) that reads one of them. A problem of another stored field (a
+    tax code from before a stricter rule, say) does not refuse a change that does not touch it; a full
+    edit (the page's form gives every field) still validates everything."""
+    exclude = [f.name for f in obj._meta.concrete_fields if f.name not in fields]
+    errors: dict = {}
+    try:
+        obj.clean_fields(exclude=exclude)
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    for reads, check in checks:
+        if fields & set(reads):
+            try:
+                check()
+            except ValidationError as exc:
+                errors = exc.update_error_dict(errors)
+    if not errors:  # as full_clean(): uniqueness once the fields themselves are right
+        try:
+            obj.validate_unique(exclude=exclude)
+            obj.validate_constraints(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _agent_checks(agent: Agent):
+    return (
+        (
+            ("authorised_from", "authorised_until"),
+            lambda: validate_window(agent.authorised_from, agent.authorised_until),
+        ),
+        (("parent",), lambda: validate_parent(agent, agent.parent) if agent.parent_id else None),
+    )
+
+
+def _point_checks(point: RegistrationPoint):
+    return (
+        (
+            ("authorised_from", "authorised_until"),
+            lambda: validate_window(point.authorised_from, point.authorised_until),
+        ),
+        (("latitude", "longitude"), lambda: validate_coordinates(point.latitude, point.longitude)),
+        (("opens_at", "closes_at"), lambda: validate_hours(point.opens_at, point.closes_at)),
+    )
+
+
 def _record_initial_status(obj, *, actor, source):
     kwargs = {"agent": obj} if isinstance(obj, Agent) else {"point": obj}
     StatusChange.objects.create(
@@ -103,7 +158,7 @@ def agent_update(*, agent: Agent, actor, **data) -> Agent:
         if field not in AGENT_FIELDS:
             raise ValueError(f"agent_update cannot set {field!r}")
         setattr(agent, field, value)
-    agent.full_clean()
+    _validate_update(agent, set(data), _agent_checks(agent))
     after = _snapshot(agent, AGENT_FIELDS)
     changed = {f: [before[f], after[f]] for f in AGENT_FIELDS if before[f] != after[f]}
     if changed:
@@ -129,7 +184,7 @@ def point_update(*, point: RegistrationPoint, actor, **data) -> RegistrationPoin
         if field not in POINT_FIELDS:
             raise ValueError(f"point_update cannot set {field!r}")
         setattr(point, field, value)
-    point.full_clean()
+    _validate_update(point, set(data), _point_checks(point))
     after = _snapshot(point, POINT_FIELDS)
     changed = {f: [before[f], after[f]] for f in POINT_FIELDS if before[f] != after[f]}
     if changed:

@@ -17,6 +17,7 @@ from core.web import add_errors, csv_export
 from . import importers, selectors, services
 from .filters import AgentFilter, PointFilter
 from .forms import AgentForm, ImportForm, PointForm, StatusActionForm
+from .models import Agent
 
 AGENT_SORTS = ("code", "-code", "name", "-name", "-risk_score", "risk_score", "-updated_at")
 POINT_SORTS = AGENT_SORTS
@@ -25,6 +26,9 @@ POINT_SORTS = AGENT_SORTS
 def _list(request, *, filter_class, queryset, sorts, template, extra=None):
     filterset = filter_class(request.GET, queryset=queryset, request=request)
     page = keyset_paginate(filterset.qs, request.GET, size=50, sort_options=sorts, default_sort="code")
+    for obj in page.items:
+        if isinstance(obj, Agent):
+            obj.parent_code_shown = selectors.visible_parent_code(obj, user=request.user)
     context = {"filter": filterset, "page": page, "sorts": sorts, **(extra or {})}
     if request.headers.get("HX-Request"):  # htmx filter/sort/pager: only the table
         return render(request, template.replace(".html", "_rows.html"), context)
@@ -71,6 +75,7 @@ def agent_detail(request, pk):
         "agents/agent_detail.html",
         {
             "agent": agent,
+            "parent": selectors.visible_parent(agent, user=request.user),
             "points": points.order_by("code")[:50],
             "point_count": points.count(),
             "children": selectors.agent_list(user=request.user).filter(parent=agent).order_by("code")[:50],
@@ -270,7 +275,7 @@ def agent_export(request):
             a.code,
             a.name,
             a.kind,
-            a.parent.code if a.parent_id else "",
+            selectors.visible_parent_code(a, user=request.user),
             a.tax_code,
             a.phone,
             a.province_id,

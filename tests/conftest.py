@@ -1,4 +1,5 @@
 import os
+from dataclasses import dataclass
 
 import pytest
 from django.db.backends.signals import connection_created
@@ -87,3 +88,88 @@ def tasks_in_process(request):
     app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
     yield
     app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
+# --- each role, in scope and out of scope ---------------------------------------------------------
+# One parametrised fixture that role tests of every app use (as CISO Assistant's
+# backend/app_tests/conftest.py does). The object under test lives in Hà Nội ("001"); an "in" user
+# is limited to Hà Nội, an "out" user to TP Hồ Chí Minh ("079"), an "all" user sees every province.
+
+HANOI, SAIGON = "001", "079"
+SCOPES = {"in": [HANOI], "out": [SAIGON], "all": None}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A signed-in user of one role and one province scope, relative to a Hà Nội object."""
+
+    role: Role
+    scope: str  # "in", "out" or "all"
+    user: object
+
+    @property
+    def in_scope(self) -> bool:
+        return self.scope != "out"
+
+    def allowed(self, roles) -> bool:
+        return self.role in roles
+
+    def expect(self, roles, ok: int = 200, refused: int = 403, hidden: int = 404) -> int:
+        """The status a request for a Hà Nội object should get: `refused` for a role outside `roles`,
+        `hidden` (404, DESIGN section 2) for an allowed role limited to another province, else `ok`."""
+        if not self.allowed(roles):
+            return refused
+        return ok if self.in_scope else hidden
+
+    def __str__(self) -> str:
+        return f"{self.role.value}-{self.scope}"
+
+
+def principal_params(scopes=("in", "out")):
+    return [pytest.param((role, scope), id=f"{role.value}-{scope}") for role in Role for scope in scopes]
+
+
+def _make_principal(make_user, role_scope) -> Principal:
+    role, scope = role_scope
+    user = make_user(role, provinces=SCOPES[scope], username=f"{role.value}-{scope}", is_staff=role == Role.MANAGER)
+    return Principal(role=role, scope=scope, user=user)
+
+
+@pytest.fixture(params=principal_params())
+def principal(request, make_user) -> Principal:
+    """Every role, limited to the object's province ("in", Hà Nội) or to another ("out", TP HCM)."""
+    return _make_principal(make_user, request.param)
+
+
+@pytest.fixture(params=principal_params(("in", "out", "all")))
+def any_principal(request, make_user) -> Principal:
+    """As `principal`, plus each role with every province ("all")."""
+    return _make_principal(make_user, request.param)
+
+
+@pytest.fixture
+def hanoi_point(db):
+    """A point of a Hà Nội agent: the usual in-scope object."""
+    from tests.agents.factories import AgentFactory, PointFactory
+
+    return PointFactory(code="HN-1", agent=AgentFactory(code="AG-HN", province_code=HANOI))
+
+
+@pytest.fixture
+def saigon_point(db):
+    """A point of a TP Hồ Chí Minh agent: the usual out-of-scope object."""
+    from tests.agents.factories import AgentFactory, PointFactory
+
+    return PointFactory(code="SG-1", agent=AgentFactory(code="AG-SG", province_code=SAIGON))
+
+
+@pytest.fixture
+def hanoi_officer(make_user):
+    return make_user(Role.OFFICER, provinces=[HANOI], username="hanoi-officer")
+
+
+@pytest.fixture
+def api():
+    from rest_framework.test import APIClient
+
+    return APIClient()

@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from core.models import Province
 
+from .. import selectors
 from ..models import Agent, AgentKind, PointKind, RegistrationPoint, RiskTier, Status
 
 TIME_FORMATS = ["%H:%M", "%H:%M:%S"]
@@ -111,8 +112,17 @@ class AgentOutputSerializer(serializers.ModelSerializer):
     kind = EnumField(AgentKind, enum_name="AgentKindEnum", read_only=True)
     status = status_field()
     province = serializers.CharField(source="province_id", read_only=True, help_text=_("Province code."))
-    parent_code = serializers.SlugRelatedField(source="parent", slug_field="code", read_only=True, allow_null=True)
+    parent_code = serializers.SerializerMethodField(
+        help_text=_("The parent agent's code; null when there is none or it is outside your provinces.")
+    )
     risk_tier = risk_tier_field()
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_parent_code(self, agent) -> str | None:
+        request = self.context.get("request")
+        if request is None:  # no user to scope by: show nothing rather than too much
+            return None
+        return selectors.visible_parent_code(agent, user=request.user) or None
 
     class Meta:
         model = Agent

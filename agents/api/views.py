@@ -83,7 +83,7 @@ class AgentListApi(ScopedListApi):
     @extend_schema(responses=OutputSerializer(many=True))
     def get(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.OutputSerializer(page, many=True).data)
+        return self.get_paginated_response(self.OutputSerializer(page, many=True, context={"request": request}).data)
 
     @extend_schema(
         request=InputSerializer,
@@ -99,7 +99,7 @@ class AgentListApi(ScopedListApi):
             source=API,
             **serializer.validated_data,
         )
-        return Response(self.OutputSerializer(agent).data, status=status.HTTP_201_CREATED)
+        return Response(self.OutputSerializer(agent, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
 class AgentDetailApi(APIView):
@@ -113,7 +113,7 @@ class AgentDetailApi(APIView):
     @extend_schema(responses={200: OutputSerializer, 404: NOT_FOUND})
     def get(self, request, pk):
         agent = selectors.agent_get(user=request.user, pk=pk)
-        return Response(self.OutputSerializer(agent).data)
+        return Response(self.OutputSerializer(agent, context={"request": request}).data)
 
     @extend_schema(
         request=InputSerializer,
@@ -130,7 +130,7 @@ class AgentDetailApi(APIView):
             actor=request.user,
             **serializer.validated_data,
         )
-        return Response(self.OutputSerializer(agent).data)
+        return Response(self.OutputSerializer(agent, context={"request": request}).data)
 
 
 class AgentStatusApi(APIView):
@@ -155,7 +155,9 @@ class AgentStatusApi(APIView):
             kwargs["include_points"] = data["include_points"]
         service = AGENT_STATUS_SERVICES[self.status_action]
         points_changed = call_service(service, error_fields=AGENT_ERROR_FIELDS, **kwargs) or 0
-        return Response(self.OutputSerializer(agent, context={"points_changed": points_changed}).data)
+        return Response(
+            self.OutputSerializer(agent, context={"points_changed": points_changed, "request": request}).data
+        )
 
 
 # --- points ---
@@ -175,7 +177,7 @@ class PointListApi(ScopedListApi):
     @extend_schema(responses=OutputSerializer(many=True))
     def get(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.OutputSerializer(page, many=True).data)
+        return self.get_paginated_response(self.OutputSerializer(page, many=True, context={"request": request}).data)
 
     @extend_schema(
         request=InputSerializer,
@@ -191,7 +193,7 @@ class PointListApi(ScopedListApi):
             source=API,
             **serializer.validated_data,
         )
-        return Response(self.OutputSerializer(point).data, status=status.HTTP_201_CREATED)
+        return Response(self.OutputSerializer(point, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
 class PointDetailApi(APIView):
@@ -205,7 +207,7 @@ class PointDetailApi(APIView):
     @extend_schema(responses={200: OutputSerializer, 404: NOT_FOUND})
     def get(self, request, pk):
         point = selectors.point_get(user=request.user, pk=pk)
-        return Response(self.OutputSerializer(point).data)
+        return Response(self.OutputSerializer(point, context={"request": request}).data)
 
     @extend_schema(
         request=InputSerializer,
@@ -222,7 +224,7 @@ class PointDetailApi(APIView):
             actor=request.user,
             **serializer.validated_data,
         )
-        return Response(self.OutputSerializer(point).data)
+        return Response(self.OutputSerializer(point, context={"request": request}).data)
 
 
 class PointStatusApi(APIView):
@@ -247,4 +249,4 @@ class PointStatusApi(APIView):
             actor=request.user,
             source=API,
         )
-        return Response(self.OutputSerializer(point).data)
+        return Response(self.OutputSerializer(point, context={"request": request}).data)

@@ -399,10 +399,25 @@ def normalise_iccid(raw) -> str:
     return "".join(str(raw or "").split())
 
 
-def match_registration(iccid: str) -> Registration | None:
-    """The registration of this ICCID: the latest one not cancelled, else the latest one."""
-    registrations = Registration.objects.filter(iccid=iccid).order_by("-registered_at", "-id")
+def match_registration(iccid: str, *, province_id: str) -> Registration | None:
+    """The registration of this ICCID at a point of the province: the latest one not cancelled, else the
+    latest one. A registration elsewhere (another province, the app) is not the task's to see."""
+    registrations = Registration.objects.filter(iccid=iccid, point__province_id=province_id).order_by(
+        "-registered_at", "-id"
+    )
     return registrations.exclude(status=RegistrationStatus.CANCELLED).first() or registrations.first()
+
+
+def sim_matches(iccid: str, *, task) -> tuple[Registration | None, Activation | None]:
+    """What the inspector may learn of a SIM found on site: its registration in the task's province, and
+    its activation unless the SIM is registered only outside that province (then it is another
+    subscriber's line there). A match outside the task's scope reads as no match at all."""
+    province_id = task.point.province_id
+    registration = match_registration(iccid, province_id=province_id)
+    activation = Activation.objects.filter(iccid=iccid).first()
+    if registration is None and Registration.objects.filter(iccid=iccid).exists():
+        activation = None
+    return registration, activation
 
 
 @transaction.atomic
@@ -428,13 +443,14 @@ def sim_add(*, report: InspectionReport, inspector: User, iccid: str, note: str 
             sim.note = note
             sim.save(update_fields=["note"])
         return sim
+    registration, activation = sim_matches(iccid, task=report.task)
     sim = SimFound(
         report=report,
         iccid=iccid,
         luhn_valid=True,
         note=note,
-        registration=match_registration(iccid),
-        activation=Activation.objects.filter(iccid=iccid).first(),
+        registration=registration,
+        activation=activation,
     )
     try:
         with transaction.atomic():

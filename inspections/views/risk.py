@@ -16,6 +16,7 @@ from agents.models import Agent, RegistrationPoint, RiskTier
 from core.decorators import people_only
 from core.pagination import keyset_paginate
 from core.runs import QueueUnavailable, queue_unavailable_message
+from core.scoping import province_scope
 
 from .. import nightly, risk, selectors
 from ..forms.risk import GROUPS, PolicyForm
@@ -186,7 +187,8 @@ def _summary_lines(summary: dict) -> list[tuple[str, str]]:
     return lines
 
 
-def _steps(run: NightlyRun) -> list[dict]:
+def _steps(run: NightlyRun, *, figures: bool = True) -> list[dict]:
+    """Each step's outcome; `figures` False leaves out its summary, which counts every province."""
     rows = []
     for step in nightly.STEPS:
         outcome = (run.steps or {}).get(step) or {"status": nightly.PENDING}
@@ -198,18 +200,22 @@ def _steps(run: NightlyRun) -> list[dict]:
                 "status_label": STATUS_LABELS.get(outcome.get("status", nightly.PENDING), outcome.get("status")),
                 "seconds": outcome.get("seconds"),
                 "error": outcome.get("error", ""),
-                "lines": _summary_lines(outcome.get("summary") or {}),
+                "lines": _summary_lines(outcome.get("summary") or {}) if figures else [],
                 "check_run": (outcome.get("summary") or {}).get("check_run") if step == "checks" else None,
             }
         )
     return rows
 
 
-def _run_context(run: NightlyRun) -> dict:
-    steps = _steps(run)
+def _run_context(run: NightlyRun, user) -> dict:
+    # A night's figures (flags raised, points rescored, tasks scheduled...) count every province: a user
+    # limited to some provinces sees each step's status, not those figures.
+    every_province = province_scope(user) is None
+    steps = _steps(run, figures=every_province)
     return {
         "run": run,
         "steps": steps,
+        "every_province": every_province,
         "done": sum(1 for s in steps if s["status"] in (nightly.DONE, nightly.FAILED)),
         "total": len(steps),
         "stale": nightly.is_stale(run),
@@ -274,7 +280,7 @@ def nightly_start(request):
 @permission_required(VIEW_NIGHTLY, raise_exception=True)
 def nightly_detail(request, pk):
     run = get_object_or_404(NightlyRun, pk=pk)
-    context = {**_run_context(run), "can_run": request.user.has_perm(RUN_NIGHTLY)}
+    context = {**_run_context(run, request.user), "can_run": request.user.has_perm(RUN_NIGHTLY)}
     return render(request, "inspections/risk/nightly_detail.html", context)
 
 
@@ -285,7 +291,7 @@ def nightly_detail(request, pk):
 def nightly_progress(request, pk):
     """The steps fragment; htmx polls it while the run is in progress."""
     run = get_object_or_404(NightlyRun, pk=pk)
-    context = {**_run_context(run), "can_run": request.user.has_perm(RUN_NIGHTLY)}
+    context = {**_run_context(run, request.user), "can_run": request.user.has_perm(RUN_NIGHTLY)}
     return render(request, "inspections/risk/_nightly_steps.html", context)
 
 

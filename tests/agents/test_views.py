@@ -50,40 +50,60 @@ WRITE_ROLES = {Role.OFFICER, Role.MANAGER}
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("role", list(Role))
-def test_list_and_detail_pages_by_role(client, users_by_role, hanoi, role):
+def test_list_and_detail_pages_by_role(client, any_principal, hanoi):
+    # given a Hà Nội agent and point, and a user of each role in, out of or above that scope
     agent, point = hanoi
-    client.force_login(users_by_role[role])
-    expected = 200 if role in READ_ROLES else 403
+    client.force_login(any_principal.user)
+    # then lists and exports open for readers (empty out of scope), and details hide other provinces
     for url in (
         reverse("agents:agent_list"),
         reverse("agents:point_list"),
-        reverse("agents:agent_detail", args=[agent.pk]),
-        reverse("agents:point_detail", args=[point.pk]),
         reverse("agents:agent_export"),
         reverse("agents:point_export"),
     ):
-        assert client.get(url).status_code == expected, url
+        assert client.get(url).status_code == (200 if any_principal.allowed(READ_ROLES) else 403), url
+    for url in (
+        reverse("agents:agent_detail", args=[agent.pk]),
+        reverse("agents:point_detail", args=[point.pk]),
+    ):
+        assert client.get(url).status_code == any_principal.expect(READ_ROLES), url
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("role", list(Role))
-def test_write_pages_by_role(client, users_by_role, hanoi, role):
+def test_write_pages_by_role(client, any_principal, hanoi):
     agent, point = hanoi
-    client.force_login(users_by_role[role])
+    client.force_login(any_principal.user)
+    for url in (reverse("agents:agent_create"), reverse("agents:point_create")):
+        assert client.get(url).status_code == (200 if any_principal.allowed(WRITE_ROLES) else 403), url
     for url in (
-        reverse("agents:agent_create"),
         reverse("agents:agent_edit", args=[agent.pk]),
-        reverse("agents:point_create"),
         reverse("agents:point_edit", args=[point.pk]),
         reverse("agents:agent_status", args=[agent.pk, "suspend"]),
         reverse("agents:point_status", args=[point.pk, "suspend"]),
     ):
-        assert client.get(url).status_code == (200 if role in WRITE_ROLES else 403), url
+        assert client.get(url).status_code == any_principal.expect(WRITE_ROLES), url
     # integration accounts push files through the API and the upload page; they have no other pages
     assert client.get(reverse("agents:import")).status_code == (
-        200 if role in WRITE_ROLES | {Role.INTEGRATION} else 403
+        200 if any_principal.allowed(WRITE_ROLES | {Role.INTEGRATION}) else 403
     )
+
+
+@pytest.mark.django_db
+def test_status_post_is_refused_out_of_role_or_scope_and_changes_nothing(client, principal, hanoi):
+    # given a Hà Nội point
+    _agent, point = hanoi
+    client.force_login(principal.user)
+    # when a user outside the writing roles, or limited to TP HCM, tries to suspend it
+    response = client.post(
+        reverse("agents:point_status", args=[point.pk, "suspend"]), {"action": "suspend", "reason": "x"}
+    )
+    # then
+    if principal.allowed(WRITE_ROLES) and principal.in_scope:
+        assert response.status_code == 302
+        return
+    assert response.status_code == principal.expect(WRITE_ROLES)
+    point.refresh_from_db()
+    assert point.status == Status.ACTIVE
 
 
 @pytest.mark.django_db
@@ -453,3 +473,35 @@ def test_export_is_audited(client, officer, hanoi):
     body = b"".join(response.streaming_content).decode()
     assert body.splitlines()[0].startswith("code,name,kind,parent_code")
     assert AuditEvent.objects.filter(action="agents.export", fields__filters={"status": "ACTIVE"}).exists()
+
+
+@pytest.fixture
+def hanoi_agent_under_saigon(saigon):
+    """A Hà Nội agent whose parent is a TP HCM agent."""
+    parent, _point = saigon
+    return make_agent("AG-CHILD", "001", parent=parent)
+
+
+@pytest.mark.django_db
+def test_the_parent_code_of_another_province_is_not_shown_on_agent_pages(client, make_user, hanoi_agent_under_saigon):
+    # given an officer limited to Hà Nội
+    client.force_login(make_user(Role.OFFICER, provinces=["001"]))
+    # when
+    detail = client.get(reverse("agents:agent_detail", args=[hanoi_agent_under_saigon.pk]))
+    listing = client.get(reverse("agents:agent_list"))
+    export = b"".join(client.get(reverse("agents:agent_export")).streaming_content).decode()
+    # then the TP HCM parent's code appears nowhere
+    assert detail.context["parent"] is None
+    for html in (detail.content.decode(), listing.content.decode(), export):
+        assert "AG2" not in html
+    assert 'data-testid="agent-parent"' in detail.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_user_of_every_province_sees_the_parent_code(client, officer, hanoi_agent_under_saigon):
+    client.force_login(officer)
+    detail = client.get(reverse("agents:agent_detail", args=[hanoi_agent_under_saigon.pk]))
+    assert detail.context["parent"].code == "AG2"
+    assert "AG2" in client.get(reverse("agents:agent_list")).content.decode()
+    export = b"".join(client.get(reverse("agents:agent_export")).streaming_content).decode()
+    assert "AG-CHILD,Agent AG-CHILD,AUTHORISED,AG2," in export

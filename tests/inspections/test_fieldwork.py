@@ -699,3 +699,29 @@ def test_the_whole_visit_through_the_services(task, inspector):
     assert refreshed(task).status == TaskStatus.SUBMITTED
     assert list(report.answers.filter(failed=True).values_list("item__code", flat=True)) == ["camera"]
     assert report.sims.get().registration == registration
+
+
+def test_a_sim_registered_in_another_province_or_the_app_reads_as_no_match(report, inspector):
+    # given SIMs registered in TP HCM and in the app, each with an activation
+    saigon = RegistrationFactory(point=PointFactory(province_code="079"), iccid=iccid_for(9001))
+    app = RegistrationFactory(app=True, iccid=iccid_for(9002))
+    for registration in (saigon, app):
+        ActivationFactory(iccid=registration.iccid, msisdn=registration.msisdn)
+
+    # when the inspector of a Hà Nội task records them
+    sims = [fieldwork.sim_add(report=report, inspector=inspector, iccid=r.iccid) for r in (saigon, app)]
+
+    # then neither the registration nor that subscriber's activation is revealed, as for an unknown SIM
+    assert [(s.registration, s.activation) for s in sims] == [(None, None), (None, None)]
+    assert [e.fields["registration"] for e in AuditEvent.objects.filter(action="inspection.sim_add")] == [None, None]
+
+
+def test_an_unregistered_sim_still_shows_its_activation(report, inspector):
+    # given a SIM active on the network and registered nowhere (the pre-activated SIM an inspector seeks)
+    activation = ActivationFactory(iccid=iccid_for(9003))
+
+    # when
+    sim = fieldwork.sim_add(report=report, inspector=inspector, iccid=activation.iccid)
+
+    # then
+    assert (sim.registration, sim.activation) == (None, activation)

@@ -349,3 +349,21 @@ def test_the_badge_of_a_point_without_factors_is_unchanged():
     html = render_to_string("includes/risk_badge.html", {"obj": point}).strip()
     assert html == '<span class="risk risk-low">Low · 3.00</span>'
     assert "not scored" in render_to_string("includes/risk_badge.html", {"obj": PointFactory()})
+
+
+def test_a_user_limited_to_a_province_sees_each_steps_status_but_not_the_nights_figures(client, hanoi_officer):
+    # given a night whose figures count every province
+    run = a_run()
+    client.force_login(hanoi_officer)
+    # when
+    response = client.get(reverse("inspections:nightly_detail", args=[run.pk]))
+    progress = client.get(reverse("inspections:nightly_progress", args=[run.pk])).content.decode()
+    # then the steps and their outcome are there, the counts of every province are not
+    content = response.content.decode()
+    assert 'data-testid="step-status-risk"' in content
+    assert "RuntimeError: scheduler exploded" in content
+    for html in (content, progress):
+        assert "10 scored, 2 changed" not in html
+        assert "Tasks escalated" not in html
+        assert 'data-testid="nightly-scope-note"' in html
+    assert all(step["lines"] == [] for step in response.context["steps"])

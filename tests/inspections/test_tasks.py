@@ -30,11 +30,6 @@ def saigon_inspector(make_user):
     return make_user(Role.INSPECTOR, provinces=["079"], username="saigon-inspector")
 
 
-@pytest.fixture
-def hanoi_officer(make_user):
-    return make_user(Role.OFFICER, provinces=["001"], username="hanoi-officer")
-
-
 def task_in(status, **kwargs):
     return TaskFactory(status=status, **kwargs)
 

@@ -6,12 +6,10 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from core.models import AuditEvent
 from core.roles import Role
 from registrations.models import Flag, FlagEvent, FlagStatus
-from tests.agents.factories import AgentFactory, PointFactory
 from tests.registrations.factories import ActivationFactory, RegistrationFactory
 from tests.registrations.flag_factories import make_flag
 
@@ -22,21 +20,6 @@ REVIEWERS = {Role.OFFICER, Role.MANAGER}
 LIST = reverse("api:flag_list")
 REVIEW = reverse("api:flag_review")
 REASON = "Confirmed with the point's record folder"
-
-
-@pytest.fixture
-def api():
-    return APIClient()
-
-
-@pytest.fixture
-def hanoi_point():
-    return PointFactory(code="HN-1", agent=AgentFactory(code="AG-HN", province_code="001"))
-
-
-@pytest.fixture
-def saigon_point():
-    return PointFactory(code="SG-1", agent=AgentFactory(code="AG-SG", province_code="079"))
 
 
 @pytest.fixture
@@ -51,11 +34,6 @@ def saigon_flag(saigon_point):
     return make_flag("MISSING_PHOTOS", registration=RegistrationFactory(point=saigon_point))
 
 
-@pytest.fixture
-def hanoi_officer(make_user):
-    return make_user(Role.OFFICER, provinces=["001"], username="hanoi-officer")
-
-
 def detail(flag):
     return reverse("api:flag_detail", args=[flag.pk])
 
@@ -65,12 +43,10 @@ def ids(response) -> list[int]:
     return [row["id"] for row in response.json()["results"]]
 
 
-@pytest.mark.parametrize("role", list(Role))
-def test_read_by_role(api, users_by_role, hanoi_flag, role):
-    api.force_authenticate(users_by_role[role])
-    expected = 200 if role in READERS else 403
-    assert api.get(LIST).status_code == expected
-    assert api.get(detail(hanoi_flag)).status_code == expected
+def test_read_by_role(api, any_principal, hanoi_flag):
+    api.force_authenticate(any_principal.user)
+    assert api.get(LIST).status_code == (200 if any_principal.allowed(READERS) else 403)
+    assert api.get(detail(hanoi_flag)).status_code == any_principal.expect(READERS)
 
 
 @pytest.mark.parametrize("role", list(Role))

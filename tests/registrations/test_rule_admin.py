@@ -12,7 +12,6 @@ from core.models import AuditEvent
 from core.roles import Role
 from registrations.checks import services as rule_services
 from registrations.models import CheckRun, Flag, FlagEvent, Rule
-from tests.agents.factories import AgentFactory, PointFactory
 from tests.registrations.factories import ActivationFactory, RegistrationFactory
 from tests.registrations.flag_factories import make_flag
 
@@ -30,16 +29,6 @@ def rule_url(code):
 
 def backtest_url(code):
     return reverse("registrations:rule_backtest", args=[code])
-
-
-@pytest.fixture
-def hanoi_point():
-    return PointFactory(code="HN-1", agent=AgentFactory(code="AG-HN", province_code="001"))
-
-
-@pytest.fixture
-def saigon_point():
-    return PointFactory(code="SG-1", agent=AgentFactory(code="AG-SG", province_code="079"))
 
 
 def counts():
@@ -269,11 +258,11 @@ def test_backtest_rolls_back_even_a_rule_that_writes(manager, hanoi_point, monke
 # --- check runs ---
 
 
-@pytest.mark.parametrize("role", list(Role))
-def test_check_run_pages_by_role(client, users_by_role, role):
+def test_check_run_pages_by_role(client, any_principal):
+    # a run belongs to no province: every scope answers as its role does
     run = CheckRun.objects.create(trigger="COMMAND", started_at=timezone.now(), status="DONE")
-    client.force_login(users_by_role[role])
-    expected = 200 if role in READERS else 403
+    client.force_login(any_principal.user)
+    expected = 200 if any_principal.allowed(READERS) else 403
     assert client.get(RUNS).status_code == expected
     assert client.get(reverse("registrations:checkrun_detail", args=[run.pk])).status_code == expected
 
@@ -399,3 +388,47 @@ def test_check_runs_page_keeps_rules_active_in_the_navigation(client, officer):
     client.force_login(officer)
     items = client.get(RUNS).context["nav_items"]
     assert [i["label"] for i in items if i["active"]] == ["Rules"]
+
+
+@pytest.fixture
+def run_of_every_province():
+    """A finished run whose counts cover both provinces: 5 MISSING_PHOTOS subjects, 3 of them new."""
+    return CheckRun.objects.create(
+        trigger="COMMAND",
+        started_at=timezone.now(),
+        finished_at=timezone.now(),
+        status="DONE",
+        rows_scanned=12345,
+        rule_codes=["MISSING_PHOTOS"],
+        results={"MISSING_PHOTOS": {"status": "done", "flagged": 5, "new": 3, "still_open": 2, "seconds": 0.5}},
+    )
+
+
+def test_a_user_limited_to_a_province_sees_its_provinces_figures_not_the_runs(
+    client, hanoi_officer, hanoi_point, saigon_point, run_of_every_province
+):
+    # given flags open in Hà Nội (1) and TP HCM (2)
+    make_flag("MISSING_PHOTOS", registration=RegistrationFactory(point=hanoi_point, has_portrait=False))
+    for _ in range(2):
+        make_flag("MISSING_PHOTOS", registration=RegistrationFactory(point=saigon_point, has_portrait=False))
+    client.force_login(hanoi_officer)
+    # when
+    listing = client.get(RUNS)
+    detail = client.get(reverse("registrations:checkrun_detail", args=[run_of_every_province.pk]))
+    # then the run's counts over every province are not shown; the Hà Nội flags open now are
+    assert listing.context["page"].items[0].totals is None
+    row = detail.context["rows"][0]
+    assert row["open_in_scope"] == 1
+    assert "flagged" not in row
+    html = detail.content.decode()
+    assert "12,345" not in html
+    assert "12345" not in html
+    assert 'data-testid="run-scope-note"' in html
+
+
+def test_a_user_of_every_province_sees_the_runs_figures(client, officer, run_of_every_province):
+    client.force_login(officer)
+    detail = client.get(reverse("registrations:checkrun_detail", args=[run_of_every_province.pk]))
+    assert detail.context["rows"][0]["flagged"] == 5
+    assert "12,345" in detail.content.decode() or "12345" in detail.content.decode()
+    assert client.get(RUNS).context["page"].items[0].totals["new"] == 3

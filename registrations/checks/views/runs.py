@@ -11,8 +11,9 @@ from django.views.decorators.http import require_POST, require_safe
 from core.decorators import people_only
 from core.pagination import keyset_paginate
 from core.runs import QueueUnavailable, queue_unavailable_message
+from core.scoping import province_scope
 
-from ...models import CheckRun
+from ...models import CheckRun, Flag, FlagStatus
 from .. import selectors, services
 
 VIEW_CHECKRUN = "registrations.view_checkrun"
@@ -27,10 +28,13 @@ RESULT_COUNTS = ("flagged", "new", "reopened", "still_open", "resolved")
 @permission_required(VIEW_CHECKRUN, raise_exception=True)
 def checkrun_list(request):
     page = keyset_paginate(selectors.checkrun_list(), request.GET, size=PAGE_SIZE)
+    # A run's counts cover every province: a user limited to some provinces does not see them.
+    every_province = province_scope(request.user) is None
     for run in page.items:
-        run.totals = _totals(run)
+        run.totals = _totals(run) if every_province else None
     context = {
         "page": page,
+        "every_province": every_province,
         "running": services.running_check_run(),
         "can_run": request.user.has_perm(services.RUN_CHECKS_PERMISSION),
     }
@@ -72,15 +76,36 @@ def _totals(run: CheckRun) -> dict:
     return {key: sum(r.get(key) or 0 for r in results) for key in RESULT_COUNTS}
 
 
-def _run_context(run: CheckRun, request=None) -> dict:
+def _run_context(run: CheckRun, user, can_run: bool = False) -> dict:
+    """A run's progress per rule. Its counts (flagged, new, resolved, rows scanned) cover every province,
+    so a user limited to some provinces sees instead the flags open in its provinces now, per rule."""
+    every_province = province_scope(user) is None
+    in_scope = {}
+    if not every_province:
+        live = Flag.objects.for_user(user).filter(
+            rule__code__in=run.rule_codes or [], status__in=(FlagStatus.OPEN, FlagStatus.CONFIRMED)
+        )
+        in_scope = {row["code"]: row["n"] for row in selectors.rule_counts(live)}
     rows = []
     for code in run.rule_codes or []:
         result = (run.results or {}).get(code) or {"status": "pending"}
-        rows.append({"code": code, **result})
+        row = {"code": code, "status": result.get("status"), "error": result.get("error", "")}
+        if every_province:
+            row.update(result)
+        else:
+            row["open_in_scope"] = in_scope.get(code, 0)
+        rows.append(row)
     done = sum(1 for row in rows if row["status"] in ("done", "failed"))
     stale = services.CHECK_RUNS.is_stale(run)
-    can_run = request.user.has_perm(services.RUN_CHECKS_PERMISSION) if request is not None else False
-    return {"run": run, "rows": rows, "done": done, "total": len(rows), "stale": stale, "can_run": can_run}
+    return {
+        "run": run,
+        "rows": rows,
+        "done": done,
+        "total": len(rows),
+        "stale": stale,
+        "every_province": every_province,
+        "can_run": can_run,
+    }
 
 
 @require_safe
@@ -89,7 +114,8 @@ def _run_context(run: CheckRun, request=None) -> dict:
 @permission_required(VIEW_CHECKRUN, raise_exception=True)
 def checkrun_detail(request, pk):
     run = selectors.checkrun_get(pk=pk)
-    return render(request, "registrations/checkrun_detail.html", _run_context(run, request))
+    can_run = request.user.has_perm(services.RUN_CHECKS_PERMISSION)
+    return render(request, "registrations/checkrun_detail.html", _run_context(run, request.user, can_run))
 
 
 @require_safe
@@ -99,4 +125,5 @@ def checkrun_detail(request, pk):
 def checkrun_progress(request, pk):
     """The progress fragment; htmx polls it every 2 seconds until the run has finished."""
     run = selectors.checkrun_get(pk=pk)
-    return render(request, "registrations/_checkrun_progress.html", _run_context(run, request))
+    can_run = request.user.has_perm(services.RUN_CHECKS_PERMISSION)
+    return render(request, "registrations/_checkrun_progress.html", _run_context(run, request.user, can_run))
