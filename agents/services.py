@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from core.audit import audit_record
 from core.imports import ImportFileError
 from core.models import ImportJob
-from core.runs import RunKind
+from core.runs import QueueUnavailable, RunKind, queue_unavailable_message, send_task
 
 from . import importers
 from .models import Agent, RegistrationPoint, Status, StatusChange
@@ -308,11 +308,22 @@ MAX_STORED_WARNINGS = 500
 IMPORT_JOBS = RunKind(model=ImportJob, stale_after=timedelta(minutes=10))
 
 
+IMPORT_TASK = "agents.run_import_task"  # by name: the task module imports this one
+
+
+def _queue_or_fail(job_ids: list[int]) -> None:
+    """Queue the jobs' task; with the broker down the jobs end FAILED with the reason (nothing imported)."""
+    try:
+        send_task(IMPORT_TASK, args=(job_ids,))
+    except QueueUnavailable:
+        ImportJob.objects.filter(pk__in=job_ids, status=ImportJob.Status.PENDING).update(
+            status=ImportJob.Status.FAILED, error=queue_unavailable_message(), finished_at=timezone.now()
+        )
+
+
 def import_jobs_submit(*, uploads: dict[str, Any], actor) -> list[ImportJob]:
     """Store each uploaded file (kind -> django File) as a PENDING job and queue one task that runs them
     in order (agents first) once the jobs are committed."""
-    from .tasks import run_import_task  # the task module imports this one
-
     with transaction.atomic():
         jobs = []
         for kind in IMPORT_KINDS:  # agents, then points
@@ -324,7 +335,7 @@ def import_jobs_submit(*, uploads: dict[str, Any], actor) -> list[ImportJob]:
             job.save()
             jobs.append(job)
         ids = [job.pk for job in jobs]
-        transaction.on_commit(lambda: run_import_task.delay(ids))
+        transaction.on_commit(lambda: _queue_or_fail(ids))
     return jobs
 
 

@@ -303,11 +303,19 @@ class QueueUnavailable(RuntimeError):
 def send_task(task, *, args: tuple = (), kwargs: dict | None = None):
     """`task.apply_async(args, kwargs)`, raising QueueUnavailable when the broker cannot be reached.
 
+    `task` may be the registered task's name: a service then queues its task without importing the task
+    module, which imports the service (no import cycle).
+
     The broker's connect timeouts and publish retries are short (settings: CELERY_BROKER_*), so with the
     broker down this answers within about two seconds rather than hanging a request.
     """
+    from celery import current_app
     from kombu.exceptions import OperationalError
 
+    if isinstance(task, str):
+        if task not in current_app.tasks:  # a web process imports the apps' task modules on first need
+            current_app.loader.import_default_modules()
+        task = current_app.tasks[task]
     try:
         return task.apply_async(args=args, kwargs=kwargs or {})
     except (OperationalError, ConnectionError, TimeoutError, OSError) as exc:

@@ -46,9 +46,6 @@ API_READERS = frozenset({Role.OFFICER, Role.MANAGER, Role.AUDITOR, Role.INTEGRAT
 # "global" (no province: rules, checklists, runs).
 PROVINCE, OWNER, GLOBAL = "province", "owner", "global"
 
-# Read-only views answer POST with 405 (require_safe; issue 11, item 9).
-AWAITING_REQUIRE_SAFE = False
-
 
 @dataclass(frozen=True)
 class Access:
@@ -505,9 +502,7 @@ def expected_write(name, access, role, scope, obj_key, own, user=None, obj=None)
             return {403, 405}, True
         if not visible(access, scope, obj_key, own, user, obj):
             return {404, 405}, True
-        # read-only view: 405
-        if AWAITING_REQUIRE_SAFE:
-            return {405, *(range(200, 400) if access.get == "any" else [200])}, True
+        # read-only view: refuses every unsafe method (require_safe; issue 11, item 9)
         return 405, True
     if role not in access.write:
         return 403, True

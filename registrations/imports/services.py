@@ -130,11 +130,12 @@ def import_job_submit(*, kind: str, actor, upload, file_name: str = "") -> Impor
     return job
 
 
-def _queue_or_fail(job: ImportJob) -> None:
-    from .tasks import run_import_task  # the task module imports this one
+IMPORT_TASK = "registrations.run_import_task"  # by name: the task module imports this one
 
+
+def _queue_or_fail(job: ImportJob) -> None:
     try:
-        send_task(run_import_task, args=(job.pk,))
+        send_task(IMPORT_TASK, args=(job.pk,))
     except QueueUnavailable:
         message = queue_unavailable_message() + " " + _("The file is kept: resume the import from its page.")
         job.status, job.error, job.finished_at = ImportJob.Status.FAILED, message, timezone.now()
@@ -162,11 +163,9 @@ def import_job_resume_later(*, job: ImportJob) -> bool:
     """Queue a failed or abandoned upload to carry on after its last committed batch; False if it cannot.
 
     Raises core.runs.QueueUnavailable when the broker is down (nothing changed: it can be tried again)."""
-    from .tasks import run_import_task
-
     if not can_resume(job):
         return False
-    transaction.on_commit(lambda: send_task(run_import_task, args=(job.pk,)))
+    transaction.on_commit(lambda: send_task(IMPORT_TASK, args=(job.pk,)))
     return True
 
 

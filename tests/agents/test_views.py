@@ -369,6 +369,28 @@ def test_upload_page_imports_both_files_and_offers_rejects(client, officer, djan
     assert client.get(reverse("agents:import_rejects", args=[jobs[1].pk])).status_code == 404
 
 
+def test_an_upload_while_the_queue_is_down_ends_failed_with_the_reason(
+    client, officer, monkeypatch, django_capture_on_commit_callbacks
+):
+    from core.runs import QueueUnavailable
+    from tests.agents.test_importers import OP, agents
+
+    def broker_down(*args, **kwargs):
+        raise QueueUnavailable("connection refused")
+
+    monkeypatch.setattr(services, "send_task", broker_down)
+    client.force_login(officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("agents:import"), {"agents_file": SimpleUploadedFile("agents.csv", agents(OP).getvalue())}
+        )
+    # then: no server error; the job is failed with the reason, and nothing was imported
+    assert response.status_code == 302
+    job = ImportJob.objects.get(kind="agents")
+    assert job.status == ImportJob.Status.FAILED and "not reachable" in job.error
+    assert not Agent.objects.filter(code="AG0").exists()
+
+
 def _other_officer():
     from tests.factories import UserFactory
 
