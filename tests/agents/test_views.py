@@ -387,7 +387,8 @@ def test_an_upload_while_the_queue_is_down_ends_failed_with_the_reason(
     # then: no server error; the job is failed with the reason, and nothing was imported
     assert response.status_code == 302
     job = ImportJob.objects.get(kind="agents")
-    assert job.status == ImportJob.Status.FAILED and "not reachable" in job.error
+    assert job.status == ImportJob.Status.FAILED
+    assert "not reachable" in job.error
     assert not Agent.objects.filter(code="AG0").exists()
 
 
