@@ -111,6 +111,8 @@ MATRIX: dict[str, Access] = {
     ),
     "agents:import": Access(read=IMPORTERS, write=IMPORTERS),
     "agents:import_result": Access(read=IMPORTERS),
+    # the jobs' progress fragment: like the result page, it lists only the user's own jobs (?jobs=ids)
+    "agents:import_progress": Access(read=IMPORTERS),
     "agents:import_rejects": Access(read=IMPORTERS, obj="agents_job", scope=OWNER),
     # --- registrations: records, imports
     "registrations:registration_list": Access(read=READERS, write=READERS, note="search by POST (item 6)"),
