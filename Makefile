@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint format setup migrate seed worker beat bench messages clean
+.PHONY: run test lint format setup migrate seed worker beat bench load messages clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,12 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sim_agent_watch_bench
 bench: setup
 	psql "$(BENCH_DATABASE_URL)" -c "select 1" >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres sim_agent_watch_bench
 	DATABASE_URL="$(BENCH_DATABASE_URL)" $(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# The load scenario of issue 11: gunicorn (2 workers) on the bench database, locust with 50 users.
+load: setup
+	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
+	psql "$(BENCH_DATABASE_URL)" -c "select 1" >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres sim_agent_watch_bench
+	DATABASE_URL="$(BENCH_DATABASE_URL)" $(BIN)/python bench/load/run.py $(LOAD_ARGS)
 
 worker: setup
 	$(BIN)/celery -A config worker --loglevel=INFO
