@@ -625,12 +625,8 @@ def test_admin_is_for_superusers_only(name, make_user):
     pattern = PATTERNS[name]
     converters = pattern.pattern.converters
     args = ["1" if type(conv).__name__ != "IntConverter" else 1 for conv in converters.values()]
-    try:
-        url = reverse(name, args=args)
-    except Exception:  # noqa: BLE001 - a pattern whose args we cannot guess is skipped below
-        url = None
-    if url is None:
-        pytest.skip(f"{name}: arguments cannot be guessed")
+    # the app index's pattern is a regex of the installed app labels: name one
+    url = reverse(name, kwargs={"app_label": "core"}) if name == "admin:app_list" else reverse(name, args=args)
     for role in Role:
         client = Client()
         client.force_login(make_user(role, username=f"admin-{role.value}", is_staff=True))
