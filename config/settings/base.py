@@ -5,7 +5,7 @@ REDIS_URL     (set: Celery broker/results and cache on Redis; unset: a queue in 
                served by the worker that `make run` starts beside the web server)
 CELERY_EAGER  (1: no worker, tasks run inside the request that sends them)
 SECRET_KEY, FIELD_ENCRYPTION_KEY, PII_HMAC_KEY, AUDIT_HMAC_KEY  (development: generated once into var/dev-secrets.json)
-AUDIT_ANCHOR_FILE (where the audit chain's head is appended; default var/audit-anchors.log)
+AUDIT_ANCHOR_FILE (where the audit chain's head is appended; default var/audit-anchors-<database>.log)
 ALLOWED_HOSTS (comma separated), DEBUG (0/1)
 S3_BUCKET, S3_ENDPOINT_URL, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_REGION  (set: uploads on S3; unset: var/media)
 TRUSTED_PROXIES (comma separated addresses or networks of our own reverse proxies; their X-Forwarded-For is read)
@@ -96,7 +96,6 @@ PII_HMAC_KEY = dev_secret("PII_HMAC_KEY")
 # Keys of the audit trail's hash chain (`kid:base64key[,old...]`, first one signs) and where each new
 # head is appended outside the database (blank: only the `sim_agent_watch.audit` log line).
 AUDIT_HMAC_KEY = dev_secret("AUDIT_HMAC_KEY")
-AUDIT_ANCHOR_FILE = os.environ.get("AUDIT_ANCHOR_FILE", str(VAR_DIR / "audit-anchors.log"))
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -178,6 +177,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Where each audit event's id and hash are appended as it commits (blank: only the log line). One file per
+# database by default: anchors of one database must never be checked against another's trail.
+_DB_SLUG = "".join(c if c.isalnum() else "-" for c in Path(str(DATABASES["default"]["NAME"])).stem)
+AUDIT_ANCHOR_FILE = os.environ.get("AUDIT_ANCHOR_FILE", str(VAR_DIR / f"audit-anchors-{_DB_SLUG}.log"))
 
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [

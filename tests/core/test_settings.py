@@ -50,6 +50,19 @@ def test_development_defaults_are_generated_once(tmp_path):
     assert (tmp_path / "dev-secrets.json").stat().st_mode & 0o077 == 0
 
 
+def test_each_database_has_its_own_audit_anchor_file(tmp_path):
+    # anchors of one database checked against another's trail would read as tampering
+    code = "from django.conf import settings; print(settings.AUDIT_ANCHOR_FILE)"
+    files = set()
+    for url in ("", "postgres://postgres@127.0.0.1:5432/other_db"):
+        env = {"VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings.base", "DATABASE_URL": url}
+        result = _manage("shell", "--no-imports", "-c", code, env_overrides=env)
+        assert result.returncode == 0, result.stderr
+        files.add(result.stdout.strip().splitlines()[-1])
+    assert len(files) == 2
+    assert all(name.startswith(str(tmp_path / "audit-anchors-")) for name in files)
+
+
 def test_a_key_added_later_joins_an_existing_secrets_file(tmp_path):
     # given a development install from before the audit key existed
     old = {"SECRET_KEY": "s" * 50, "FIELD_ENCRYPTION_KEY": "k1:" + "A" * 43 + "=", "PII_HMAC_KEY": "p" * 43}
