@@ -77,3 +77,42 @@ HOME_PAGES: dict[str, str] = {}
 
 def register_home(role: str, url_name: str) -> None:
     HOME_PAGES[role] = url_name
+
+
+# Steps a higher app adds to the nightly chain (DESIGN section 6): reports prepares last month's report on
+# the 1st and applies retention. They run after the inspections' own steps and before the digest, each in
+# the chain's error handling; `run(now=, actor=)` returns a JSON summary (counts) for the night's record.
+@dataclass(frozen=True)
+class NightlyStep:
+    name: str  # the key in NightlyRun.steps
+    label: object  # shown on the nightly run page (a lazy translation)
+    run: object  # callable(*, now, actor) -> dict
+    order: int = 100
+
+
+NIGHTLY_STEPS: list[NightlyStep] = []
+
+
+def register_nightly_step(step: NightlyStep) -> None:
+    if all(existing.name != step.name for existing in NIGHTLY_STEPS):
+        NIGHTLY_STEPS.append(step)
+        NIGHTLY_STEPS.sort(key=lambda s: s.order)
+
+
+# Sections a higher app adds to the daily digest e-mail (subject requests due or overdue): each is a
+# callable(*, user, now) -> DigestSection | None (None or a zero count: nothing to say to that user).
+@dataclass(frozen=True)
+class DigestSection:
+    title: str
+    count: int
+    items: tuple[str, ...] = ()  # one line each, no personal data
+    url_name: str = ""  # the list it counts, linked when SITE_URL is set
+
+
+DIGEST_SECTIONS: list[tuple[int, object]] = []
+
+
+def register_digest_section(order: int, source) -> None:
+    if all(existing[1] is not source for existing in DIGEST_SECTIONS):
+        DIGEST_SECTIONS.append((order, source))
+        DIGEST_SECTIONS.sort(key=lambda s: s[0])

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_head, audit_record
 from core.models import User
+from core.registry import NIGHTLY_STEPS
 from core.runs import RunBusy, RunKind
 from registrations.models import CheckRun
 
@@ -34,7 +35,20 @@ from .models import NightlyRun
 
 logger = logging.getLogger(__name__)
 
-STEPS = ("checks", "risk", "schedule", "escalate", "digest")
+BASE_STEPS = ("checks", "risk", "schedule", "escalate")
+
+
+def all_steps() -> tuple[str, ...]:
+    """The chain's steps in order: this app's, then those higher apps register (core.registry.NIGHTLY_STEPS:
+    last month's report, retention), then the digest, which tells people about all of them."""
+    return (*BASE_STEPS, *(step.name for step in NIGHTLY_STEPS), "digest")
+
+
+def step_label(name: str):
+    labels = {step.name: step.label for step in NIGHTLY_STEPS}
+    return labels.get(name, name)
+
+
 PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
 
 
@@ -125,6 +139,14 @@ def _digest(ctx: Context) -> dict:
     return summary
 
 
+def _registered(name: str) -> Callable[[Context], dict]:
+    def run(ctx: Context) -> dict:
+        step = next(s for s in NIGHTLY_STEPS if s.name == name)
+        return step.run(now=ctx.now, actor=ctx.actor)
+
+    return run
+
+
 STEP_FUNCTIONS: dict[str, Callable[[Context], dict]] = {
     "checks": _checks,
     "risk": _risk,
@@ -157,7 +179,7 @@ def run_nightly(
         run, previous = claim(lambda now: _start(night, now), abandon=lambda runs, now: _abandon(runs, night))
         ctx = Context(run=run, now=now, trigger=trigger, actor=actor, previous=previous)
         try:
-            for step in STEPS:
+            for step in all_steps():
                 _run_step(ctx, step)
                 if progress is not None:
                     progress(run)
@@ -174,7 +196,7 @@ def _run_step(ctx: Context, step: str) -> None:
     run.steps[step] = {"status": RUNNING, "started_at": timezone.now().isoformat()}
     _save(run)
     try:
-        summary = STEP_FUNCTIONS[step](ctx)
+        summary = STEP_FUNCTIONS.get(step, _registered(step))(ctx)
         outcome = {"status": DONE, "summary": summary}
     except Exception as exc:
         logger.exception("Nightly run %s: step %s failed", run.night, step)
@@ -197,10 +219,10 @@ def _save(run: NightlyRun) -> None:
 
 
 def _finish(run: NightlyRun, actor: User | None, error: str = "") -> None:
-    failed = [step for step in STEPS if (run.steps.get(step) or {}).get("status") != DONE]
+    failed = [step for step in all_steps() if (run.steps.get(step) or {}).get("status") != DONE]
     run.status = NightlyRun.Status.FAILED if failed or error else NightlyRun.Status.DONE
     run.finished_at = timezone.now()
-    for step in STEPS:  # interrupted: whatever had not finished did not run
+    for step in all_steps():  # interrupted: whatever had not finished did not run
         if (run.steps.get(step) or {}).get("status") in (PENDING, RUNNING):
             run.steps[step] = {**run.steps[step], "status": FAILED, "error": error or _("Not run.")}
     try:
@@ -215,7 +237,7 @@ def _finish(run: NightlyRun, actor: User | None, error: str = "") -> None:
                 "night": run.night,
                 "attempt": run.attempts,
                 "status": run.status,
-                "steps": {step: (run.steps.get(step) or {}).get("status") for step in STEPS},
+                "steps": {step: (run.steps.get(step) or {}).get("status") for step in all_steps()},
             },
             reason=error,
         )
@@ -285,7 +307,7 @@ def _start(night: date, now: datetime) -> tuple[NightlyRun, dict]:
     """This night's row, RUNNING with fresh steps (a new one, or the earlier attempt's); its previous steps."""
     run = NightlyRun.objects.select_for_update().filter(night=night).first()
     previous = dict(run.steps or {}) if run is not None else {}
-    fresh_steps = {step: {"status": PENDING} for step in STEPS}
+    fresh_steps = {step: {"status": PENDING} for step in all_steps()}
     if run is None:
         run = NightlyRun.objects.create(
             night=night, started_at=now, status=NightlyRun.Status.RUNNING, steps=fresh_steps, attempts=1

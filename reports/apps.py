@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("Reports")
+
+    def ready(self):
+        from . import dashboard, evidence, monthly, subjects
+
+        for sub in (dashboard, monthly, evidence, subjects):
+            sub.ready()

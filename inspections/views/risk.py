@@ -190,12 +190,12 @@ def _summary_lines(summary: dict) -> list[tuple[str, str]]:
 def _steps(run: NightlyRun, *, figures: bool = True) -> list[dict]:
     """Each step's outcome; `figures` False leaves out its summary, which counts every province."""
     rows = []
-    for step in nightly.STEPS:
+    for step in nightly.all_steps():
         outcome = (run.steps or {}).get(step) or {"status": nightly.PENDING}
         rows.append(
             {
                 "name": step,
-                "label": STEP_LABELS[step],
+                "label": STEP_LABELS.get(step) or nightly.step_label(step),
                 "status": outcome.get("status", nightly.PENDING),
                 "status_label": STATUS_LABELS.get(outcome.get("status", nightly.PENDING), outcome.get("status")),
                 "seconds": outcome.get("seconds"),
@@ -237,7 +237,7 @@ def nightly_list(request):
         "page": page,
         "running": selectors.nightly_running(),
         "can_run": request.user.has_perm(RUN_NIGHTLY),
-        "step_labels": [STEP_LABELS[s] for s in nightly.STEPS],
+        "step_labels": [STEP_LABELS.get(s) or nightly.step_label(s) for s in nightly.all_steps()],
     }
     if request.headers.get("HX-Request"):
         return render(request, "inspections/risk/nightly_list_rows.html", context)

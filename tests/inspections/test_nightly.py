@@ -16,7 +16,7 @@ from core.models import AuditEvent
 from core.roles import Role
 from inspections import risk, scheduling
 from inspections.models import InspectionTask, NightlyRun, TaskKind
-from inspections.nightly import STEPS, NightlyRunBusy, run_nightly
+from inspections.nightly import NightlyRunBusy, all_steps, run_nightly
 from inspections.selectors import nightly_audit_anchors
 from inspections.tasks import nightly_chain_task, schedule_inspections_task
 from registrations.models import CheckRun, Flag, PopulationCheck
@@ -44,7 +44,7 @@ def scene(make_user):
 
 
 def statuses(run: NightlyRun) -> dict:
-    return {step: run.steps[step]["status"] for step in STEPS}
+    return {step: run.steps[step]["status"] for step in all_steps()}
 
 
 def test_the_chain_runs_every_step_in_order_and_records_each_outcome(scene):
@@ -54,9 +54,9 @@ def test_the_chain_runs_every_step_in_order_and_records_each_outcome(scene):
     assert run.night == NIGHT
     assert run.status == NightlyRun.Status.DONE
     assert run.attempts == 1
-    assert list(run.steps) == list(STEPS)
-    assert statuses(run) == dict.fromkeys(STEPS, "done")
-    for step in STEPS:
+    assert list(run.steps) == list(all_steps())
+    assert statuses(run) == dict.fromkeys(all_steps(), "done")
+    for step in all_steps():
         assert run.steps[step]["seconds"] >= 0
         assert run.steps[step]["finished_at"] >= run.steps[step]["started_at"]
     # checks -> a critical flag; risk scored it; the scheduler gave the point a RISK task; the late task escalated
@@ -261,7 +261,7 @@ def test_each_run_is_audited(scene):
     event = AuditEvent.objects.get(action="nightly.run")
     assert event.object_id == str(run.pk)
     assert event.fields["status"] == "DONE"
-    assert event.fields["steps"] == dict.fromkeys(STEPS, "done")
+    assert event.fields["steps"] == dict.fromkeys(all_steps(), "done")
 
 
 # --- Celery -----------------------------------------------------------------------------------------------
@@ -282,7 +282,7 @@ def test_the_task_runs_the_chain_and_reports(scene, manager):
         "night": "2026-03-01",
         "status": "DONE",
         "attempts": 1,
-        "steps": dict.fromkeys(STEPS, "done"),
+        "steps": dict.fromkeys(all_steps(), "done"),
     }
     assert (CheckRun.objects.get().trigger, CheckRun.objects.get().started_by) == ("PAGE", manager)
 

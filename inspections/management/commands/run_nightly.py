@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_date
 
 from inspections.models import NightlyRun
-from inspections.nightly import STEPS, NightlyRunBusy, run_nightly
+from inspections.nightly import NightlyRunBusy, all_steps, run_nightly
 from registrations.models import CheckRun
 
 
@@ -32,7 +32,7 @@ class Command(BaseCommand):
 
         def progress(run: NightlyRun) -> None:
             if verbose:
-                done = [step for step in STEPS if run.steps.get(step, {}).get("status") in ("done", "failed")]
+                done = [step for step in all_steps() if run.steps.get(step, {}).get("status") in ("done", "failed")]
                 self.stderr.write(f"  {done[-1]} {run.steps[done[-1]]['status']}")
 
         try:
@@ -41,13 +41,13 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         self.stdout.write(format_run(run))
         if run.status != NightlyRun.Status.DONE:
-            failed = [step for step in STEPS if run.steps.get(step, {}).get("status") != "done"]
+            failed = [step for step in all_steps() if run.steps.get(step, {}).get("status") != "done"]
             raise CommandError(f"Nightly run of {run.night:%Y-%m-%d} failed: {', '.join(failed)}")
 
 
 def format_run(run: NightlyRun) -> str:
     lines = [f"Nightly run {run.night:%Y-%m-%d} (attempt {run.attempts})"]
-    for step in STEPS:
+    for step in all_steps():
         outcome = run.steps.get(step) or {}
         summary = {k: v for k, v in (outcome.get("summary") or {}).items() if k not in ("sent_to", "failed_to")}
         line = f"{step:<9} {outcome.get('status', 'not run').upper():<7} {outcome.get('seconds', 0):>8.2f}s"

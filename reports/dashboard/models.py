@@ -1,0 +1,3 @@
+"""Models of this sub-package (none yet)."""
+
+__all__: list[str] = []

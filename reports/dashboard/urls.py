@@ -1,0 +1,3 @@
+"""Pages of reports.dashboard."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of reports.evidence."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of reports.monthly."""
+
+urlpatterns: list = []

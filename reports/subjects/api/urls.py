@@ -1,0 +1,3 @@
+"""API of reports.subjects."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of reports.subjects."""
+
+urlpatterns: list = []
