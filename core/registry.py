@@ -116,3 +116,13 @@ def register_digest_section(order: int, source) -> None:
     if all(existing[1] is not source for existing in DIGEST_SECTIONS):
         DIGEST_SECTIONS.append((order, source))
         DIGEST_SECTIONS.sort(key=lambda s: s[0])
+
+
+# Audit actions in words (issue 12: auditors read labels, not codes): each app registers the actions it
+# writes, {action code: lazy label}; the audit pages, filters and exports show the label in the reader's
+# language and fall back to the code only for an action nobody registered.
+AUDIT_ACTION_LABELS: dict[str, object] = {}
+
+
+def register_audit_actions(labels: dict) -> None:
+    AUDIT_ACTION_LABELS.update(labels)
