@@ -409,9 +409,10 @@ SITE_URL = os.environ.get("SITE_URL", "")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"quiet_forbidden": {"()": "core.log_filters.QuietForbidden"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {"axes": {"level": "WARNING"}, "django.request": {"filters": ["quiet_forbidden"]}},
 }
 
 
