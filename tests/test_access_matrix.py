@@ -141,7 +141,21 @@ MATRIX: dict[str, Access] = {
     ),
     "registrations:rule_list": Access(read=READERS),
     "registrations:rule_detail": Access(
-        read=READERS, write=MANAGER, obj="rule", scope=GLOBAL, args=lambda r: [r.code], data={"enabled": ""}
+        read=READERS,
+        write=MANAGER,
+        obj="rule",
+        scope=GLOBAL,
+        args=lambda r: [r.code],
+        data={"enabled": "", "reason": "matrix check: switch off"},
+    ),
+    "registrations:rule_rollback": Access(
+        read=READERS,
+        get="none",
+        write=MANAGER,
+        obj="rule",
+        scope=GLOBAL,
+        args=lambda r: [r.code],
+        data={"version": "1", "reason": "matrix check: restore"},
     ),
     "registrations:rule_backtest": Access(
         read=READERS, get="none", write=MANAGER, obj="rule", scope=GLOBAL, args=lambda r: [r.code], data={}

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.scoping import access_object
 
-from ..models import CheckRun, Flag, FlagEvent, FlagStatus, RegistrationStatus, Rule
+from ..models import CheckRun, Flag, FlagEvent, FlagStatus, RegistrationStatus, Rule, RuleVersion
 from ..records import selectors
 
 EVIDENCE_LIMIT = 50
@@ -77,6 +77,57 @@ def rule_get(*, code: str) -> Rule:
     if rule is None:
         raise Http404
     return rule
+
+
+@dataclass
+class VersionRow:
+    """One saved version of a rule and what the first check run after it did with that rule's flags."""
+
+    version: RuleVersion
+    run: CheckRun | None = None  # the first finished run that judged the rule with this version
+    new: int = 0  # flags raised or reopened by that run, in the user's provinces
+    resolved: int = 0
+    is_current: bool = False
+
+
+def rule_versions(*, rule: Rule, user, limit: int = 20) -> list[VersionRow]:
+    """The rule's versions, newest first, each with the effect of the next check run (issue 13): the flag
+    events that run wrote for this rule, counted in the user's provinces (one query per version shown)."""
+    versions = list(rule.versions.select_related("changed_by").order_by("-version")[:limit])
+    if not versions:
+        return []
+    since = min(v.changed_at for v in versions)
+    runs = list(
+        CheckRun.objects.filter(status=CheckRun.Status.DONE, started_at__gte=since)
+        .order_by("started_at", "id")
+        .only("id", "started_at", "rule_codes")[:500]
+    )
+    flags = Flag.objects.for_user(user).filter(rule=rule)
+    rows = []
+    for version in versions:
+        row = VersionRow(version=version, is_current=version.version == rule.version)
+        row.run = next(
+            (r for r in runs if r.started_at >= version.changed_at and rule.code in (r.rule_codes or [])), None
+        )
+        if row.run is not None and (row.is_current or _before_next(version, versions, row.run)):
+            counts = (
+                FlagEvent.objects.filter(check_run=row.run, flag__in=flags)
+                .order_by()
+                .values("to_status")
+                .annotate(n=Count("pk"))
+            )
+            by_status = {c["to_status"]: c["n"] for c in counts}
+            row.new = by_status.get(FlagStatus.OPEN, 0)
+            row.resolved = by_status.get(FlagStatus.RESOLVED, 0)
+        else:
+            row.run = None  # the next version came before any run used this one
+        rows.append(row)
+    return rows
+
+
+def _before_next(version: RuleVersion, versions: list[RuleVersion], run: CheckRun) -> bool:
+    later = [v for v in versions if v.version > version.version]
+    return not later or run.started_at < min(v.changed_at for v in later)
 
 
 def checkrun_list():

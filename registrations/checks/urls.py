@@ -15,6 +15,7 @@ urlpatterns = [
     path("rules/", rules.rule_list, name="rule_list"),
     path("rules/<str:code>/", rules.rule_detail, name="rule_detail"),
     path("rules/<str:code>/backtest/", rules.rule_backtest, name="rule_backtest"),
+    path("rules/<str:code>/rollback/", rules.rule_rollback, name="rule_rollback"),
     path("checks/", runs.checkrun_list, name="checkrun_list"),
     path("checks/run/", runs.checkrun_start, name="checkrun_start"),
     path("checks/<int:pk>/", runs.checkrun_detail, name="checkrun_detail"),
