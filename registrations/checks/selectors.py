@@ -17,6 +17,8 @@ from core.scoping import access_object
 
 from ..models import CheckRun, Flag, FlagEvent, FlagStatus, RegistrationStatus, Rule, RuleVersion
 from ..records import selectors
+from .rules.catalogue import BY_CODE
+from .rules.params import parameter_schema
 
 EVIDENCE_LIMIT = 50
 HISTORY_LIMIT = 100
@@ -88,6 +90,7 @@ class VersionRow:
     new: int = 0  # flags raised or reopened by that run, in the user's provinces
     resolved: int = 0
     is_current: bool = False
+    values: list = field(default_factory=list)  # (label, value) per parameter, in words
 
 
 def rule_versions(*, rule: Rule, user, limit: int = 20) -> list[VersionRow]:
@@ -103,9 +106,11 @@ def rule_versions(*, rule: Rule, user, limit: int = 20) -> list[VersionRow]:
         .only("id", "started_at", "rule_codes")[:500]
     )
     flags = Flag.objects.for_user(user).filter(rule=rule)
+    schema = parameter_schema(rule.code) if rule.code in BY_CODE else ()
     rows = []
     for version in versions:
         row = VersionRow(version=version, is_current=version.version == rule.version)
+        row.values = [(p.label, version.parameters.get(p.name)) for p in schema if p.name in version.parameters]
         row.run = next(
             (r for r in runs if r.started_at >= version.changed_at and rule.code in (r.rule_codes or [])), None
         )
