@@ -48,10 +48,16 @@ def flag_get(*, user, pk) -> Flag:
 
 
 def rule_counts(queryset) -> list[dict]:
-    """[{"code", "severity", "n"}] per rule for the flags of `queryset`, in one GROUP BY."""
+    """[{"code", "rule_severity", "name_en", "name_vi", "n"}] per rule for the flags of `queryset`, in one
+    GROUP BY; pages show the name in the reader's language (flag_tags.rule_name), not the code."""
     return list(
         queryset.order_by()
-        .values(code=F("rule__code"), rule_severity=F("rule__severity"))
+        .values(
+            code=F("rule__code"),
+            rule_severity=F("rule__severity"),
+            name_en=F("rule__name_en"),
+            name_vi=F("rule__name_vi"),
+        )
         .annotate(n=Count("pk"))
         .order_by("code")
     )

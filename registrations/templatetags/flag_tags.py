@@ -18,6 +18,9 @@ def _vietnamese() -> bool:
 
 @register.filter
 def rule_name(rule) -> str:
+    """A Rule, or a row of checks.selectors.rule_counts (a dict with code, name_en, name_vi)."""
+    if isinstance(rule, dict):
+        return (rule.get("name_vi") if _vietnamese() else rule.get("name_en")) or rule.get("name_en") or rule["code"]
     return (rule.name_vi if _vietnamese() else rule.name_en) or rule.name_en or rule.code
 
 

@@ -261,13 +261,19 @@ def flag_export(request):
 def flags_section(request, subject: str, pk: int):
     """The flags of a point or an agent, per rule, for its page (an htmx fragment, see core.registry)."""
     from agents.models import Agent, RegistrationPoint
+    from agents.selectors import agent_tree_ids
     from core.scoping import access_object
 
     model = {"point": RegistrationPoint, "agent": Agent}[subject]
     obj = access_object(model, request.user, pk=pk)
-    flags = Flag.objects.for_user(request.user).filter(**{f"{subject}_id": obj.pk})
+    if subject == "agent":  # the whole dealer tree: the agent's own flags and its sub-agents' (issue 13)
+        flags = Flag.objects.for_user(request.user).filter(agent_id__in=agent_tree_ids([obj.pk]))
+        key = "agent_tree"
+    else:
+        flags = Flag.objects.for_user(request.user).filter(point_id=obj.pk)
+        key = subject
     live = flags.filter(status__in=(FlagStatus.OPEN, FlagStatus.CONFIRMED))
-    base = {subject: obj.code, "status": ""}
+    base = {key: obj.code, "status": ""}
     counts = selectors.rule_counts(live)
     for row in counts:
         row["query"] = urlencode({**base, "rule": row["code"]})
@@ -277,7 +283,7 @@ def flags_section(request, subject: str, pk: int):
         {
             "counts": counts,
             "total": sum(row["n"] for row in counts),
-            "open_query": urlencode({subject: obj.code, "status": FlagStatus.OPEN}),
+            "open_query": urlencode({key: obj.code, "status": FlagStatus.OPEN}),
             "all_query": urlencode(base),
             "subject": subject,
         },
