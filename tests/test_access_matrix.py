@@ -131,6 +131,7 @@ MATRIX: dict[str, Access] = {
     "registrations:flag_list": Access(read=READERS),
     "registrations:point_flags_section": Access(read=READERS, obj="point"),
     "registrations:agent_flags_section": Access(read=READERS, obj="agent"),
+    "registrations:registration_flags_section": Access(read=READERS, obj="registration"),
     "registrations:flag_review_bulk": Access(
         read=READERS, get="none", write=STAFF, data={"to_status": "DISMISSED", "reason": "matrix", "ids": []}
     ),

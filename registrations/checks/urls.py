@@ -7,6 +7,7 @@ from .views import flags, rules, runs
 urlpatterns = [
     path("flags/", flags.flag_list, name="flag_list"),
     path("flags/of-point/<int:pk>/", flags.flags_section, {"subject": "point"}, name="point_flags_section"),
+    path("flags/of-registration/<int:pk>/", flags.registration_flags_section, name="registration_flags_section"),
     path("flags/of-agent/<int:pk>/", flags.flags_section, {"subject": "agent"}, name="agent_flags_section"),
     path("flags/review/", flags.flag_review_bulk, name="flag_review_bulk"),
     path("flags/export.csv", flags.flag_export, name="flag_export"),

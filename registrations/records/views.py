@@ -24,7 +24,7 @@ from .masking import revealed as revealed_values
 
 PAGE_SIZE = 50
 # Shown first on the search form; the others fold under "More filters" unless one is in use.
-PRIMARY_FILTERS = ("msisdn", "iccid", "id_type", "id_number")
+PRIMARY_FILTERS = ("external_id", "msisdn", "iccid", "id_type", "id_number")
 # Personal values: searched by POST, never carried in a URL (DESIGN section 2; access logs keep URLs).
 PERSONAL_FILTERS = ("msisdn", "id_number")
 SEARCH_NAMESPACE = "registrations"

@@ -572,3 +572,14 @@ def test_another_users_search_token_finds_nothing(client, officer, make_user, re
     location = client.post(reverse("registrations:registration_list"), {"msisdn": "0912345678"})["Location"]
     client.force_login(make_user(Role.OFFICER, username="other"))
     assert list(client.get(location).context["page"].items) == []
+
+
+def test_search_by_external_id_finds_the_one_registration(client, officer, registration):
+    # the id every flag shows (issue 13): not personal, so a plain GET filter
+    client.force_login(officer)
+    response = client.get(reverse("registrations:registration_list"), {"external_id": registration.external_id})
+    assert [r.pk for r in response.context["page"].items] == [registration.pk]
+    assert (
+        list(client.get(reverse("registrations:registration_list"), {"external_id": "NO-SUCH"}).context["page"].items)
+        == []
+    )

@@ -19,6 +19,7 @@ from core.pagination import keyset_paginate
 from core.web import add_errors, csv_export
 
 from ...models import Flag, FlagStatus
+from ...records import selectors as record_selectors
 from .. import selectors, services
 from ..filters import FlagFilter
 from ..forms import FlagReviewForm
@@ -288,3 +289,19 @@ def flags_section(request, subject: str, pk: int):
             "subject": subject,
         },
     )
+
+
+@require_safe
+@login_required
+@people_only
+@permission_required("registrations.view_flag", raise_exception=True)
+def registration_flags_section(request, pk: int):
+    """The flags of one registration, any status, for its record page (an htmx fragment; issue 13)."""
+    registration = record_selectors.registration_get(user=request.user, pk=pk)
+    flags = list(
+        Flag.objects.for_user(request.user)
+        .filter(registration=registration)
+        .select_related("rule")
+        .order_by("status", "-last_seen")[:100]
+    )
+    return render(request, "registrations/_registration_flags.html", {"flags": flags})
