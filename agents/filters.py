@@ -9,6 +9,9 @@ from core.models import Province
 from .models import Agent, AgentKind, PointKind, RegistrationPoint, RiskTier, Status
 from .selectors import agent_tree_ids
 
+# one marker for "no filter" on every list (issue 13 found three): the same word the other apps use
+ANY_LABEL = _("any")
+
 
 def _provinces(request):
     if request is None:
@@ -18,9 +21,9 @@ def _provinces(request):
 
 class SupervisedFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    province = django_filters.ModelChoiceFilter(queryset=_provinces, label=_("Province"))
-    status = django_filters.ChoiceFilter(choices=Status.choices, label=_("Status"))
-    risk_tier = django_filters.ChoiceFilter(choices=RiskTier.choices, label=_("Risk tier"))
+    province = django_filters.ModelChoiceFilter(queryset=_provinces, label=_("Province"), empty_label=ANY_LABEL)
+    status = django_filters.ChoiceFilter(choices=Status.choices, label=_("Status"), empty_label=ANY_LABEL)
+    risk_tier = django_filters.ChoiceFilter(choices=RiskTier.choices, label=_("Risk tier"), empty_label=ANY_LABEL)
 
     search_fields: tuple[str, ...] = ()
 
@@ -35,7 +38,7 @@ class SupervisedFilter(django_filters.FilterSet):
 
 
 class AgentFilter(SupervisedFilter):
-    kind = django_filters.ChoiceFilter(choices=AgentKind.choices, label=_("Kind"))
+    kind = django_filters.ChoiceFilter(choices=AgentKind.choices, label=_("Kind"), empty_label=ANY_LABEL)
     parent = django_filters.CharFilter(field_name="parent__code", label=_("Parent agent code"))
     search_fields = ("code", "name", "tax_code", "contract_no")
 
@@ -45,7 +48,7 @@ class AgentFilter(SupervisedFilter):
 
 
 class PointFilter(SupervisedFilter):
-    kind = django_filters.ChoiceFilter(choices=PointKind.choices, label=_("Kind"))
+    kind = django_filters.ChoiceFilter(choices=PointKind.choices, label=_("Kind"), empty_label=ANY_LABEL)
     agent = django_filters.CharFilter(field_name="agent__code", label=_("Agent code"))
     # the agent's points and those of its sub-agents at any depth (the agent page's roll-up links here)
     agent_tree = django_filters.CharFilter(method="filter_agent_tree", label=_("Agent code, with its sub-agents"))
