@@ -164,7 +164,7 @@ def audit_verify(request):
             run.refresh_from_db()
             if run.status == AuditVerification.Status.FAILED:  # the queue could not take it
                 messages.error(request, run.error)
-            else:
+            elif not run.is_finished:  # a worker runs it (without one it is already done)
                 messages.success(request, _("The verification is queued; its result appears below."))
         return redirect("core:audit_verify")
     runs = list(AuditVerification.objects.select_related("requested_by")[:10])
