@@ -176,7 +176,7 @@ class AuditVerification(models.Model):
         permissions = [("run_auditverification", _("Can start a verification of the audit trail"))]
 
     def __str__(self):
-        return f"#{self.pk} {self.requested_at:%Y-%m-%d %H:%M}"
+        return f"#{self.pk} {timezone.localtime(self.requested_at):%Y-%m-%d %H:%M}"
 
     @property
     def is_finished(self) -> bool:

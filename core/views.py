@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -98,13 +98,17 @@ def audit_list(request):
         "verification": AuditVerification.objects.select_related("requested_by").first(),
         "can_verify": request.user.has_perm(VERIFY_PERMISSION),
     }
-    template = "core/audit_results.html" if request.headers.get("HX-Request") else "core/audit_list.html"
-    return render(request, template, context, status=200 if valid else 400)
+    if request.headers.get("HX-Request"):  # htmx swaps only a 200: the results say what is wrong
+        return render(request, "core/audit_results.html", context)
+    return render(request, "core/audit_list.html", context, status=200 if valid else 400)
 
 
 def _without_cursor(params) -> str:
-    query = params.copy()
-    query.pop("after", None)
+    """The filters of a list's URL, for its export: no page cursor, no empty fields."""
+    query = QueryDict(mutable=True)
+    for key in params:
+        if key != "after":
+            query.setlist(key, [value for value in params.getlist(key) if value])
     return query.urlencode()
 
 

@@ -126,6 +126,18 @@ def test_the_end_date_before_the_start_says_so(client, manager):
     assert "The end date is before the start date." in response.content.decode()
 
 
+def test_filtering_in_place_says_what_is_wrong_and_exports_what_is_shown(client, manager, hanoi_point):
+    audit_record(action="point.update", actor=manager, obj=hanoi_point)
+    client.force_login(manager)
+    # a bad range, asked by htmx: the results (the part it swaps) say why
+    bad = client.get(reverse(LIST), {"date_from": "2026-03-02", "date_to": "2026-03-01"}, HTTP_HX_REQUEST="true")
+    assert bad.status_code == 200
+    assert "The end date is before the start date." in bad.content.decode()
+    # a good filter: the export link carries it (without the page cursor)
+    good = client.get(reverse(LIST), {"action": "point.update", "after": "x"}, HTTP_HX_REQUEST="true")
+    assert f'href="{reverse(EXPORT)}?action=point.update"' in good.content.decode()
+
+
 def test_the_count_agrees_with_the_pages(client, manager):
     # given 120 events of one action among others
     for i in range(120):

@@ -36,6 +36,7 @@ def test_an_auditor_filters_the_trail_and_verifies_the_chain(page, viewport, e2e
     page.get_by_label("Action").select_option(label="Point suspended")
     expect(page.get_by_test_id("audit-count")).to_have_text("1 event matches.")
     expect(table).not_to_contain_text("Point changed")
+    expect(page.get_by_test_id("export")).to_have_attribute("href", "/core/audit/export/?action=point.suspend")
     # and verifies the chain
     page.get_by_test_id("verify-link").click()
     with page.expect_navigation():
