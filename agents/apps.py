@@ -7,7 +7,7 @@ class AgentsConfig(AppConfig):
     verbose_name = _("Agents and registration points")
 
     def ready(self):
-        from core.registry import NavItem, register_nav, register_permissions, register_seeder
+        from core.registry import NavItem, register_audit_actions, register_nav, register_permissions, register_seeder
         from core.roles import Role
 
         view = ("agents.view_agent", "agents.view_registrationpoint", "agents.view_statuschange")
@@ -39,6 +39,25 @@ class AgentsConfig(AppConfig):
                 order=11,
                 roles=frozenset({Role.OFFICER, Role.MANAGER, Role.AUDITOR}),
             )
+        )
+
+        register_audit_actions(
+            {
+                "agent.create": _("Agent created"),
+                "agent.update": _("Agent changed"),
+                "agent.suspend": _("Agent suspended"),
+                "agent.reinstate": _("Agent reinstated"),
+                "agent.terminate": _("Agent terminated"),
+                "point.create": _("Point created"),
+                "point.update": _("Point changed"),
+                "point.suspend": _("Point suspended"),
+                "point.reinstate": _("Point reinstated"),
+                "point.terminate": _("Point terminated"),
+                "agents.import": _("Agents imported"),
+                "points.import": _("Points imported"),
+                "agents.export": _("Agents exported"),
+                "points.export": _("Points exported"),
+            }
         )
 
         from .demo import seed_agents

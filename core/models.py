@@ -143,6 +143,49 @@ class AuditEvent(models.Model):
         return hmac.new(key, raw.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+class AuditVerification(models.Model):
+    """One check of the whole audit trail (what `manage.py verify_audit` does), asked for on the audit page
+    and run by a worker: who asked and when, and what it found (intact, or the first broken event and why)."""
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", _("Waiting")
+        RUNNING = "RUNNING", _("Running")
+        DONE = "DONE", _("Done")
+        FAILED = "FAILED", _("Failed")
+
+    requested_by = models.ForeignKey(
+        User, verbose_name=_("started by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("asked at"))
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True, editable=False)
+    status = models.CharField(_("status"), max_length=7, choices=Status.choices, default=Status.PENDING)
+    checked = models.PositiveBigIntegerField(_("events checked"), default=0)
+    anchors = models.PositiveIntegerField(_("anchors checked"), default=0)
+    intact = models.BooleanField(_("intact"), null=True, blank=True)
+    # the first broken event (an anchored event that was removed has no row left: only its id)
+    broken_event_id = models.PositiveBigIntegerField(_("first broken event"), null=True, blank=True)
+    broken_event_at = models.DateTimeField(_("time of the broken event"), null=True, blank=True)
+    broken_action = models.CharField(_("action of the broken event"), max_length=64, blank=True)
+    problem = models.CharField(_("problem"), max_length=16, blank=True)  # a key of core.audit.PROBLEMS
+    problem_params = models.JSONField(_("problem details"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("audit trail verification")
+        verbose_name_plural = _("audit trail verifications")
+        permissions = [("run_auditverification", _("Can start a verification of the audit trail"))]
+
+    def __str__(self):
+        return f"#{self.pk} {timezone.localtime(self.requested_at):%Y-%m-%d %H:%M}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
 class ImportJob(models.Model):
     """One uploaded or pushed file (or batch) and what became of its rows."""
 

@@ -6,6 +6,8 @@ app_name = "core"
 
 urlpatterns = [
     path("audit/", views.audit_list, name="audit_list"),
+    path("audit/export/", views.audit_export, name="audit_export"),
+    path("audit/verify/", views.audit_verify, name="audit_verify"),
     path("users/", views.user_list, name="user_list"),
     path("users/new/", views.user_create, name="user_create"),
     path("users/<int:pk>/", views.user_detail, name="user_detail"),

@@ -2,25 +2,34 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy, override
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import i18n as i18n_views
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from rest_framework.authtoken.models import Token
 
 from . import selectors, services
+from .audit import (
+    VERIFY_PERMISSION,
+    VerificationBusy,
+    action_label,
+    audit_verification_start,
+    object_type_label,
+    problem_message,
+)
 from .decorators import people_only
 from .filters import AuditEventFilter
 from .forms import AccountForm, NewAccountForm, PasswordForm
-from .models import AuditEvent, Province
+from .models import AuditEvent, AuditVerification, Province
 from .pagination import keyset_paginate
 from .registry import HOME_PAGES
 from .roles import Role, role_of
 from .scoping import province_scope
-from .web import add_errors
+from .web import add_errors, csv_export
 
 
 @require_safe
@@ -61,13 +70,140 @@ def set_language(request):
     return response
 
 
+# --- the audit trail (managers and auditors; core.audit) ---
+
+AUDIT_PAGE_SIZE = 50
+AUDIT_EXPORT_COLUMNS = [
+    "id",
+    "time",
+    "user",
+    "action",
+    "action_label",
+    "object_type",
+    "object_type_label",
+    "object_id",
+    "object",
+    "province",
+]
+
+
+def _audit_filter(request) -> AuditEventFilter:
+    return AuditEventFilter(request.GET, queryset=AuditEvent.objects.for_user(request.user), request=request)
+
+
 @require_safe
 @login_required
 @permission_required("core.view_auditevent", raise_exception=True)
 def audit_list(request):
-    filterset = AuditEventFilter(request.GET, queryset=AuditEvent.objects.for_user(request.user))
-    page = keyset_paginate(filterset.qs, request.GET, size=50)
-    return render(request, "core/audit_list.html", {"filter": filterset, "page": page})
+    filterset = _audit_filter(request)
+    valid = filterset.is_valid()
+    results = filterset.qs if valid else AuditEvent.objects.none()
+    page = keyset_paginate(results, request.GET, size=AUDIT_PAGE_SIZE)
+    for event in page.items:
+        event.action_label = action_label(event.action)
+        event.object_label = object_type_label(event.object_type)
+    context = {
+        "filter": filterset,
+        "page": page,
+        "count": results.count(),
+        "export_query": _without_cursor(request.GET),
+        "zone": settings.TIME_ZONE,
+        "verification": AuditVerification.objects.select_related("requested_by").first(),
+        "can_verify": request.user.has_perm(VERIFY_PERMISSION),
+    }
+    if request.headers.get("HX-Request"):  # htmx swaps only a 200: the results say what is wrong
+        return render(request, "core/audit_results.html", context)
+    return render(request, "core/audit_list.html", context, status=200 if valid else 400)
+
+
+def _without_cursor(params) -> str:
+    """The filters of a list's URL, for its export: no page cursor, no empty fields."""
+    query = QueryDict(mutable=True)
+    for key in params:
+        if key != "after":
+            query.setlist(key, [value for value in params.getlist(key) if value])
+    return query.urlencode()
+
+
+@require_safe
+@login_required
+@permission_required("core.view_auditevent", raise_exception=True)
+def audit_export(request):
+    """The filtered events as CSV, streamed, scoped like the list; recorded in the trail. Words and codes,
+    no reason, IP address or field values (they may hold what a user typed)."""
+    filterset = _audit_filter(request)
+    if not filterset.is_valid():
+        return audit_list(request)
+    language = get_language()
+    events = filterset.qs.order_by("-id").iterator(chunk_size=2000)
+
+    def rows():
+        with override(language):  # the stream is read after the view returned
+            for e in events:
+                yield [
+                    e.pk,
+                    timezone.localtime(e.created_at).isoformat(),
+                    e.actor_label,
+                    e.action,
+                    action_label(e.action),
+                    e.object_type,
+                    object_type_label(e.object_type),
+                    e.object_id,
+                    e.object_repr,
+                    e.province_code,
+                ]
+
+    filters = {key: value for key, value in filterset.form.cleaned_data.items() if value}
+    return csv_export(
+        actor=request.user,
+        name="audit",
+        object_type="core.auditevent",
+        filters={key: str(value) for key, value in filters.items()},
+        columns=AUDIT_EXPORT_COLUMNS,
+        rows=rows(),
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+@people_only
+@permission_required("core.view_auditevent", raise_exception=True)
+def audit_verify(request):
+    """ "Verify the chain": the latest verifications with their results; POST starts one (a worker runs it)."""
+    if request.method == "POST":
+        if not request.user.has_perm(VERIFY_PERMISSION):
+            raise PermissionDenied
+        try:
+            run = audit_verification_start(actor=request.user)
+        except VerificationBusy as exc:
+            messages.warning(request, str(exc))
+        else:
+            run.refresh_from_db()
+            if run.status == AuditVerification.Status.FAILED:  # the queue could not take it
+                messages.error(request, run.error)
+            elif not run.is_finished:  # a worker runs it (without one it is already done)
+                messages.success(request, _("The verification is queued; its result appears below."))
+        return redirect("core:audit_verify")
+    runs = list(AuditVerification.objects.select_related("requested_by")[:10])
+    visible = set(
+        AuditEvent.objects.for_user(request.user)
+        .filter(pk__in=[r.broken_event_id for r in runs if r.broken_event_id])
+        .values_list("pk", flat=True)
+    )
+    for run in runs:
+        run.why = problem_message(run.problem, run.problem_params)
+        # a broken event outside the reader's provinces: its number and the problem, not what it was about
+        run.broken_visible = run.broken_event_id in visible
+        run.broken_label = action_label(run.broken_action) if run.broken_action else ""
+    context = {
+        "runs": runs,
+        "latest": runs[0] if runs else None,
+        "busy": any(not run.is_finished for run in runs[:1]),
+        "can_verify": request.user.has_perm(VERIFY_PERMISSION),
+        "zone": settings.TIME_ZONE,
+    }
+    template = "core/audit_verify_results.html" if request.headers.get("HX-Request") else "core/audit_verify.html"
+    return render(request, template, context)
 
 
 # --- user accounts (managers; core.services says who may manage whom) ---

@@ -11,6 +11,7 @@ class InspectionsConfig(AppConfig):
             HOME_PAGES,
             NavItem,
             PageSection,
+            register_audit_actions,
             register_audit_anchors,
             register_home,
             register_nav,
@@ -20,6 +21,7 @@ class InspectionsConfig(AppConfig):
         )
         from core.roles import Role
 
+        from .models import TaskStatus
         from .selectors import nightly_audit_anchors
 
         register_audit_anchors("nightly runs", nightly_audit_anchors)
@@ -76,6 +78,48 @@ class InspectionsConfig(AppConfig):
             PageSection("agents.agent", "inspections:agent_section", "inspections.view_inspectiontask", 10)
         )
         register_section(PageSection("home", "inspections:home_section", "inspections.view_inspectiontask", 10))
+
+        # services.tasks.task_transition writes "inspection.<new status>"
+        moves = {
+            TaskStatus.PLANNED: _("Inspection task back to planned"),
+            TaskStatus.ASSIGNED: _("Inspection task assigned"),
+            TaskStatus.IN_PROGRESS: _("Inspection started"),
+            TaskStatus.SUBMITTED: _("Inspection report submitted"),
+            TaskStatus.RETURNED: _("Inspection report returned"),
+            TaskStatus.CLOSED: _("Inspection task closed"),
+            TaskStatus.CANCELLED: _("Inspection task cancelled"),
+        }
+        register_audit_actions({f"inspection.{status.lower()}": label for status, label in moves.items()})
+        register_audit_actions(
+            {
+                "inspection.create": _("Inspection task created"),
+                "inspection.link_flag": _("Flag linked to an inspection task"),
+                "inspection.schedule": _("Inspections scheduled"),
+                "inspection.due_date": _("Inspection due date brought forward"),
+                "inspection.escalate": _("Overdue work escalated"),
+                "inspection.check_in": _("Inspector checked in"),
+                "inspection.answers": _("Checklist answers saved"),
+                "inspection.remarks": _("Inspector's remarks saved"),
+                "inspection.photo_add": _("Inspection photo added"),
+                "inspection.photo_remove": _("Inspection photo removed"),
+                "inspection.sim_add": _("Pre-activated SIM recorded"),
+                "inspection.sim_remove": _("Pre-activated SIM removed"),
+                "inspection.check_out": _("Inspector checked out"),
+                "inspection.accept": _("Inspection report accepted"),
+                "finding.resolved": _("Finding resolved"),
+                "sanction.propose": _("Sanction proposed"),
+                "sanction.approve": _("Sanction approved"),
+                "sanction.reject": _("Sanction rejected"),
+                "corrective_action.create": _("Corrective action created"),
+                "corrective_action.evidence": _("Corrective action evidence added"),
+                "corrective_action.verified": _("Corrective action verified"),
+                "corrective_action.not_verified": _("Corrective action not verified"),
+                "checklist.new_version": _("New checklist version"),
+                "risk.rescore": _("Risk scores recomputed"),
+                "risk.policy_update": _("Risk policy changed"),
+                "nightly.run": _("Nightly run"),
+            }
+        )
 
         from .demo import seed_inspections
 

@@ -10,6 +10,7 @@ class RegistrationsConfig(AppConfig):
         from core.registry import (
             NavItem,
             PageSection,
+            register_audit_actions,
             register_nav,
             register_permissions,
             register_section,
@@ -77,6 +78,19 @@ class RegistrationsConfig(AppConfig):
                 "registrations.view_flag",
                 order=5,
             )
+        )
+
+        register_audit_actions(
+            {
+                "registration.reveal": _("Personal data revealed"),
+                "registrations.import": _("Registrations imported"),
+                "activations.import": _("Activations imported"),
+                "flag.confirm": _("Flag confirmed"),
+                "flag.dismiss": _("Flag dismissed"),
+                "flags.export": _("Flags exported"),
+                "rule.update": _("Rule changed"),
+                "checks.run": _("Checks run"),
+            }
         )
 
         from .demo import seed_registrations

@@ -272,6 +272,9 @@ MATRIX: dict[str, Access] = {
     "api:flag_detail": Access(read=READERS, obj="flag"),
     "api-schema": Access(read=EVERYONE),
     "api-docs": Access(read=EVERYONE),
+    # --- reports.audit
+    "core:audit_export": Access(read=AUDIT, audited_read=True),
+    "core:audit_verify": Access(read=AUDIT, write=AUDIT, note="a verification of the chain: a job"),
 }
 
 # Admin is for superusers only (core/admin.py): every role is sent to the admin's sign-in page.

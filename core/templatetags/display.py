@@ -48,3 +48,11 @@ def zone_note() -> str:
         "zone": _("Vietnam time") if settings.TIME_ZONE == "Asia/Ho_Chi_Minh" else settings.TIME_ZONE,
         "offset": f"{offset[:3]}:{offset[3:]}",
     }
+
+
+@register.filter
+def audit_action(code: str) -> str:
+    """An audit action in words, in the reader's language (core.registry.AUDIT_ACTION_LABELS)."""
+    from core.audit import action_label
+
+    return str(action_label(code))

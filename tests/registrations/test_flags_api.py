@@ -215,3 +215,15 @@ def test_schema_documents_the_flags_api(tmp_path):
     for url in ("/api/v1/flags/:", "/api/v1/flags/{id}/:", "/api/v1/flags/review/:"):
         assert url in schema
     assert "FlagReviewDecisionEnum" in schema
+
+
+def test_a_flag_id_beyond_a_bigint_is_a_400_not_a_500(api, officer):
+    # found by the schema fuzzer: 212408353804321207777539129344 overflowed the database's integer
+    api.force_authenticate(officer)
+    response = api.post(
+        "/api/v1/flags/review/",
+        {"ids": [212408353804321207777539129344], "status": "DISMISSED", "reason": "fuzzed id"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "ids" in response.json()

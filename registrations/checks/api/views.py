@@ -114,7 +114,7 @@ class FlagDetailOutputSerializer(FlagOutputSerializer):
 
 class FlagReviewInputSerializer(serializers.Serializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),  # a bigint: larger is no flag, not a 500
         min_length=1,
         max_length=services.MAX_BULK,
         help_text=_("Flags to review, all in your provinces; all are reviewed or none."),

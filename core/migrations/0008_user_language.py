@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0006_audit_keyed_chain"),
+        ("core", "0007_audit_verification"),
     ]
 
     operations = [
