@@ -12,7 +12,7 @@ import hashlib
 import json
 import zipfile
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import PurePath
@@ -107,6 +107,11 @@ class PackWriter:
         with self.entry(path, compress=False, large=size is None or size > 2**31 - 1) as sink:
             while block := fileobj.read(COPY_BLOCK):
                 sink.write(block)
+
+    def abort(self) -> None:
+        """Give up a pack that failed half-way (the caller removes its file)."""
+        with suppress(Exception):
+            self.zip.close()
 
     def finish(self, **extra) -> None:
         """SHA256SUMS (for `sha256sum -c`), then manifest.json covering every other file, then close."""
@@ -284,68 +289,72 @@ def write_pack(fileobj, *, subject, generated_by: str, user=None, progress: Call
     missing: set[str] = set()
     is_agent = isinstance(subject, Agent)
 
-    tracker.start("RECORD")
-    pack.text("README.txt", readme(subject, head=head, generated_at=generated_at, generated_by=generated_by))
-    if is_agent:
-        pack.json("agent.json", agent_record(subject))
-        sub_agents = (_agent_row(a) for a in agents.exclude(pk=subject.pk).iterator(CHUNK))
-        counts["sub_agents"] = pack.csv("sub_agents.csv", AGENT_COLUMNS, sub_agents)
-        counts["points"] = pack.csv("points.csv", POINT_COLUMNS, (_point_row(p) for p in points.iterator(CHUNK)))
-    else:
-        pack.json("point.json", point_record(subject))
-        counts["points"] = 1
-    changes = selectors.status_changes(agents, points).iterator(CHUNK)
-    counts["status_changes"] = pack.csv(
-        "status_history.csv",
-        STATUS_COLUMNS,
-        (
-            [
-                "AGENT" if c.agent_id else "POINT",
-                (c.agent or c.point).code,
-                c.changed_at,
-                c.from_status,
-                c.to_status,
-                c.reason,
-                c.source,
-                _user(c.actor),
-            ]  # fmt: skip
-            for c in changes
-        ),
-    )
+    try:
+        tracker.start("RECORD")
+        pack.text("README.txt", readme(subject, head=head, generated_at=generated_at, generated_by=generated_by))
+        if is_agent:
+            pack.json("agent.json", agent_record(subject))
+            sub_agents = (_agent_row(a) for a in agents.exclude(pk=subject.pk).iterator(CHUNK))
+            counts["sub_agents"] = pack.csv("sub_agents.csv", AGENT_COLUMNS, sub_agents)
+            counts["points"] = pack.csv("points.csv", POINT_COLUMNS, (_point_row(p) for p in points.iterator(CHUNK)))
+        else:
+            pack.json("point.json", point_record(subject))
+            counts["points"] = 1
+        changes = selectors.status_changes(agents, points).iterator(CHUNK)
+        counts["status_changes"] = pack.csv(
+            "status_history.csv",
+            STATUS_COLUMNS,
+            (
+                [
+                    "AGENT" if c.agent_id else "POINT",
+                    (c.agent or c.point).code,
+                    c.changed_at,
+                    c.from_status,
+                    c.to_status,
+                    c.reason,
+                    c.source,
+                    _user(c.actor),
+                ]  # fmt: skip
+                for c in changes
+            ),
+        )
 
-    tracker.start("FLAGS")
+        tracker.start("FLAGS")
 
-    def flag_rows():
-        for f in selectors.flag_rows(flag_qs).iterator(CHUNK):
-            tracker.add()
-            yield _flag_row(f)
+        def flag_rows():
+            for f in selectors.flag_rows(flag_qs).iterator(CHUNK):
+                tracker.add()
+                yield _flag_row(f)
 
-    counts["flags"] = pack.csv("flags.csv", FLAG_COLUMNS, flag_rows())
-    events = selectors.flag_events(flag_qs).iterator(CHUNK)
-    counts["flag_events"] = pack.csv(
-        "flag_events.csv",
-        FLAG_EVENT_COLUMNS,
-        ([e.flag_id, e.at, e.from_status, e.to_status, _user(e.actor), e.reason, e.check_run_id] for e in events),
-    )
+        counts["flags"] = pack.csv("flags.csv", FLAG_COLUMNS, flag_rows())
+        events = selectors.flag_events(flag_qs).iterator(CHUNK)
+        counts["flag_events"] = pack.csv(
+            "flag_events.csv",
+            FLAG_EVENT_COLUMNS,
+            ([e.flag_id, e.at, e.from_status, e.to_status, _user(e.actor), e.reason, e.check_run_id] for e in events),
+        )
 
-    tracker.start("INSPECTIONS")
-    counts["inspections"], counts["photos"] = _write_inspections(pack, task_qs, tracker, missing)
+        tracker.start("INSPECTIONS")
+        counts["inspections"], counts["photos"] = _write_inspections(pack, task_qs, tracker, missing)
 
-    tracker.start("OUTCOMES")
-    _write_outcomes(pack, agents, points, tracker, counts, missing)
+        tracker.start("OUTCOMES")
+        _write_outcomes(pack, agents, points, tracker, counts, missing)
 
-    tracker.start("AUDIT")
+        tracker.start("AUDIT")
 
-    def audit_rows():
-        for e in audit_qs.iterator(CHUNK):
-            tracker.add()
-            yield _audit_row(e)
+        def audit_rows():
+            for e in audit_qs.iterator(CHUNK):
+                tracker.add()
+                yield _audit_row(e)
 
-    counts["audit_events"] = pack.csv("audit_events.csv", AUDIT_COLUMNS, audit_rows())
-    if missing:
-        counts["missing_files"] = len(missing)
-        pack.csv("missing_files.csv", ["path_in_pack"], ([m] for m in sorted(missing)))
-    pack.finish(generated_at=generated_at.isoformat(), generated_by=generated_by, audit_chain_head=head)
+        counts["audit_events"] = pack.csv("audit_events.csv", AUDIT_COLUMNS, audit_rows())
+        if missing:
+            counts["missing_files"] = len(missing)
+            pack.csv("missing_files.csv", ["path_in_pack"], ([m] for m in sorted(missing)))
+        pack.finish(generated_at=generated_at.isoformat(), generated_by=generated_by, audit_chain_head=head)
+    except BaseException:
+        pack.abort()
+        raise
     return PackResult(
         files=pack.files,
         counts=counts,
