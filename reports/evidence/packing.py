@@ -288,10 +288,12 @@ def write_pack(fileobj, *, subject, generated_by: str, user=None, progress: Call
     counts: dict[str, int] = {}
     missing: set[str] = set()
     is_agent = isinstance(subject, Agent)
+    provinces = selectors.pack_provinces(subject, agents, points)
 
     try:
         tracker.start("RECORD")
-        pack.text("README.txt", readme(subject, head=head, generated_at=generated_at, generated_by=generated_by))
+        about = {"head": head, "generated_at": generated_at, "generated_by": generated_by, "provinces": provinces}
+        pack.text("README.txt", readme(subject, **about))
         if is_agent:
             pack.json("agent.json", agent_record(subject))
             sub_agents = (_agent_row(a) for a in agents.exclude(pk=subject.pk).iterator(CHUNK))
@@ -358,7 +360,7 @@ def write_pack(fileobj, *, subject, generated_by: str, user=None, progress: Call
     return PackResult(
         files=pack.files,
         counts=counts,
-        provinces=selectors.pack_provinces(subject, agents, points),
+        provinces=provinces,
         generated_at=generated_at,
         audit_chain_head=head,
         missing=sorted(missing),
@@ -527,7 +529,7 @@ def _write_outcomes(pack: PackWriter, agents, points, tracker: _Progress, counts
     counts["evidence_files"] = evidence
 
 
-def readme(subject, *, head: dict, generated_at: datetime, generated_by: str) -> str:
+def readme(subject, *, head: dict, generated_at: datetime, generated_by: str, provinces: list[str]) -> str:
     kind = "agent" if isinstance(subject, Agent) else "registration point"
     scope = (
         "the agent, its sub-agents at any depth (the dealer tree) and all their registration points, "
@@ -540,6 +542,7 @@ def readme(subject, *, head: dict, generated_at: datetime, generated_by: str) ->
 
 Subject: {kind} {subject.code} ({subject.name})
 Covers: {scope}.
+Provinces (codes): {", ".join(provinces)}
 Generated at: {timezone.localtime(generated_at).isoformat()} by {generated_by}
 Audit chain head when generated: event #{head["id"]}, hash {head["hash"]}
 
