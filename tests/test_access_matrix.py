@@ -31,6 +31,7 @@ from tests.agents.factories import AgentFactory, PointFactory
 from tests.inspections.factories import ReportFactory, TaskFactory, make_action, make_finding, make_sanction
 from tests.registrations.factories import ActivationFactory, RegistrationFactory
 from tests.registrations.flag_factories import make_flag
+from tests.reports.evidence.factories import pack_args as evidence_pack_args
 
 READERS = frozenset({Role.OFFICER, Role.MANAGER, Role.AUDITOR})
 STAFF = frozenset({Role.OFFICER, Role.MANAGER})
@@ -272,9 +273,17 @@ MATRIX: dict[str, Access] = {
     "api:flag_detail": Access(read=READERS, obj="flag"),
     "api-schema": Access(read=EVERYONE),
     "api-docs": Access(read=EVERYONE),
-    # --- reports.audit
+    # --- core audit trail (issue 12)
     "core:audit_export": Access(read=AUDIT, audited_read=True),
     "core:audit_verify": Access(read=AUDIT, write=AUDIT, note="a verification of the chain: a job"),
+    # --- reports.evidence
+    "reports:agent_evidence_section": Access(read=READERS, obj="agent"),
+    "reports:point_evidence_section": Access(read=READERS, obj="point"),
+    "reports:agent_evidence_create": Access(read=STAFF, get="none", write=STAFF, obj="agent"),
+    "reports:point_evidence_create": Access(read=STAFF, get="none", write=STAFF, obj="point"),
+    "reports:evidence_download": Access(
+        read=READERS, obj="point", args=evidence_pack_args, audited_read=True, note="a DONE pack of the point"
+    ),
 }
 
 # Admin is for superusers only (core/admin.py): every role is sent to the admin's sign-in page.
