@@ -74,8 +74,23 @@ def _resolve(expr, path, func, problems) -> set[str]:
         ]
         if values:
             return set().union(*(_resolve(v, path, func, problems) for v in values))
+    if isinstance(expr, ast.Name) and expr.id in MODULE_CONSTANTS.get(path, {}):
+        return {MODULE_CONSTANTS[path][expr.id]}  # ACTION_X = "..." at the top of the module
     problems.append(f"{path}:{expr.lineno}: {ast.unparse(expr)} (add it to DYNAMIC in {__file__})")
     return set()
+
+
+MODULE_CONSTANTS: dict[str, dict[str, str]] = {}  # path -> {NAME: "string"} of module-level assignments
+
+
+def _module_constants(tree) -> dict[str, str]:
+    return {
+        target.id: node.value.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
 
 
 def written(keyword: str) -> tuple[dict[str, str], list[str]]:
@@ -87,6 +102,7 @@ def written(keyword: str) -> tuple[dict[str, str], list[str]]:
                 continue
             path = file.relative_to(ROOT).as_posix()
             tree = ast.parse(file.read_text(encoding="utf-8"))
+            MODULE_CONSTANTS[path] = _module_constants(tree)
             parents = _functions(tree)
             for call in ast.walk(tree):
                 if not isinstance(call, ast.Call):
