@@ -35,16 +35,21 @@ def test_issue_freezes_figures_and_files_with_their_hashes(media, hanoi_point, s
 
     # then
     issue.refresh_from_db()
-    assert issue.status == ReportIssue.Status.ISSUED and issue.version == 1
+    assert issue.status == ReportIssue.Status.ISSUED
+    assert issue.version == 1
     assert issue.figures["registrations"] == 5
-    assert issue.month == dt.date(2026, 3, 1) and issue.provinces == [] and issue.language == "en"
-    assert issue.issued_by == manager and issue.issued_at is not None
+    assert issue.month == dt.date(2026, 3, 1)
+    assert issue.provinces == []
+    assert issue.language == "en"
+    assert issue.issued_by == manager
+    assert issue.issued_at is not None
     pdf, csv = issue.pdf.read(), issue.csv.read()
     assert hashlib.sha256(pdf).hexdigest() == issue.pdf_sha256
     assert hashlib.sha256(csv).hexdigest() == issue.csv_sha256
     assert csv.startswith(b"metric,value\nregistrations,5\n")
     event = AuditEvent.objects.filter(action=ISSUED_ACTION).get()
-    assert event.object_id == str(issue.pk) and event.fields["pdf_sha256"] == issue.pdf_sha256
+    assert event.object_id == str(issue.pk)
+    assert event.fields["pdf_sha256"] == issue.pdf_sha256
     assert issue.audit_head["id"] == event.pk - 1  # the head as it was when the report was issued
 
 
@@ -62,7 +67,8 @@ def test_reissue_keeps_the_earlier_version_and_lists_the_changes(media, hanoi_po
     # then
     first.refresh_from_db()
     assert (first.version, second.version) == (1, 2)
-    assert first.figures["registrations"] == 3 and first.pdf_sha256 == first_pdf_hash
+    assert first.figures["registrations"] == 3
+    assert first.pdf_sha256 == first_pdf_hash
     assert previous_issue(second) == first
     assert figure_changes(first.figures, second.figures) == [
         {"code": "registrations", "before": 3, "after": 4, "delta": 1},
@@ -112,7 +118,8 @@ def test_nightly_prepares_last_month_on_the_first_only_once(media, hanoi_point):
 
     # then
     issue = ReportIssue.objects.get()
-    assert summary["prepared"] == 1 and again["prepared"] == 0
+    assert summary["prepared"] == 1
+    assert again["prepared"] == 0
     assert issue.status == ReportIssue.Status.PREPARED
     assert (issue.month, issue.provinces, issue.language) == (dt.date(2026, 3, 1), [], "vi")
     assert issue.figures["registrations"] == 1
@@ -134,5 +141,7 @@ def test_issuing_a_prepared_report_turns_it_into_version_1(media, manager):
 
     issue = report_issue(month=MARCH, provinces=[], language="vi", actor=manager)
 
-    assert issue.pk == prepared.pk and issue.version == 1 and issue.status == ReportIssue.Status.ISSUED
+    assert issue.pk == prepared.pk
+    assert issue.version == 1
+    assert issue.status == ReportIssue.Status.ISSUED
     assert ReportIssue.objects.count() == 1

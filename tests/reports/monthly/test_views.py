@@ -54,9 +54,12 @@ def test_page_shows_figures_links_trend_and_legal_basis(client, officer, march):
     assert response.status_code == 200
     assert figure(response, "registrations") == 5
     body = response.content.decode()
-    assert "Decree 49/2017" in body and "Circular 08/2026" in body and "IT" in body
+    assert "Decree 49/2017" in body
+    assert "Circular 08/2026" in body
+    assert "IT" in body
     assert "Nhà mạng Demo" in body
-    assert "<svg" in body and "style=" not in body
+    assert "<svg" in body
+    assert "style=" not in body
     assert "registered_from=2026-03-01&amp;registered_to=2026-03-31" in body
     assert "rule=PREACTIVATED" in body
 
@@ -95,7 +98,8 @@ def test_downloads_are_the_live_csv_and_pdf(client, auditor, march):
 
     assert csv["Content-Type"].startswith("text/csv")
     assert csv.content.startswith(b"metric,value\nregistrations,5\n")
-    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
     assert 'filename="monthly-2026-03-all-en.pdf"' in pdf["Content-Disposition"]
 
 
@@ -125,7 +129,8 @@ def test_a_limited_manager_cannot_issue_for_another_province(client, make_user):
 
     response = client.post(reverse("reports:monthly_issue"), {"month": "2026-03", "lang": "vi", "province": "079"})
 
-    assert response.status_code == 302 and response["Location"] == PAGE
+    assert response.status_code == 302
+    assert response["Location"] == PAGE
     assert not ReportIssue.objects.exists()
 
 
@@ -174,8 +179,10 @@ def test_issues_are_scoped_to_the_readers_provinces(client, manager, make_user):
         name = "reports:monthly_issue_file" if extra else "reports:monthly_issue_detail"
         return client.get(reverse(name, args=[issue.pk, *extra])).status_code
 
-    assert status(hanoi) == 200 and status(hanoi, "pdf") == 200
-    assert status(everywhere) == 404 and status(everywhere, "csv") == 404
+    assert status(hanoi) == 200
+    assert status(hanoi, "pdf") == 200
+    assert status(everywhere) == 404
+    assert status(everywhere, "csv") == 404
     assert status(both) == 404
     listed = client.get(PAGE, {"month": "2026-03"}).context["issues"]
     assert listed == [hanoi]
