@@ -25,7 +25,9 @@ def drill_links(month: Month, provinces: list[str]) -> dict[str, str]:
         ),
         "points_active": url("agents:point_list", status="ACTIVE", **one),
         "agents_active": url("agents:agent_list", status="ACTIVE", **one),
-        "inspections_due": url("inspections:task_list", status="all", due_from=first, due_to=last, **one),
+        "inspections_due": url(
+            "inspections:task_list", status="all", cancelled="false", due_from=first, due_to=last, **one
+        ),
         "inspections_done": url("inspections:task_list", status="CLOSED", closed_from=first, closed_to=last, **one),
         "findings": url("inspections:finding_list", found_from=first, found_to=last, **one),
         "sanctions_approved": url(
