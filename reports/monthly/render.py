@@ -95,6 +95,12 @@ def local_time_text(when) -> str:
 # --- CSV ----------------------------------------------------------------------------------------------
 
 
+def ordered(figures: dict[str, int]) -> dict[str, int]:
+    """The figures in METRIC_CODES order, extra codes after (PostgreSQL's jsonb does not keep key order)."""
+    order = {code: i for i, code in enumerate(METRIC_CODES)}
+    return dict(sorted(figures.items(), key=lambda item: (order.get(item[0], len(order)), item[0])))
+
+
 def render_csv(figures: dict[str, int]) -> bytes:
     """`metric,value`, one row per metric in METRIC_CODES order (then any extra codes)."""
     out = io.StringIO()
@@ -178,7 +184,7 @@ def render_pdf(
         code_style = ParagraphStyle("code", parent=small, fontSize=7, leading=9)
         value_style = ParagraphStyle("value", parent=base, alignment=2)  # right-aligned
         rows = [[p(_("Metric"), small), p(_("Code"), small), p(_("Value"), small)]]
-        for code, value in figures.items():
+        for code, value in ordered(figures).items():
             rows.append([p(metric_label(code)), p(code, code_style), p(format_value(code, value), value_style)])
         table = Table(rows, colWidths=[86 * mm, 58 * mm, 30 * mm], repeatRows=1)
         table.setStyle(

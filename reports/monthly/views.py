@@ -17,7 +17,16 @@ from .figures import TREND_CODES, Month
 from .forms import IssueForm, ReportForm, default_month
 from .links import drill_links
 from .models import ReportIssue
-from .render import LEGAL_BASIS, format_number, format_value, metric_label, render_csv, render_pdf, scope_text
+from .render import (
+    LEGAL_BASIS,
+    format_number,
+    format_value,
+    metric_label,
+    ordered,
+    render_csv,
+    render_pdf,
+    scope_text,
+)
 from .trend import trend_chart
 
 VIEW = "reports.view_reportissue"
@@ -25,6 +34,7 @@ ISSUE = "reports.add_reportissue"
 
 
 def _rows(figures: dict, links: dict | None = None) -> list[dict]:
+    """The figures in the report's order (a stored issue's JSON may come back in another order)."""
     links = links or {}
     return [
         {
@@ -34,7 +44,7 @@ def _rows(figures: dict, links: dict | None = None) -> list[dict]:
             "text": format_value(code, value),
             "url": links.get(code),
         }
-        for code, value in figures.items()
+        for code, value in ordered(figures).items()
     ]
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from core.roles import Role
-from reports.monthly.figures import Month
+from reports.monthly.figures import METRIC_CODES, Month
 from reports.monthly.models import ReportIssue
 from reports.monthly.services import report_issue
 from tests.registrations.factories import RegistrationFactory
@@ -162,6 +162,7 @@ def test_issue_page_shows_the_changes_and_serves_the_stored_bytes(client, manage
         }
     ]
     assert "What changed since version 1" in page.content.decode()
+    assert [row["code"] for row in page.context["rows"]] == list(METRIC_CODES)  # whatever order jsonb keeps
     assert hashlib.sha256(pdf.content).hexdigest() == second.pdf_sha256
     assert hashlib.sha256(csv.content).hexdigest() == second.csv_sha256
     assert client.get(reverse("reports:monthly_issue_file", args=[second.pk, "zip"])).status_code == 404
