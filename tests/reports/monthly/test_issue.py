@@ -145,3 +145,20 @@ def test_issuing_a_prepared_report_turns_it_into_version_1(media, manager):
     assert issue.version == 1
     assert issue.status == ReportIssue.Status.ISSUED
     assert ReportIssue.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_nightly_chain_runs_the_step_on_the_first(media, hanoi_point):
+    from inspections.nightly import run_nightly
+
+    # given
+    RegistrationFactory(point=hanoi_point, registered_at=scene.local(2026, 3, 15))
+
+    # when
+    run = run_nightly(now=scene.local(2026, 4, 1, 2, 0))
+
+    # then
+    step = run.steps["monthly_report"]
+    assert step["status"] == "done"
+    assert step["summary"]["prepared"] == 1
+    assert ReportIssue.objects.get().figures["registrations"] == 1
