@@ -6,7 +6,7 @@ import hashlib
 import pytest
 from django.core.exceptions import ValidationError
 
-from core.audit import all_anchors
+from core.audit import GENESIS, all_anchors
 from core.models import AuditEvent
 from core.registry import AUDIT_ACTION_LABELS, NIGHTLY_STEPS
 from inspections.nightly import all_steps
@@ -50,7 +50,9 @@ def test_issue_freezes_figures_and_files_with_their_hashes(media, hanoi_point, s
     event = AuditEvent.objects.filter(action=ISSUED_ACTION).get()
     assert event.object_id == str(issue.pk)
     assert event.fields["pdf_sha256"] == issue.pdf_sha256
-    assert issue.audit_head["id"] == event.pk - 1  # the head as it was when the report was issued
+    # the head as it was when the report was issued: the event before its own
+    before = AuditEvent.objects.filter(pk__lt=event.pk).order_by("-pk").values("id", "hash").first()
+    assert issue.audit_head == (before or {"id": 0, "hash": GENESIS})
 
 
 @pytest.mark.django_db
