@@ -1,5 +1,7 @@
 """One FilterSet per list: the planning page (tasks), findings, sanctions and corrective actions."""
 
+import datetime as dt
+
 import django_filters
 from django import forms
 from django.db.models import Q
@@ -8,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import Province
 from registrations.models import Severity
+from registrations.records.filters import local_day_start
 
 from . import selectors
 from .models import (
@@ -75,15 +78,47 @@ class TaskFilter(_PointSearch):
     due_to = django_filters.DateFilter(
         field_name="due_date", lookup_expr="lte", label=_("Due until"), widget=forms.DateInput(attrs={"type": "date"})
     )
+    closed_from = django_filters.DateFilter(
+        method="filter_closed_from", label=_("Closed from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    closed_to = django_filters.DateFilter(
+        method="filter_closed_to", label=_("Closed until"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     inspector = django_filters.ModelChoiceFilter(queryset=_inspectors, label=_("Inspector"), empty_label=ANY_LABEL)
     unassigned = django_filters.BooleanFilter(
         field_name="inspector", lookup_expr="isnull", label=_("Unassigned"), widget=_yes_no()
     )
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"), widget=_yes_no())
+    cancelled = django_filters.BooleanFilter(method="filter_cancelled", label=_("Cancelled"), widget=_yes_no())
 
     class Meta:
         model = InspectionTask
-        fields = ["q", "province", "status", "kind", "due_from", "due_to", "inspector", "unassigned", "overdue"]
+        fields = [
+            "q",
+            "province",
+            "status",
+            "kind",
+            "due_from",
+            "due_to",
+            "closed_from",
+            "closed_to",
+            "inspector",
+            "unassigned",
+            "overdue",
+            "cancelled",
+        ]
+
+    def filter_cancelled(self, queryset, name, value):
+        if value is None:
+            return queryset
+        cancelled = Q(status=TaskStatus.CANCELLED)
+        return queryset.filter(cancelled) if value else queryset.exclude(cancelled)
+
+    def filter_closed_from(self, queryset, name, value):
+        return queryset.filter(closed_at__gte=local_day_start(value))
+
+    def filter_closed_to(self, queryset, name, value):
+        return queryset.filter(closed_at__lt=local_day_start(value + dt.timedelta(days=1)))
 
     def filter_status(self, queryset, name, value):
         if value == ANY:
@@ -106,10 +141,22 @@ class FindingFilter(_PointSearch):
     status = django_filters.ChoiceFilter(choices=FindingStatus.choices, label=_("Status"), empty_label=ANY_LABEL)
     severity = django_filters.ChoiceFilter(choices=Severity.choices, label=_("Severity"), empty_label=ANY_LABEL)
     kind = django_filters.ChoiceFilter(choices=FindingKind.choices, label=_("Kind"), empty_label=ANY_LABEL)
+    found_from = django_filters.DateFilter(
+        method="filter_found_from", label=_("Found from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    found_to = django_filters.DateFilter(
+        method="filter_found_to", label=_("Found until"), widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     class Meta:
         model = Finding
-        fields = ["q", "province", "status", "severity", "kind"]
+        fields = ["q", "province", "status", "severity", "kind", "found_from", "found_to"]
+
+    def filter_found_from(self, queryset, name, value):
+        return queryset.filter(created_at__gte=local_day_start(value))
+
+    def filter_found_to(self, queryset, name, value):
+        return queryset.filter(created_at__lt=local_day_start(value + dt.timedelta(days=1)))
 
 
 class SanctionFilter(_PointSearch):
@@ -117,19 +164,37 @@ class SanctionFilter(_PointSearch):
     kind = django_filters.ChoiceFilter(
         field_name="sanction_type__kind", choices=SanctionKind.choices, label=_("Kind"), empty_label=ANY_LABEL
     )
+    decided_from = django_filters.DateFilter(
+        method="filter_decided_from", label=_("Decided from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    decided_to = django_filters.DateFilter(
+        method="filter_decided_to", label=_("Decided until"), widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     class Meta:
         model = Sanction
-        fields = ["q", "province", "status", "kind"]
+        fields = ["q", "province", "status", "kind", "decided_from", "decided_to"]
+
+    def filter_decided_from(self, queryset, name, value):
+        return queryset.filter(decided_at__gte=local_day_start(value))
+
+    def filter_decided_to(self, queryset, name, value):
+        return queryset.filter(decided_at__lt=local_day_start(value + dt.timedelta(days=1)))
 
 
 class ActionFilter(_PointSearch):
     status = django_filters.ChoiceFilter(choices=ActionStatus.choices, label=_("Status"), empty_label=ANY_LABEL)
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"), widget=_yes_no())
+    due_from = django_filters.DateFilter(
+        field_name="due_date", lookup_expr="gte", label=_("Due from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    due_to = django_filters.DateFilter(
+        field_name="due_date", lookup_expr="lte", label=_("Due until"), widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     class Meta:
         model = CorrectiveAction
-        fields = ["q", "province", "status", "overdue"]
+        fields = ["q", "province", "status", "overdue", "due_from", "due_to"]
 
     def filter_overdue(self, queryset, name, value):
         if value is None:

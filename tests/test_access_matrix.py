@@ -284,6 +284,15 @@ MATRIX: dict[str, Access] = {
     "reports:evidence_download": Access(
         read=READERS, obj="point", args=evidence_pack_args, audited_read=True, note="a DONE pack of the point"
     ),
+    # --- reports.monthly
+    "reports:monthly": Access(read=READERS),
+    "reports:monthly_csv": Access(read=READERS),
+    "reports:monthly_pdf": Access(read=READERS),
+    "reports:monthly_issue": Access(read=MANAGER, get="none", write=MANAGER, data={"month": "2026-03", "lang": "vi"}),
+    # an issue of Hà Nội (provinces ["001"]), made once per scene: `_monthly_issue` below
+    "reports:monthly_issue_detail": Access(read=READERS, args=lambda _o: [_monthly_issue().pk]),
+    "reports:monthly_issue_file": Access(read=READERS, args=lambda _o: [_monthly_issue().pk, "pdf"]),
+    "api:monthly_figures": Access(read=READERS, args=lambda _o: ["2026-03"]),
 }
 
 # Admin is for superusers only (core/admin.py): every role is sent to the admin's sign-in page.
@@ -666,3 +675,19 @@ def test_admin_is_for_superusers_only(name, make_user):
                 assert response.status_code == 302, (name, role, method, response.status_code)
                 assert "/admin/login/" in response["Location"], (name, role, method)
             assert snapshot(None) == before or name == "admin:logout", (name, role, method)
+
+
+# --- reports.monthly: the issued report its MATRIX entries open (a Hà Nội one: every reader in scope sees it)
+
+
+def _monthly_issue():
+    from core.models import User
+    from reports.monthly.figures import Month
+    from reports.monthly.models import ReportIssue
+    from reports.monthly.services import report_issue
+
+    issue = ReportIssue.objects.filter(status=ReportIssue.Status.ISSUED).first()
+    if issue is None:
+        actor = User.objects.filter(username="scene-officer").first()
+        issue = report_issue(month=Month.parse("2026-03"), provinces=["001"], language="vi", actor=actor)
+    return issue

@@ -243,6 +243,9 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# The operator named on the monthly report to the regulator (reports.monthly).
+OPERATOR_NAME = os.environ.get("OPERATOR_NAME", "Nhà mạng Demo")
+
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]

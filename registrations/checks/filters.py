@@ -3,6 +3,8 @@
 import datetime as dt
 
 import django_filters
+from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import Agent, RegistrationPoint
@@ -42,9 +44,36 @@ class FlagFilter(django_filters.FilterSet):
         method="filter_seen_to", label=_("Last seen until (inclusive)"), widget=date_widget()
     )
 
+    # the monthly report's drill-down: a month's subjects (registrations by registered_at, activations by
+    # activated_at) whose flag is open or confirmed
+    live = django_filters.BooleanFilter(
+        method="filter_live",
+        label=_("Open or confirmed"),
+        widget=forms.Select(choices=[("", "—"), ("true", _("Yes")), ("false", _("No"))]),
+    )
+    subject_from = django_filters.DateFilter(
+        method="filter_subject_from", label=_("Registered or activated from"), widget=date_widget()
+    )
+    subject_to = django_filters.DateFilter(
+        method="filter_subject_to", label=_("Registered or activated until (inclusive)"), widget=date_widget()
+    )
+
     class Meta:
         model = Flag
-        fields = ["rule", "severity", "status", "province", "agent", "agent_tree", "point", "seen_from", "seen_to"]
+        fields = [
+            "rule",
+            "severity",
+            "status",
+            "province",
+            "agent",
+            "agent_tree",
+            "point",
+            "seen_from",
+            "seen_to",
+            "live",
+            "subject_from",
+            "subject_to",
+        ]
 
     def __init__(self, data=None, *args, **kwargs):
         if data is not None and "status" not in data:
@@ -75,3 +104,17 @@ class FlagFilter(django_filters.FilterSet):
 
     def filter_seen_to(self, queryset, name, value):
         return queryset.filter(last_seen__lt=local_day_start(value + dt.timedelta(days=1)))
+
+    def filter_live(self, queryset, name, value):
+        if value is None:
+            return queryset
+        live = Q(status__in=(FlagStatus.OPEN, FlagStatus.CONFIRMED))
+        return queryset.filter(live) if value else queryset.exclude(live)
+
+    def filter_subject_from(self, queryset, name, value):
+        start = local_day_start(value)
+        return queryset.filter(Q(registration__registered_at__gte=start) | Q(activation__activated_at__gte=start))
+
+    def filter_subject_to(self, queryset, name, value):
+        end = local_day_start(value + dt.timedelta(days=1))
+        return queryset.filter(Q(registration__registered_at__lt=end) | Q(activation__activated_at__lt=end))

@@ -85,6 +85,8 @@ class RegistrationFilter(django_filters.FilterSet):
     )
     channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("Channel"), empty_label=_("any"))
     status = django_filters.ChoiceFilter(choices=RegistrationStatus.choices, label=_("Status"), empty_label=_("any"))
+    # the monthly report's drill-down for one province: the registrations at its points
+    province = django_filters.CharFilter(method="filter_province", label=_("Province code"))
 
     class Meta:
         model = Registration
@@ -101,6 +103,7 @@ class RegistrationFilter(django_filters.FilterSet):
             "population_check",
             "channel",
             "status",
+            "province",
         ]
 
     def filter_external_id(self, queryset, name, value):
@@ -140,6 +143,13 @@ class RegistrationFilter(django_filters.FilterSet):
             return queryset
         ids = list(Agent.objects.filter(code__in=code_variants(value)).values_list("pk", flat=True))
         return queryset.filter(agent_id__in=ids)
+
+    def filter_province(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        ids = list(RegistrationPoint.objects.filter(province_id=value).values_list("pk", flat=True))
+        return queryset.filter(point_id__in=ids)
 
     def filter_registered_from(self, queryset, name, value):
         return queryset.filter(registered_at__gte=local_day_start(value))

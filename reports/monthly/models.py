@@ -4,6 +4,22 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.scoping import province_scope
+
+
+class ReportIssueQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Every issue for a user of every province; for a user limited to some provinces, the issues whose
+        scope is within theirs (never an all-provinces one). The scope is a JSON list, which SQLite cannot
+        compare as a set: the few issues (one per month and scope) are sifted by id."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        scope = province_scope(user)
+        if scope is None:
+            return self
+        ids = [pk for pk, provinces in self.values_list("pk", "provinces") if provinces and set(provinces) <= scope]
+        return self.filter(pk__in=ids)
+
 
 class ReportIssue(models.Model):
     """A monthly report frozen as issued: the figures as computed, the PDF and CSV with their SHA-256.
@@ -38,6 +54,8 @@ class ReportIssue(models.Model):
         related_name="+",
     )
     issued_at = models.DateTimeField(_("issued"), null=True, blank=True)
+
+    objects = ReportIssueQuerySet.as_manager()
 
     class Meta:
         ordering = ["-month", "-version"]
