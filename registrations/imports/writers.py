@@ -20,7 +20,23 @@ _PG_TYPES = {
     "has_id_front": "bool",
     "has_id_back": "bool",
 }
-# Text columns with a length limit (the model's max_length): a longer value cannot be stored as given.
+# An anonymised registration (reports.subjects: erasure, retention) keeps these as they are when a row of it
+# is imported again: the subscriber's erased data must not come back; the rest is updated as usual.
+PROTECTED_WHEN_ANONYMISED = (
+    "subscriber_name",
+    "name_key",
+    "date_of_birth",
+    "gender",
+    "id_doc_type",
+    "id_doc_number",
+    "id_doc_hash",
+    "id_number_issue",
+    "id_dob_issue",
+    "id_issue_date",
+    "id_issue_place",
+    "address",
+)
+CANCELLED = "CANCELLED"
 
 
 # --- writing a batch ----------------------------------------------------------------------------
@@ -42,17 +58,35 @@ class PostgresWriter:
             + ")"
         )
         self.copy = f"COPY {self.stage} ({columns}) FROM STDIN (FORMAT BINARY)"
-        updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in spec.fields if name != spec.key)
-        if spec.kind == REGISTRATIONS:
+        registrations = spec.kind == REGISTRATIONS
+        updates = ", ".join(
+            f"{name} = CASE WHEN target.anonymised_at IS NULL THEN EXCLUDED.{name} ELSE target.{name} END"
+            if registrations and name in PROTECTED_WHEN_ANONYMISED
+            else f"{name} = EXCLUDED.{name}"
+            for name in spec.fields
+            if name != spec.key
+        )
+        insert_columns, insert_values = columns, columns
+        if registrations:
             differs = "target.row_fingerprint IS DISTINCT FROM EXCLUDED.row_fingerprint"
+            # cancelled_at: registered_at for a row first stored cancelled (the earliest it can have been),
+            # the import's time for one whose status becomes CANCELLED, blank again when it is not.
+            insert_columns = f"{columns}, cancelled_at"
+            insert_values = f"{columns}, CASE WHEN status = '{CANCELLED}' THEN registered_at END"
+            updates += (
+                f", cancelled_at = CASE WHEN EXCLUDED.status <> '{CANCELLED}' THEN NULL"
+                f" WHEN target.status = '{CANCELLED}' THEN COALESCE(target.cancelled_at, target.registered_at)"
+                " ELSE %s END"
+            )
         else:
             differs = "EXCLUDED.activated_at < target.activated_at"
+        self.update_params = 1 if registrations else 0
         # The table names and columns are ours, not input: only the job id and times are parameters.
         self.upsert = (
             f"WITH written AS ("  # noqa: S608
-            f" INSERT INTO {table} AS target ({columns}, import_job_id, created_at, updated_at)"
+            f" INSERT INTO {table} AS target ({insert_columns}, import_job_id, created_at, updated_at)"
             # in key order: two imports writing the same keys lock them in the same order (no deadlock)
-            f" SELECT {columns}, %s, %s, %s FROM {self.stage} ORDER BY {spec.key}"
+            f" SELECT {insert_values}, %s, %s, %s FROM {self.stage} ORDER BY {spec.key}"
             f" ON CONFLICT ({spec.key}) DO UPDATE SET {updates},"
             f" import_job_id = EXCLUDED.import_job_id, updated_at = EXCLUDED.updated_at"
             f" WHERE {differs}"
@@ -76,8 +110,11 @@ class PostgresWriter:
             for row in rows:
                 write_row(row)
         with connection.cursor() as cursor:
-            cursor.execute(self.upsert, [self.job_id, now, now])
+            cursor.execute(self.upsert, [self.job_id, now, now, *[now] * self.update_params])
             created, updated = cursor.fetchone()
+            # emptied at once, not at the next batch: the staging table holds names in clear, and a connection
+            # (and its temporary table) can outlive the import by hours
+            cursor.execute(f"TRUNCATE {self.stage}")
         return created, updated
 
 
@@ -98,22 +135,48 @@ class SqliteWriter:
     def write(self, rows, pause=nullcontext) -> tuple[int, int]:
         spec = self.spec
         rows = list(rows)
+        extra = []
         if spec.kind == REGISTRATIONS:
             stored = self._stored([r[0] for r in rows], "row_fingerprint")
             wanted = [r for r in rows if r[0] not in stored or stored[r[0]] != r[-1]]
+            extra = ["cancelled_at"]
         else:
             stored = self._stored([r[0] for r in rows], "activated_at")
             wanted = [r for r in rows if r[0] not in stored or r[2] < stored[r[0]]]
         if wanted:
             objects = [spec.model(import_job_id=self.job_id, **dict(zip(spec.fields, r, strict=True))) for r in wanted]
+            if extra:
+                self._registration_state(objects)
             spec.model.objects.bulk_create(
                 objects,
                 update_conflicts=True,
                 unique_fields=[spec.key],
-                update_fields=[f for f in spec.fields if f != spec.key] + ["import_job", "updated_at"],
+                update_fields=[f for f in spec.fields if f != spec.key] + extra + ["import_job", "updated_at"],
             )
         created = sum(1 for r in wanted if r[0] not in stored)
         return created, len(wanted) - created
+
+    def _registration_state(self, objects) -> None:
+        """What PostgresWriter's upsert does in SQL: cancelled_at, and an anonymised row's erased data kept."""
+        now = timezone.now()
+        keys = [o.external_id for o in objects]
+        current = {}
+        for start in range(0, len(keys), 500):
+            chunk = self.spec.model.objects.filter(external_id__in=keys[start : start + 500])
+            current.update((o.external_id, o) for o in chunk)
+        for obj in objects:
+            before = current.get(obj.external_id)
+            if obj.status != CANCELLED:
+                obj.cancelled_at = None
+            elif before is None:
+                obj.cancelled_at = obj.registered_at
+            elif before.status == CANCELLED:
+                obj.cancelled_at = before.cancelled_at or before.registered_at
+            else:
+                obj.cancelled_at = now
+            if before is not None and before.anonymised_at is not None:
+                for name in PROTECTED_WHEN_ANONYMISED:
+                    setattr(obj, name, getattr(before, name))
 
 
 def writer_for(spec: Spec, job_id: int):
