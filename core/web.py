@@ -183,6 +183,12 @@ def search_stash_purge() -> int:
 
     from django.conf import settings
 
+    from .middleware import current_request
+
+    request = current_request.get()
+    if request is not None and hasattr(request, "session"):
+        # the session of the request doing the erasure is saved again after this: drop its copy too
+        request.session.pop(SEARCH_SESSION_KEY, None)
     store_class = import_module(settings.SESSION_ENGINE).SessionStore
     if not hasattr(store_class, "get_model_class"):
         return 0
