@@ -31,6 +31,7 @@ from tests.agents.factories import AgentFactory, PointFactory
 from tests.inspections.factories import ReportFactory, TaskFactory, make_action, make_finding, make_sanction
 from tests.registrations.factories import ActivationFactory, RegistrationFactory
 from tests.registrations.flag_factories import make_flag
+from tests.reports.subjects.matrix import subject_request_for
 
 READERS = frozenset({Role.OFFICER, Role.MANAGER, Role.AUDITOR})
 STAFF = frozenset({Role.OFFICER, Role.MANAGER})
@@ -257,6 +258,43 @@ MATRIX: dict[str, Access] = {
     "api:flag_detail": Access(read=READERS, obj="flag"),
     "api-schema": Access(read=EVERYONE),
     "api-docs": Access(read=EVERYONE),
+    # --- reports.subjects
+    "reports:subject_request_list": Access(read=READERS),
+    "reports:subject_request_create": Access(read=STAFF, write=STAFF, data={"kind": "SEE", "msisdn": "0912000111"}),
+    "reports:subject_request_detail": Access(
+        read=READERS, obj="registration", args=lambda r: [subject_request_for(r).pk]
+    ),
+    "reports:subject_request_act": Access(
+        read=STAFF,
+        get="none",
+        write=STAFF,
+        obj="registration",
+        args=lambda r: [subject_request_for(r).pk, "acknowledge"],
+        data={},
+    ),
+    "reports:subject_request_download": Access(
+        read=STAFF,
+        obj="registration",
+        args=lambda r: [subject_request_for(r, done_see=True).pk, "json"],
+        audited_read=True,
+        note="a completed SEE request's data; auditors read requests but never personal data",
+    ),
+    "api:subject_request_list": Access(read=READERS, write=STAFF, data={"kind": "SEE", "msisdn": "0912000111"}),
+    "api:subject_request_detail": Access(read=READERS, obj="registration", args=lambda r: [subject_request_for(r).pk]),
+    "api:subject_request_act": Access(
+        read=STAFF,
+        get="none",
+        write=STAFF,
+        obj="registration",
+        args=lambda r: [subject_request_for(r).pk],
+        data={"action": "acknowledge"},
+    ),
+    "api:subject_request_data": Access(
+        read=STAFF,
+        obj="registration",
+        args=lambda r: [subject_request_for(r, done_see=True).pk],
+        audited_read=True,
+    ),
 }
 
 # Admin is for superusers only (core/admin.py): every role is sent to the admin's sign-in page.
