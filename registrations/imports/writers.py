@@ -16,6 +16,7 @@ _PG_TYPES = {
     "id_issue_date": "date",
     "registered_at": "timestamptz",
     "activated_at": "timestamptz",
+    "cancelled_at": "timestamptz",
     "has_portrait": "bool",
     "has_id_front": "bool",
     "has_id_back": "bool",
@@ -64,19 +65,28 @@ class PostgresWriter:
             if registrations and name in PROTECTED_WHEN_ANONYMISED
             else f"{name} = EXCLUDED.{name}"
             for name in spec.fields
-            if name != spec.key
+            if name not in (spec.key, "cancelled_at")
         )
-        insert_columns, insert_values = columns, columns
+        insert_values = columns
+        self.first_cancelled = ""
         if registrations:
             differs = "target.row_fingerprint IS DISTINCT FROM EXCLUDED.row_fingerprint"
-            # cancelled_at: registered_at for a row first stored cancelled (the earliest it can have been),
-            # the import's time for one whose status becomes CANCELLED, blank again when it is not.
-            insert_columns = f"{columns}, cancelled_at"
-            insert_values = f"{columns}, CASE WHEN status = '{CANCELLED}' THEN registered_at END"
+            # cancelled_at: the file's `cancelled_at` column when given; else the import's time for a row whose
+            # status becomes CANCELLED, and registered_at (the earliest it can have been) for a row first
+            # stored cancelled (set just after the upsert); blank again when the status is not CANCELLED.
+            insert_values = ", ".join(
+                f"CASE WHEN status = '{CANCELLED}' THEN cancelled_at END" if name == "cancelled_at" else name
+                for name in spec.fields
+            )
             updates += (
                 f", cancelled_at = CASE WHEN EXCLUDED.status <> '{CANCELLED}' THEN NULL"
+                " WHEN EXCLUDED.cancelled_at IS NOT NULL THEN EXCLUDED.cancelled_at"
                 f" WHEN target.status = '{CANCELLED}' THEN COALESCE(target.cancelled_at, target.registered_at)"
                 " ELSE %s END"
+            )
+            self.first_cancelled = (
+                f"UPDATE {table} SET cancelled_at = registered_at WHERE status = '{CANCELLED}'"  # noqa: S608
+                f" AND cancelled_at IS NULL AND external_id IN (SELECT external_id FROM {self.stage})"
             )
         else:
             differs = "EXCLUDED.activated_at < target.activated_at"
@@ -84,7 +94,7 @@ class PostgresWriter:
         # The table names and columns are ours, not input: only the job id and times are parameters.
         self.upsert = (
             f"WITH written AS ("  # noqa: S608
-            f" INSERT INTO {table} AS target ({insert_columns}, import_job_id, created_at, updated_at)"
+            f" INSERT INTO {table} AS target ({columns}, import_job_id, created_at, updated_at)"
             # in key order: two imports writing the same keys lock them in the same order (no deadlock)
             f" SELECT {insert_values}, %s, %s, %s FROM {self.stage} ORDER BY {spec.key}"
             f" ON CONFLICT ({spec.key}) DO UPDATE SET {updates},"
@@ -112,6 +122,8 @@ class PostgresWriter:
         with connection.cursor() as cursor:
             cursor.execute(self.upsert, [self.job_id, now, now, *[now] * self.update_params])
             created, updated = cursor.fetchone()
+            if self.first_cancelled:
+                cursor.execute(self.first_cancelled)
             # emptied at once, not at the next batch: the staging table holds names in clear, and a connection
             # (and its temporary table) can outlive the import by hours
             cursor.execute(f"TRUNCATE {self.stage}")
@@ -135,23 +147,22 @@ class SqliteWriter:
     def write(self, rows, pause=nullcontext) -> tuple[int, int]:
         spec = self.spec
         rows = list(rows)
-        extra = []
-        if spec.kind == REGISTRATIONS:
+        registrations = spec.kind == REGISTRATIONS
+        if registrations:
             stored = self._stored([r[0] for r in rows], "row_fingerprint")
             wanted = [r for r in rows if r[0] not in stored or stored[r[0]] != r[-1]]
-            extra = ["cancelled_at"]
         else:
             stored = self._stored([r[0] for r in rows], "activated_at")
             wanted = [r for r in rows if r[0] not in stored or r[2] < stored[r[0]]]
         if wanted:
             objects = [spec.model(import_job_id=self.job_id, **dict(zip(spec.fields, r, strict=True))) for r in wanted]
-            if extra:
+            if registrations:
                 self._registration_state(objects)
             spec.model.objects.bulk_create(
                 objects,
                 update_conflicts=True,
                 unique_fields=[spec.key],
-                update_fields=[f for f in spec.fields if f != spec.key] + extra + ["import_job", "updated_at"],
+                update_fields=[f for f in spec.fields if f != spec.key] + ["import_job", "updated_at"],
             )
         created = sum(1 for r in wanted if r[0] not in stored)
         return created, len(wanted) - created
@@ -168,6 +179,8 @@ class SqliteWriter:
             before = current.get(obj.external_id)
             if obj.status != CANCELLED:
                 obj.cancelled_at = None
+            elif obj.cancelled_at is not None:  # given by the file's cancelled_at column
+                pass
             elif before is None:
                 obj.cancelled_at = obj.registered_at
             elif before.status == CANCELLED:

@@ -85,3 +85,44 @@ def test_an_anonymised_registration_keeps_its_data_erased_on_reimport():
     assert (r.date_of_birth, r.id_issue_date, r.gender) == (None, None, "")
     assert r.id_doc_hash == hash_before
     assert r.anonymised_at is not None
+
+
+# --- the optional cancelled_at column -------------------------------------------------------------
+
+
+def import_with_column(*rows: dict):
+    from registrations.imports.rows import REGISTRATION_COLUMNS
+    from registrations.imports.services import import_file
+    from tests.registrations.test_importers import csv_file
+
+    return import_file(csv_file([*REGISTRATION_COLUMNS, "cancelled_at"], list(rows)), kind="registrations")
+
+
+def test_the_cancelled_at_column_gives_the_time():
+    import_with_column(reg(status="CANCELLED", cancelled_at="2026-05-02T10:00:00+07:00"))
+    assert stored().cancelled_at == dt.datetime(2026, 5, 2, 3, 0, tzinfo=dt.UTC)
+
+
+def test_the_cancelled_at_column_on_a_status_change_and_blank():
+    import_with_column(reg(cancelled_at=""))
+    assert stored().cancelled_at is None
+    import_with_column(reg(status="CANCELLED", cancelled_at="2026-06-01T00:00:00Z"))
+    assert stored().cancelled_at == dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+    # blank in a later file: the time recorded stays
+    import_with_column(reg(status="CANCELLED", cancelled_at="", clerk_code="NV77"))
+    assert stored().cancelled_at == dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+
+
+def test_the_cancelled_at_column_is_ignored_on_an_active_row():
+    import_with_column(reg(status="ACTIVE", cancelled_at="2026-06-01T00:00:00Z"))
+    assert stored().cancelled_at is None
+
+
+def test_an_unreadable_cancelled_at_rejects_the_row():
+    from registrations.imports.rejects import rejects_rows
+
+    job = import_with_column(reg(status="CANCELLED", cancelled_at="yesterday"))
+    assert job.rejected == 1
+    assert "cancelled_at" in rejects_rows(job)[0]["reason"]
+    assert rejects_rows(job)[0]["cancelled_at"] == "yesterday"
+    assert not Registration.objects.exists()
