@@ -318,20 +318,15 @@ def subject_request_carry_out(
         request.changed_fields = records.registration_correct(
             registrations=found, changes=changes or {}, actor=actor, reason=reason, via=via
         )
-        request.outcome = _("Corrected on %(n)d registration(s): %(fields)s.") % {
-            "n": len(found),
-            "fields": ", ".join(request.changed_fields),
-        }
         extra["changed"] = request.changed_fields
     elif request.kind == SubjectRequest.Kind.DELETE:
         count = records.registration_anonymise(registrations=found, actor=actor, reason=reason, via=via, now=now)
-        request.outcome = _("Personal data erased from %(n)d registration(s).") % {"n": count}
         extra["anonymised"] = count
-    else:
-        request.outcome = _("Data of %(n)d registration(s) made available to the subscriber.") % {"n": len(found)}
+    # the outcome of a completed request is its kind, status and counts, put in words where it is shown;
+    # `outcome` holds only a rejection's reason
     request.status = SubjectRequest.Status.DONE
     request.completed_at, request.completed_by = now, actor
-    request.save(update_fields=["status", "completed_at", "completed_by", "outcome", "changed_fields"])
+    request.save(update_fields=["status", "completed_at", "completed_by", "changed_fields"])
     _audit(
         request,
         "subject_request.carry_out",

@@ -80,9 +80,14 @@ class Command(BaseCommand):
                     raise CommandError(f"Cannot write {options['out']}: {exc.strerror}") from exc
             else:
                 self.stdout.write(content)
+        done = {
+            "see": "data written",
+            "correct": "corrected: " + ", ".join(request.changed_fields),
+            "delete": "anonymised",
+        }
         summary = (
-            f"Subject request #{request.pk} ({options['kind']}): {request.registrations_matched} registration(s); "
-            f"{request.outcome}"
+            f"Subject request #{request.pk} ({options['kind']}): {request.registrations_matched} registration(s) "
+            f"{done[options['kind']]}."
         )
         # `see` may write its JSON to stdout: the summary goes to stderr then, so stdout stays valid JSON
         (self.stderr if kind == SubjectRequest.Kind.SEE and not options.get("out") else self.stdout).write(summary)
