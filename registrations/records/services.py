@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.imports import parse_date
+from core.models import User
 from core.web import search_stash_purge
 
 from ..models import Registration
@@ -127,7 +128,7 @@ def correction_clean(changes: dict[str, str]) -> dict:
 
 @transaction.atomic
 def registration_correct(
-    *, registrations: Iterable[Registration], changes: dict[str, str], actor, reason: str, via: str = "web"
+    *, registrations: Iterable[Registration], changes: dict[str, str], actor: User | None, reason: str, via: str = "web"
 ) -> list[str]:
     """Set the subscriber's fields on each registration, re-deriving what the rules read (name_key, the
     keyed document hash, the ID problem codes) as the importer does; the names of the fields set.
@@ -157,7 +158,7 @@ def registration_correct(
 
 
 @transaction.atomic
-def registration_anonymise(*, registrations, actor, reason: str, via: str = "web", now=None) -> int:
+def registration_anonymise(*, registrations, actor: User | None, reason: str, via: str = "web", now=None) -> int:
     """Erase the subscriber's data from the registrations (DESIGN section 3); how many were anonymised.
 
     Erased: ERASED_FIELDS and name_key. Kept as compliance evidence: external_id, MSISDN, ICCID, channel,

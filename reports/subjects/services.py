@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.crypto import normalise_id_number, pii_hash
-from core.models import Province
+from core.models import Province, User
 from core.scoping import province_scope
 from registrations.models import Registration, RegistrationStatus
 from registrations.records import services as records
@@ -171,7 +171,7 @@ def _reason(reason: str, *, required: bool, min_length: int = REASON_MIN_LENGTH)
     return reason
 
 
-def _audit(request: SubjectRequest, action: str, actor, *, reason: str = "", **fields) -> None:
+def _audit(request: SubjectRequest, action: str, actor: User | None, *, reason: str = "", **fields) -> None:
     audit_record(
         action=action,
         actor=actor,
@@ -188,7 +188,7 @@ def _audit(request: SubjectRequest, action: str, actor, *, reason: str = "", **f
 def subject_request_create(
     *,
     kind: str,
-    actor,
+    actor: User | None,
     msisdn: str = "",
     id_doc_type: str = "",
     id_doc_number: str = "",
@@ -239,7 +239,9 @@ def _lock(request: SubjectRequest) -> SubjectRequest:
 
 
 @transaction.atomic
-def subject_request_acknowledge(*, request: SubjectRequest, actor, now: datetime | None = None) -> SubjectRequest:
+def subject_request_acknowledge(
+    *, request: SubjectRequest, actor: User | None, now: datetime | None = None
+) -> SubjectRequest:
     request = _lock(request)
     _require_open(request, SubjectRequest.Status.RECEIVED)
     request.acknowledged_at = now or timezone.now()
@@ -256,7 +258,7 @@ def subject_request_acknowledge(*, request: SubjectRequest, actor, now: datetime
 
 @transaction.atomic
 def subject_request_verify(
-    *, request: SubjectRequest, actor, method: str, now: datetime | None = None
+    *, request: SubjectRequest, actor: User | None, method: str, now: datetime | None = None
 ) -> SubjectRequest:
     """Record how the subscriber's identity was checked, and by whom (the actor)."""
     request = _lock(request)
@@ -279,7 +281,7 @@ def subject_request_verify(
 
 @transaction.atomic
 def subject_request_reject(
-    *, request: SubjectRequest, actor, reason: str, now: datetime | None = None
+    *, request: SubjectRequest, actor: User | None, reason: str, now: datetime | None = None
 ) -> SubjectRequest:
     request = _lock(request)
     _require_open(request, *OPEN_STATUSES)
@@ -294,7 +296,7 @@ def subject_request_reject(
 
 @transaction.atomic
 def subject_request_carry_out(
-    *, request: SubjectRequest, actor, changes: dict[str, str] | None = None, via: str = "web", now=None
+    *, request: SubjectRequest, actor: User | None, changes: dict[str, str] | None = None, via: str = "web", now=None
 ) -> SubjectRequest:
     """Do what the request asks, on every registration of the subscriber; the request is then DONE.
 
@@ -382,7 +384,9 @@ def subject_data(*, request: SubjectRequest) -> dict:
     }
 
 
-def subject_request_export(*, request: SubjectRequest, actor, fmt: str, via: str = "web") -> tuple[str, str]:
+def subject_request_export(
+    *, request: SubjectRequest, actor: User | None, fmt: str, via: str = "web"
+) -> tuple[str, str]:
     """(content, content type) of a SEE request's data as JSON or CSV; audited (the format, the count).
 
     Only a SEE request that was carried out (DONE) gives its data, to an actor who reaches every one of the
@@ -417,7 +421,7 @@ def subject_request_export(*, request: SubjectRequest, actor, fmt: str, via: str
 def subject_request_run(
     *,
     kind: str,
-    actor,
+    actor: User | None,
     reason: str,
     msisdn: str = "",
     id_doc_type: str = "",
@@ -466,7 +470,7 @@ def retention_due(*, now: datetime | None = None, years: int | None = None):
     )
 
 
-def retention_apply(*, actor=None, now: datetime | None = None, dry_run: bool = False) -> dict:
+def retention_apply(*, actor: User | None = None, now: datetime | None = None, dry_run: bool = False) -> dict:
     """Anonymise the registrations retention_due gives; {"due": n, "anonymised": n, "dry_run": bool, ...}.
 
     A dry run writes nothing (not even an audit row). A re-run finds nothing left to do."""
