@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint format setup migrate seed worker beat bench load messages clean
+.PHONY: port-free run test lint format setup migrate seed worker beat bench load messages clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,14 +19,20 @@ migrate: setup
 	$(MANAGE) migrate --noinput
 
 seed: migrate
-	$(MANAGE) seed_demo
+	$(MANAGE) seed_demo --url http://$(HOST)/
+
+# Before anything is migrated or seeded: is the port `make run` will serve on free?
+port-free:
+	@$(PYTHON) -c "import socket, sys; host, port = '$(HOST)'.rsplit(':', 1); s = socket.socket(); \
+	s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); \
+	sys.exit(0 if s.connect_ex((host, int(port))) != 0 else 'Port ' + port + ' on ' + host + ' is in use: stop what serves there, or run make run HOST=127.0.0.1:8001')"
 
 # The web server in the foreground and, beside it, a Celery worker with beat embedded (-B): imports,
 # "Run now" and the nightly chain go through the queue as in production (Redis when REDIS_URL is set,
 # else files under var/celery/). The worker stops when the web server does (Ctrl-C).
 # One task at a time on SQLite (it has one writer: two long jobs would only wait on each other's lock).
 WORKER_CONCURRENCY ?= $(if $(DATABASE_URL),2,1)
-run: seed
+run: port-free seed
 	@echo "Serving on http://$(HOST)/ (sign in with a demo user printed above); a worker runs beside it"
 	@# The worker is started again if it ever exits (a crash, a lost broker): a supervisor's job in production.
 	@( trap 'kill $$c 2>/dev/null; wait $$c; exit 0' INT TERM; \

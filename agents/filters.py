@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from core.models import Province
 
 from .models import Agent, AgentKind, PointKind, RegistrationPoint, RiskTier, Status
+from .selectors import agent_tree_ids
 
 
 def _provinces(request):
@@ -46,8 +47,16 @@ class AgentFilter(SupervisedFilter):
 class PointFilter(SupervisedFilter):
     kind = django_filters.ChoiceFilter(choices=PointKind.choices, label=_("Kind"))
     agent = django_filters.CharFilter(field_name="agent__code", label=_("Agent code"))
+    # the agent's points and those of its sub-agents at any depth (the agent page's roll-up links here)
+    agent_tree = django_filters.CharFilter(method="filter_agent_tree", label=_("Agent code, with its sub-agents"))
     search_fields = ("code", "name", "address")  # the agent has its own filter; an OR across a join defeats indexes
 
     class Meta:
         model = RegistrationPoint
-        fields = ["q", "province", "kind", "status", "risk_tier", "agent"]
+        fields = ["q", "province", "kind", "status", "risk_tier", "agent", "agent_tree"]
+
+    def filter_agent_tree(self, queryset, name, value):
+        if not value.strip():
+            return queryset
+        roots = Agent.objects.filter(code=value.strip()).values_list("pk", flat=True)
+        return queryset.filter(agent_id__in=agent_tree_ids(roots))

@@ -70,6 +70,9 @@ def point_list(request):
 def agent_detail(request, pk):
     agent = selectors.agent_get(user=request.user, pk=pk)
     points = selectors.point_list(user=request.user).filter(agent=agent)
+    # the whole dealer tree (issue 13): a parent whose sub-agents hold the points is not "0 points"
+    tree = selectors.agent_tree_ids([agent.pk])
+    tree_points = selectors.point_list(user=request.user).filter(agent_id__in=tree)
     return render(
         request,
         "agents/agent_detail.html",
@@ -78,6 +81,8 @@ def agent_detail(request, pk):
             "parent": selectors.visible_parent(agent, user=request.user),
             "points": points.order_by("code")[:50],
             "point_count": points.count(),
+            "tree_point_count": tree_points.count() if len(tree) > 1 else None,
+            "sub_agent_count": selectors.agent_list(user=request.user).filter(pk__in=tree).exclude(pk=agent.pk).count(),
             "children": selectors.agent_list(user=request.user).filter(parent=agent).order_by("code")[:50],
             "history": selectors.status_history(agent)[:100],
             "action_form": StatusActionForm(),

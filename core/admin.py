@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .audit import audit_record
 from .models import AuditEvent, Province, User
+from .roles import Role
 
 
 def _superusers_only(request) -> bool:
@@ -15,18 +16,37 @@ def _superusers_only(request) -> bool:
 admin.site.has_permission = _superusers_only
 
 
+class RoleFilter(admin.SimpleListFilter):
+    """Filter by role, named in words (the groups behind the roles are named by code)."""
+
+    title = _("role")
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return [(role.value, role.label) for role in Role]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(groups__name=self.value()) if self.value() else queryset
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ("username", "get_full_name", "email", "is_active", "all_provinces", "roles")
-    list_filter = ("is_active", "groups", "all_provinces")
+    list_display = ("username", "full_name", "email", "is_active", "all_provinces", "roles")
+    list_filter = ("is_active", RoleFilter, "all_provinces")
     filter_horizontal = ("groups", "provinces")
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
 
+    @admin.display(description=_("full name"))
+    def full_name(self, obj):
+        return obj.get_full_name()
+
     @admin.display(description=_("roles"))
     def roles(self, obj):
-        return ", ".join(g.name for g in obj.groups.all())
+        # groups are named by role code: show the role's name in the reader's language
+        labels = {role.value: role.label for role in Role}
+        return ", ".join(str(labels.get(g.name, g.name)) for g in obj.groups.all())
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

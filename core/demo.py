@@ -29,6 +29,8 @@ def ensure_demo_users() -> list[dict]:
         user.all_provinces = all_provinces
         user.is_staff = role == Role.MANAGER  # managers manage users in the admin
         user.first_name = username.replace("_", " ").title()
+        # an address, so the nightly digest reaches the demo team (the console/file mail backend shows it)
+        user.email = "" if role == Role.INTEGRATION else f"{username}@demo.sim-agent-watch.example"
         user.save()
         user.groups.set([Group.objects.get(name=role.value)])
         user.provinces.set(codes)

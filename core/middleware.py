@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
@@ -166,3 +167,30 @@ class NoStoreMiddleware:
         if request.path.startswith("/api/") or (user is not None and user.is_authenticated):
             add_never_cache_headers(response)
         return response
+
+
+class LanguageMiddleware:
+    """The page's language: the signed-in user's choice, else the language cookie (the switch before signing
+    in), else settings.LANGUAGE_CODE (Vietnamese). Never the browser's Accept-Language (issue 13): an
+    operator's staff with English browsers work in Vietnamese unless they choose otherwise. Sits after
+    AuthenticationMiddleware, in place of Django's LocaleMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        code = language_for(request)
+        translation.activate(code)
+        request.LANGUAGE_CODE = code
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", code)
+        return response
+
+
+def language_for(request) -> str:
+    known = {code for code, _name in settings.LANGUAGES}
+    user = getattr(request, "user", None)
+    if getattr(user, "is_authenticated", False) and getattr(user, "language", "") in known:
+        return user.language
+    cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    return cookie if cookie in known else settings.LANGUAGE_CODE

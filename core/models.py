@@ -2,6 +2,7 @@ import hashlib
 import hmac
 import json
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -38,6 +39,8 @@ class User(AbstractUser):
         help_text=_("Sees every province. Otherwise only the provinces listed below."),
     )
     provinces = models.ManyToManyField(Province, verbose_name=_("provinces"), blank=True, related_name="users")
+    # The language the user last chose (the switch in the header); blank: the site's default (Vietnamese).
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, blank=True)
 
     class Meta:
         verbose_name = _("user")

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -6,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views import i18n as i18n_views
 from django.views.decorators.http import require_POST, require_safe
 from rest_framework.authtoken.models import Token
 
@@ -45,6 +47,18 @@ def home(request):
         Role.AUDITOR: "core/home_auditor.html",
     }.get(role, "core/home_staff.html")
     return render(request, template, context)
+
+
+def set_language(request):
+    """Django's language switch, and for a signed-in user the choice kept on the account (issue 13), so it
+    follows them to another browser or phone."""
+    response = i18n_views.set_language(request)
+    code = request.POST.get("language", "")
+    chosen = request.method == "POST" and code in dict(settings.LANGUAGES)
+    if chosen and request.user.is_authenticated and request.user.language != code:
+        request.user.language = code
+        request.user.save(update_fields=["language"])
+    return response
 
 
 @require_safe

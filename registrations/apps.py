@@ -69,6 +69,15 @@ class RegistrationsConfig(AppConfig):
             ("agents.agent", "registrations:agent_flags_section"),
         ):
             register_section(PageSection(target, url_name, "registrations.view_flag", order=5))
+        # a registration's own flags on its record page (records does not import checks)
+        register_section(
+            PageSection(
+                "registrations.registration",
+                "registrations:registration_flags_section",
+                "registrations.view_flag",
+                order=5,
+            )
+        )
 
         from .demo import seed_registrations
 

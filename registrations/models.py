@@ -270,6 +270,34 @@ class Rule(models.Model):
         return self.code
 
 
+class RuleVersion(models.Model):
+    """One version of a rule as it was saved: switch, parameters, who, when and why (issue 13: governance).
+
+    A change is a new version; a rollback is a new version with an earlier one's values. The reason is
+    required for every change and kept here and on the audit row.
+    """
+
+    rule = models.ForeignKey(Rule, verbose_name=_("rule"), on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField(_("version"))
+    enabled = models.BooleanField(_("enabled"))
+    parameters = models.JSONField(_("parameters"), default=dict, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    changed_by = models.ForeignKey(
+        "core.User", verbose_name=_("changed by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(_("changed"))
+    rolled_back_from = models.PositiveIntegerField(_("restores version"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["rule", "-version"]
+        constraints = [models.UniqueConstraint(fields=["rule", "version"], name="rule_version_unique")]
+        verbose_name = _("rule version")
+        verbose_name_plural = _("rule versions")
+
+    def __str__(self):
+        return f"{self.rule_id} v{self.version}"
+
+
 class FlagStatus(models.TextChoices):
     OPEN = "OPEN", _("Open")
     CONFIRMED = "CONFIRMED", _("Confirmed")

@@ -132,6 +132,7 @@ MATRIX: dict[str, Access] = {
     "registrations:flag_list": Access(read=READERS),
     "registrations:point_flags_section": Access(read=READERS, obj="point"),
     "registrations:agent_flags_section": Access(read=READERS, obj="agent"),
+    "registrations:registration_flags_section": Access(read=READERS, obj="registration"),
     "registrations:flag_review_bulk": Access(
         read=READERS, get="none", write=STAFF, data={"to_status": "DISMISSED", "reason": "matrix", "ids": []}
     ),
@@ -142,7 +143,21 @@ MATRIX: dict[str, Access] = {
     ),
     "registrations:rule_list": Access(read=READERS),
     "registrations:rule_detail": Access(
-        read=READERS, write=MANAGER, obj="rule", scope=GLOBAL, args=lambda r: [r.code], data={"enabled": ""}
+        read=READERS,
+        write=MANAGER,
+        obj="rule",
+        scope=GLOBAL,
+        args=lambda r: [r.code],
+        data={"enabled": "", "reason": "matrix check: switch off"},
+    ),
+    "registrations:rule_rollback": Access(
+        read=READERS,
+        get="none",
+        write=MANAGER,
+        obj="rule",
+        scope=GLOBAL,
+        args=lambda r: [r.code],
+        data={"version": "1", "reason": "matrix check: restore"},
     ),
     "registrations:rule_backtest": Access(
         read=READERS, get="none", write=MANAGER, obj="rule", scope=GLOBAL, args=lambda r: [r.code], data={}

@@ -6,6 +6,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import Agent, RegistrationPoint
+from agents.selectors import agent_tree_ids
 from core.models import Province
 
 from ..models import Flag, FlagStatus, Rule, Severity
@@ -33,6 +34,8 @@ class FlagFilter(django_filters.FilterSet):
         queryset=_flag_provinces, field_name="point__province", label=_("Province"), empty_label=_("any")
     )
     agent = django_filters.CharFilter(method="filter_agent", label=_("Agent code"))
+    # the flags of an agent and of its sub-agents at any depth (the agent page's roll-up links here)
+    agent_tree = django_filters.CharFilter(method="filter_agent_tree", label=_("Agent code, with its sub-agents"))
     point = django_filters.CharFilter(method="filter_point", label=_("Point code"))
     seen_from = django_filters.DateFilter(method="filter_seen_from", label=_("Last seen from"), widget=date_widget())
     seen_to = django_filters.DateFilter(
@@ -41,7 +44,7 @@ class FlagFilter(django_filters.FilterSet):
 
     class Meta:
         model = Flag
-        fields = ["rule", "severity", "status", "province", "agent", "point", "seen_from", "seen_to"]
+        fields = ["rule", "severity", "status", "province", "agent", "agent_tree", "point", "seen_from", "seen_to"]
 
     def __init__(self, data=None, *args, **kwargs):
         if data is not None and "status" not in data:
@@ -54,6 +57,12 @@ class FlagFilter(django_filters.FilterSet):
             return queryset
         ids = list(Agent.objects.filter(code__in=code_variants(value)).values_list("pk", flat=True))
         return queryset.filter(agent_id__in=ids)
+
+    def filter_agent_tree(self, queryset, name, value):
+        if not value.strip():
+            return queryset
+        roots = Agent.objects.filter(code__in=code_variants(value)).values_list("pk", flat=True)
+        return queryset.filter(agent_id__in=agent_tree_ids(roots))
 
     def filter_point(self, queryset, name, value):
         if not value.strip():

@@ -51,10 +51,9 @@ class RuleForm(forms.Form):
     enabled = forms.BooleanField(label=_("Enabled"), required=False)
     reason = forms.CharField(
         label=_("Why the change"),
-        required=False,
-        max_length=2000,
+        max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Kept in the audit trail with the values before and after."),
+        help_text=_("Required: kept on the new version and in the audit trail with the values before and after."),
     )
 
     def __init__(self, *args, parameters, **kwargs):
@@ -69,7 +68,6 @@ class RuleForm(forms.Form):
                 initial=param.value,
                 min_value=param.minimum,
                 max_value=param.maximum,
-                help_text=param.name,
             )
             self.parameter_names.append(param.name)
 
@@ -78,3 +76,14 @@ class RuleForm(forms.Form):
 
     def parameters(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.parameter_names}
+
+
+class RollbackForm(forms.Form):
+    """Restore an earlier version of a rule, with the reason (required)."""
+
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Why restore this version"),
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

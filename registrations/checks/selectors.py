@@ -15,8 +15,10 @@ from django.utils.translation import gettext_lazy as _
 
 from core.scoping import access_object
 
-from ..models import CheckRun, Flag, FlagEvent, FlagStatus, RegistrationStatus, Rule
+from ..models import CheckRun, Flag, FlagEvent, FlagStatus, RegistrationStatus, Rule, RuleVersion
 from ..records import selectors
+from .rules.catalogue import BY_CODE
+from .rules.params import parameter_schema
 
 EVIDENCE_LIMIT = 50
 HISTORY_LIMIT = 100
@@ -46,10 +48,16 @@ def flag_get(*, user, pk) -> Flag:
 
 
 def rule_counts(queryset) -> list[dict]:
-    """[{"code", "severity", "n"}] per rule for the flags of `queryset`, in one GROUP BY."""
+    """[{"code", "rule_severity", "name_en", "name_vi", "n"}] per rule for the flags of `queryset`, in one
+    GROUP BY; pages show the name in the reader's language (flag_tags.rule_name), not the code."""
     return list(
         queryset.order_by()
-        .values(code=F("rule__code"), rule_severity=F("rule__severity"))
+        .values(
+            code=F("rule__code"),
+            rule_severity=F("rule__severity"),
+            name_en=F("rule__name_en"),
+            name_vi=F("rule__name_vi"),
+        )
         .annotate(n=Count("pk"))
         .order_by("code")
     )
@@ -77,6 +85,60 @@ def rule_get(*, code: str) -> Rule:
     if rule is None:
         raise Http404
     return rule
+
+
+@dataclass
+class VersionRow:
+    """One saved version of a rule and what the first check run after it did with that rule's flags."""
+
+    version: RuleVersion
+    run: CheckRun | None = None  # the first finished run that judged the rule with this version
+    new: int = 0  # flags raised or reopened by that run, in the user's provinces
+    resolved: int = 0
+    is_current: bool = False
+    values: list = field(default_factory=list)  # (label, value) per parameter, in words
+
+
+def rule_versions(*, rule: Rule, user, limit: int = 20) -> list[VersionRow]:
+    """The rule's versions, newest first, each with the effect of the next check run (issue 13): the flag
+    events that run wrote for this rule, counted in the user's provinces (one query per version shown)."""
+    versions = list(rule.versions.select_related("changed_by").order_by("-version")[:limit])
+    if not versions:
+        return []
+    since = min(v.changed_at for v in versions)
+    runs = list(
+        CheckRun.objects.filter(status=CheckRun.Status.DONE, started_at__gte=since)
+        .order_by("started_at", "id")
+        .only("id", "started_at", "rule_codes")[:500]
+    )
+    flags = Flag.objects.for_user(user).filter(rule=rule)
+    schema = parameter_schema(rule.code) if rule.code in BY_CODE else ()
+    rows = []
+    for version in versions:
+        row = VersionRow(version=version, is_current=version.version == rule.version)
+        row.values = [(p.label, version.parameters.get(p.name)) for p in schema if p.name in version.parameters]
+        row.run = next(
+            (r for r in runs if r.started_at >= version.changed_at and rule.code in (r.rule_codes or [])), None
+        )
+        if row.run is not None and (row.is_current or _before_next(version, versions, row.run)):
+            counts = (
+                FlagEvent.objects.filter(check_run=row.run, flag__in=flags)
+                .order_by()
+                .values("to_status")
+                .annotate(n=Count("pk"))
+            )
+            by_status = {c["to_status"]: c["n"] for c in counts}
+            row.new = by_status.get(FlagStatus.OPEN, 0)
+            row.resolved = by_status.get(FlagStatus.RESOLVED, 0)
+        else:
+            row.run = None  # the next version came before any run used this one
+        rows.append(row)
+    return rows
+
+
+def _before_next(version: RuleVersion, versions: list[RuleVersion], run: CheckRun) -> bool:
+    later = [v for v in versions if v.version > version.version]
+    return not later or run.started_at < min(v.changed_at for v in later)
 
 
 def checkrun_list():

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from core.audit import audit_record
 from core.runs import send_task
 
-from ..models import CheckRun, Flag, FlagEvent, FlagStatus, Rule, SubjectType
+from ..models import CheckRun, Flag, FlagEvent, FlagStatus, Rule, RuleVersion, SubjectType
 from ..records import selectors
 from . import rules
 from .runner import CHECK_RUNS
@@ -156,32 +156,82 @@ def parameter_fields(rule: Rule) -> list[ParameterField]:
     ]
 
 
+RULE_REASON_MIN_LENGTH = 10
+
+
+def _clean_reason(reason: str) -> str:
+    reason = " ".join((reason or "").split())
+    if len(reason) < RULE_REASON_MIN_LENGTH:
+        raise ValidationError(
+            {
+                "reason": _("Give the reason for this change (at least %(n)d characters).")
+                % {"n": RULE_REASON_MIN_LENGTH}
+            }
+        )
+    return reason
+
+
 @transaction.atomic
-def rule_update(*, rule: Rule, actor, enabled: bool, parameters: dict, reason: str = "") -> Rule:
-    """Switch a rule on or off and set its parameters; a change bumps its version and is audited (before and
-    after). Flags keep the version and parameters that raised them. Nothing changes: nothing is written."""
+def rule_update(
+    *, rule: Rule, actor, enabled: bool, parameters: dict, reason: str, rolled_back_from: int | None = None
+) -> Rule:
+    """Switch a rule on or off and set its parameters; a change is a new version with its reason (required,
+    issue 13), kept on the RuleVersion and the audit row with the values before and after. Flags keep the
+    version and parameters that raised them. Nothing changed: nothing is written (ValidationError, so the
+    reason typed is not silently dropped)."""
     if not actor.has_perm(CHANGE_RULE_PERMISSION):
         raise PermissionDenied
     parameters = rules.validate_parameters(rule.code, parameters)
+    reason = _clean_reason(reason)
     rule = Rule.objects.select_for_update().get(pk=rule.pk)
     before = {"enabled": rule.enabled, "parameters": dict(rule.parameters or {}), "version": rule.version}
     if before["enabled"] == enabled and before["parameters"] == parameters:
-        return rule
+        raise ValidationError(_("Nothing changed: the rule already has these values, so no version was saved."))
+    _record_version(rule)  # a rule created before versions were recorded: its current state first
     rule.enabled = enabled
     rule.parameters = parameters
     rule.version = before["version"] + 1
     rule.updated_by = actor
     rule.full_clean()
     rule.save(update_fields=["enabled", "parameters", "version", "updated_by", "updated_at"])
+    _record_version(rule, reason=reason, rolled_back_from=rolled_back_from)
     after = {"enabled": rule.enabled, "parameters": rule.parameters, "version": rule.version}
-    audit_record(
-        action="rule.update",
-        actor=actor,
-        obj=rule,
-        reason=" ".join((reason or "").split()),
-        fields={"before": before, "after": after},
-    )
+    fields = {"before": before, "after": after}
+    if rolled_back_from is not None:
+        fields["restores_version"] = rolled_back_from
+    audit_record(action="rule.update", actor=actor, obj=rule, reason=reason, fields=fields)
     return rule
+
+
+def _record_version(rule: Rule, *, reason: str = "", rolled_back_from: int | None = None) -> RuleVersion:
+    version, _created = RuleVersion.objects.get_or_create(
+        rule=rule,
+        version=rule.version,
+        defaults={
+            "enabled": rule.enabled,
+            "parameters": dict(rule.parameters or {}),
+            "reason": reason,
+            "changed_by": rule.updated_by,
+            "changed_at": rule.updated_at or timezone.now(),
+            "rolled_back_from": rolled_back_from,
+        },
+    )
+    return version
+
+
+def rule_rollback(*, rule: Rule, version: int, actor, reason: str) -> Rule:
+    """Restore an earlier version's switch and parameters, as a new version (the history only grows)."""
+    earlier = RuleVersion.objects.filter(rule=rule, version=version).first()
+    if earlier is None or version >= rule.version:
+        raise ValidationError(_("There is no earlier version %(version)s of this rule.") % {"version": version})
+    return rule_update(
+        rule=rule,
+        actor=actor,
+        enabled=earlier.enabled,
+        parameters=earlier.parameters,
+        reason=reason,
+        rolled_back_from=earlier.version,
+    )
 
 
 # --- backtest ---

@@ -61,6 +61,8 @@ def code_variants(value: str) -> set[str]:
 
 
 class RegistrationFilter(django_filters.FilterSet):
+    # the id the operator's systems and every flag show (issue 13); not personal, an exact unique match
+    external_id = django_filters.CharFilter(method="filter_external_id", label=_("External id"))
     msisdn = MsisdnFilter(method="filter_msisdn", label=_("Phone number (MSISDN)"))
     iccid = django_filters.CharFilter(method="filter_iccid", label=_("ICCID"))
     id_type = django_filters.ChoiceFilter(
@@ -87,6 +89,7 @@ class RegistrationFilter(django_filters.FilterSet):
     class Meta:
         model = Registration
         fields = [
+            "external_id",
             "msisdn",
             "iccid",
             "id_type",
@@ -99,6 +102,10 @@ class RegistrationFilter(django_filters.FilterSet):
             "channel",
             "status",
         ]
+
+    def filter_external_id(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(external_id=value) if value else queryset
 
     def filter_msisdn(self, queryset, name, value):
         return queryset.filter(msisdn=value) if value else queryset
@@ -158,6 +165,10 @@ class ActivationFilter(django_filters.FilterSet):
     def filter_iccid(self, queryset, name, value):
         value = "".join(value.split())
         return queryset.filter(iccid=value) if value else queryset
+
+    def filter_external_id(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(external_id=value) if value else queryset
 
     def filter_msisdn(self, queryset, name, value):
         return queryset.filter(msisdn=value) if value else queryset

@@ -1,9 +1,13 @@
 """Registration pages: search, the record page (masked), and reveal (once, with a reason, audited)."""
 
+import secrets
+import time
+
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -16,10 +20,11 @@ from core.web import search_recall, search_stash
 from . import selectors, services
 from .filters import RegistrationFilter
 from .forms import RevealForm
+from .masking import revealed as revealed_values
 
 PAGE_SIZE = 50
 # Shown first on the search form; the others fold under "More filters" unless one is in use.
-PRIMARY_FILTERS = ("msisdn", "iccid", "id_type", "id_number")
+PRIMARY_FILTERS = ("external_id", "msisdn", "iccid", "id_type", "id_number")
 # Personal values: searched by POST, never carried in a URL (DESIGN section 2; access logs keep URLs).
 PERSONAL_FILTERS = ("msisdn", "id_number")
 SEARCH_NAMESPACE = "registrations"
@@ -85,12 +90,44 @@ def _detail(request, registration, *, form=None, revealed=None, status=200):
     return render(request, "registrations/registration_detail.html", context, status=status)
 
 
+# A reveal is answered by a redirect to the record page carrying a single-use grant (post/redirect/get,
+# issue 13): the GET shows the values once and spends the grant, so a reload masks them again and never
+# re-sends the form or writes a second audit event. The session keeps only the grant, never the values.
+REVEAL_GRANTS_KEY = "reveal_grants"
+REVEAL_GRANT_SECONDS = 60
+
+
+def _grant_reveal(request, registration) -> str:
+    now = time.time()
+    grants = {t: g for t, g in request.session.get(REVEAL_GRANTS_KEY, {}).items() if g["expires"] > now}
+    token = secrets.token_urlsafe(12)
+    grants[token] = {"pk": registration.pk, "expires": now + REVEAL_GRANT_SECONDS}
+    request.session[REVEAL_GRANTS_KEY] = grants
+    return token
+
+
+def _spend_reveal(request, registration) -> bool:
+    token = request.GET.get("reveal", "")
+    grants = request.session.get(REVEAL_GRANTS_KEY, {})
+    grant = grants.pop(token, None) if token else None
+    if grant is None:
+        return False
+    request.session[REVEAL_GRANTS_KEY] = grants
+    return grant["pk"] == registration.pk and grant["expires"] > time.time()
+
+
+@never_cache  # a revealed page must not stay in any cache (nor the back button's)
 @require_safe
 @login_required
 @people_only
 @permission_required("registrations.view_registration", raise_exception=True)
 def registration_detail(request, pk):
-    return _detail(request, selectors.registration_get(user=request.user, pk=pk))
+    registration = selectors.registration_get(user=request.user, pk=pk)
+    if request.GET.get("reveal"):
+        if request.user.has_perm(services.REVEAL_PERMISSION) and _spend_reveal(request, registration):
+            return _detail(request, registration, revealed=revealed_values(registration))
+        return redirect("registrations:registration_detail", pk=registration.pk)  # spent or expired: masked
+    return _detail(request, registration)
 
 
 @never_cache  # Cache-Control: no-store: the unmasked values must not stay in any cache
@@ -100,7 +137,7 @@ def registration_detail(request, pk):
 @permission_required("registrations.view_registration", raise_exception=True)
 @permission_required(services.REVEAL_PERMISSION, raise_exception=True)
 def registration_reveal(request, pk):
-    """POST a reason; the answer shows the values once. Nothing is kept: a reload shows them masked."""
+    """POST a reason: one audit event, then a redirect to the record page that shows the values once."""
     registration = selectors.registration_get(user=request.user, pk=pk)
     form = RevealForm(request.POST)
     if form.is_valid():
@@ -111,5 +148,7 @@ def registration_reveal(request, pk):
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
-            return _detail(request, registration, revealed=values)
+            del values  # read again, once, by the page the grant opens
+            token = _grant_reveal(request, registration)
+            return redirect(f"{reverse('registrations:registration_detail', args=[registration.pk])}?reveal={token}")
     return _detail(request, registration, form=form, status=400)

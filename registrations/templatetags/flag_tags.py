@@ -1,9 +1,15 @@
 """Rules in the reader's language: Rule rows hold an English and a Vietnamese name and description."""
 
+import re
+
 from django import template
+from django.utils.formats import number_format
 from django.utils.translation import get_language
 
+from registrations.checks.rules.catalogue import BY_CODE
+
 register = template.Library()
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 def _vietnamese() -> bool:
@@ -12,12 +18,30 @@ def _vietnamese() -> bool:
 
 @register.filter
 def rule_name(rule) -> str:
+    """A Rule, or a row of checks.selectors.rule_counts (a dict with code, name_en, name_vi)."""
+    if isinstance(rule, dict):
+        return (rule.get("name_vi") if _vietnamese() else rule.get("name_en")) or rule.get("name_en") or rule["code"]
     return (rule.name_vi if _vietnamese() else rule.name_en) or rule.name_en or rule.code
 
 
 @register.filter
 def rule_description(rule) -> str:
-    return (rule.description_vi if _vietnamese() else rule.description_en) or rule.description_en
+    """The description in the reader's language with the rule's current parameters filled in (issue 13)."""
+    text = (rule.description_vi if _vietnamese() else rule.description_en) or rule.description_en
+    defaults = BY_CODE.get(rule.code, {}).get("parameters", {})
+    return fill_parameters(text, {**defaults, **(rule.parameters or {})})
+
+
+def fill_parameters(text: str, parameters: dict) -> str:
+    """`{name}` -> the parameter's value, formatted for the reader's language; an unknown name stays as it is."""
+
+    def value(match: re.Match) -> str:
+        name = match.group(1)
+        if name not in parameters:
+            return match.group(0)
+        return number_format(parameters[name], use_l10n=True, force_grouping=True)
+
+    return PLACEHOLDER.sub(value, text or "")
 
 
 @register.filter

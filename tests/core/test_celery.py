@@ -99,3 +99,23 @@ def test_task_sent_by_another_process_runs_on_a_worker_through_the_file_queue(tm
         assert sender.stdout.strip().splitlines()[-1] == "pong:files"
     finally:
         _stop(worker)
+
+
+def test_a_worker_waits_out_a_broker_outage_longer_than_a_web_process():
+    # given: the web process's quick single retry (settings), and a worker starting up with the same conf
+    from types import SimpleNamespace
+
+    from django.conf import settings
+
+    from config.celery import WORKER_RESULT_RETRY_POLICY, patient_worker
+
+    web = settings.CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS if settings.REDIS_URL else None
+    conf = SimpleNamespace(result_backend_transport_options={"retry_policy": {"max_retries": 1}})
+    # when
+    patient_worker(conf=conf)
+    # then: the worker retries storing results for about a minute; the web process still gives up at once
+    policy = conf.result_backend_transport_options["retry_policy"]
+    assert policy == WORKER_RESULT_RETRY_POLICY
+    assert policy["max_retries"] * policy["interval_max"] >= 60
+    if web is not None:
+        assert web["retry_policy"]["max_retries"] == 1

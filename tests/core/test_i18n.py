@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 
 import config.settings.base as base_settings
@@ -119,22 +120,51 @@ def test_login_page_is_vietnamese_without_a_cookie_or_browser_language(client, v
     assert "Sign in" not in html
 
 
-@pytest.mark.parametrize(
-    "how",
-    ["cookie", "accept-language"],
-)
-def test_login_page_is_english_when_asked(client, vi_by_default, how):
-    headers = {}
-    if how == "cookie":
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    else:
-        headers["Accept-Language"] = "en-US,en;q=0.9"
-    response = client.get(reverse("login"), headers=headers)
+def test_login_page_is_english_when_the_switch_asked_for_it(client, vi_by_default):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get(reverse("login"))
     html = response.content.decode()
     assert '<html lang="en"' in html
     assert "Sign in" in html
     assert "Password" in html
     assert "Đăng nhập" not in html
+
+
+def test_an_english_browser_still_gets_vietnamese(client, vi_by_default):
+    # issue 13: the operator's staff work in Vietnamese unless they choose English with the switch
+    html = client.get(reverse("login"), headers={"Accept-Language": "en-US,en;q=0.9"}).content.decode()
+    assert '<html lang="vi"' in html
+    assert "Đăng nhập" in html
+    assert "Sign in" not in html
+
+
+def test_a_signed_in_users_choice_is_kept_on_the_account(client, vi_by_default, officer):
+    # given: an officer who switches to English once, signed in
+    client.force_login(officer)
+    client.post(reverse("set_language"), {"language": "en", "next": reverse("login")})
+    officer.refresh_from_db()
+    assert officer.language == "en"
+    # when: they sign in from another browser (no cookie), with a Vietnamese browser
+    other = Client()
+    other.force_login(officer)
+    html = other.get(reverse("home"), follow=True, headers={"Accept-Language": "vi"}).content.decode()
+    # then: English, from the account
+    assert '<html lang="en"' in html
+
+
+def test_the_accounts_language_wins_over_a_stale_cookie(client, vi_by_default, officer):
+    officer.language = "vi"
+    officer.save(update_fields=["language"])
+    client.force_login(officer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(reverse("home"), follow=True).content.decode()
+    assert '<html lang="vi"' in html
+
+
+def test_switching_before_signing_in_does_not_touch_any_account(client, vi_by_default, officer):
+    client.post(reverse("set_language"), {"language": "en", "next": reverse("login")})
+    officer.refresh_from_db()
+    assert officer.language == ""
 
 
 def test_vietnamese_browser_gets_vietnamese(client, vi_by_default):

@@ -64,6 +64,9 @@ def test_officer_searches_opens_and_reveals_once(page, e2e_users, login, screens
     expect(page.get_by_test_id("id-number")).to_contain_text("001191004321")
     expect(page.get_by_test_id("address")).to_have_text("25 Hàng Bài, Hoàn Kiếm, Hà Nội")
     screenshot(page, "registration-revealed")
+    # a reload neither re-sends the form nor shows the values again (post/redirect/get, single-use grant)
+    page.reload()
+    expect(page.get_by_test_id("name")).to_have_text("N. T. L.")
     page.goto(f"/registrations/{registration.pk}/")
     expect(page.get_by_test_id("name")).to_have_text("N. T. L.")
 

@@ -1,5 +1,7 @@
 """The flags section on point and agent pages: live flags per rule, linked to the queue; scoped like the queue."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -96,3 +98,31 @@ def test_the_point_page_loads_the_section(client, officer, hanoi_point):
     html = client.get(reverse("agents:point_detail", args=[hanoi_point.pk])).content.decode()
 
     assert f'hx-get="{point_url(hanoi_point)}"' in html
+
+
+# --- a registration's own flags on its record page (issue 13) ---
+
+
+def test_a_registration_page_lists_its_own_flags_in_words(client, officer, hanoi_point):
+    # given: a registration with two flags, and another registration's flag
+    registration = RegistrationFactory(point=hanoi_point, external_id="EXT-OWN-1")
+    make_flag("MISSING_PHOTOS", registration=registration)
+    make_flag("UNDERAGE", registration=registration)
+    make_flag("MISSING_PHOTOS", registration=RegistrationFactory(point=hanoi_point))
+    client.force_login(officer)
+    # when: the record page loads its flags section
+    page = client.get(reverse("registrations:registration_detail", args=[registration.pk])).content.decode()
+    section_url = reverse("registrations:registration_flags_section", args=[registration.pk])
+    section = client.get(section_url).content.decode()
+    # then: the page asks for the section, which lists exactly its two flags, by rule name
+    assert section_url in page
+    assert section.count('data-testid="registration-flag"') == 2
+    assert "Portrait or ID document photos missing" in section
+    assert "MISSING_PHOTOS" not in re.sub(r"<[^>]+>", " ", section)
+
+
+def test_a_registration_without_flags_says_so(client, officer, hanoi_point):
+    registration = RegistrationFactory(point=hanoi_point)
+    client.force_login(officer)
+    section = client.get(reverse("registrations:registration_flags_section", args=[registration.pk]))
+    assert "No flag has been raised on this registration." in section.content.decode()

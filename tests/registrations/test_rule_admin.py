@@ -2,6 +2,7 @@
 writes nothing, and the check-run pages with Run now."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.utils import timezone
 from core.models import AuditEvent
 from core.roles import Role
 from registrations.checks import services as rule_services
-from registrations.models import CheckRun, Flag, FlagEvent, Rule
+from registrations.models import CheckRun, Flag, FlagEvent, Rule, RuleVersion
 from tests.registrations.factories import ActivationFactory, RegistrationFactory
 from tests.registrations.flag_factories import make_flag
 
@@ -31,8 +32,18 @@ def backtest_url(code):
     return reverse("registrations:rule_backtest", args=[code])
 
 
+def rollback_url(code):
+    return reverse("registrations:rule_rollback", args=[code])
+
+
 def counts():
-    return (Flag.objects.count(), FlagEvent.objects.count(), AuditEvent.objects.count(), CheckRun.objects.count())
+    return (
+        Flag.objects.count(),
+        FlagEvent.objects.count(),
+        AuditEvent.objects.count(),
+        CheckRun.objects.count(),
+        RuleVersion.objects.count(),
+    )
 
 
 # --- rule pages ---
@@ -67,12 +78,33 @@ def test_rule_page_in_the_readers_language(client, officer):
     client.force_login(officer)
     rule = Rule.objects.get(code="UNDERAGE")
     english = client.get(rule_url("UNDERAGE")).content.decode()
-    assert rule.description_en in english
+    assert "Younger than 14 completed years" in english
     assert rule.legal_basis in english
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
     vietnamese = client.get(rule_url("UNDERAGE")).content.decode()
-    assert rule.description_vi in vietnamese
+    assert "Chưa đủ 14 tuổi tròn" in vietnamese
     assert rule.name_vi in vietnamese
+
+
+def test_a_description_shows_the_current_parameters_in_words(client, manager):
+    # given: the burst rule changed from 20 in 10 minutes to 10 in 5 minutes
+    client.force_login(manager)
+    client.post(
+        rule_url("REGISTRATION_BURST"),
+        {"enabled": "on", "max_in_window": "10", "window_minutes": "5", "reason": "Tighter after the March audit"},
+    )
+    # when
+    english = client.get(rule_url("REGISTRATION_BURST")).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
+    vietnamese = client.get(rule_url("REGISTRATION_BURST")).content.decode()
+    # then: the new values, and no raw parameter name or old default
+    assert "More than 10 registrations at one point within 5 minutes" in english
+    assert "Hơn 10 bản đăng ký tại một điểm trong 5 phút" in vietnamese
+    for html in (english, vietnamese):
+        text = re.sub(r"<[^>]+>", " ", html)  # what the reader sees (form field names are attributes)
+        assert "max_in_window" not in text
+        assert "window_minutes" not in text
+        assert "(20)" not in text
 
 
 @pytest.mark.parametrize("role", [Role.OFFICER, Role.AUDITOR])
@@ -115,18 +147,114 @@ def test_manager_changes_parameters_new_version_audited(client, manager):
 
 def test_switching_a_rule_off_is_a_new_version(client, manager):
     client.force_login(manager)
-    client.post(rule_url("PREACTIVATED"), {})
+    client.post(rule_url("PREACTIVATED"), {"reason": "Switched off during the data migration"})
     rule = Rule.objects.get(code="PREACTIVATED")
     assert (rule.enabled, rule.version) == (False, 2)
     assert AuditEvent.objects.get(action="rule.update").fields["after"]["enabled"] is False
 
 
-def test_saving_without_a_change_writes_nothing(client, manager):
+def test_saving_without_a_change_writes_nothing_and_says_so(client, manager):
     client.force_login(manager)
-    response = client.post(rule_url("UNDERAGE"), {"enabled": "on", "min_age": "14"}, follow=True)
-    assert "Nothing changed." in response.content.decode()
+    response = client.post(rule_url("UNDERAGE"), {"enabled": "on", "min_age": "14", "reason": "Just checking it"})
+    assert response.status_code == 400
+    assert "Nothing changed" in response.content.decode()
     assert Rule.objects.get(code="UNDERAGE").version == 1
     assert not AuditEvent.objects.filter(action="rule.update").exists()
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "short"])
+def test_a_change_without_a_real_reason_is_refused(client, manager, reason):
+    # given
+    client.force_login(manager)
+    before = counts()
+    # when
+    response = client.post(rule_url("UNDERAGE"), {"enabled": "on", "min_age": "16", "reason": reason})
+    # then: the form says why, and nothing is written
+    assert response.status_code == 400
+    assert response.context["form"].errors["reason"]
+    assert Rule.objects.get(code="UNDERAGE").version == 1
+    assert counts() == before
+    assert not RuleVersion.objects.filter(rule__code="UNDERAGE", version=2).exists()
+
+
+def test_each_change_is_a_version_with_its_reason(client, manager):
+    client.force_login(manager)
+    client.post(rule_url("UNDERAGE"), {"enabled": "on", "min_age": "16", "reason": "New policy from HQ"})
+    client.post(rule_url("UNDERAGE"), {"enabled": "on", "min_age": "15", "reason": "Policy softened in May"})
+    versions = list(RuleVersion.objects.filter(rule__code="UNDERAGE").order_by("version"))
+    assert [(v.version, v.parameters, v.reason) for v in versions] == [
+        (1, {"min_age": 14}, ""),
+        (2, {"min_age": 16}, "New policy from HQ"),
+        (3, {"min_age": 15}, "Policy softened in May"),
+    ]
+    assert versions[2].changed_by == manager
+    html = client.get(rule_url("UNDERAGE")).content.decode()
+    assert "Policy softened in May" in html
+    assert 'data-testid="version-3"' in html
+
+
+def test_a_manager_restores_an_earlier_version_as_a_new_one(client, manager):
+    # given: version 2 raised the age to 16
+    client.force_login(manager)
+    client.post(rule_url("UNDERAGE"), {"enabled": "on", "min_age": "16", "reason": "New policy from HQ"})
+    # when: version 1 is restored
+    response = client.post(rollback_url("UNDERAGE"), {"version": "1", "reason": "HQ withdrew the new policy"})
+    # then: version 3 has version 1's values, and the audit row says so
+    assert response.status_code == 302
+    rule = Rule.objects.get(code="UNDERAGE")
+    assert (rule.version, rule.parameters) == (3, {"min_age": 14})
+    latest = RuleVersion.objects.get(rule=rule, version=3)
+    assert (latest.rolled_back_from, latest.reason) == (1, "HQ withdrew the new policy")
+    event = AuditEvent.objects.filter(action="rule.update").latest("id")
+    assert event.fields["restores_version"] == 1
+    assert event.reason == "HQ withdrew the new policy"
+
+
+@pytest.mark.parametrize(
+    ("data", "why"),
+    [({"version": "1", "reason": ""}, "reason"), ({"version": "2", "reason": "Restore the current one"}, "current")],
+)
+def test_a_rollback_needs_a_reason_and_an_earlier_version(client, manager, data, why):
+    client.force_login(manager)
+    client.post(rule_url("UNDERAGE"), {"enabled": "on", "min_age": "16", "reason": "New policy from HQ"})
+    before = counts()
+    response = client.post(rollback_url("UNDERAGE"), data)
+    assert response.status_code == 400, why
+    assert Rule.objects.get(code="UNDERAGE").version == 2
+    assert counts() == before
+
+
+@pytest.mark.parametrize("role", [Role.OFFICER, Role.AUDITOR, Role.INSPECTOR, Role.INTEGRATION])
+def test_only_managers_roll_back(client, users_by_role, manager, role):
+    client.force_login(manager)
+    client.post(rule_url("UNDERAGE"), {"enabled": "on", "min_age": "16", "reason": "New policy from HQ"})
+    client.force_login(users_by_role[role])
+    before = counts()
+    response = client.post(rollback_url("UNDERAGE"), {"version": "1", "reason": "Sneaky restore attempt"})
+    assert response.status_code == 403
+    assert Rule.objects.get(code="UNDERAGE").version == 2
+    assert counts() == before
+
+
+def test_a_version_shows_what_the_next_check_run_did(client, manager, make_user, hanoi_point, saigon_point):
+    from registrations.checks.runner import run_checks
+
+    # given: two under-16s (Hà Nội, Sài Gòn) and one 15-year-old; the age raised to 16, then a run
+    young(hanoi_point, age_years=15)
+    young(saigon_point, age_years=15)
+    client.force_login(manager)
+    client.post(rule_url("UNDERAGE"), {"enabled": "on", "min_age": "16", "reason": "New policy from HQ"})
+    run_checks(codes=["UNDERAGE"], trigger="COMMAND")
+    # when: a Hà Nội officer and the manager read the versions
+    hanoi = make_user(Role.OFFICER, provinces=["001"])
+    client.force_login(hanoi)
+    rows = {row.version.version: row for row in client.get(rule_url("UNDERAGE")).context["versions"]}
+    client.force_login(manager)
+    everyone = {row.version.version: row for row in client.get(rule_url("UNDERAGE")).context["versions"]}
+    # then: version 2's next run raised the flags, counted in each reader's provinces; version 1 had no run
+    assert rows[2].run is not None
+    assert (rows[2].new, everyone[2].new) == (1, 2)
+    assert rows[1].run is None
 
 
 @pytest.mark.parametrize(
@@ -155,7 +283,9 @@ def test_rule_update_service_uses_the_rules_validation(manager):
 
     rule = Rule.objects.get(code="UNDERAGE")
     with pytest.raises(ValidationError) as caught:
-        rule_services.rule_update(rule=rule, actor=manager, enabled=True, parameters={"min_age": 14, "extra": 1})
+        rule_services.rule_update(
+            rule=rule, actor=manager, enabled=True, parameters={"min_age": 14, "extra": 1}, reason="A valid reason"
+        )
     assert "extra" in caught.value.message_dict
 
 

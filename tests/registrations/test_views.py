@@ -7,6 +7,7 @@ import re
 from urllib.parse import parse_qs
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from core.models import AuditEvent
@@ -120,8 +121,12 @@ def test_reveal_shows_values_once_and_writes_one_audit_event(client, users_by_ro
     client.force_login(user)
     before = AuditEvent.objects.count()
     # when
-    response = client.post(reveal_url(registration), {"reason": REASON})
-    # then the values are in this response, which no cache may keep
+    posted = client.post(reveal_url(registration), {"reason": REASON})
+    # then: post/redirect/get, to the record page with a single-use grant
+    assert posted.status_code == 302
+    assert posted["Location"].startswith(detail_url(registration) + "?reveal=")
+    response = client.get(posted["Location"])
+    # and the values are in that page, which no cache may keep
     html = response.content.decode()
     assert response.status_code == 200
     for what in ("msisdn", "name", "id_number", "dob"):
@@ -150,6 +155,33 @@ def test_reveal_shows_values_once_and_writes_one_audit_event(client, users_by_ro
     # and nothing is kept: the record page is masked again
     assert_masked(client.get(detail_url(registration)).content.decode())
     assert not any(PLAIN["name"] in str(value) for value in client.session.values())
+    # and reloading the revealed page spends nothing twice: masked, no second audit event
+    reloaded = client.get(posted["Location"], follow=True)
+    assert_masked(reloaded.content.decode())
+    assert AuditEvent.objects.count() == before + 1
+
+
+def test_a_reveal_grant_opens_only_its_own_record_and_only_in_its_session(client, officer, registration):
+    # given: a grant for this registration
+    client.force_login(officer)
+    location = client.post(reveal_url(registration), {"reason": REASON})["Location"]
+    token = location.split("?reveal=")[1]
+    # when: another session (the same user elsewhere) opens the same link
+    other = Client()
+    other.force_login(officer)
+    # then: masked there; and the grant still works once in its own session
+    assert_masked(other.get(location, follow=True).content.decode())
+    assert PLAIN["name"] in client.get(detail_url(registration) + f"?reveal={token}").content.decode()
+
+
+def test_a_reveal_grant_expires(client, officer, registration, monkeypatch):
+    import time
+
+    client.force_login(officer)
+    location = client.post(reveal_url(registration), {"reason": REASON})["Location"]
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + 61)
+    assert_masked(client.get(location, follow=True).content.decode())
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "because", "  a  b  c  d  "])
@@ -171,10 +203,12 @@ def test_reveal_is_refused_and_not_audited_for_other_roles_and_provinces(client,
     before = AuditEvent.objects.count()
     # when
     response = client.post(reveal_url(registration), {"reason": REASON})
-    # then 403 for a role that may not reveal, 404 for a revealer of another province
-    assert response.status_code == principal.expect(REVEALERS)
+    # then 403 for a role that may not reveal, 404 for a revealer of another province; a revealer of the
+    # province is redirected to the page that shows the values once (post/redirect/get)
+    expected = principal.expect(REVEALERS)
+    assert response.status_code == (302 if expected == 200 else expected)
     # a revealer of the province: test_reveal_shows_values_once_and_writes_one_audit_event checks the rest
-    if principal.expect(REVEALERS) == 200:
+    if expected == 200:
         assert AuditEvent.objects.count() == before + 1
         return
     assert PLAIN["name"] not in response.content.decode()
@@ -538,3 +572,14 @@ def test_another_users_search_token_finds_nothing(client, officer, make_user, re
     location = client.post(reverse("registrations:registration_list"), {"msisdn": "0912345678"})["Location"]
     client.force_login(make_user(Role.OFFICER, username="other"))
     assert list(client.get(location).context["page"].items) == []
+
+
+def test_search_by_external_id_finds_the_one_registration(client, officer, registration):
+    # the id every flag shows (issue 13): not personal, so a plain GET filter
+    client.force_login(officer)
+    response = client.get(reverse("registrations:registration_list"), {"external_id": registration.external_id})
+    assert [r.pk for r in response.context["page"].items] == [registration.pk]
+    assert (
+        list(client.get(reverse("registrations:registration_list"), {"external_id": "NO-SUCH"}).context["page"].items)
+        == []
+    )

@@ -9,13 +9,21 @@ from core.registry import SEEDERS
 class Command(BaseCommand):
     help = "Load demo data and demo users (one per role). Safe to run again: it keeps existing data."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--url",
+            default="http://127.0.0.1:8000/",
+            help="where the server will run, printed with the demo users (make run passes its HOST)",
+        )
+
     def handle(self, *args, **options):
         load_provinces(Province)
         self.stdout.write(f"Provinces: {Province.objects.count()}")
         users = ensure_demo_users()
         for _order, label, seeder in SEEDERS:
             self.stdout.write(f"{label}: {seeder()}")
-        self.stdout.write("Demo users (sign in at http://127.0.0.1:8000/login/):")
+        url = options["url"].rstrip("/")
+        self.stdout.write(f"Demo users (sign in at {url}/login/):")
         for row in users:
             line = f"  {row['username']:<12} {row['password']:<22} {row['role']} (provinces: {row['provinces']})"
             if row["token"]:

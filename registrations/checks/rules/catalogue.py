@@ -1,6 +1,8 @@
 """The 15 rules of DESIGN section 5 as shipped: names, descriptions, legal basis, severity, subject, defaults.
 
-The codes are contracts. This is the content the data migration seeds into `Rule` rows and that
+The codes are contracts. Descriptions name parameters as `{name}`: pages fill in the rule's current
+values (issue 13), so a description never shows an old default. This is the content the data migration
+seeds into `Rule` rows and that
 `checks.ensure_rules` restores when a row is missing; after that the row (parameters, enabled,
 version) is what counts. Plain data: no model import, so a migration may read it.
 """
@@ -36,9 +38,9 @@ RULES: list[dict] = [
         "legal_basis": f"{DIRECTIVE_11}; {DECREE_49}",
         "name_en": "Activated SIM with no registration",
         "name_vi": "SIM đã hoạt động nhưng không có thông tin đăng ký",
-        "description_en": "An activation older than grace_hours (24) whose ICCID has no registration that is "
+        "description_en": "An activation older than {grace_hours} hours whose ICCID has no registration that is "
         "not cancelled.",
-        "description_vi": "SIM đã hoạt động quá grace_hours (24) giờ mà không có bản đăng ký thông tin thuê bao "
+        "description_vi": "SIM đã hoạt động quá {grace_hours} giờ mà không có bản đăng ký thông tin thuê bao "
         "nào (không tính bản đã hủy) cho ICCID đó.",
     },
     {
@@ -103,9 +105,9 @@ RULES: list[dict] = [
         "legal_basis": DECREE_49,
         "name_en": "Subscriber under the minimum age",
         "name_vi": "Thuê bao chưa đủ tuổi",
-        "description_en": "Younger than min_age (14) completed years on the local date of registration; a "
+        "description_en": "Younger than {min_age} completed years on the local date of registration; a "
         "subscriber under 14 must be registered by a parent or guardian.",
-        "description_vi": "Chưa đủ min_age (14) tuổi tròn vào ngày đăng ký (giờ Việt Nam); người dưới 14 tuổi "
+        "description_vi": "Chưa đủ {min_age} tuổi tròn vào ngày đăng ký (giờ Việt Nam); người dưới 14 tuổi "
         "phải do cha, mẹ hoặc người giám hộ đăng ký.",
     },
     {
@@ -130,8 +132,8 @@ RULES: list[dict] = [
         "name_en": "Identity not verified against the National Population Database",
         "name_vi": "Chưa đối soát với Cơ sở dữ liệu quốc gia về dân cư",
         "description_en": "The population database check is still pending or was never made, more than "
-        "grace_hours (24) after registration.",
-        "description_vi": "Quá grace_hours (24) giờ sau khi đăng ký mà việc đối soát với Cơ sở dữ liệu quốc gia "
+        "{grace_hours} hours after registration.",
+        "description_vi": "Quá {grace_hours} giờ sau khi đăng ký mà việc đối soát với Cơ sở dữ liệu quốc gia "
         "về dân cư vẫn đang chờ hoặc chưa thực hiện.",
     },
     {
@@ -142,12 +144,12 @@ RULES: list[dict] = [
         "legal_basis": f"{DECREE_49}; {DECREE_163}",
         "name_en": "More SIMs on one ID document than allowed without a contract",
         "name_vi": "Vượt số thuê bao trên một giấy tờ khi không ký hợp đồng",
-        "description_en": "The 4th or later (after max_without_contract, 3) registration on one ID document, not "
-        "made at the operator's own fixed or mobile point: from the 4th number a standard contract at the "
-        "operator's own point is required.",
-        "description_vi": "Số thuê bao thứ 4 trở đi (sau max_without_contract, 3) trên cùng một giấy tờ mà không "
-        "đăng ký tại điểm cố định hoặc lưu động của doanh nghiệp: từ số thứ 4 phải giao kết hợp đồng theo mẫu tại "
-        "điểm của doanh nghiệp.",
+        "description_en": "A registration on one ID document after its first {max_without_contract}, not made at "
+        "the operator's own fixed or mobile point (Decree 49: from the 4th number a standard contract at the "
+        "operator's own point is required).",
+        "description_vi": "Thuê bao đăng ký sau {max_without_contract} số đầu tiên trên cùng một giấy tờ mà không "
+        "đăng ký tại điểm cố định hoặc lưu động của doanh nghiệp (Nghị định 49: từ số thứ 4 phải giao kết hợp đồng "
+        "theo mẫu tại điểm của doanh nghiệp).",
     },
     {
         "code": "UNAUTHORISED_POINT",
@@ -204,9 +206,9 @@ RULES: list[dict] = [
         "legal_basis": f"{DIRECTIVE_11}; {DECREE_49}",
         "name_en": "Burst of registrations at one point",
         "name_vi": "Đăng ký dồn dập tại một điểm",
-        "description_en": "More than max_in_window (20) registrations at one point within window_minutes (10): "
+        "description_en": "More than {max_in_window} registrations at one point within {window_minutes} minutes: "
         "a sign of SIMs registered in bulk with pre-filled subscriber data.",
-        "description_vi": "Hơn max_in_window (20) bản đăng ký tại một điểm trong window_minutes (10) phút: dấu "
+        "description_vi": "Hơn {max_in_window} bản đăng ký tại một điểm trong {window_minutes} phút: dấu "
         "hiệu đăng ký hàng loạt bằng thông tin thuê bao điền sẵn.",
     },
 ]

@@ -19,6 +19,7 @@ from core.pagination import keyset_paginate
 from core.web import add_errors, csv_export
 
 from ...models import Flag, FlagStatus
+from ...records import selectors as record_selectors
 from .. import selectors, services
 from ..filters import FlagFilter
 from ..forms import FlagReviewForm
@@ -261,13 +262,19 @@ def flag_export(request):
 def flags_section(request, subject: str, pk: int):
     """The flags of a point or an agent, per rule, for its page (an htmx fragment, see core.registry)."""
     from agents.models import Agent, RegistrationPoint
+    from agents.selectors import agent_tree_ids
     from core.scoping import access_object
 
     model = {"point": RegistrationPoint, "agent": Agent}[subject]
     obj = access_object(model, request.user, pk=pk)
-    flags = Flag.objects.for_user(request.user).filter(**{f"{subject}_id": obj.pk})
+    if subject == "agent":  # the whole dealer tree: the agent's own flags and its sub-agents' (issue 13)
+        flags = Flag.objects.for_user(request.user).filter(agent_id__in=agent_tree_ids([obj.pk]))
+        key = "agent_tree"
+    else:
+        flags = Flag.objects.for_user(request.user).filter(point_id=obj.pk)
+        key = subject
     live = flags.filter(status__in=(FlagStatus.OPEN, FlagStatus.CONFIRMED))
-    base = {subject: obj.code, "status": ""}
+    base = {key: obj.code, "status": ""}
     counts = selectors.rule_counts(live)
     for row in counts:
         row["query"] = urlencode({**base, "rule": row["code"]})
@@ -277,8 +284,24 @@ def flags_section(request, subject: str, pk: int):
         {
             "counts": counts,
             "total": sum(row["n"] for row in counts),
-            "open_query": urlencode({subject: obj.code, "status": FlagStatus.OPEN}),
+            "open_query": urlencode({key: obj.code, "status": FlagStatus.OPEN}),
             "all_query": urlencode(base),
             "subject": subject,
         },
     )
+
+
+@require_safe
+@login_required
+@people_only
+@permission_required("registrations.view_flag", raise_exception=True)
+def registration_flags_section(request, pk: int):
+    """The flags of one registration, any status, for its record page (an htmx fragment; issue 13)."""
+    registration = record_selectors.registration_get(user=request.user, pk=pk)
+    flags = list(
+        Flag.objects.for_user(request.user)
+        .filter(registration=registration)
+        .select_related("rule")
+        .order_by("status", "-last_seen")[:100]
+    )
+    return render(request, "registrations/_registration_flags.html", {"flags": flags})

@@ -12,7 +12,7 @@ from core.decorators import people_only
 from core.web import add_errors
 
 from .. import selectors, services
-from ..forms import RuleForm
+from ..forms import RollbackForm, RuleForm
 
 VIEW_RULE = "registrations.view_rule"
 CHANGE_RULE = services.CHANGE_RULE_PERMISSION
@@ -30,11 +30,13 @@ def rule_list(request):
     return render(request, "registrations/rule_list.html", {"rules": rules})
 
 
-def _rule_form(rule, data=None):
-    return RuleForm(data, parameters=services.parameter_fields(rule), initial={"enabled": rule.enabled})
+def _rule_form(rule, data=None, *, backtest=False):
+    form = RuleForm(data, parameters=services.parameter_fields(rule), initial={"enabled": rule.enabled})
+    form.fields["reason"].required = not backtest  # a backtest saves nothing: no reason needed
+    return form
 
 
-def _detail(request, rule, *, form=None, status=200):
+def _detail(request, rule, *, form=None, rollback_form=None, status=200):
     can_change = request.user.has_perm(CHANGE_RULE)
     context = {
         "rule": rule,
@@ -42,6 +44,8 @@ def _detail(request, rule, *, form=None, status=200):
         "open_flags": selectors.open_flag_counts(user=request.user).get(rule.pk, 0),
         "can_change": can_change,
         "form": (form or _rule_form(rule)) if can_change else None,
+        "versions": selectors.rule_versions(rule=rule, user=request.user),
+        "rollback_form": rollback_form or RollbackForm(),
     }
     return render(request, "registrations/rule_detail.html", context, status=status)
 
@@ -58,7 +62,6 @@ def rule_detail(request, code):
     form = _rule_form(rule, request.POST)
     if form.is_valid():
         try:
-            before = rule.version
             rule = services.rule_update(
                 rule=rule,
                 actor=request.user,
@@ -69,13 +72,35 @@ def rule_detail(request, code):
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            if rule.version != before:
-                text = _("Saved: %(code)s is now version %(version)d.")
-                messages.success(request, text % {"code": rule.code, "version": rule.version})
-            else:
-                messages.info(request, _("Nothing changed."))
+            text = _("Saved: %(code)s is now version %(version)d.")
+            messages.success(request, text % {"code": rule.code, "version": rule.version})
             return redirect("registrations:rule_detail", code=rule.code)
     return _detail(request, rule, form=form, status=400)
+
+
+@require_POST
+@login_required
+@people_only
+@permission_required(VIEW_RULE, raise_exception=True)
+@permission_required(CHANGE_RULE, raise_exception=True)
+def rule_rollback(request, code):
+    """Restore an earlier version's values as a new version, with a reason (managers)."""
+    rule = selectors.rule_get(code=code)
+    form = RollbackForm(request.POST)
+    if form.is_valid():
+        try:
+            rule = services.rule_rollback(
+                rule=rule, version=form.cleaned_data["version"], actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            text = _("Version %(old)d restored: %(code)s is now version %(version)d.")
+            messages.success(
+                request, text % {"old": form.cleaned_data["version"], "code": rule.code, "version": rule.version}
+            )
+            return redirect("registrations:rule_detail", code=rule.code)
+    return _detail(request, rule, rollback_form=form, status=400)
 
 
 @require_POST
@@ -86,7 +111,7 @@ def rule_detail(request, code):
 def rule_backtest(request, code):
     """htmx: what the proposed parameters would flag (count and a masked sample); nothing is written."""
     rule = selectors.rule_get(code=code)
-    form = _rule_form(rule, request.POST)
+    form = _rule_form(rule, request.POST, backtest=True)
     context = {"rule": rule, "form": form, "result": None, "error": ""}
     # Invalid parameters answer 200 with the errors: htmx swaps in only successful answers.
     if form.is_valid():

@@ -1,0 +1,50 @@
+"""Numbers, money and times as the reader's language writes them (issue 13).
+
+`{{ n|count }}` 4.827 / 4,827 · `{{ amount|vnd }}` 35.000.000 ₫ · `{{ moment|when }}` local time, short
+(07/12/2026 14:05 / 2026-12-07 14:05) · `{% zone_note %}` names the zone once per page.
+"""
+
+from django import template
+from django.conf import settings
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.filter
+def count(value) -> str:
+    if value in (None, ""):
+        return "—"
+    return formats.number_format(value, use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def vnd(value) -> str:
+    if value in (None, ""):
+        return "—"
+    return f"{formats.number_format(int(value), use_l10n=True, force_grouping=True)}\u00a0₫"
+
+
+@register.filter
+def when(value) -> str:
+    """A moment in local time (settings.TIME_ZONE), short; `zone_note` says which zone."""
+    if not value:
+        return "—"
+    return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+
+
+@register.filter
+def day(value) -> str:
+    if not value:
+        return "—"
+    return formats.date_format(value, "SHORT_DATE_FORMAT")
+
+
+@register.simple_tag
+def zone_note() -> str:
+    offset = timezone.localtime().strftime("%z")
+    return _("Times in %(zone)s (UTC%(offset)s).") % {
+        "zone": _("Vietnam time") if settings.TIME_ZONE == "Asia/Ho_Chi_Minh" else settings.TIME_ZONE,
+        "offset": f"{offset[:3]}:{offset[3:]}",
+    }
