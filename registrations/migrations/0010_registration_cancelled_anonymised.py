@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("agents", "0004_risk_factors"),
         ("core", "0006_audit_keyed_chain"),
-        ("registrations", "0008_import_job_unindexed"),
+        ("registrations", "0009_rule_versions"),
     ]
 
     operations = [
