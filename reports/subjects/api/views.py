@@ -6,9 +6,11 @@ import json
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError as DrfValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -54,6 +56,10 @@ class SubjectRequestListApi(GenericAPIView):
 
     @extend_schema(responses=serializers.SubjectRequestOutputSerializer(many=True))
     def get(self, request):
+        blank = [name for name in SubjectRequestFilter.base_filters if name in request.query_params]
+        blank = [name for name in blank if not request.query_params[name].strip()]
+        if blank:  # the page's form sends "" for "any"; the API leaves the filter out instead
+            raise DrfValidationError(dict.fromkeys(blank, [_("Leave the filter out for any value.")]))
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 

@@ -109,3 +109,20 @@ def test_schema_documents_the_endpoints(api, all_officer):
         "/api/v1/subject-requests/{id}/data/",
     ):
         assert path in schema
+
+
+def test_list_filters_and_a_blank_filter_is_refused(api, all_officer, subscriber_regs, make_request):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    late = make_request("SEE")
+    SubjectRequest.objects.filter(pk=late.pk).update(due=timezone.localdate() - dt.timedelta(days=1))
+    make_request("DELETE")
+    api.force_authenticate(all_officer)
+    response = api.get(reverse("api:subject_request_list") + "?due=overdue")
+    assert [r["id"] for r in response.json()["results"]] == [late.pk]
+    assert response.json()["results"][0]["overdue"] is True
+    response = api.get(reverse("api:subject_request_list") + "?kind=")
+    assert response.status_code == 400
+    assert "kind" in response.json()
