@@ -169,3 +169,36 @@ def search_recall(request, params: QueryDict, *, namespace: str) -> tuple[QueryD
     for key, value in values.items():
         data[key] = value
     return data, False
+
+
+def search_stash_purge() -> int:
+    """Drop the stashed searches of every stored session; how many sessions held some.
+
+    Called when a subscriber's data is erased (registrations.records.services.registration_anonymise): a
+    stash may hold the erased ID number or name (encrypted, but still there). The searches simply count as
+    expired afterwards. Only database-backed sessions are stored here; other engines' stashes expire with
+    SEARCH_TTL_SECONDS and the session itself.
+    """
+    from importlib import import_module
+
+    from django.conf import settings
+
+    from .middleware import current_request
+
+    request = current_request.get()
+    if request is not None and hasattr(request, "session"):
+        # the session of the request doing the erasure is saved again after this: drop its copy too
+        request.session.pop(SEARCH_SESSION_KEY, None)
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    if not hasattr(store_class, "get_model_class"):
+        return 0
+    store, purged = store_class(), 0
+    model = store_class.get_model_class()
+    for session in model.objects.filter(expire_date__gt=timezone.now()).iterator():
+        data = store.decode(session.session_data)
+        if SEARCH_SESSION_KEY not in data:
+            continue
+        del data[SEARCH_SESSION_KEY]
+        model.objects.filter(pk=session.pk).update(session_data=store.encode(data))
+        purged += 1
+    return purged

@@ -2,7 +2,8 @@
 
 One plain-text e-mail per active officer or manager with an e-mail address, bounded by that user's
 provinces: overdue tasks, overdue corrective actions, critical flags nobody has reviewed in time,
-sanctions awaiting their approval (managers), and the flags raised in the last 24 hours. Nobody is
+sanctions awaiting their approval (managers), the flags raised in the last 24 hours, and the sections
+higher apps register (core.registry.DIGEST_SECTIONS, e.g. overdue subscriber requests). Nobody is
 mailed an empty digest. Written in the site's language (settings.LANGUAGE_CODE).
 """
 
@@ -20,6 +21,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.registry import DIGEST_SECTIONS, DigestSection
 from core.roles import Role
 from core.scoping import province_scope
 from registrations.models import Flag, Severity
@@ -54,6 +56,7 @@ class Digest:
     sanctions: Section | None  # None: the user does not approve sanctions
     new_flags: dict[str, int]  # severity -> count, last 24 hours
     site_url: str = ""
+    extra: list[DigestSection] = field(default_factory=list)  # registered by higher apps, non-empty only
 
     @property
     def new_flags_total(self) -> int:
@@ -66,7 +69,28 @@ class Digest:
     @property
     def is_empty(self) -> bool:
         sanctions = self.sanctions.count if self.sanctions else 0
-        return not (self.tasks.count or self.actions.count or self.flags.count or sanctions or self.new_flags_total)
+        return not (
+            self.tasks.count
+            or self.actions.count
+            or self.flags.count
+            or sanctions
+            or self.new_flags_total
+            or any(section.count for section in self.extra)
+        )
+
+    @property
+    def extra_sections(self) -> list[dict]:
+        """The registered sections with their link and how many are not listed."""
+        return [
+            {
+                "title": section.title,
+                "count": section.count,
+                "items": section.items,
+                "more": max(section.count - len(section.items), 0),
+                "link": self.link(section.url_name) if section.url_name else "",
+            }
+            for section in self.extra
+        ]
 
     def link(self, name: str) -> str:
         """An absolute link into the app, when settings.SITE_URL says where it lives."""
@@ -111,6 +135,21 @@ def _new_flags_by_province(since: datetime) -> dict[str | None, dict[str, int]]:
     return counts
 
 
+def registered_sections(user, *, now: datetime) -> list[DigestSection]:
+    """What the higher apps' sources say to this user (core.registry.DIGEST_SECTIONS), empty ones left out; a
+    source that fails is logged and skipped, so the rest of the digest still goes out."""
+    sections = []
+    for _order, source in DIGEST_SECTIONS:
+        try:
+            section = source(user=user, now=now)
+        except Exception:
+            logger.exception("Digest section %r failed for user %s", source, user.pk)
+            continue
+        if section is not None and section.count:
+            sections.append(section)
+    return sections
+
+
 def build_digest(user, *, now: datetime, policy: RiskPolicy, new_flags_by_province=None) -> Digest:
     """What one user's digest holds (bounded by the user's provinces)."""
     today = timezone.localdate(now)
@@ -141,6 +180,7 @@ def build_digest(user, *, now: datetime, policy: RiskPolicy, new_flags_by_provin
         sanctions=sanctions,
         new_flags={s.value: new_flags[s.value] for s in Severity if new_flags.get(s.value)},
         site_url=getattr(settings, "SITE_URL", "").rstrip("/"),
+        extra=registered_sections(user, now=now),
     )
 
 

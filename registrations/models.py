@@ -90,6 +90,12 @@ class Registration(models.Model):
     status = models.CharField(
         _("status"), max_length=9, choices=RegistrationStatus.choices, default=RegistrationStatus.ACTIVE
     )
+    # When the status became CANCELLED (registrations.imports: the import that saw it, or registered_at for
+    # a registration first stored cancelled); what retention (reports.subjects) counts from.
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True, editable=False)
+    # Set when the subscriber's personal data was erased (DESIGN section 3): the rules leave it alone from
+    # then on, its flags stay as they were, and an import never writes personal data back into it.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
     # No index: nothing looks rows up by job (jobs are kept as evidence, never deleted), and on a table
     # of millions each index costs every imported row.
     import_job = models.ForeignKey(
@@ -152,6 +158,12 @@ class Registration(models.Model):
             ),
             models.Index(fields=["id"], name="reg_id_issue_idx", condition=~models.Q(id_number_issue="")),
             models.Index(fields=["id"], name="reg_dob_issue_idx", condition=~models.Q(id_dob_issue="")),
+            # retention: the few cancelled registrations not yet anonymised
+            models.Index(
+                fields=["cancelled_at"],
+                name="reg_retention_idx",
+                condition=models.Q(cancelled_at__isnull=False, anonymised_at__isnull=True),
+            ),
         ]
 
     def __str__(self):
@@ -164,6 +176,8 @@ class Registration(models.Model):
         # hash as evidence.
         if self._state.adding:
             self.fill_derived()
+            if self.status == RegistrationStatus.CANCELLED and self.cancelled_at is None:
+                self.cancelled_at = self.registered_at  # first stored cancelled: the earliest it could have been
         super().save(*args, **kwargs)
 
     def fill_derived(self) -> None:

@@ -32,6 +32,7 @@ from tests.inspections.factories import ReportFactory, TaskFactory, make_action,
 from tests.registrations.factories import ActivationFactory, RegistrationFactory
 from tests.registrations.flag_factories import make_flag
 from tests.reports.evidence.factories import pack_args as evidence_pack_args
+from tests.reports.subjects.matrix import subject_request_for
 
 READERS = frozenset({Role.OFFICER, Role.MANAGER, Role.AUDITOR})
 STAFF = frozenset({Role.OFFICER, Role.MANAGER})
@@ -293,6 +294,43 @@ MATRIX: dict[str, Access] = {
     "reports:monthly_issue_detail": Access(read=READERS, args=lambda _o: [_monthly_issue().pk]),
     "reports:monthly_issue_file": Access(read=READERS, args=lambda _o: [_monthly_issue().pk, "pdf"]),
     "api:monthly_figures": Access(read=READERS, args=lambda _o: ["2026-03"]),
+    # --- reports.subjects
+    "reports:subject_request_list": Access(read=READERS),
+    "reports:subject_request_create": Access(read=STAFF, write=STAFF, data={"kind": "SEE", "msisdn": "0912000111"}),
+    "reports:subject_request_detail": Access(
+        read=READERS, obj="registration", args=lambda r: [subject_request_for(r).pk]
+    ),
+    "reports:subject_request_act": Access(
+        read=STAFF,
+        get="none",
+        write=STAFF,
+        obj="registration",
+        args=lambda r: [subject_request_for(r).pk, "acknowledge"],
+        data={},
+    ),
+    "reports:subject_request_download": Access(
+        read=STAFF,
+        obj="registration",
+        args=lambda r: [subject_request_for(r, done_see=True).pk, "json"],
+        audited_read=True,
+        note="a completed SEE request's data; auditors read requests but never personal data",
+    ),
+    "api:subject_request_list": Access(read=READERS, write=STAFF, data={"kind": "SEE", "msisdn": "0912000111"}),
+    "api:subject_request_detail": Access(read=READERS, obj="registration", args=lambda r: [subject_request_for(r).pk]),
+    "api:subject_request_act": Access(
+        read=STAFF,
+        get="none",
+        write=STAFF,
+        obj="registration",
+        args=lambda r: [subject_request_for(r).pk],
+        data={"action": "acknowledge"},
+    ),
+    "api:subject_request_data": Access(
+        read=STAFF,
+        obj="registration",
+        args=lambda r: [subject_request_for(r, done_see=True).pk],
+        audited_read=True,
+    ),
 }
 
 # Admin is for superusers only (core/admin.py): every role is sent to the admin's sign-in page.

@@ -8,6 +8,7 @@ SECRET_KEY, FIELD_ENCRYPTION_KEY, PII_HMAC_KEY, AUDIT_HMAC_KEY  (development: ge
 AUDIT_ANCHOR_FILE (where the audit chain's head is appended; default var/audit-anchors-<database>.log)
 ALLOWED_HOSTS (comma separated), DEBUG (0/1)
 S3_BUCKET, S3_ENDPOINT_URL, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_REGION  (set: uploads on S3; unset: var/media)
+RETENTION_YEARS (default 2: cancelled registrations are anonymised that many years after cancellation)
 TRUSTED_PROXIES (comma separated addresses or networks of our own reverse proxies; their X-Forwarded-For is read)
 """
 
@@ -409,6 +410,10 @@ EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 # Where the app is reached (e.g. https://watch.example.vn): the nightly digest links to it; blank: no links.
 SITE_URL = os.environ.get("SITE_URL", "")
+# Cancelled registrations are anonymised this many years after their cancellation (reports.subjects,
+# `apply_retention` and the nightly chain's "retention" step); DESIGN section 1: identity records are
+# kept for the service life plus 2 years.
+RETENTION_YEARS = int(os.environ.get("RETENTION_YEARS", "2"))
 
 LOGGING = {
     "version": 1,

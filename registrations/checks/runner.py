@@ -10,6 +10,10 @@ transaction and entirely inside the database (memory stays flat whatever the tab
 5. flags still hit keep their status and get `last_seen` (and the rule's current version and parameters);
    a DISMISSED flag under the current version stays dismissed.
 
+An anonymised registration (its subscriber's data erased, DESIGN section 3) takes no further part in any
+rule: it is dropped from the hits of step 1, its flags are left out of step 2 (never resolved), and the
+group rules do not count it (rules.sql.counted). Its flags stay exactly as they were.
+
 Each status change writes one FlagEvent, linked to the run. Each step is one set-based statement over
 `rule_hits` (INSERT ... SELECT, UPDATE ... WHERE [NOT] EXISTS). On PostgreSQL a step and its events are
 one statement (a data-modifying WITH: the events are made from the UPDATE's or INSERT's RETURNING), so a
@@ -50,6 +54,7 @@ logger = logging.getLogger(__name__)
 
 HITS = "rule_hits"
 FLAG = Flag._meta.db_table
+REG = Registration._meta.db_table
 EVENT = FlagEvent._meta.db_table
 
 OPEN, CONFIRMED, DISMISSED, RESOLVED = FlagStatus.OPEN, FlagStatus.CONFIRMED, FlagStatus.DISMISSED, FlagStatus.RESOLVED
@@ -280,17 +285,22 @@ def _record(run: CheckRun, rule: Rule, params: dict, query: rules.Query) -> dict
             query.params,
         )
         cursor.execute(f"CREATE UNIQUE INDEX {HITS}_subject ON {HITS} (subject_id)")
+        if spec.subject_type == SubjectType.REGISTRATION:
+            cursor.execute(
+                f"DELETE FROM {HITS} WHERE subject_id IN (SELECT id FROM {REG} WHERE anonymised_at IS NOT NULL)"  # noqa: S608
+            )
         if postgres:
             cursor.execute(f"ANALYZE {HITS}")
         cursor.execute(f"SELECT COUNT(*) FROM {HITS}")  # noqa: S608
         counts["flagged"] = cursor.fetchone()[0]
 
-        # 2. no longer holds: OPEN and CONFIRMED become RESOLVED
+        # 2. no longer holds: OPEN and CONFIRMED become RESOLVED (an anonymised registration's flags stay)
+        frozen = f"EXISTS (SELECT 1 FROM {REG} r WHERE r.id = {FLAG}.registration_id AND r.anonymised_at IS NOT NULL)"  # noqa: S608
         counts["resolved"] = sum(
             change(
                 "status = %s, resolved_at = %s",
                 (RESOLVED, ts),
-                f"status = %s AND NOT {hit}",
+                f"status = %s AND NOT {hit} AND NOT {frozen}",
                 (from_status,),
                 (from_status, RESOLVED, "The condition no longer holds."),
             )

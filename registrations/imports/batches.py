@@ -27,6 +27,7 @@ from .rows import (
     RowRejected,
     activation_parser,
     registration_parser,
+    with_cancelled_at,
 )
 
 # --- batches ------------------------------------------------------------------------------------
@@ -58,7 +59,10 @@ class Spec:
     def parser(self, actor):
         if self.kind == ACTIVATIONS:
             return activation_parser()
-        return registration_parser(points=_usable_points(actor))
+        parse = registration_parser(points=_usable_points(actor))
+        if len(self.columns) > len(REGISTRATION_COLUMNS):  # the optional cancelled_at column is there
+            parse = with_cancelled_at(parse)
+        return parse
 
 
 SPECS = {

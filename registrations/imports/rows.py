@@ -79,8 +79,12 @@ REGISTRATION_FIELDS = [
     "portrait_sha256",
     "population_check",
     "status",
+    # given by the optional extra column `cancelled_at` (else None: the writers derive it from the status)
+    "cancelled_at",
     "row_fingerprint",
 ]
+# An optional column after the contract's (DESIGN section 4 allows extra columns): when the row was cancelled.
+CANCELLED_AT_COLUMN = "cancelled_at"
 ACTIVATION_FIELDS = ["iccid", "msisdn", "activated_at"]
 
 
@@ -387,10 +391,30 @@ def registration_parser(*, points: dict[str, tuple[int, int]]) -> Callable[[tupl
             portrait_sha256,
             check,
             status,
+            None,
             fingerprint,
         )
 
     return parse
+
+
+def with_cancelled_at(parse: Callable[[tuple[str, ...]], tuple]) -> Callable[[tuple[str, ...]], tuple]:
+    """`parse` for a file with the optional `cancelled_at` column after the contract's: its value (a time,
+    ISO 8601; blank: not given) goes into the parsed row and into the row's fingerprint."""
+    fingerprint_key = _fingerprint_key()
+
+    def parse_row(v: tuple[str, ...]) -> tuple:
+        raw = v[-1]
+        parsed = parse(v[:-1])
+        if not raw:
+            return parsed
+        cancelled_at, cancelled_utc = _instant(raw, CANCELLED_AT_COLUMN)
+        fingerprint = hashlib.blake2b(
+            f"{parsed[-1]}\x1f{cancelled_utc}".encode(), key=fingerprint_key, digest_size=32
+        ).hexdigest()
+        return (*parsed[:-2], cancelled_at, fingerprint)
+
+    return parse_row
 
 
 def _reject_flags(*values: str):

@@ -56,6 +56,7 @@ as it would be a 404 on a page) and cannot overwrite a registration stored at a 
 """
 
 import csv
+import dataclasses
 import io
 import logging
 from collections.abc import Callable
@@ -75,7 +76,7 @@ from core.scoping import province_scope
 
 from .batches import SPECS, Batch, Prefetch, Spec, parse_batches, scope_rejects
 from .rejects import assemble_rejects, drop_parts_from, rejects_rows, save_part
-from .rows import KINDS
+from .rows import CANCELLED_AT_COLUMN, KINDS, REGISTRATIONS
 from .writers import writer_for
 
 logger = logging.getLogger(__name__)
@@ -206,6 +207,7 @@ def import_job_run(
         binary = job.source_file.open("rb")
     try:
         _start(job, binary)
+        spec = with_optional_columns(spec, binary)
         stream = CsvStream(
             binary, spec.columns, offset=job.resume_offset, line=job.resume_line, number_records=number_records
         )
@@ -220,6 +222,23 @@ def import_job_run(
         if opened:
             binary.close()
     return job
+
+
+def with_optional_columns(spec: Spec, binary) -> Spec:
+    """registrations.csv may carry the optional `cancelled_at` column (an extra column, DESIGN section 4):
+    the spec then reads it too. The header is peeked at and the file put back where it was."""
+    if spec.kind != REGISTRATIONS:
+        return spec
+    position = binary.tell()
+    binary.seek(0)
+    try:
+        first = binary.readline().decode("utf-8-sig", errors="replace")
+    finally:
+        binary.seek(position)
+    header = [name.strip() for row in csv.reader([first]) for name in row]
+    if CANCELLED_AT_COLUMN not in header:
+        return spec
+    return dataclasses.replace(spec, columns=[*spec.columns, CANCELLED_AT_COLUMN])
 
 
 def _start(job: ImportJob, binary) -> None:

@@ -16,11 +16,28 @@ _PG_TYPES = {
     "id_issue_date": "date",
     "registered_at": "timestamptz",
     "activated_at": "timestamptz",
+    "cancelled_at": "timestamptz",
     "has_portrait": "bool",
     "has_id_front": "bool",
     "has_id_back": "bool",
 }
-# Text columns with a length limit (the model's max_length): a longer value cannot be stored as given.
+# An anonymised registration (reports.subjects: erasure, retention) keeps these as they are when a row of it
+# is imported again: the subscriber's erased data must not come back; the rest is updated as usual.
+PROTECTED_WHEN_ANONYMISED = (
+    "subscriber_name",
+    "name_key",
+    "date_of_birth",
+    "gender",
+    "id_doc_type",
+    "id_doc_number",
+    "id_doc_hash",
+    "id_number_issue",
+    "id_dob_issue",
+    "id_issue_date",
+    "id_issue_place",
+    "address",
+)
+CANCELLED = "CANCELLED"
 
 
 # --- writing a batch ----------------------------------------------------------------------------
@@ -42,17 +59,44 @@ class PostgresWriter:
             + ")"
         )
         self.copy = f"COPY {self.stage} ({columns}) FROM STDIN (FORMAT BINARY)"
-        updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in spec.fields if name != spec.key)
-        if spec.kind == REGISTRATIONS:
+        registrations = spec.kind == REGISTRATIONS
+        updates = ", ".join(
+            f"{name} = CASE WHEN target.anonymised_at IS NULL THEN EXCLUDED.{name} ELSE target.{name} END"
+            if registrations and name in PROTECTED_WHEN_ANONYMISED
+            else f"{name} = EXCLUDED.{name}"
+            for name in spec.fields
+            if name not in (spec.key, "cancelled_at")
+        )
+        insert_values = columns
+        self.first_cancelled = ""
+        if registrations:
             differs = "target.row_fingerprint IS DISTINCT FROM EXCLUDED.row_fingerprint"
+            # cancelled_at: the file's `cancelled_at` column when given; else the import's time for a row whose
+            # status becomes CANCELLED, and registered_at (the earliest it can have been) for a row first
+            # stored cancelled (set just after the upsert); blank again when the status is not CANCELLED.
+            insert_values = ", ".join(
+                f"CASE WHEN status = '{CANCELLED}' THEN cancelled_at END" if name == "cancelled_at" else name
+                for name in spec.fields
+            )
+            updates += (
+                f", cancelled_at = CASE WHEN EXCLUDED.status <> '{CANCELLED}' THEN NULL"
+                " WHEN EXCLUDED.cancelled_at IS NOT NULL THEN EXCLUDED.cancelled_at"
+                f" WHEN target.status = '{CANCELLED}' THEN COALESCE(target.cancelled_at, target.registered_at)"
+                " ELSE %s END"
+            )
+            self.first_cancelled = (
+                f"UPDATE {table} SET cancelled_at = registered_at WHERE status = '{CANCELLED}'"  # noqa: S608
+                f" AND cancelled_at IS NULL AND external_id IN (SELECT external_id FROM {self.stage})"
+            )
         else:
             differs = "EXCLUDED.activated_at < target.activated_at"
+        self.update_params = 1 if registrations else 0
         # The table names and columns are ours, not input: only the job id and times are parameters.
         self.upsert = (
             f"WITH written AS ("  # noqa: S608
             f" INSERT INTO {table} AS target ({columns}, import_job_id, created_at, updated_at)"
             # in key order: two imports writing the same keys lock them in the same order (no deadlock)
-            f" SELECT {columns}, %s, %s, %s FROM {self.stage} ORDER BY {spec.key}"
+            f" SELECT {insert_values}, %s, %s, %s FROM {self.stage} ORDER BY {spec.key}"
             f" ON CONFLICT ({spec.key}) DO UPDATE SET {updates},"
             f" import_job_id = EXCLUDED.import_job_id, updated_at = EXCLUDED.updated_at"
             f" WHERE {differs}"
@@ -76,8 +120,13 @@ class PostgresWriter:
             for row in rows:
                 write_row(row)
         with connection.cursor() as cursor:
-            cursor.execute(self.upsert, [self.job_id, now, now])
+            cursor.execute(self.upsert, [self.job_id, now, now, *[now] * self.update_params])
             created, updated = cursor.fetchone()
+            if self.first_cancelled:
+                cursor.execute(self.first_cancelled)
+            # emptied at once, not at the next batch: the staging table holds names in clear, and a connection
+            # (and its temporary table) can outlive the import by hours
+            cursor.execute(f"TRUNCATE {self.stage}")
         return created, updated
 
 
@@ -98,7 +147,8 @@ class SqliteWriter:
     def write(self, rows, pause=nullcontext) -> tuple[int, int]:
         spec = self.spec
         rows = list(rows)
-        if spec.kind == REGISTRATIONS:
+        registrations = spec.kind == REGISTRATIONS
+        if registrations:
             stored = self._stored([r[0] for r in rows], "row_fingerprint")
             wanted = [r for r in rows if r[0] not in stored or stored[r[0]] != r[-1]]
         else:
@@ -106,6 +156,8 @@ class SqliteWriter:
             wanted = [r for r in rows if r[0] not in stored or r[2] < stored[r[0]]]
         if wanted:
             objects = [spec.model(import_job_id=self.job_id, **dict(zip(spec.fields, r, strict=True))) for r in wanted]
+            if registrations:
+                self._registration_state(objects)
             spec.model.objects.bulk_create(
                 objects,
                 update_conflicts=True,
@@ -114,6 +166,30 @@ class SqliteWriter:
             )
         created = sum(1 for r in wanted if r[0] not in stored)
         return created, len(wanted) - created
+
+    def _registration_state(self, objects) -> None:
+        """What PostgresWriter's upsert does in SQL: cancelled_at, and an anonymised row's erased data kept."""
+        now = timezone.now()
+        keys = [o.external_id for o in objects]
+        current = {}
+        for start in range(0, len(keys), 500):
+            chunk = self.spec.model.objects.filter(external_id__in=keys[start : start + 500])
+            current.update((o.external_id, o) for o in chunk)
+        for obj in objects:
+            before = current.get(obj.external_id)
+            if obj.status != CANCELLED:
+                obj.cancelled_at = None
+            elif obj.cancelled_at is not None:  # given by the file's cancelled_at column
+                pass
+            elif before is None:
+                obj.cancelled_at = obj.registered_at
+            elif before.status == CANCELLED:
+                obj.cancelled_at = before.cancelled_at or before.registered_at
+            else:
+                obj.cancelled_at = now
+            if before is not None and before.anonymised_at is not None:
+                for name in PROTECTED_WHEN_ANONYMISED:
+                    setattr(obj, name, getattr(before, name))
 
 
 def writer_for(spec: Spec, job_id: int):

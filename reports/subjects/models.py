@@ -5,6 +5,21 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Province
+from core.scoping import province_scope
+
+
+class SubjectRequestQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Province scope (reports.subjects.selectors explains the rule): a user limited to some provinces
+        sees the requests whose registrations all lie in them; the others need a user with every province."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        scope = province_scope(user)
+        if scope is None:
+            return self
+        return self.filter(registrations_matched__gt=0, outside_provinces=False).exclude(
+            provinces__in=Province.objects.exclude(code__in=scope)
+        )
 
 
 class SubjectRequest(models.Model):
@@ -60,6 +75,9 @@ class SubjectRequest(models.Model):
     # the names of the fields a correction set (never their values)
     changed_fields = models.JSONField(_("fields changed"), default=list, blank=True)
     registrations_matched = models.PositiveIntegerField(_("registrations"), default=0)
+    # some of the subscriber's registrations are in no province (APP channel): only a user with every
+    # province may see or handle the request
+    outside_provinces = models.BooleanField(_("registrations in no province"), default=False)
     # the provinces of the subscriber's registrations' points (none: APP only): who may see the request
     provinces = models.ManyToManyField(Province, verbose_name=_("provinces"), blank=True, related_name="+")
     created_by = models.ForeignKey(
@@ -72,10 +90,13 @@ class SubjectRequest(models.Model):
     )
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
+    objects = SubjectRequestQuerySet.as_manager()
+
     class Meta:
         ordering = ["-received_at", "-id"]
         verbose_name = _("subscriber request")
         verbose_name_plural = _("subscriber requests")
+        indexes = [models.Index(fields=["status", "due"], name="subject_request_due_idx")]
 
     def __str__(self):
         return f"#{self.pk} {self.get_kind_display()}"

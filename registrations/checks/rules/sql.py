@@ -50,8 +50,9 @@ def instant(value: datetime):
 
 
 def counted(alias: str) -> str:
-    """The group rules count and flag only registrations that are not cancelled."""
-    return f"{alias}.status <> 'CANCELLED'"
+    """The group rules count and flag only registrations that are not cancelled (nor anonymised: an
+    anonymised registration takes no further part in any rule, DESIGN section 3)."""
+    return f"{alias}.status <> 'CANCELLED' AND {alias}.anonymised_at IS NULL"
 
 
 def local_timestamp(col: str) -> str:
