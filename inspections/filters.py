@@ -1,5 +1,7 @@
 """One FilterSet per list: the planning page (tasks), findings, sanctions and corrective actions."""
 
+from datetime import timedelta
+
 import django_filters
 from django import forms
 from django.db.models import Q
@@ -8,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import Province
 from registrations.models import Severity
+from registrations.records.filters import local_day_start
 
 from . import selectors
 from .models import (
@@ -80,10 +83,35 @@ class TaskFilter(_PointSearch):
         field_name="inspector", lookup_expr="isnull", label=_("Unassigned"), widget=_yes_no()
     )
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"), widget=_yes_no())
+    # the dashboard's inspections done per week: when a task was closed (local days)
+    closed_from = django_filters.DateFilter(
+        method="filter_closed_from", label=_("Closed from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    closed_to = django_filters.DateFilter(
+        method="filter_closed_to", label=_("Closed until (inclusive)"), widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     class Meta:
         model = InspectionTask
-        fields = ["q", "province", "status", "kind", "due_from", "due_to", "inspector", "unassigned", "overdue"]
+        fields = [
+            "q",
+            "province",
+            "status",
+            "kind",
+            "due_from",
+            "due_to",
+            "inspector",
+            "unassigned",
+            "overdue",
+            "closed_from",
+            "closed_to",
+        ]
+
+    def filter_closed_from(self, queryset, name, value):
+        return queryset.filter(closed_at__gte=local_day_start(value))
+
+    def filter_closed_to(self, queryset, name, value):
+        return queryset.filter(closed_at__lt=local_day_start(value + timedelta(days=1)))
 
     def filter_status(self, queryset, name, value):
         if value == ANY:

@@ -38,10 +38,26 @@ class FlagFilter(django_filters.FilterSet):
     seen_to = django_filters.DateFilter(
         method="filter_seen_to", label=_("Last seen until (inclusive)"), widget=date_widget()
     )
+    # the dashboard's "flags raised" per week: when a flag was first raised
+    raised_from = django_filters.DateFilter(method="filter_raised_from", label=_("Raised from"), widget=date_widget())
+    raised_to = django_filters.DateFilter(
+        method="filter_raised_to", label=_("Raised until (inclusive)"), widget=date_widget()
+    )
 
     class Meta:
         model = Flag
-        fields = ["rule", "severity", "status", "province", "agent", "point", "seen_from", "seen_to"]
+        fields = [
+            "rule",
+            "severity",
+            "status",
+            "province",
+            "agent",
+            "point",
+            "seen_from",
+            "seen_to",
+            "raised_from",
+            "raised_to",
+        ]
 
     def __init__(self, data=None, *args, **kwargs):
         if data is not None and "status" not in data:
@@ -66,3 +82,9 @@ class FlagFilter(django_filters.FilterSet):
 
     def filter_seen_to(self, queryset, name, value):
         return queryset.filter(last_seen__lt=local_day_start(value + dt.timedelta(days=1)))
+
+    def filter_raised_from(self, queryset, name, value):
+        return queryset.filter(first_seen__gte=local_day_start(value))
+
+    def filter_raised_to(self, queryset, name, value):
+        return queryset.filter(first_seen__lt=local_day_start(value + dt.timedelta(days=1)))
