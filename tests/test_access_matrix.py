@@ -257,6 +257,8 @@ MATRIX: dict[str, Access] = {
     "api:flag_detail": Access(read=READERS, obj="flag"),
     "api-schema": Access(read=EVERYONE),
     "api-docs": Access(read=EVERYONE),
+    # --- reports.dashboard
+    "reports:dashboard": Access(read=READERS, note="home of officers, managers and auditors; counts by province"),
 }
 
 # Admin is for superusers only (core/admin.py): every role is sent to the admin's sign-in page.

@@ -11,12 +11,18 @@ BOTTOM = 20  # room for the first and last week's dates
 GAP = 3
 
 
+def num(value: float) -> str:
+    """An SVG coordinate: always a dot for the decimals, whatever the reader's language (Vietnamese
+    formats 84.0 as "84,0", which no browser reads as a length)."""
+    return f"{value:.1f}".removesuffix(".0")
+
+
 @dataclass
 class DrawnBar:
-    x: float
-    y: float
-    width: float
-    height: float
+    x: str
+    y: str
+    width: str
+    height: str
     bar: object  # selectors.Bar: start, end, value, url
 
 
@@ -43,9 +49,7 @@ def bar_chart(chart: dict) -> dict:
         # a week with rows keeps a visible sliver, so "few" never reads as "none"
         if bar.value and height < 1.5:
             height = 1.5
-        drawn.append(
-            DrawnBar(round(i * slot + GAP / 2, 1), round(TOP + plot - height, 1), round(slot - GAP, 1), height, bar)
-        )
+        drawn.append(DrawnBar(num(i * slot + GAP / 2), num(TOP + plot - height), num(slot - GAP), num(height), bar))
     peak = max(bars, key=lambda b: b.value) if bars else None
     return {
         **chart,
@@ -53,12 +57,12 @@ def bar_chart(chart: dict) -> dict:
         "height": HEIGHT,
         "drawn": drawn,
         "top": top,
-        "half": top / 2,
-        "top_y": TOP,
-        "half_y": TOP + plot / 2,
-        "base_y": TOP + plot,
-        "plot_height": plot,
-        "label_y": HEIGHT - 5,
+        "top_y": num(TOP),
+        "tick_y": num(TOP - 4),
+        "half_y": num(TOP + plot / 2),
+        "base_y": num(TOP + plot),
+        "plot_height": num(plot),
+        "label_y": num(HEIGHT - 5),
         "total": sum(b.value for b in bars),
         "peak": peak,
         "first": bars[0] if bars else None,

@@ -80,8 +80,10 @@ def _grid(queryset, url_name: str) -> Grid:
         (row["status"], row["risk_tier"]): row["n"]
         for row in queryset.order_by().values("status", "risk_tier").annotate(n=Count("id"))
     }
-    tiers = [*TIERS, ""]
-    grid = Grid(columns=[*(t.label for t in TIERS), _("Not scored yet")])
+    # a column for the rows the nightly scoring has not reached yet, only when there are some
+    unscored = any(tier == "" for _status, tier in counts)
+    tiers = [*TIERS, ""] if unscored else list(TIERS)
+    grid = Grid(columns=[*(t.label for t in TIERS), *([_("Not scored yet")] if unscored else [])])
     for status in Status:
         cells = [
             Figure(counts.get((status, t), 0), link(url_name, status=status, risk_tier=_tier_param(t))) for t in tiers
