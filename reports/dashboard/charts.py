@@ -4,6 +4,8 @@ chart is drawn 330 px wide."""
 
 from dataclasses import dataclass
 
+from .formats import grouped
+
 WIDTH = 360
 HEIGHT = 170
 TOP = 18  # room for the top gridline's label
@@ -57,6 +59,7 @@ def bar_chart(chart: dict) -> dict:
         "height": HEIGHT,
         "drawn": drawn,
         "top": top,
+        "top_text": grouped(top),
         "top_y": num(TOP),
         "tick_y": num(TOP - 4),
         "half_y": num(TOP + plot / 2),
@@ -64,6 +67,7 @@ def bar_chart(chart: dict) -> dict:
         "plot_height": num(plot),
         "label_y": num(HEIGHT - 5),
         "total": sum(b.value for b in bars),
+        "total_text": grouped(sum(b.value for b in bars)),
         "peak": peak,
         "first": bars[0] if bars else None,
         "last": bars[-1] if bars else None,

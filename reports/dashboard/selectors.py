@@ -29,11 +29,11 @@ from inspections.models import (
     SanctionStatus,
     TaskStatus,
 )
-from registrations.checks import selectors as flag_selectors
-from registrations.models import FlagStatus, Rule, Severity
+from registrations.models import Flag, FlagStatus, Rule, Severity
 from registrations.records.filters import local_day_start
 from reports.subjects.models import SubjectRequest
 
+from .formats import grouped
 from .models import AggregateMark, DailyCount, Metric
 from .services import SOURCES, local_day
 
@@ -59,6 +59,10 @@ def link(url_name: str, **params) -> str | None:
 class Figure:
     value: int
     url: str | None
+
+    @property
+    def text(self) -> str:
+        return grouped(self.value)
 
 
 @dataclass
@@ -119,18 +123,22 @@ def day_counts(metric: str, *, user, first: date, last: date) -> dict[date, int]
         f"{source.time_field}__lt": local_day_start(last + timedelta(days=1)),
     }
     live = live.filter(**window)
+    parts = [live]
     if mark is not None:
         stored = DailyCount.objects.filter(metric=metric, day__gte=max(first, mark.first_day), day__lte=last)
         if scope is not None:
             stored = stored.filter(province__in=scope)
         for day, n in stored.values("day").annotate(n=Sum("count")).values_list("day", "n"):
             counts[day] += n
-        # rows above the watermark, and days older than what the night counted
-        live = live.filter(Q(id__gt=mark.max_id) | Q(**{f"{source.time_field}__lt": local_day_start(mark.first_day)}))
-    for day, n in (
-        live.annotate(day=local_day(source.time_field)).values("day").annotate(n=Count("id")).values_list("day", "n")
-    ):
-        counts[day] += n
+        # the rows above the watermark (the primary key's index finds them), and the days older than what the
+        # night counted; two queries, as an OR of the two would read the whole window
+        parts = [live.filter(id__gt=mark.max_id)]
+        if first < mark.first_day:
+            parts.append(live.filter(**{f"{source.time_field}__lt": local_day_start(mark.first_day)}))
+    for part in parts:
+        rows = part.annotate(day=local_day(source.time_field)).values("day").annotate(n=Count("id"))
+        for day, n in rows.values_list("day", "n"):
+            counts[day] += n
     return counts
 
 
@@ -143,6 +151,10 @@ class Bar:
     end: date
     value: int
     url: str | None
+
+    @property
+    def text(self) -> str:
+        return grouped(self.value)
 
 
 def week_starts(today: date) -> list[date]:
@@ -217,8 +229,8 @@ def dashboard(*, user, today: date | None = None) -> dict:
         )
 
     if can("registrations.view_flag"):
-        flags = flag_selectors.flag_list(user=user)
-        context.update(_flag_figures(flags))
+        # the queue's rows (flag_list adds joins for what a row shows, not rows): counted without those joins
+        context.update(_flag_figures(Flag.objects.for_user(user)))
         days = day_counts(Metric.FLAGS_RAISED, user=user, first=week_first, last=week_last)
         charts.append(
             {
@@ -286,9 +298,22 @@ def dashboard(*, user, today: date | None = None) -> dict:
 
 
 def _flag_figures(flags) -> dict:
-    """Open flags by rule (names, not codes) and by severity; the pre-activated SIM cases."""
-    open_flags = flags.filter(status=FlagStatus.OPEN).order_by()
-    by_rule = {row["rule_id"]: row["n"] for row in open_flags.values("rule_id").annotate(n=Count("id"))}
+    """Open flags by rule (names, not codes) and by severity; the pre-activated SIM cases. One GROUP BY over
+    the open and confirmed flags feeds all three."""
+    groups = list(
+        flags.filter(status__in=(FlagStatus.OPEN, FlagStatus.CONFIRMED))
+        .order_by()
+        .values_list("rule_id", "severity", "status")
+        .annotate(n=Count("id"))
+    )
+    by_rule: dict[int, int] = defaultdict(int)
+    by_severity: dict[str, int] = defaultdict(int)
+    by_rule_status: dict[tuple[int, str], int] = defaultdict(int)
+    for rule_id, severity, status, n in groups:
+        by_rule_status[(rule_id, status)] += n
+        if status == FlagStatus.OPEN:
+            by_rule[rule_id] += n
+            by_severity[severity] += n
     rules = {rule.pk: rule for rule in Rule.objects.filter(Q(pk__in=by_rule) | Q(code__in=CASE_RULES))}
     rule_rows = sorted(
         (
@@ -300,7 +325,6 @@ def _flag_figures(flags) -> dict:
         ),
         key=lambda row: (-row["figure"].value, row["rule"].code),
     )
-    by_severity = {row["severity"]: row["n"] for row in open_flags.values("severity").annotate(n=Count("id"))}
     severity_rows = [
         {
             "severity": severity,
@@ -310,23 +334,17 @@ def _flag_figures(flags) -> dict:
         }
         for severity in Severity
     ]
-    cases = {
-        (row["rule__code"], row["status"]): row["n"]
-        for row in flags.filter(rule__code__in=CASE_RULES, status__in=(FlagStatus.OPEN, FlagStatus.CONFIRMED))
-        .order_by()
-        .values("rule__code", "status")
-        .annotate(n=Count("id"))
-    }
     by_code = {rule.code: rule for rule in rules.values()}
     case_rows = [
         {
-            "rule": by_code.get(code),
+            "rule": by_code[code],
             "code": code,
             "cells": [
                 {
                     "state": status.lower(),
                     "figure": Figure(
-                        cases.get((code, status), 0), link("registrations:flag_list", rule=code, status=status)
+                        by_rule_status.get((by_code[code].pk, status), 0),
+                        link("registrations:flag_list", rule=code, status=status),
                     ),
                 }
                 for status in (FlagStatus.OPEN, FlagStatus.CONFIRMED)
@@ -378,6 +396,8 @@ def _coverage(points, today: date) -> dict:
         "rows": rows,
         "total": total,
         "covered": covered,
+        "total_text": grouped(total),
+        "covered_text": grouped(covered),
         "share": covered * 100 / total if total else None,
         "active": Figure(total, link("agents:point_list", status=Status.ACTIVE)),
     }

@@ -40,3 +40,14 @@ def test_bars_scale_to_the_highest_and_small_ones_stay_visible():
     assert heights[2] == pytest.approx(HEIGHT - 18 - 20)
     assert chart["peak"].value == 1000
     assert chart["total"] == 1001
+
+
+def test_whole_numbers_are_grouped_in_the_readers_language():
+    from reports.dashboard.formats import grouped
+
+    with translation.override("vi"):
+        assert grouped(35000000) == "35.000.000"
+        assert grouped(4827) == "4.827"
+    with translation.override("en"):
+        assert grouped(4827) == "4,827"
+    assert grouped(12) == "12"
