@@ -9,6 +9,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
 
+def _print(lines) -> None:
+    for line in lines:
+        print(line, flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -22,6 +27,9 @@ def main():
         type=int,
         default=0,
         help="rows of the rules benchmark (synthetic registrations in <bench db>_rules; 0: skip)",
+    )
+    parser.add_argument(
+        "--no-dashboard", action="store_true", help="skip the dashboard benchmark (on the data the others leave)"
     )
     args = parser.parse_args()
 
@@ -38,22 +46,21 @@ def main():
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from bench import agents_list, registrations_import, rules, search
+    from bench import agents_list, dashboard, registrations_import, rules, search
 
     if args.points:
-        for line in agents_list.run(args.points):
-            print(line, flush=True)
+        _print(agents_list.run(args.points))
     if args.registrations:
-        for line in registrations_import.run(args.registrations):
-            print(line, flush=True)
-        for line in search.run():
-            print(line, flush=True)
+        _print(registrations_import.run(args.registrations))
+        _print(search.run())
+    if not args.no_dashboard and not args.rules_rows:
+        _print(dashboard.run())
     if args.rules_rows:
         # last: it points the connection at a database of its own
-        for line in rules.run(args.rules_rows):
-            print(line, flush=True)
-        for line in search.run(pages=False):
-            print(line, flush=True)
+        _print(rules.run(args.rules_rows))
+        _print(search.run(pages=False))
+        if not args.no_dashboard:  # here, with the flags of the rules bench's check runs
+            _print(dashboard.run())
 
 
 if __name__ == "__main__":

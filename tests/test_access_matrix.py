@@ -331,6 +331,8 @@ MATRIX: dict[str, Access] = {
         args=lambda r: [subject_request_for(r, done_see=True).pk],
         audited_read=True,
     ),
+    # --- reports.dashboard
+    "reports:dashboard": Access(read=READERS, note="home of officers, managers and auditors; counts by province"),
 }
 
 # Admin is for superusers only (core/admin.py): every role is sent to the admin's sign-in page.

@@ -43,6 +43,11 @@ class FlagFilter(django_filters.FilterSet):
     seen_to = django_filters.DateFilter(
         method="filter_seen_to", label=_("Last seen until (inclusive)"), widget=date_widget()
     )
+    # the dashboard's "flags raised" per week: when a flag was first raised
+    raised_from = django_filters.DateFilter(method="filter_raised_from", label=_("Raised from"), widget=date_widget())
+    raised_to = django_filters.DateFilter(
+        method="filter_raised_to", label=_("Raised until (inclusive)"), widget=date_widget()
+    )
 
     # the monthly report's drill-down: a month's subjects (registrations by registered_at, activations by
     # activated_at) whose flag is open or confirmed
@@ -73,6 +78,8 @@ class FlagFilter(django_filters.FilterSet):
             "live",
             "subject_from",
             "subject_to",
+            "raised_from",
+            "raised_to",
         ]
 
     def __init__(self, data=None, *args, **kwargs):
@@ -118,3 +125,9 @@ class FlagFilter(django_filters.FilterSet):
     def filter_subject_to(self, queryset, name, value):
         end = local_day_start(value + dt.timedelta(days=1))
         return queryset.filter(Q(registration__registered_at__lt=end) | Q(activation__activated_at__lt=end))
+
+    def filter_raised_from(self, queryset, name, value):
+        return queryset.filter(first_seen__gte=local_day_start(value))
+
+    def filter_raised_to(self, queryset, name, value):
+        return queryset.filter(first_seen__lt=local_day_start(value + dt.timedelta(days=1)))

@@ -1,3 +1,7 @@
 """Pages of reports.dashboard."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns: list = [path("dashboard/", views.dashboard, name="dashboard")]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("agents", "0004_risk_factors"),
-        ("reports", "0001_initial"),
+        ("reports", "0002_dashboard"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

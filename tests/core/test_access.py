@@ -68,10 +68,11 @@ def test_managers_manage_users_on_the_user_pages_without_raw_permissions(client,
 @pytest.mark.parametrize(
     ("role", "template"),
     [
-        (Role.OFFICER, "core/home_staff.html"),
-        (Role.MANAGER, "core/home_staff.html"),
+        # officers, managers and auditors: the dashboard (issue 12), registered by reports.dashboard
+        (Role.OFFICER, "reports/dashboard/dashboard.html"),
+        (Role.MANAGER, "reports/dashboard/dashboard.html"),
         (Role.INSPECTOR, "inspections/field/my_tasks.html"),  # registered by the inspections app
-        (Role.AUDITOR, "core/home_auditor.html"),
+        (Role.AUDITOR, "reports/dashboard/dashboard.html"),
         (Role.INTEGRATION, "core/home_integration.html"),
     ],
 )
@@ -84,9 +85,10 @@ def test_each_role_lands_on_its_home(client, users_by_role, role, template):
 @pytest.mark.django_db
 def test_navigation_follows_permissions(client, officer, auditor):
     client.force_login(officer)
-    officer_nav = client.get(reverse("home")).context["nav_items"]
+    # (home sends both to the dashboard: the navigation is read on the page they land on)
+    officer_nav = client.get(reverse("home"), follow=True).context["nav_items"]
     client.force_login(auditor)
-    auditor_nav = client.get(reverse("home")).context["nav_items"]
+    auditor_nav = client.get(reverse("home"), follow=True).context["nav_items"]
     audit_url = reverse("core:audit_list")
     assert audit_url not in [i["url"] for i in officer_nav]
     assert audit_url in [i["url"] for i in auditor_nav]

@@ -65,7 +65,7 @@ def records():
 @pytest.mark.parametrize(
     "url",
     [
-        lambda r, f, u: reverse("home"),
+        lambda r, f, u: reverse("reports:dashboard"),  # the manager's home page
         lambda r, f, u: reverse("registrations:registration_list"),
         lambda r, f, u: reverse("registrations:registration_detail", args=[r.pk]),
         lambda r, f, u: reverse("registrations:flag_list"),

@@ -183,7 +183,7 @@ def test_language_switch_sticks(client, vi_by_default):
 
 def test_home_page_of_an_officer_is_vietnamese(client, vi_by_default, officer):
     client.force_login(officer)
-    html = client.get(reverse("home")).content.decode()
+    html = client.get(reverse("home"), follow=True).content.decode()  # the dashboard
     assert "Tổng quan tuân thủ" in html  # Compliance overview
     assert "Cán bộ tuân thủ" in html  # the role in the header
     assert "Đăng xuất" in html  # Sign out

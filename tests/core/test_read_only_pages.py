@@ -11,6 +11,7 @@ pytestmark = pytest.mark.django_db
 
 READ_ONLY = [
     ("home", []),
+    ("reports:dashboard", []),
     ("core:audit_list", []),
     ("core:user_list", []),
     ("core:user_detail", [1]),
@@ -72,7 +73,8 @@ def test_read_only_page_refuses_other_unsafe_methods(client, manager, method):
     assert getattr(client, method)(reverse("registrations:flag_export")).status_code == 405
 
 
-@pytest.mark.parametrize("url_name", ["home", "agents:agent_list", "registrations:flag_list"])
+# "reports:dashboard": the home page of officers, managers and auditors ("home" sends them there)
+@pytest.mark.parametrize("url_name", ["reports:dashboard", "agents:agent_list", "registrations:flag_list"])
 def test_read_only_page_still_answers_get_and_head(client, manager, url_name):
     client.force_login(manager)
     assert client.get(reverse(url_name)).status_code == 200
