@@ -44,10 +44,10 @@ def day(value) -> str:
 @register.simple_tag
 def zone_note() -> str:
     offset = timezone.localtime().strftime("%z")
-    return _("Times in %(zone)s (UTC%(offset)s).") % {
-        "zone": _("Vietnam time") if settings.TIME_ZONE == "Asia/Ho_Chi_Minh" else settings.TIME_ZONE,
-        "offset": f"{offset[:3]}:{offset[3:]}",
-    }
+    offset = f"{offset[:3]}:{offset[3:]}"
+    if settings.TIME_ZONE == "Asia/Ho_Chi_Minh":
+        return _("Times in Vietnam time (UTC%(offset)s).") % {"offset": offset}
+    return _("Times in %(zone)s (UTC%(offset)s).") % {"zone": settings.TIME_ZONE, "offset": offset}
 
 
 @register.filter
