@@ -56,3 +56,19 @@ def audit_action(code: str) -> str:
     from core.audit import action_label
 
     return str(action_label(code))
+
+
+@register.filter
+def duration(start, end=None) -> str:
+    """How long from `start` to `end` in words of the reader's language ("12 s", "3 min 5 s", "1 h 2 min");
+    Django's timesince says "0 minutes" for a run of seconds, and in English where its catalogue lacks them."""
+    if not start or not end:
+        return "—"
+    seconds = max(int((end - start).total_seconds()), 0)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
+    if minutes:
+        return _("%(m)d min %(s)d s") % {"m": minutes, "s": secs}
+    return _("%(s)d s") % {"s": secs}

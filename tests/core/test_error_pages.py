@@ -44,3 +44,25 @@ def test_error_pages_follow_the_users_language(client, auditor, settings):
     client.force_login(auditor)
     response = client.get(reverse("agents:agent_detail", args=[999_999]))
     assert '<html lang="vi"' in response.content.decode()
+
+
+def test_durations_read_in_words_not_zero_minutes():
+    import datetime as dt
+
+    from django.utils import translation
+
+    from core.templatetags.display import duration
+
+    start = dt.datetime(2026, 12, 7, 8, 0, tzinfo=dt.UTC)
+    with translation.override("en"):
+        assert duration(start, start + dt.timedelta(seconds=12)) == "12 s"
+        assert duration(start, start + dt.timedelta(minutes=3, seconds=5)) == "3 min 5 s"
+        assert duration(start, start + dt.timedelta(hours=1, minutes=2)) == "1 h 2 min"
+        assert duration(start, None) == "—"
+
+
+def test_every_page_names_its_time_zone(client, auditor):
+    client.force_login(auditor)
+    html = client.get("/registrations/rules/").content.decode()
+    assert 'data-testid="zone-note"' in html
+    assert "Times in Vietnam time (UTC+07:00)." in html
