@@ -330,17 +330,18 @@ def point_export(request):
 IMPORT_PERMISSION = "agents.import_agents"
 
 
-def _own_jobs(request):
-    """The user's own agents/points jobs named in ?jobs=1,2 (another user's read as none)."""
+def _team_jobs(request):
+    """The agents/points jobs named in ?jobs=1,2 that the user may see (the team's, scoped by province:
+    ImportJob.objects.for_user); one out of reach reads as none."""
     ids = [int(i) for i in request.GET.get("jobs", "").split(",") if i.isdigit()][:10]
-    jobs = list(ImportJob.objects.filter(pk__in=ids, created_by=request.user, kind__in=services.IMPORT_KINDS))
+    jobs = list(ImportJob.objects.for_user(request.user).filter(pk__in=ids, kind__in=services.IMPORT_KINDS))
     if services.import_jobs_mark_abandoned(jobs):
         jobs = list(ImportJob.objects.filter(pk__in=[j.pk for j in jobs]))
     return sorted(jobs, key=lambda j: j.pk)
 
 
 def _progress_context(request) -> dict:
-    jobs = _own_jobs(request)
+    jobs = _team_jobs(request)
     polling = any(not job.is_finished for job in jobs)
     return {"jobs": jobs, "query": ",".join(str(job.pk) for job in jobs), "polling": polling}
 
@@ -354,7 +355,11 @@ def import_upload(request):
     if request.method == "POST" and form.is_valid():
         jobs = services.import_jobs_submit(uploads=form.uploads(), actor=request.user)
         return redirect(f"{reverse('agents:import_result')}?jobs={','.join(str(j.pk) for j in jobs)}")
-    recent = list(ImportJob.objects.filter(created_by=request.user, kind__in=services.IMPORT_KINDS)[:10])
+    recent = list(
+        ImportJob.objects.for_user(request.user)
+        .filter(kind__in=services.IMPORT_KINDS)
+        .select_related("created_by")[:10]
+    )
     services.import_jobs_mark_abandoned(recent)
     return render(request, "agents/import.html", {"form": form, "recent": recent})
 
@@ -378,7 +383,7 @@ def import_progress(request):
 @login_required
 @permission_required(IMPORT_PERMISSION, raise_exception=True)
 def import_rejects(request, pk):
-    job = ImportJob.objects.filter(pk=pk, created_by=request.user, kind__in=services.IMPORT_KINDS).first()
+    job = ImportJob.objects.for_user(request.user).filter(pk=pk, kind__in=services.IMPORT_KINDS).first()
     if job is None or not job.rejects_file:
         raise Http404
     return FileResponse(job.rejects_file.open("rb"), as_attachment=True, filename=f"{job.file_name}.rejects.csv")

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .scoping import ScopedQuerySet
+from .scoping import ScopedQuerySet, province_scope
 
 
 class Province(models.Model):
@@ -186,6 +186,32 @@ class AuditVerification(models.Model):
         return self.status in (self.Status.DONE, self.Status.FAILED)
 
 
+class ImportJobQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Import jobs are the team's records (issue 13), scoped by province like everything else: a job
+        reaches as far as its uploader could write. A user with every province sees every job; a user
+        limited to some provinces sees their own jobs and those of colleagues limited to provinces within
+        theirs (a job uploaded by an account with every province, or by a command, may hold any province's
+        rows, rejected ones included, so it stays with users who see every province). An integration account
+        sees only its own jobs."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        from .roles import Role, role_of
+
+        if role_of(user) == Role.INTEGRATION:  # write-only for personal data: never another's rejected rows
+            return self.filter(created_by=user)
+        scope = province_scope(user)
+        if scope is None:
+            return self
+        outside = Province.objects.exclude(code__in=scope)
+        colleagues = (
+            User.objects.filter(all_provinces=False, provinces__isnull=False)
+            .exclude(provinces__in=outside)
+            .values("pk")
+        )
+        return self.filter(models.Q(created_by=user) | models.Q(created_by__in=colleagues))
+
+
 class ImportJob(models.Model):
     """One uploaded or pushed file (or batch) and what became of its rows."""
 
@@ -223,6 +249,8 @@ class ImportJob(models.Model):
     rows_at_start = models.PositiveBigIntegerField(_("rows done before this run"), default=0, editable=False)
     # Set by the running import after each batch; a RUNNING job whose heartbeat is old was abandoned.
     heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True, editable=False)
+
+    objects = ImportJobQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]
@@ -269,3 +297,15 @@ class ImportJob(models.Model):
         if self.status != self.Status.RUNNING or not rate or not self.total_rows:
             return None
         return max(self.total_rows - self.processed_rows, 0) / rate
+
+    KIND_LABELS = {
+        "registrations": _("Registrations"),
+        "activations": _("Activations"),
+        "agents": _("Agents"),
+        "points": _("Registration points"),
+    }
+
+    @property
+    def kind_label(self) -> str:
+        """The kind in words (issue 13: pages showed "registrations"); the code stays for machines."""
+        return str(self.KIND_LABELS.get(self.kind, self.kind))

@@ -47,6 +47,9 @@ API_READERS = frozenset({Role.OFFICER, Role.MANAGER, Role.AUDITOR, Role.INTEGRAT
 # object in no province), "owner" (404 unless the user's own: import jobs, an inspector's tasks),
 # "global" (no province: rules, checklists, runs).
 PROVINCE, OWNER, GLOBAL = "province", "owner", "global"
+# "team": import jobs (issue 13): the user's own, and the team's within the user's provinces; the scene's
+# other job is an all-provinces officer's, so only users with every province see it
+TEAM = "team"
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,7 @@ MATRIX: dict[str, Access] = {
     "agents:import_result": Access(read=IMPORTERS),
     # the jobs' progress fragment: like the result page, it lists only the user's own jobs (?jobs=ids)
     "agents:import_progress": Access(read=IMPORTERS),
-    "agents:import_rejects": Access(read=IMPORTERS, obj="agents_job", scope=OWNER),
+    "agents:import_rejects": Access(read=IMPORTERS, obj="agents_job", scope=TEAM),
     # --- registrations: records, imports
     "registrations:registration_list": Access(read=READERS, write=READERS, note="search by POST (item 6)"),
     "registrations:registration_detail": Access(read=READERS, obj="registration"),
@@ -123,11 +126,11 @@ MATRIX: dict[str, Access] = {
         read=STAFF, get="none", write=STAFF, obj="registration", data={"reason": "matrix check"}
     ),
     "registrations:import": Access(read=IMPORTERS, write=IMPORTERS),
-    "registrations:import_detail": Access(read=IMPORTERS, obj="import_job", scope=OWNER),
-    "registrations:import_progress": Access(read=IMPORTERS, obj="import_job", scope=OWNER),
-    "registrations:import_rejects": Access(read=IMPORTERS, obj="import_job", scope=OWNER),
+    "registrations:import_detail": Access(read=IMPORTERS, obj="import_job", scope=TEAM),
+    "registrations:import_progress": Access(read=IMPORTERS, obj="import_job", scope=TEAM),
+    "registrations:import_rejects": Access(read=IMPORTERS, obj="import_job", scope=TEAM),
     "registrations:import_resume": Access(
-        read=IMPORTERS, get="none", write=IMPORTERS, obj="import_job", scope=OWNER, data={}
+        read=IMPORTERS, get="none", write=IMPORTERS, obj="import_job", scope=TEAM, data={}
     ),
     # --- registrations: checks (flags, rules, runs)
     "registrations:flag_list": Access(read=READERS),
@@ -267,8 +270,8 @@ MATRIX: dict[str, Access] = {
     "api:activation_list": Access(read=READERS),
     "api:import_registrations": Access(read=IMPORTERS, get="none", write=IMPORTERS),
     "api:import_activations": Access(read=IMPORTERS, get="none", write=IMPORTERS),
-    "api:import_job_detail": Access(read=IMPORTERS, obj="import_job", scope=OWNER),
-    "api:import_job_rejects": Access(read=IMPORTERS, obj="import_job", scope=OWNER),
+    "api:import_job_detail": Access(read=IMPORTERS, obj="import_job", scope=TEAM),
+    "api:import_job_rejects": Access(read=IMPORTERS, obj="import_job", scope=TEAM),
     "api:flag_list": Access(read=READERS),
     "api:flag_review": Access(read=READERS, get="none", write=STAFF),
     "api:flag_detail": Access(read=READERS, obj="flag"),
@@ -528,6 +531,8 @@ def visible(access: Access, scope: str, obj_key: str, own: bool, user=None, obj=
         return True
     if access.scope == OWNER:
         return own
+    if access.scope == TEAM:  # an integration account: its own jobs only (write-only for personal data)
+        return own or (scope == "all" and user is not None and _role(user) != Role.INTEGRATION)
     return scope == "all" or obj_key == "in"
 
 
@@ -611,7 +616,7 @@ def _cases(access: Access, scene: Scene):
     for who, role, scope, user in people:
         if access.obj is None:
             yield who, role, scope, user, "-", None, True
-        elif access.scope == OWNER:
+        elif access.scope in (OWNER, TEAM):
             for own in (True, False):
                 obj = scene.owned(access.obj, user, own and user is not None)
                 yield who, role, scope, user, "own" if own else "other's", obj, own and user is not None

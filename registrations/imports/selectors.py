@@ -10,14 +10,15 @@ from . import rows
 RECENT = 10
 
 
-def own_job(*, user, pk) -> ImportJob:
-    """The user's own registrations/activations import; 404 for another user's and for none alike."""
-    job = ImportJob.objects.filter(pk=pk, created_by=user, kind__in=rows.KINDS).first()
+def job_get(*, user, pk) -> ImportJob:
+    """A registrations/activations import the user may see (the team's, scoped by province: core.models
+    ImportJobQuerySet.for_user); 404 for one out of reach and for none alike."""
+    job = ImportJob.objects.for_user(user).filter(pk=pk, kind__in=rows.KINDS).select_related("created_by").first()
     if job is None:
         raise Http404
     return job
 
 
 def recent_jobs(*, user) -> QuerySet:
-    """The user's own latest registrations/activations imports, newest first."""
-    return ImportJob.objects.filter(created_by=user, kind__in=rows.KINDS)[:RECENT]
+    """The team's latest registrations/activations imports within the user's reach, newest first."""
+    return ImportJob.objects.for_user(user).filter(kind__in=rows.KINDS).select_related("created_by")[:RECENT]

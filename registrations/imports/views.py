@@ -57,7 +57,7 @@ def _progress_context(job: ImportJob) -> dict:
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
 def import_detail(request, pk):
-    job = selectors.own_job(user=request.user, pk=pk)
+    job = selectors.job_get(user=request.user, pk=pk)
     return render(request, "registrations/import_job.html", _progress_context(job))
 
 
@@ -66,7 +66,7 @@ def import_detail(request, pk):
 @permission_required(PERMISSION, raise_exception=True)
 def import_progress(request, pk):
     """The progress fragment; it polls itself every second until the job is done or failed."""
-    job = selectors.own_job(user=request.user, pk=pk)
+    job = selectors.job_get(user=request.user, pk=pk)
     return render(request, "registrations/_import_progress.html", _progress_context(job))
 
 
@@ -74,7 +74,7 @@ def import_progress(request, pk):
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
 def import_rejects(request, pk):
-    job = selectors.own_job(user=request.user, pk=pk)
+    job = selectors.job_get(user=request.user, pk=pk)
     if not job.rejects_file:
         raise Http404
     return FileResponse(job.rejects_file.open("rb"), as_attachment=True, filename=f"{job.file_name}.rejects.csv")
@@ -84,7 +84,7 @@ def import_rejects(request, pk):
 @permission_required(PERMISSION, raise_exception=True)
 @require_POST
 def import_resume(request, pk):
-    job = selectors.own_job(user=request.user, pk=pk)
+    job = selectors.job_get(user=request.user, pk=pk)
     try:
         resumed = services.import_job_resume_later(job=job)
     except QueueUnavailable:

@@ -364,7 +364,8 @@ def test_upload_page_imports_both_files_and_offers_rejects(client, officer, djan
     rejects = client.get(reverse("agents:import_rejects", args=[jobs[1].pk]))
     body = b"".join(rejects.streaming_content).decode()
     assert "3,Unknown agent code 'AGX'." in body
-    # another user cannot download it
+    # a user whose provinces do not cover the uploader's (every province) cannot download it (issue 13: jobs
+    # are the team's, scoped by province)
     client.force_login(_other_officer())
     assert client.get(reverse("agents:import_rejects", args=[jobs[1].pk])).status_code == 404
 
@@ -395,7 +396,7 @@ def test_an_upload_while_the_queue_is_down_ends_failed_with_the_reason(
 def _other_officer():
     from tests.factories import UserFactory
 
-    return UserFactory(role=Role.OFFICER, username="other")
+    return UserFactory(role=Role.OFFICER, username="other", provinces=["079"])
 
 
 @pytest.mark.django_db

@@ -242,7 +242,7 @@ class ImportJobApi(APIView):
         tags=["imports"],
     )
     def get(self, request, pk):
-        job = selectors.own_job(user=request.user, pk=pk)
+        job = selectors.job_get(user=request.user, pk=pk)
         return Response(ImportJobSerializer(job, context={"request": request}).data)
 
 
@@ -259,7 +259,7 @@ class ImportRejectsApi(APIView):
         tags=["imports"],
     )
     def get(self, request, pk):
-        job = selectors.own_job(user=request.user, pk=pk)
+        job = selectors.job_get(user=request.user, pk=pk)
         if not job.rejects_file:
             raise Http404
         return FileResponse(
