@@ -5,13 +5,13 @@ one); lists use the same FilterSets as the pages; writes call agents.services wi
 actor, so each is validated, audited and, for status, kept in the history with source API.
 """
 
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.filters import StrictFilterBackend
 from core.api.pages import CheckedCursorPagination
 from core.web import call_service
 
@@ -55,7 +55,7 @@ class ScopedListApi(GenericAPIView):
     """A filtered, cursor-paginated list with a create; subclasses name the model, selector and serializers."""
 
     permission_classes = [ModelActionPermission]
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [StrictFilterBackend]
     pagination_class = CodeCursorPagination
     permission_model = None
     InputSerializer = None

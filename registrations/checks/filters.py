@@ -26,6 +26,7 @@ class FlagFilter(django_filters.FilterSet):
     OPEN flags (the work to do); `status=` (blank) shows every status."""
 
     DEFAULT_STATUS = FlagStatus.OPEN
+    BLANK_ALLOWED = ("status",)  # `status=`: every status (core.api.filters)
 
     rule = django_filters.ModelChoiceFilter(
         queryset=Rule.objects.all(), to_field_name="code", label=_("Rule"), empty_label=_("any")

@@ -10,7 +10,6 @@ Integration accounts have no flag permission (403).
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
@@ -18,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agents.api.serializers import EnumField
+from core.api.filters import StrictFilterBackend
 from core.api.pages import CheckedCursorPagination
 from core.api.permissions import HasViewPermissions
 from core.web import api_error
@@ -135,7 +135,7 @@ class FlagListApi(GenericAPIView):
 
     permission_classes = [HasViewPermissions]
     required_permissions = (VIEW_FLAG,)
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [StrictFilterBackend]
     filterset_class = FlagFilter
     pagination_class = LastSeenPagination
     serializer_class = FlagOutputSerializer

@@ -8,13 +8,13 @@ Reads start from the selectors: another province's record answers 404 like a mis
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.filters import StrictFilterBackend
 from core.api.pages import CheckedCursorPagination
 from core.api.permissions import HasViewPermissions
 from core.web import api_error
@@ -58,7 +58,7 @@ class RegistrationListApi(GenericAPIView):
 
     permission_classes = [HasViewPermissions]
     required_permissions = (VIEW_REGISTRATION,)
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [StrictFilterBackend]
     filterset_class = RegistrationFilter
     pagination_class = NewestFirstPagination
     serializer_class = serializers.RegistrationOutputSerializer
@@ -171,7 +171,7 @@ class ActivationListApi(GenericAPIView):
 
     permission_classes = [HasViewPermissions]
     required_permissions = (VIEW_ACTIVATION,)
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [StrictFilterBackend]
     filterset_class = ActivationFilter
     pagination_class = ActivationPagination
     serializer_class = serializers.ActivationOutputSerializer
