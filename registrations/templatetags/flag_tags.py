@@ -4,7 +4,7 @@ import re
 
 from django import template
 from django.utils.formats import number_format
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 
 from registrations.checks.rules.catalogue import BY_CODE
 
@@ -48,3 +48,26 @@ def fill_parameters(text: str, parameters: dict) -> str:
 def get_item(mapping, key):
     """{{ labels|get_item:row.pk }}"""
     return mapping.get(key, "") if mapping else ""
+
+
+# What the check runner writes into a flag's history (registrations/checks/runner.py), stored as written
+# (English, like a code) and shown in the reader's language (issue 13).
+_SYSTEM_REASONS = [
+    (re.compile(r"^Raised by version (\d+) of the rule\.$"), gettext_lazy("Raised by version %(v)s of the rule.")),
+    (
+        re.compile(r"^The rule changed \(version (\d+)\) and the condition holds\.$"),
+        gettext_lazy("The rule changed (version %(v)s) and the condition holds."),
+    ),
+    (re.compile(r"^The condition no longer holds\.$"), gettext_lazy("The condition no longer holds.")),
+    (re.compile(r"^The condition holds again\.$"), gettext_lazy("The condition holds again.")),
+]
+
+
+@register.filter
+def flag_reason(text: str) -> str:
+    """A flag event's reason: the runner's own sentences in the reader's language, a person's as typed."""
+    for pattern, words in _SYSTEM_REASONS:
+        match = pattern.match(text or "")
+        if match:
+            return str(words) % {"v": match.group(1)} if match.groups() else str(words)
+    return text

@@ -563,3 +563,16 @@ def test_flags_is_the_one_active_navigation_item(client, officer, hanoi_flag):
     client.force_login(officer)
     items = client.get(QUEUE).context["nav_items"]
     assert [i["label"] for i in items if i["active"]] == ["Flags"]
+
+
+def test_the_runners_own_reasons_read_in_the_readers_language():
+    from django.utils import translation
+
+    from registrations.templatetags.flag_tags import flag_reason
+
+    with translation.override("vi"):
+        assert flag_reason("Raised by version 3 of the rule.") == "Được phát hiện bởi phiên bản 3 của quy tắc."
+        assert flag_reason("The condition no longer holds.") == "Điều kiện không còn đúng."
+        assert flag_reason("Đã kiểm tra hồ sơ tại điểm") == "Đã kiểm tra hồ sơ tại điểm"  # a person's words
+    with translation.override("en"):
+        assert flag_reason("Raised by version 3 of the rule.") == "Raised by version 3 of the rule."
