@@ -313,10 +313,14 @@ def test_visit_review_return_accept_and_sanction_through_the_pages(
 
     # --- 5. desktop: the manager approves ------------------------------------------------------------
 
-    # when: the manager opens it from the home page's "awaiting approval" and approves it
+    # when: the manager opens it from the dashboard's "awaiting approval" counter (the list it counts) and
+    # approves it
     boss = desktop()
     login(boss, "manager")
-    waiting = boss.get_by_test_id("inspections-home").get_by_test_id("sanction-row")
+    counter = boss.get_by_test_id("count-sanctions-proposed")
+    expect(counter.locator("strong")).to_have_text("1")
+    counter.click()
+    waiting = boss.get_by_test_id("sanction-table").get_by_test_id("sanction-row")
     expect(waiting).to_have_count(1)
     waiting.get_by_role("link", name=str(sanction.pk), exact=True).click()
     boss.get_by_label("Note (required to reject)").fill("Approved: evidence in the inspection report.")
