@@ -6,7 +6,6 @@ import zipfile
 import pytest
 
 from inspections.catalogue import load_catalogue
-from tests.e2e.conftest import browser, e2e_users, login, page, provinces, viewport  # noqa: F401
 from tests.reports.evidence.factories import evidence_scene
 
 try:
@@ -17,7 +16,7 @@ except ImportError:  # the browser fixture skips these tests (fails them under C
 pytestmark = pytest.mark.e2e
 
 
-def test_officer_makes_and_downloads_a_pack_auditor_only_downloads(page, login, e2e_users, settings, tmp_path):  # noqa: F811
+def test_officer_makes_and_downloads_a_pack_auditor_only_downloads(page, login, e2e_users, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     load_catalogue()  # a migration's data, emptied after each browser test like the provinces
     scene = evidence_scene(e2e_users["officer"], e2e_users["inspector"])
