@@ -52,10 +52,10 @@ def test_officer_imports_finds_and_suspends_a_point(page, e2e_users, login, scre
     jobs = page.get_by_test_id("import-jobs")
     expect(jobs).to_contain_text("agents.csv")
     rows = jobs.locator("tbody tr")
-    expect(rows.nth(0).locator("td").nth(2)).to_have_text("1")  # agents created
-    expect(rows.nth(0).locator("td").nth(5)).to_have_text("1")  # agents rejected (province 999)
-    expect(rows.nth(1).locator("td").nth(2)).to_have_text("2")  # points created
-    expect(rows.nth(1).locator("td").nth(5)).to_have_text("1")  # point of the rejected agent
+    expect(rows.nth(0).get_by_test_id("job-created")).to_have_text("1")  # agents created
+    expect(rows.nth(0).get_by_test_id("job-rejected")).to_have_text("1")  # agents rejected (province 999)
+    expect(rows.nth(1).get_by_test_id("job-created")).to_have_text("2")  # points created
+    expect(rows.nth(1).get_by_test_id("job-rejected")).to_have_text("1")  # point of the rejected agent
     expect(page.get_by_test_id("rejects-link")).to_have_count(2)
     screenshot(page, "agents-import-result")
 
