@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from registrations.checks.rules.catalogue import BY_CODE
 
-from .figures import METRIC_CODES, Month
+from .figures import METRIC_CODES, TREND_CODES, Month
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
@@ -133,8 +133,10 @@ def render_pdf(
     language: str,
     computed_at,
     issued: dict | None = None,
+    trend: list[dict] | None = None,
 ) -> bytes:
-    """The report as a PDF in `language`; `issued` ({"version", "by", "at"}) for an issued report."""
+    """The report as a PDF in `language`; `issued` ({"version", "by", "at"}) for an issued report; `trend`
+    (figures.compute_trend: the 12 months ending with this one) adds the trend table."""
     from xml.sax.saxutils import escape
 
     from reportlab.lib import colors
@@ -200,6 +202,26 @@ def render_pdf(
             )
         )
         story.append(table)
+        if trend:
+            story.append(p(_("12-month trend"), h2))
+            trend_rows = [[p(_("Month"), small), *(p(metric_label(code), small) for code in TREND_CODES)]]
+            for row in trend:
+                trend_rows.append(
+                    [p(row["month"]), *(p(format_number(row[code]), value_style) for code in TREND_CODES)]
+                )
+            trend_table = Table(trend_rows, colWidths=[30 * mm, 72 * mm, 72 * mm], repeatRows=1)
+            trend_table.setStyle(
+                TableStyle(
+                    [
+                        ("FONTNAME", (0, 0), (-1, -1), FONT),
+                        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                        ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
+                        ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.HexColor("#BBBBBB")),
+                        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EEEEEE")),
+                    ]
+                )
+            )
+            story.append(trend_table)
         story.append(Spacer(1, 6 * mm))
         story.append(
             p(

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from core.audit import audit_head, audit_record
 from core.models import Province, User
 
-from .figures import Month, compute_figures, normalise_provinces
+from .figures import Month, compute_figures, compute_trend, normalise_provinces
 from .models import ReportIssue
 from .render import render_csv, render_pdf
 
@@ -70,6 +70,7 @@ def report_issue(*, month: Month, provinces: list[str], language: str, actor: Us
             language=language,
             computed_at=now,
             issued={"version": version, "by": actor.get_username(), "at": now, "audit_head": head},
+            trend=compute_trend(month, provinces),
         )
         csv = render_csv(figures)
         stem = f"monthly-{month}-{'-'.join(provinces) or 'all'}-{language}-v{version}"

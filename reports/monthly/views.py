@@ -142,6 +142,7 @@ def monthly_pdf(request):
         figures=selectors.compute_figures(month, provinces),
         language=language,
         computed_at=timezone.now(),
+        trend=selectors.compute_trend(month, provinces),
     )
     return _download(data, "application/pdf", f"{_stem(month, provinces)}-{language}.pdf")
 

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 
-from reports.monthly.figures import Month, compute_figures
+from reports.monthly.figures import Month, compute_figures, compute_trend
 from reports.monthly.render import metric_label, render_csv, render_pdf, scope_text
 from reports.monthly.services import LANGUAGES, validate_scope
 
@@ -61,7 +61,14 @@ class Command(BaseCommand):
         if options["csv"]:
             outputs.append((options["csv"], render_csv(figures)))
         if options["pdf"]:
-            pdf = render_pdf(month=month, provinces=provinces, figures=figures, language=language, computed_at=now)
+            pdf = render_pdf(
+                month=month,
+                provinces=provinces,
+                figures=figures,
+                language=language,
+                computed_at=now,
+                trend=compute_trend(month, provinces),
+            )
             outputs.append((options["pdf"], pdf))
         # Everything is computed before anything is written: a failure leaves no half-written set of files.
         for path, data in outputs:

@@ -89,6 +89,10 @@ def test_pdf_in_each_language(tmp_path, hanoi_point, saigon_point, officer, lang
     text = "\n".join(page.extract_text() for page in reader.pages)
     for phrase in phrases:
         assert phrase in text, phrase
+    # and the 12-month trend, ending with the month
+    assert ("12-month trend" if lang == "en" else "Xu hướng 12 tháng") in text
+    assert "2025-04" in text
+    assert "2026-03" in text
     assert "subject_requests_on_time" in text
 
 
