@@ -7,6 +7,11 @@ class AgentsConfig(AppConfig):
     verbose_name = _("Agents and registration points")
 
     def ready(self):
+        from core.texts import register_system_texts
+
+        from .texts import ALL as system_texts
+
+        register_system_texts(*system_texts)  # reasons written into records, shown translated (core.texts)
         from core.registry import NavItem, register_audit_actions, register_nav, register_permissions, register_seeder
         from core.roles import Role
 

@@ -37,8 +37,9 @@ from core.imports import (
 )
 from core.models import Province
 from core.scoping import province_scope
+from core.texts import system_text
 
-from . import validators
+from . import texts, validators
 from .models import Agent, AgentKind, PointKind, RegistrationPoint, Status, StatusChange
 
 AGENT_COLUMNS = [
@@ -258,7 +259,7 @@ class _Upserter:
             to_status=to_status,
             actor=self.actor,
             source=StatusChange.Source.IMPORT,
-            reason=_("Import of %(file)s, line %(line)d") % {"file": self.file_name, "line": line},
+            reason=system_text(texts.IMPORT_LINE, file=self.file_name, line=line),
         )
 
     def touched(self, code: str) -> None:

@@ -15,8 +15,9 @@ from core.audit import audit_record
 from core.imports import ImportFileError
 from core.models import ImportJob
 from core.runs import QueueUnavailable, RunKind, queue_unavailable_message, send_task
+from core.texts import system_text
 
-from . import importers
+from . import importers, texts
 from .models import Agent, RegistrationPoint, Status, StatusChange
 from .validators import (
     normalise_phone,
@@ -131,7 +132,7 @@ def _record_initial_status(obj, *, actor, source):
         to_status=obj.status,
         actor=actor,
         source=source,
-        reason=_("Created"),
+        reason=system_text(texts.CREATED),
     )
 
 

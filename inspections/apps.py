@@ -7,6 +7,11 @@ class InspectionsConfig(AppConfig):
     verbose_name = _("Inspections")
 
     def ready(self):
+        from core.texts import register_system_texts
+
+        from .texts import ALL as system_texts
+
+        register_system_texts(*system_texts)  # reasons written into records, shown translated (core.texts)
         from core.registry import (
             HOME_PAGES,
             NavItem,

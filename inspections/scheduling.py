@@ -26,16 +26,16 @@ import logging
 from collections import defaultdict
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 
 from agents.models import RegistrationPoint, RiskTier, Status
 from core.audit import audit_record
+from core.texts import system_text
 from registrations.models import Flag, FlagStatus, Severity
 
+from . import texts
 from .models import (
     OPEN_TASK_STATUSES,
     ActionStatus,
@@ -60,8 +60,8 @@ def schedule_inspections(*, today: date | None = None) -> dict:
     """Run the three passes of the module docstring; the counts of what was done."""
     today = today or timezone.localdate()
     policy = RiskPolicy.current()
-    # texts stored on tasks are in the site's language, whoever started the run
-    with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
+    # texts stored on tasks are English words of core.texts, shown in each reader's language
+    with transaction.atomic():
         summary = {
             **_risk_tasks(policy, today),
             **_follow_ups(policy, today),
@@ -142,7 +142,7 @@ def _risk_tasks(policy: RiskPolicy, today: date) -> dict:
     new_tasks: list[InspectionTask] = []
     brought_forward = waiting = 0
     for point_id, point_flags in by_point.items():
-        reason = _("Critical flag(s): %(rules)s") % {"rules": ", ".join(sorted({code for _pk, code in point_flags}))}
+        reason = system_text(texts.CRITICAL_FLAGS, rules=", ".join(sorted({code for _pk, code in point_flags})))
         existing = open_tasks.get(point_id)
         if existing is None:
             new_tasks.append(_new_task(point_id, TaskKind.RISK, due, reason))
@@ -182,7 +182,7 @@ def _bring_forward(task_id: int, due: date, reason: str) -> None:
         action="inspection.due_date",
         obj=task,
         fields={"from": before, "to": due},
-        reason=_("Brought forward by the scheduler: %(reason)s") % {"reason": reason},
+        reason=system_text(texts.BROUGHT_FORWARD, reason=reason),
     )
 
 
@@ -207,7 +207,7 @@ def _follow_ups(policy: RiskPolicy, today: date) -> dict:
     for point_id, action_ids in by_point.items():
         existing = open_tasks.get(point_id)
         if existing is None:
-            reason = _("Verify corrective action(s) %(ids)s") % {"ids": ", ".join(f"#{pk}" for pk in action_ids)}
+            reason = system_text(texts.VERIFY_ACTIONS, ids=", ".join(f"#{pk}" for pk in action_ids))
             new_tasks.append(_new_task(point_id, TaskKind.FOLLOW_UP, due, reason))
         elif existing[2] in NOT_VISITED:
             assign[existing[0]] = action_ids
@@ -258,10 +258,9 @@ def _routine(policy: RiskPolicy, today: date) -> dict:
             wanted = since + timedelta(days=days)
             if wanted <= horizon:
                 wanted = max(wanted, today)
-                reason = _("Routine inspection: every %(days)s days (%(tier)s tier)") % {
-                    "days": days,
-                    "tier": RiskTier(tier or RiskTier.LOW).label,
-                }
+                with translation.override("en"):  # the tier's word in English too: shown translated
+                    tier_label = str(RiskTier(tier or RiskTier.LOW).label)
+                reason = system_text(texts.ROUTINE, days=days, tier=tier_label)
                 new_tasks.append(_new_task(pk, TaskKind.ROUTINE, wanted, reason))
         if wanted != current_next:
             next_dates[pk] = wanted

@@ -72,3 +72,11 @@ def duration(start, end=None) -> str:
     if minutes:
         return _("%(m)d min %(s)d s") % {"m": minutes, "s": secs}
     return _("%(s)d s") % {"s": secs}
+
+
+@register.filter
+def system_text(text: str) -> str:
+    """A reason the system wrote (core.texts), in the reader's language; a person's words as typed."""
+    from core.texts import show_system_text
+
+    return show_system_text(text)

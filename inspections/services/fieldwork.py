@@ -17,9 +17,11 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.models import User
+from core.texts import system_text
 from registrations.models import Activation, Registration, RegistrationStatus
 from registrations.validators import is_valid_iccid
 
+from .. import texts
 from ..catalogue import CHECKLIST_FAMILY
 from ..models import (
     Answer,
@@ -552,6 +554,6 @@ def inspection_submit(*, task: InspectionTask, inspector: User, remarks: str | N
         task=task,
         to_status=TaskStatus.SUBMITTED,
         actor=inspector,
-        reason=_("Sent again after return") if resubmitted else "",
+        reason=system_text(texts.SENT_AGAIN) if resubmitted else "",
     )
     return report

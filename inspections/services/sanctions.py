@@ -11,7 +11,9 @@ from agents.models import Agent, RegistrationPoint, Status, StatusChange
 from core.audit import audit_record
 from core.models import User
 from core.scoping import user_can_see_province
+from core.texts import system_text
 
+from .. import texts
 from ..models import Finding, Sanction, SanctionKind, SanctionStatus, SanctionTarget, SanctionType
 
 PROPOSE_PERMISSION = "inspections.propose_sanction"
@@ -123,12 +125,13 @@ def _apply_status(sanction: Sanction, actor: User) -> StatusChange | None:
             % {"target": target, "status": Status(to_status).label.lower()},
             code="already",
         )
-    reason = _("Sanction #%(id)s approved: %(type)s (%(basis)s). Finding #%(finding)s.") % {
-        "id": sanction.pk,
-        "type": sanction.sanction_type.name(),
-        "basis": sanction.sanction_type.legal_basis,
-        "finding": sanction.finding_id,
-    }
+    reason = system_text(
+        texts.SANCTION_APPROVED,
+        id=sanction.pk,
+        type=sanction.sanction_type.name("en"),
+        basis=sanction.sanction_type.legal_basis,
+        finding=sanction.finding_id,
+    )
     kwargs = {keyword: target, "reason": reason, "actor": actor, "source": StatusChange.Source.SANCTION}
     if keyword == "agent":
         kwargs["include_points"] = True  # an agent that may not register subscribers stops at all its points

@@ -11,8 +11,10 @@ from agents.models import RegistrationPoint, Status
 from core.audit import audit_record
 from core.models import User
 from core.scoping import user_can_see_province
+from core.texts import system_text
 from registrations.models import Flag
 
+from .. import texts
 from ..models import OPEN_TASK_STATUSES, TASK_TRANSITIONS, InspectionTask, TaskEvent, TaskKind, TaskStatus
 
 # Tasks in bulk: each point is its own transaction with its audit event; beyond this, narrow the filter.
@@ -212,12 +214,9 @@ def task_assign(*, task: InspectionTask, inspector: User, actor: User | None) ->
     previous = task.inspector
     task.inspector = inspector
     task.assigned_at = timezone.now()
-    reason = _("Assigned to %(user)s") % {"user": inspector.get_username()}
+    reason = system_text(texts.ASSIGNED, user=inspector.get_username())
     if previous is not None and previous != inspector:
-        reason = _("Reassigned from %(old)s to %(new)s") % {
-            "old": previous.get_username(),
-            "new": inspector.get_username(),
-        }
+        reason = system_text(texts.REASSIGNED, old=previous.get_username(), new=inspector.get_username())
     task_transition(
         task=task, to_status=TaskStatus.ASSIGNED, actor=actor, reason=reason, fields=("inspector", "assigned_at")
     )
