@@ -16,7 +16,8 @@ def test_every_demo_person_has_an_email_address_and_the_integration_account_none
         assert bool(email) is (role != Role.INTEGRATION), username
 
 
-def test_seed_demo_prints_the_url_it_was_given(db):
+def test_seed_demo_prints_the_url_it_was_given(db, settings):
+    settings.LANGUAGE_CODE = "vi"
     out = StringIO()
     from core import registry
 
@@ -27,3 +28,6 @@ def test_seed_demo_prints_the_url_it_was_given(db):
     finally:
         registry.SEEDERS.extend(saved)
     assert "sign in at http://127.0.0.1:8123/login/" in out.getvalue()
+    # one language in the terminal, whatever the site's default (Vietnamese)
+    assert "Compliance manager" in out.getvalue()
+    assert "Quản lý" not in out.getvalue()

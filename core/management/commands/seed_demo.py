@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, no_translations
 
 from core.demo import ensure_demo_users
 from core.models import Province
@@ -16,6 +16,7 @@ class Command(BaseCommand):
             help="where the server will run, printed with the demo users (make run passes its HOST)",
         )
 
+    @no_translations  # one language in the terminal (issue 13 found Vietnamese summaries among English lines)
     def handle(self, *args, **options):
         load_provinces(Province)
         self.stdout.write(f"Provinces: {Province.objects.count()}")
