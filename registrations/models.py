@@ -122,6 +122,8 @@ class Registration(models.Model):
         ]
         indexes = [
             models.Index(fields=["msisdn"], name="reg_msisdn_idx"),
+            # search by name (issue 13): the normalised name the rules compare, exact match
+            models.Index(fields=["name_key"], name="reg_name_idx", condition=~models.Q(name_key="")),
             models.Index(fields=["iccid"], name="reg_iccid_idx"),
             models.Index(fields=["point", "registered_at"], name="reg_point_time_idx"),
             models.Index(fields=["registered_at", "id"], name="reg_time_idx"),

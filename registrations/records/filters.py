@@ -21,7 +21,7 @@ from ..models import (
     Registration,
     RegistrationStatus,
 )
-from ..validators import DOC_TYPES, LOCAL_TZ, normalise_msisdn
+from ..validators import DOC_TYPES, LOCAL_TZ, name_key, normalise_msisdn
 
 
 class MsisdnField(forms.CharField):
@@ -64,6 +64,8 @@ class RegistrationFilter(django_filters.FilterSet):
     # the id the operator's systems and every flag show (issue 13); not personal, an exact unique match
     external_id = django_filters.CharFilter(method="filter_external_id", label=_("External id"))
     msisdn = MsisdnFilter(method="filter_msisdn", label=_("Phone number (MSISDN)"))
+    # exact, in any case and spacing (the normalised name the rules compare); personal: searched by POST only
+    subscriber_name = django_filters.CharFilter(method="filter_subscriber_name", label=_("Subscriber's full name"))
     iccid = django_filters.CharFilter(method="filter_iccid", label=_("ICCID"))
     id_type = django_filters.ChoiceFilter(
         choices=[(t, t) for t in DOC_TYPES],
@@ -93,6 +95,7 @@ class RegistrationFilter(django_filters.FilterSet):
         fields = [
             "external_id",
             "msisdn",
+            "subscriber_name",
             "iccid",
             "id_type",
             "id_number",
@@ -109,6 +112,10 @@ class RegistrationFilter(django_filters.FilterSet):
     def filter_external_id(self, queryset, name, value):
         value = value.strip()
         return queryset.filter(external_id=value) if value else queryset
+
+    def filter_subscriber_name(self, queryset, name, value):
+        key = name_key(value)
+        return queryset.filter(name_key=key) if key else queryset
 
     def filter_msisdn(self, queryset, name, value):
         return queryset.filter(msisdn=value) if value else queryset
@@ -175,10 +182,6 @@ class ActivationFilter(django_filters.FilterSet):
     def filter_iccid(self, queryset, name, value):
         value = "".join(value.split())
         return queryset.filter(iccid=value) if value else queryset
-
-    def filter_external_id(self, queryset, name, value):
-        value = value.strip()
-        return queryset.filter(external_id=value) if value else queryset
 
     def filter_msisdn(self, queryset, name, value):
         return queryset.filter(msisdn=value) if value else queryset

@@ -24,9 +24,9 @@ from .masking import revealed as revealed_values
 
 PAGE_SIZE = 50
 # Shown first on the search form; the others fold under "More filters" unless one is in use.
-PRIMARY_FILTERS = ("external_id", "msisdn", "iccid", "id_type", "id_number")
+PRIMARY_FILTERS = ("external_id", "msisdn", "subscriber_name", "iccid", "id_type", "id_number")
 # Personal values: searched by POST, never carried in a URL (DESIGN section 2; access logs keep URLs).
-PERSONAL_FILTERS = ("msisdn", "id_number")
+PERSONAL_FILTERS = ("msisdn", "id_number", "subscriber_name")
 SEARCH_NAMESPACE = "registrations"
 
 

@@ -583,3 +583,27 @@ def test_search_by_external_id_finds_the_one_registration(client, officer, regis
         list(client.get(reverse("registrations:registration_list"), {"external_id": "NO-SUCH"}).context["page"].items)
         == []
     )
+
+
+def test_search_by_name_matches_any_case_and_spacing_and_keeps_it_out_of_the_url(client, officer, registration):
+    # given: "Nguyễn Văn An" (the fixture), typed the way people type
+    client.force_login(officer)
+    # when
+    response = search(client, subscriber_name="  nguyễn   VĂN an ")
+    # then: found, and the name is in no URL
+    assert [r.pk for r in response.context["page"].items] == [registration.pk]
+    assert all("nguy" not in url.lower() for url, _status in response.redirect_chain)
+    assert list_ids(client, subscriber_name="Nguyễn Văn Anh") == []  # a near miss does not match
+
+
+def test_a_name_in_the_url_is_refused(client, officer, registration):
+    client.force_login(officer)
+    page = client.get(reverse("registrations:registration_list"), {"subscriber_name": "Nguyễn Văn An"})
+    assert page.status_code == 400
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(officer)
+    assert api.get("/api/v1/registrations/", {"subscriber_name": "Nguyễn Văn An"}).status_code == 400
+    found = api.post("/api/v1/registrations/search/", {"subscriber_name": "nguyễn văn an"}, format="json")
+    assert [row["external_id"] for row in found.json()["results"]] == [registration.external_id]

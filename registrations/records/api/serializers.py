@@ -120,6 +120,7 @@ class RegistrationSearchInputSerializer(serializers.Serializer):
     """The list's filters, in the body so that phone and ID numbers stay out of URLs."""
 
     msisdn = serializers.CharField(required=False, help_text="0912…, 84912… or +84912…")
+    subscriber_name = serializers.CharField(required=False, help_text="the full name, exact in any case and spacing")
     iccid = serializers.CharField(required=False)
     id_type = serializers.CharField(required=False, help_text="CCCD, CMND or PASSPORT; narrows id_number")
     id_number = serializers.CharField(required=False)

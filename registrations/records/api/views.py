@@ -43,7 +43,7 @@ class ActivationPagination(NewestFirstPagination):
     ordering = ("-activated_at", "-id")
 
 
-PERSONAL_FILTERS = ("msisdn", "id_number")
+PERSONAL_FILTERS = ("msisdn", "id_number", "subscriber_name")
 SEARCH_LIMIT = 50
 SEARCH_MAX = 500
 
@@ -75,7 +75,10 @@ class RegistrationListApi(GenericAPIView):
     def get(self, request):
         in_url = [name for name in PERSONAL_FILTERS if request.query_params.get(name, "").strip()]
         if in_url:
-            message = _("Phone and ID numbers are never sent in a URL: POST them to /api/v1/registrations/search/.")
+            message = _(
+                "Phone numbers, ID numbers and names are never sent in a URL: "
+                "POST them to /api/v1/registrations/search/."
+            )
             raise ValidationError(dict.fromkeys(in_url, [message]))
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
