@@ -60,13 +60,13 @@ format: setup
 
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sim_agent_watch_bench
 bench: setup
-	psql "$(BENCH_DATABASE_URL)" -c "select 1" >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres sim_agent_watch_bench
+	psql "$(BENCH_DATABASE_URL)" -c "select 1" >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres $(lastword $(subst /, ,$(BENCH_DATABASE_URL)))
 	DATABASE_URL="$(BENCH_DATABASE_URL)" $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # The load scenario of issue 11: gunicorn (2 workers) on the bench database, locust with 50 users.
 load: setup
 	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
-	psql "$(BENCH_DATABASE_URL)" -c "select 1" >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres sim_agent_watch_bench
+	psql "$(BENCH_DATABASE_URL)" -c "select 1" >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres $(lastword $(subst /, ,$(BENCH_DATABASE_URL)))
 	DATABASE_URL="$(BENCH_DATABASE_URL)" $(BIN)/python bench/load/run.py $(LOAD_ARGS)
 
 worker: setup
