@@ -1,4 +1,4 @@
-from .views import actions, checklists, field, findings, planning, risk, sanctions, sections, tasks
+from .views import actions, checklists, field, findings, offline, planning, risk, sanctions, sections, tasks
 
 app_name = "inspections"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     *actions.urlpatterns,
     *checklists.urlpatterns,
     *sections.urlpatterns,
+    *offline.urlpatterns,  # before field's: my-tasks/sw.js and the like
     *field.urlpatterns,
     *risk.urlpatterns,
 ]

@@ -1,36 +1,48 @@
-// The inspector's task page (templates/inspections/field/task_work.html). Every change is kept on the phone
-// first (storage.js) and then sent, in order, whenever the network allows (sync.js): on each change, when
-// the browser says it is back online, and on a timer. Nothing typed is lost to a bad connection, and a
-// reload shows what is still waiting to be sent. The page passes its settings and words as JSON
-// (json_script "inspection-config").
+// The inspector's task page (templates/inspections/field/task_work.html). Every change is an item of the
+// outbox, kept on the phone first (IndexedDB: storage.js, outbox.js) with its idempotency key and the device
+// time it was done at, and then sent, in order, whenever the network allows (sync.js): on each change, when
+// the browser says it is back online, on a timer, and when the page opens. Nothing typed is lost to a bad
+// connection, a reload, a closed browser or an update of the app; each item shows its state. The page passes
+// its settings and words as JSON (json_script "inspection-config"; the offline words: "field-app").
 import { setupCheckin } from "./checkin.js";
 import { newClientId, resize } from "./camera.js";
-import {
-  forgetAnswersExcept, iccidCheck, queueAnswer, queuePhotoRemoval, queueRemarks, queueSim, queueSimRemoval,
-  queueSubmit,
-} from "./logic.js";
+import { iccidCheck } from "./logic.js";
+import { addItem, deviceTime, discardPhoto, makeItem, newOutbox } from "./outbox.js";
+import { guardLeaving, savePages } from "./offline.js";
 import { createPage } from "./page.js";
-import { loadOutbox, photoKeep, photoForget, photosWaiting, saveOutbox } from "./storage.js";
+import { loadOutbox, photoForget, photoKeep, photosWaiting, saveOutbox } from "./storage.js";
 import { createSync } from "./sync.js";
 
 const RETRY_MS = 15000;
 const TYPING_MS = 800;
 const CHECKOUT_GEO_OPTIONS = { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 };
 
-function start(configNode) {
-  const config = JSON.parse(configNode.textContent);
+function start(config, fieldApp, outbox, durable) {
   const T = config.text;
-  const page = createPage(T);
+  const O = fieldApp.text;
+  const page = createPage(T, O);
   const form = page.form;
+  config.myTasks = fieldApp.scope;
   const app = {
     config,
     T,
-    state: loadOutbox(config.task), // the outbox (logic.js)
-    photos: [], // photos waiting: {client_id, task, item_code, blob}
-    located: null, // {position, distance} of a check-in waiting for a reason
-    save() { saveOutbox(config.task, app.state); },
-    showForm() { page.showForm(!config.checked_in ? app.state.checkinLabel : ""); },
+    outbox,
+    photos: new Map(), // client_id -> Blob of photos not sent yet
+    located: null, // {position, distance, time} of a check-in waiting for a reason
+    save() {
+      if (!durable) return;
+      saveOutbox(app.outbox).catch(() => { page.showNotice(O.no_storage); });
+    },
+    refreshSaved(urls) { return savePages(urls); },
+    showForm() { page.showForm(!config.checked_in && !app.outbox.checkedIn ? app.outbox.checkinLabel : ""); },
+    // A new action: into the outbox with a new key and the device time it happened at.
+    queue(kind, fields, time) {
+      const item = addItem(app.outbox, makeItem(kind, config.task, fields, newClientId(), time || deviceTime()));
+      app.save();
+      return item;
+    },
   };
+  if (!durable) page.showNotice(O.no_storage);
   const sync = createSync(app, page);
   const { flush, render } = sync;
   setupCheckin(app, page, sync);
@@ -45,8 +57,8 @@ function start(configNode) {
   function answerChanged(event, typing) {
     const item = event.target.closest("[data-item]");
     if (!item || event.target.matches("[data-photo-input]")) return;
-    queueAnswer(app.state, item.dataset.item, page.answerOf(item));
-    app.save();
+    const answer = page.answerOf(item);
+    app.queue("answer", { code: item.dataset.item, value: answer.value, note: answer.note });
     render();
     page.itemError(item.dataset.item, "");
     page.refreshItem(item);
@@ -55,25 +67,34 @@ function start(configNode) {
   }
 
   function remarksChanged(typing) {
-    queueRemarks(app.state, page.remarksBox.value);
-    app.save();
+    app.queue("remarks", { remarks: page.remarksBox.value });
     render();
     sendSoon(typing);
   }
 
   // --- photos -----------------------------------------------------------------------------------
+  // `source`: "camera" (the capture input) or "gallery" (picked from the phone's files).
   function photoChosen(input) {
     const files = Array.from(input.files || []);
     const code = input.dataset.itemCode || "";
+    const source = input.dataset.source === "gallery" ? "gallery" : "camera";
+    const time = deviceTime(); // when the inspector took or picked it
     input.value = ""; // the same photo may be chosen again
     files.forEach((file) => {
       resize(file).then((blob) => {
         const photo = { client_id: newClientId(), task: config.task, item_code: code, blob };
-        app.photos.push(photo);
-        page.pendingThumb(photo);
-        page.refreshProgress();
         page.itemError(code, "");
-        return photoKeep(photo).then(flush);
+        return photoKeep(photo).then(() => true, () => false).then((kept) => {
+          // Not kept on the phone (storage full, private mode): it is sent from memory while the page is
+          // open, and the inspector is told so; never dropped without a word.
+          if (!kept) page.itemError(code, O.photo_not_stored);
+          app.photos.set(photo.client_id, blob);
+          app.queue("photo", { client_id: photo.client_id, item_code: code, source }, time);
+          page.pendingThumb(photo);
+          page.refreshProgress();
+          render();
+          flush();
+        });
       }).catch(() => { page.itemError(code, T.photo_failed); });
     });
   }
@@ -94,21 +115,22 @@ function start(configNode) {
     const target = event.target;
     if (target.matches("[data-photo-discard]")) {
       const clientId = target.dataset.photoDiscard;
-      app.photos = app.photos.filter((photo) => photo.client_id !== clientId);
+      if (!discardPhoto(app.outbox, clientId)) return; // already on its way: it will show as sent
+      app.save();
+      app.photos.delete(clientId);
       photoForget(clientId);
       target.closest("figure").remove();
       page.refreshProgress();
       render();
     } else if (target.matches("[data-photo-remove]")) {
-      queuePhotoRemoval(app.state, target.dataset.photoRemove);
-      app.save();
+      app.queue("photo_remove", { url: target.dataset.photoRemove });
       target.closest("figure").remove();
       page.refreshProgress();
       flush();
     } else if (target.matches("[data-sim-remove]")) {
-      queueSimRemoval(app.state, target.dataset.simRemove);
-      app.save();
+      app.queue("sim_remove", { iccid: target.dataset.simRemove });
       target.closest("li").remove();
+      render();
       flush();
     }
   });
@@ -129,11 +151,11 @@ function start(configNode) {
     page.setSimError("");
     if (!page.simRow(iccid)) {
       const sim = { iccid, note: typed.note };
-      queueSim(app.state, sim);
-      app.save();
+      app.queue("sim", sim);
       page.pendingSimRow(sim);
     }
     checkIccid();
+    render();
     flush();
   });
 
@@ -142,9 +164,10 @@ function start(configNode) {
     const problems = page.missing();
     if (problems.length) { page.showProblems(problems, T.submit_blocked); return; }
     page.setSubmitMessage("");
+    const tapped = deviceTime(); // the check-out is the tap, not the moment a position was found
     const queue = (position) => {
-      queueSubmit(app.state, position, page.remarksBox.value);
-      app.save();
+      app.queue("checkout", { position: position || {} }, tapped);
+      app.queue("submit", { remarks: page.remarksBox.value }, tapped);
       flush();
       render();
     };
@@ -154,17 +177,28 @@ function start(configNode) {
     }, () => { queue(null); }, CHECKOUT_GEO_OPTIONS);
   });
 
-  // --- start: put back what is still waiting, then send it --------------------------------------
-  Object.keys(app.state.answers).forEach((code) => {
-    const item = page.item(code);
-    if (item) page.applyAnswer(item, app.state.answers[code]);
+  // --- start: put back what the page (maybe saved on the phone a while ago) does not show yet ------
+  app.outbox.items.forEach((entry) => {
+    if (entry.kind === "answer") {
+      const item = page.item(entry.code);
+      if (item) page.applyAnswer(item, entry);
+    } else if (entry.kind === "remarks" || entry.kind === "submit") {
+      page.remarksBox.value = entry.remarks;
+    } else if (entry.kind === "sim" && entry.state !== "refused") {
+      if (!page.simRow(entry.iccid)) {
+        if (entry.html) page.simSent(entry, { ok: true, html: entry.html }); else page.pendingSimRow(entry);
+      }
+    } else if (entry.kind === "sim_remove" && entry.state !== "refused") {
+      page.hideSim(entry.iccid);
+    } else if (entry.kind === "photo" && entry.state === "sent") {
+      page.sentPhoto(entry);
+    } else if (entry.kind === "photo_remove" && entry.state !== "refused") {
+      page.hidePhoto(entry.url);
+    }
   });
-  forgetAnswersExcept(app.state, (code) => Boolean(page.item(code)));
-  if (app.state.remarks !== null) page.remarksBox.value = app.state.remarks;
-  app.state.sims.forEach((sim) => { if (!page.simRow(sim.iccid)) page.pendingSimRow(sim); });
-  app.state.simRemovals.forEach(page.hideSim);
-  app.state.photoRemovals.forEach(page.hidePhoto);
-  if (config.checked_in || app.state.checkin) app.showForm();
+  const checkedIn = config.checked_in || app.outbox.checkedIn ||
+    app.outbox.items.some((entry) => entry.kind === "checkin" && entry.state !== "refused");
+  if (checkedIn) app.showForm();
   page.items().forEach(page.refreshItem);
   page.refreshProgress();
   render();
@@ -176,12 +210,36 @@ function start(configNode) {
   window.addEventListener("online", flush);
   window.addEventListener("offline", () => { sync.setProblem("network"); });
   setInterval(() => { if (sync.pending() && !sync.isSending()) flush(); }, RETRY_MS);
+  guardLeaving(() => sync.pending(), O, fieldApp.scope);
   photosWaiting(config.task).then((waiting) => {
-    waiting.forEach((photo) => { app.photos.push(photo); page.pendingThumb(photo); });
+    waiting.forEach((photo) => {
+      let entry = app.outbox.items.find((other) => other.kind === "photo" && other.client_id === photo.client_id);
+      if (entry && entry.state === "sent") { photoForget(photo.client_id); return; }
+      // A photo the first page kept with no outbox item: it goes after what is already waiting.
+      if (!entry) entry = app.queue("photo", { client_id: photo.client_id, item_code: photo.item_code, source: "camera" });
+      app.photos.set(photo.client_id, photo.blob);
+      page.pendingThumb(photo);
+    });
     page.refreshProgress();
+    render();
     flush();
   });
 }
 
-const configNode = document.getElementById("inspection-config");
-if (configNode) start(configNode);
+function boot() {
+  const configNode = document.getElementById("inspection-config");
+  const appNode = document.getElementById("field-app");
+  if (!appNode) return;
+  if (!configNode) return;
+  const fieldApp = JSON.parse(appNode.textContent);
+  const config = JSON.parse(configNode.textContent);
+  const who = { task: config.task, user: fieldApp.user, key: newClientId, time: deviceTime() };
+  loadOutbox(who)
+    .then((outbox) => start(config, fieldApp, outbox, true))
+    .catch(() => {
+      // No IndexedDB (a private window): work from memory, and say so.
+      start(config, fieldApp, newOutbox(config.task, fieldApp.user), false);
+    });
+}
+
+boot();

@@ -1,8 +1,10 @@
 // The DOM of templates/inspections/field/task_work.html (and its _item, _photo and _sim includes): every
 // data-* hook the field page's modules read or change is found here.
 import { failingAnswer, format, itemAnswered, itemProblem, syncStatus } from "./logic.js";
+import { counts, itemClock, itemLabel } from "./outbox.js";
 
-export function createPage(T) {
+// T: the page's words (field._script_config); O: the offline words (offline.offline_text).
+export function createPage(T, O) {
   const form = document.getElementById("inspection");
   const checkinSection = document.querySelector("[data-checkin]");
   const checkinMessage = document.querySelector("[data-checkin-message]");
@@ -37,6 +39,55 @@ export function createPage(T) {
       list.appendChild(li);
     });
     submitMessage.appendChild(list);
+  }
+
+  // --- the outbox, item by item, with its state ------------------------------------------------------
+  const outboxBox = document.querySelector("[data-outbox]");
+  let outboxOpened = false;
+
+  function showOutbox(outbox) {
+    if (!outboxBox) return;
+    const c = counts(outbox);
+    const unsent = c.waiting + c.sending;
+    const parts = [O.outbox_title];
+    if (unsent) parts.push(unsent + " " + O.state_waiting);
+    if (c.refused) parts.push(c.refused + " " + O.state_refused);
+    if (c.sent) parts.push(c.sent + " " + O.state_sent);
+    outboxBox.querySelector("[data-outbox-summary]").textContent = parts.join(" · ");
+    const list = outboxBox.querySelector("[data-outbox-list]");
+    list.replaceChildren(...outbox.items.map((entry) => {
+      const li = document.createElement("li");
+      li.className = "outbox-item state-" + entry.state;
+      li.dataset.testid = "outbox-item";
+      li.dataset.kind = entry.kind;
+      li.dataset.state = entry.state;
+      const what = document.createElement("span");
+      what.className = "what";
+      what.textContent = itemLabel(entry, O, (code) => { const box = item(code); return box && box.dataset.position; });
+      const when = document.createElement("small");
+      when.className = "when";
+      when.textContent = itemClock(entry);
+      const state = document.createElement("span");
+      state.className = "state";
+      state.textContent = O["state_" + entry.state];
+      li.append(what, when, state);
+      if (entry.message) {
+        const message = document.createElement("small");
+        message.className = "message";
+        message.textContent = entry.message;
+        li.append(message);
+      }
+      return li;
+    }));
+    outboxBox.hidden = outbox.items.length === 0;
+    if ((unsent || c.refused) && !outboxOpened) { outboxBox.open = true; outboxOpened = true; }
+  }
+
+  function showNotice(text) {
+    const box = document.querySelector("[data-field-notice]");
+    if (!box) return;
+    box.textContent = text;
+    box.hidden = !text;
   }
 
   // --- check-in ---------------------------------------------------------------------------------
@@ -178,6 +229,14 @@ export function createPage(T) {
     if (data.ok) thumb.outerHTML = data.html; else thumb.remove();
   }
 
+  // A photo the server has (its thumbnail html), on a page saved before it was sent.
+  function sentPhoto(entry) {
+    if (!entry.html || form.querySelector('[data-photo-id="' + entry.photo_id + '"]')) return;
+    const box = form.querySelector('[data-photos][data-item-code="' + (entry.item_code || "") + '"]') ||
+      form.querySelector('[data-photos][data-item-code=""]');
+    box.insertAdjacentHTML("beforeend", entry.html);
+  }
+
   function hidePhoto(url) {
     const button = form.querySelector('[data-photo-remove="' + url + '"]');
     if (button) button.closest("figure").remove();
@@ -250,10 +309,10 @@ export function createPage(T) {
 
   return {
     form, remarksBox, iccidInput, simAdd,
-    showSync, setSubmitMessage, showProblems,
+    showSync, setSubmitMessage, showProblems, showOutbox, showNotice,
     showCheckin, showLocating, showForm, showCheckedIn, locationNote, setCheckinError,
     items, item, itemError, answerOf, applyAnswer, refreshItem, refreshProgress, missing,
-    pendingThumb, photoSent, hidePhoto,
+    pendingThumb, photoSent, sentPhoto, hidePhoto,
     simRow, pendingSimRow, simSent, hideSim, setSimError, showIccidCheck, takeSimInput,
   };
 }
