@@ -84,7 +84,10 @@ def worker_settings() -> dict:
 def offline_text() -> dict:
     """The words of static/js/inspection/{offline,outbox-view,tasks}.js (main.js has its own: field._script_config)."""
     return {
-        "unsent_leave": _("Some changes are not sent yet. They stay on this phone and are sent when you open the task again with a network."),
+        "unsent_leave": _(
+            "Some changes are not sent yet. They stay on this phone and are sent when you open the task again "
+            "with a network."
+        ),
         "unsent_signout": _(
             "%(n)s changes are not sent yet. They stay on this phone and are sent after you sign in again "
             "and open the task. Sign out anyway?"
