@@ -18,6 +18,7 @@ def field_app_head(context):
     config = {
         "worker": reverse("inspections:field_service_worker"),
         "scope": reverse("inspections:my_tasks"),
+        "login": reverse("login"),
         "user": request.user.pk,
         "text": offline_text(),
     }

@@ -93,6 +93,7 @@ def offline_text() -> dict:
             "and open the task. Sign out anyway?"
         ),
         "outbox_title": _("On this phone"),
+        "sign_in_again": _("Sign in again"),
         "state_waiting": _("waiting"),
         "state_sending": _("sending"),
         "state_sent": _("sent"),

@@ -19,7 +19,7 @@ const CHECKOUT_GEO_OPTIONS = { enableHighAccuracy: true, timeout: 10000, maximum
 
 function start(config, fieldApp, outbox, durable) {
   const T = config.text;
-  const O = fieldApp.text;
+  const O = Object.assign({}, fieldApp.text, { signInUrl: fieldApp.login + "?next=" + encodeURIComponent(location.pathname) });
   const page = createPage(T, O);
   const form = page.form;
   config.myTasks = fieldApp.scope;

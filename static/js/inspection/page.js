@@ -21,6 +21,13 @@ export function createPage(T, O) {
   function showSync({ problem, sending, pending, submitQueued }) {
     const status = syncStatus({ problem, sending, pending });
     syncBar.textContent = T[status.text];
+    if (status.text === "signed_out" && O.signInUrl) { // the session ended (the browser was closed): a way back
+      const link = document.createElement("a");
+      link.href = O.signInUrl;
+      link.textContent = O.sign_in_again;
+      link.dataset.testid = "sign-in-again";
+      syncBar.append(" ", link);
+    }
     syncBar.className = "sync-bar sync-" + status.kind;
     syncBar.hidden = form.hidden && status.kind === "sent"; // nothing to say before the check-in
     if (submitQueued && !sending && pending) submitMessage.textContent = T.submit_queued;

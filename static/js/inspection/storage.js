@@ -3,7 +3,7 @@
 // client_id). The database is the first page's photo database, upgraded: the photos it kept stay where they
 // were, and the outbox the first page kept in localStorage ("inspection-task-<task id>") moves into it the
 // first time the task opens (then the localStorage copy goes). An update of the app never loses either.
-import { upgradeOutbox } from "./outbox.js";
+import { addItem, upgradeOutbox } from "./outbox.js";
 
 const DB_NAME = "inspection-photos";
 const DB_VERSION = 2; // 1: photos only (the first page); 2: + outbox
@@ -60,8 +60,12 @@ function outboxId(user, task) {
 export function loadOutbox({ task, user, key, time }) {
   return inStore(OUTBOX, "readonly", (store) => store.get(outboxId(user, task))).then((stored) => {
     const legacy = window.localStorage ? localStorage.getItem(legacyKey(task)) : null;
-    if (stored || legacy === null) return upgradeOutbox(stored ? stored.outbox : null, { task, user, key, time });
-    const outbox = upgradeOutbox(legacy, { task, user, key, time });
+    const outbox = upgradeOutbox(stored ? stored.outbox : null, { task, user, key, time });
+    if (legacy === null) return outbox;
+    // What the first page left goes after what this outbox holds (a tab of the first page still open after the
+    // update may have written it), then leaves localStorage once it is safe in IndexedDB.
+    upgradeOutbox(legacy, { task, user, key, time }).items.forEach((item) => { addItem(outbox, item); });
+    if (!outbox.checkinLabel) outbox.checkinLabel = upgradeOutbox(legacy, { task, user, key, time }).checkinLabel;
     return saveOutbox(outbox).then(() => { localStorage.removeItem(legacyKey(task)); return outbox; });
   });
 }

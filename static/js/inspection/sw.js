@@ -72,17 +72,21 @@ self.addEventListener("activate", (event) => {
   })());
 });
 
-// Network first, within NETWORK_WAIT_MS; a late answer still refreshes the saved page.
+// Network first, within NETWORK_WAIT_MS; a late answer still refreshes the saved page. A redirect (the
+// session ended with the browser: to the sign-in page) shows the saved page where there is one: the inspector
+// keeps working, and the page's sending says to sign in again (nothing is lost meanwhile).
 function fieldPage(request) {
   const key = pageKey(request.url);
+  const saved = () => caches.open(PAGES).then((cache) => cache.match(key, { ignoreVary: true }));
   const network = fetch(request).then((response) => {
     if (keepable(response)) {
       const copy = response.clone();
       caches.open(PAGES).then((cache) => cache.put(key, copy));
+      return response;
     }
+    if (response.type === "opaqueredirect" || response.redirected) return saved().then((page) => page || response);
     return response;
   });
-  const saved = () => caches.open(PAGES).then((cache) => cache.match(key));
   const offlinePage = () => caches.match(APP.offline).then((page) => page || Response.error());
   const slow = new Promise((resolve) => { setTimeout(() => resolve(null), NETWORK_WAIT_MS); })
     .then(() => saved());
@@ -93,7 +97,7 @@ function fieldPage(request) {
 }
 
 function staticFile(request) {
-  return caches.match(request, { ignoreSearch: true }).then((hit) => hit || fetch(request));
+  return caches.match(request, { ignoreSearch: true, ignoreVary: true }).then((hit) => hit || fetch(request));
 }
 
 function photo(request) {
