@@ -200,6 +200,23 @@ def test_the_field_page_logic_agrees_with_itself_and_with_the_server(js_page):
     assert len(results) >= table_rows + 30, f"only {len(results)} cases ran"
 
 
+@pytest.mark.parametrize("zone", ["Asia/Ho_Chi_Minh", "America/St_Johns"])
+def test_the_outbox_of_the_field_app(browser, zone):
+    # a phone in Vietnam (+07:00) and one half an hour off a whole hour, behind UTC (-03:30 or -02:30)
+    context = browser.new_context(timezone_id=zone)
+    page = context.new_page()
+    try:
+        serve(page, {"/static/": BASE_DIR / "static", "/tests/js/": BASE_DIR / "tests" / "js"})
+        results = run_suite(page, "inspection_outbox.test.js")
+        offset = page.evaluate("() => import('/static/js/inspection/outbox.js').then(m => m.deviceTime(new Date()))")
+    finally:
+        context.close()
+
+    assert not failures(results), failures(results)
+    assert len(results) >= 17, f"only {len(results)} cases ran"
+    assert offset[-6:] in ({"+07:00"} if zone == "Asia/Ho_Chi_Minh" else {"-03:30", "-02:30"})
+
+
 def test_a_failing_js_case_fails_the_run(js_page):
     results = run_suite(js_page, "harness_selftest.test.js")
 
@@ -233,7 +250,9 @@ def test_the_modules_load_under_the_hashed_names_of_production(browser, settings
             hashed = f"{MODULES}/{target.removeprefix('./')}"
             assert hashed in manifest.values(), f"{manifest[name]} imports {target}, not a hashed name"
             imported.add(hashed)
-    assert imported == {manifest[name] for name in sources if not name.endswith("/main.js")}
+    # every module is imported by another, but the pages' entry points and the service worker (a classic script)
+    entries = {f"{MODULES}/main.js", f"{MODULES}/field-app.js", f"{MODULES}/sw.js"}
+    assert imported == {manifest[name] for name in sources if name not in entries}
 
     # and: Chromium loads the whole graph from the hashed main module
     context = browser.new_context()

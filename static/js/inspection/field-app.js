@@ -41,7 +41,13 @@ function myTasks(fieldApp) {
       }
     });
   });
-  if (navigator.onLine === false || !("serviceWorker" in navigator)) return;
+  if (navigator.onLine === false && window.caches) {
+    // With no network: which task pages this phone has (they open), and which it never saved.
+    caches.open("field-pages").then((cache) => Promise.all(cards.map((card) => cache.match(location.origin + card.dataset.taskPage, { ignoreVary: true })
+      .then((page) => { mark(card, page ? "ready" : "missing"); }))));
+    return;
+  }
+  if (!("serviceWorker" in navigator)) return;
   cards.forEach((card) => { mark(card, "saving"); });
   const urls = [location.pathname, ...cards.map((card) => card.dataset.taskPage)];
   savePages(urls).then((saved) => {

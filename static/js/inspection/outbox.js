@@ -165,6 +165,7 @@ export function requestFor(item, urls) {
 // `position(code)` is the item's number on the checklist.
 export function itemLabel(item, T, position) {
   if (item.kind === "answer") return format(T.kind_answer, { n: position(item.code) || item.code });
+  if (item.kind === "photo" && item.item_code) return format(T.kind_photo_item, { n: position(item.item_code) || item.item_code });
   if (item.kind === "sim" || item.kind === "sim_remove") return format(T["kind_" + item.kind], { iccid: item.iccid });
   return T["kind_" + item.kind] || item.kind;
 }
