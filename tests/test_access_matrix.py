@@ -209,6 +209,11 @@ MATRIX: dict[str, Access] = {
     "inspections:home_section": Access(read=READERS),
     # --- inspections: field (an inspector's own tasks)
     "inspections:my_tasks": Access(read=INSPECTOR),
+    # the field app's service worker, manifest and offline page (issue 14): public, no personal data (the worker
+    # is checked for updates when the inspector is signed out too)
+    "inspections:field_service_worker": Access(read=EVERYONE, note="public: code and static file names only"),
+    "inspections:field_manifest": Access(read=EVERYONE, note="public web app manifest"),
+    "inspections:field_offline": Access(read=EVERYONE, note="public page shown offline, no personal data"),
     "inspections:task_work": Access(read=INSPECTOR, obj="field_task", scope=OWNER),
     **{
         f"inspections:{name}": Access(read=INSPECTOR, get="none", write=INSPECTOR, obj="field_task", scope=OWNER)
@@ -341,7 +346,14 @@ MATRIX: dict[str, Access] = {
 # Admin is for superusers only (core/admin.py): every role is sent to the admin's sign-in page.
 ADMIN_PUBLIC = {"admin:login", "admin:logout", "admin:jsi18n"}
 # Anonymous users may use these (sign in, choose a language, read the API's description).
-PUBLIC = {"login", "logout", "set_language"}
+PUBLIC = {
+    "login",
+    "logout",
+    "set_language",
+    "inspections:field_service_worker",
+    "inspections:field_manifest",
+    "inspections:field_offline",
+}
 
 
 # --- walking the URL tree ---------------------------------------------------------------------------
@@ -578,7 +590,8 @@ def expected_write(name, access, role, scope, obj_key, own, user=None, obj=None)
     api = name.startswith("api:")
     if role is None:
         if name in PUBLIC:
-            return set(range(200, 500)), False
+            # a public read-only view (the field app's worker, manifest, offline page) refuses writes too
+            return (405, True) if access.write is None else (set(range(200, 500)), False)
         return ({401, 403} if api else {302, 405}), True
     if access.write is None:
         if role not in access.read:
