@@ -122,7 +122,6 @@ def offline_text() -> dict:
             "This photo could not be kept on the phone (storage full?): keep this page open until it is sent, "
             "or free space and take it again."
         ),
-        "photo_too_big": _("This photo is too large even after resizing: take it again closer or in less light."),
         "no_storage": _(
             "This browser cannot keep changes on the phone (private mode?): keep this page open until all is sent."
         ),
