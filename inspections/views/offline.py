@@ -89,7 +89,7 @@ def offline_text() -> dict:
             "with a network."
         ),
         "unsent_signout": _(
-            "%(n)s changes are not sent yet. They stay on this phone and are sent after you sign in again "
+            "Changes not sent yet: %(n)s. They stay on this phone and are sent after you sign in again "
             "and open the task. Sign out anyway?"
         ),
         "outbox_title": _("On this phone"),
@@ -113,7 +113,7 @@ def offline_text() -> dict:
         "offline_failed": _("Not saved for use offline"),
         "offline_missing": _("Not on this phone: open it once with a network"),
         "offline_now": _("No network: you are working from what is saved on this phone."),
-        "waiting_here": _("%(n)s changes waiting to be sent"),
+        "waiting_here": _("Waiting to be sent: %(n)s"),
         "storage_low": _(
             "This phone's storage for the app is almost full (%(used)s MB of %(quota)s MB used): "
             "send your changes or free space, or new photos may not be kept."

@@ -79,6 +79,8 @@ class Phone:
         self.profile = profile
         self.context = None
         self.posts = []  # every POST to the field endpoints: (url, headers, body)
+        self.dialogs = []  # the messages of the dialogs shown (confirm, beforeunload)
+        self.accept_dialogs = True
 
     def open(self, offline=False):
         self.context = self.browser_type.launch_persistent_context(
@@ -97,8 +99,15 @@ class Phone:
         self.context.add_init_script(RECORD_MULTIPART)
         self.context.on("request", self._record)
         page = self.context.pages[0] if self.context.pages else self.context.new_page()
-        page.on("dialog", lambda dialog: dialog.accept())
+        page.on("dialog", self._dialog)
         return page
+
+    def _dialog(self, dialog):
+        self.dialogs.append(dialog.message)
+        if self.accept_dialogs:
+            dialog.accept()
+        else:
+            dialog.dismiss()
 
     def _record(self, request):
         if request.method == "POST" and FIELD_POST.search(request.url):
@@ -460,6 +469,46 @@ def test_an_outbox_left_in_local_storage_by_the_first_page_moves_to_indexeddb_an
     report.refresh_from_db()
     assert report.remarks == "Left by the old page"
     assert page.evaluate(f"localStorage.getItem('inspection-task-{task.pk}')") is None
+
+
+# --- signing out with changes unsent ------------------------------------------------------------------------
+
+
+def test_signing_out_with_changes_unsent_asks_first_and_keeps_them(phone, e2e_users, catalogue):
+    # given: a checked-in visit with an answer the server cannot be reached for
+    task, _registration = visit_scene(e2e_users[Role.INSPECTOR])
+    page = phone.open()
+    sign_in(page)
+    open_my_tasks_and_save(page, task)
+    page.goto(f"/inspections/my-tasks/{task.pk}/")
+    page.get_by_test_id("checkin-button").click()
+    expect(page.get_by_test_id("sync-status")).to_have_text(SENT)
+    page.route("**/my-tasks/*/answers/", lambda route: route.abort("internetdisconnected"))
+    page.get_by_test_id("item-signboard").locator("label.choice:has(input[value=NO])").click()
+    expect(page.get_by_test_id("sync-status")).to_have_text(WAITING)
+
+    # when: the inspector signs out, then changes their mind
+    phone.accept_dialogs = False
+    page.get_by_test_id("logout").click()
+
+    # then: asked first, with the count; still signed in, the page saved for offline still there
+    expect(page.get_by_test_id("sync-status")).to_have_text(WAITING)
+    assert phone.dialogs[-1].startswith("Changes not sent yet: 1.")
+    assert page.url.endswith(f"/inspections/my-tasks/{task.pk}/")
+    assert "field-pages" in page.evaluate("caches.keys()")
+
+    # when: signs out for real
+    phone.accept_dialogs = True
+    with page.expect_navigation(url="**/login/"):
+        page.get_by_test_id("logout").click()
+
+    # then: the saved pages are gone; the unsent answer stays on the phone for the next sign-in
+    assert "field-pages" not in page.evaluate("caches.keys()")
+    page.unroute("**/my-tasks/*/answers/")
+    sign_in(page)
+    page.goto(f"/inspections/my-tasks/{task.pk}/")
+    expect(page.get_by_test_id("sync-status")).to_have_text(SENT)
+    assert InspectionReport.objects.get(task=task).answers.get(item__code="signboard").value == "NO"
 
 
 # --- screenshots of the phone pages offline, in both languages -------------------------------------------

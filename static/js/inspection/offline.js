@@ -3,7 +3,7 @@
 // app's storage (navigator.storage.persist) and how full it is shown near the quota; leaving a page or signing
 // out warns while changes are unsent, and signing out drops the saved pages and photos.
 import { format } from "./logic.js";
-import { hasPending, quotaState } from "./outbox.js";
+import { pendingItems, quotaState } from "./outbox.js";
 import { allOutboxes, legacyOutboxes } from "./storage.js";
 
 const PAGES = "field-pages";
@@ -43,7 +43,8 @@ export function savePages(urls) {
 
 // Changes not sent yet, in every task of this inspector on the phone (and any the first page left).
 export function unsentCount(user) {
-  return allOutboxes(user).then((outboxes) => outboxes.filter(hasPending).length + legacyOutboxes().length);
+  return allOutboxes(user).then((outboxes) => outboxes.reduce((n, outbox) => n + pendingItems(outbox).length, 0) +
+    legacyOutboxes().length);
 }
 
 // Leaving the page (reload, closing, another site) while changes wait: the browser asks first. Going to
