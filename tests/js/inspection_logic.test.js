@@ -132,12 +132,7 @@ export const tests = [
     assertEqual(logic.itemAnswered({ kind: "NUMBER", answered: "", hasPhoto: true }), false);
   }),
 
-  // --- the outbox --------------------------------------------------------------------------------
-  test("outbox: empty has nothing pending; photos waiting count", () => {
-    const outbox = logic.emptyOutbox();
-    assertEqual(logic.hasPending(outbox), false);
-    assertEqual(logic.hasPending(outbox, 1), true);
-  }),
+  // --- the first page's outbox (localStorage), read once to move it into IndexedDB (outbox.js) ------
   test("outbox: read back as the first version of the page stored it", () => {
     const stored = '{"checkin":null,"checkinLabel":"Checked in · 40 m","answers":{"camera":{"value":"NO","note":"x"}},' +
       '"remarks":"r","sims":[{"iccid":"8984048000000000019","note":""}],"simRemovals":[],"photoRemovals":["/p/1/remove/"],' +
@@ -154,82 +149,6 @@ export const tests = [
     assertEqual(logic.readOutbox("{not json"), logic.emptyOutbox());
     assertEqual(logic.readOutbox('{"remarks":"kept"}').sims, []);
     assertEqual(logic.readOutbox('{"remarks":"kept"}').remarks, "kept");
-  }),
-  test("outbox: a check-in keeps the position with the reason, and is pending", () => {
-    const outbox = logic.emptyOutbox();
-    logic.queueCheckin(outbox, { latitude: 1, longitude: 2, accuracy_m: 5 }, "why", "label");
-    assertEqual(outbox.checkin, { latitude: 1, longitude: 2, accuracy_m: 5, location_note: "why" });
-    assertEqual(outbox.checkinLabel, "label");
-    assertEqual(logic.hasPending(outbox), true);
-  }),
-  test("outbox: saved answers leave, unless changed while they were sent", () => {
-    const outbox = logic.emptyOutbox();
-    logic.queueAnswer(outbox, "a", { value: "YES", note: "" });
-    logic.queueAnswer(outbox, "b", { value: "NO", note: "" });
-    const sent = JSON.parse(JSON.stringify(outbox.answers));
-    logic.queueAnswer(outbox, "b", { value: "YES", note: "" });
-    logic.answersSaved(outbox, sent);
-    assertEqual(outbox.answers, { b: { value: "YES", note: "" } });
-  }),
-  test("outbox: refused answers leave and are named; the others stay to go again", () => {
-    const outbox = logic.emptyOutbox();
-    logic.queueAnswer(outbox, "a", { value: "x", note: "" });
-    logic.queueAnswer(outbox, "b", { value: "NO", note: "" });
-    assertEqual(logic.answersRefused(outbox, { a: ["Enter a number."], gone: ["?"] }), ["a"]);
-    assertEqual(Object.keys(outbox.answers), ["b"]);
-    assertEqual(logic.answersRefused(outbox, undefined), []);
-  }),
-  test("outbox: answers of items no longer on the page are forgotten", () => {
-    const outbox = logic.emptyOutbox();
-    logic.queueAnswer(outbox, "kept", { value: "NO", note: "" });
-    logic.queueAnswer(outbox, "old", { value: "NO", note: "" });
-    logic.forgetAnswersExcept(outbox, (code) => code === "kept");
-    assertEqual(Object.keys(outbox.answers), ["kept"]);
-  }),
-  test("outbox: remarks leave once answered, unless typed again meanwhile", () => {
-    const outbox = logic.emptyOutbox();
-    logic.queueRemarks(outbox, "first");
-    logic.remarksAnswered(outbox, "first");
-    assertEqual(outbox.remarks, null);
-    logic.queueRemarks(outbox, "second");
-    logic.remarksAnswered(outbox, "first");
-    assertEqual(outbox.remarks, "second");
-    logic.queueRemarks(outbox, "");
-    assertEqual(logic.hasPending(outbox), true, "empty remarks are still to be sent");
-  }),
-  test("outbox: a SIM added cancels its waiting removal; removing a waiting SIM only forgets it", () => {
-    const outbox = logic.emptyOutbox();
-    logic.queueSimRemoval(outbox, "111");
-    assertEqual(outbox.simRemovals, ["111"]);
-    logic.queueSim(outbox, { iccid: "111", note: "" });
-    assertEqual(outbox.simRemovals, []);
-    assertEqual(outbox.sims, [{ iccid: "111", note: "" }]);
-    logic.queueSimRemoval(outbox, "111");
-    assertEqual(outbox.sims, []);
-    assertEqual(outbox.simRemovals, [], "nothing to remove on the server");
-    assertEqual(logic.hasPending(outbox), false);
-  }),
-  test("outbox: drop removes that very entry, once", () => {
-    const sim = { iccid: "1" };
-    const list = [{ iccid: "1" }, sim];
-    logic.drop(list, sim);
-    assertEqual(list.length, 1);
-    assertEqual(list[0] === sim, false);
-    logic.drop(list, sim);
-    assertEqual(list.length, 1);
-  }),
-  test("outbox: a photo removal is pending", () => {
-    const outbox = logic.emptyOutbox();
-    logic.queuePhotoRemoval(outbox, "/photo/9/remove/");
-    assertEqual(outbox.photoRemovals, ["/photo/9/remove/"]);
-    assertEqual(logic.hasPending(outbox), true);
-  }),
-  test("outbox: submit queues the check-out ({} without a position) and the remarks", () => {
-    const outbox = logic.emptyOutbox();
-    logic.queueSubmit(outbox, null, "done");
-    assertEqual([outbox.checkout, outbox.submit, outbox.remarks], [{}, true, "done"]);
-    logic.queueSubmit(outbox, { latitude: 1, longitude: 2, accuracy_m: 3 }, "");
-    assertEqual(outbox.checkout, { latitude: 1, longitude: 2, accuracy_m: 3 });
   }),
 
   // --- server answers and the sync line ------------------------------------------------------------

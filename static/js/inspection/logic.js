@@ -1,5 +1,6 @@
-// The field inspector's page, pure part: the server's rules as the phone applies them before it asks, and
-// what is waiting to be sent (the outbox) with its transitions. No DOM, no network, no storage here, so
+// The field inspector's page, pure part: the server's rules as the phone applies them before it asks, how
+// its answers are read, and the first page's outbox (the outbox itself: outbox.js). No DOM, no network, no
+// storage here, so
 // each function is tested on its own in a browser (tests/js/inspection_logic.test.js); the other modules
 // of static/js/inspection/ do the talking to the page, the phone and the server.
 //
@@ -233,12 +234,9 @@ export function itemAnswered({ kind, answered, hasPhoto }) {
   return Boolean(kind === "PHOTO" ? hasPhoto || answered : answered);
 }
 
-// --- the outbox: what is waiting to be sent -------------------------------------------------------
-// Kept on the phone as JSON (localStorage "inspection-task-<task id>"); its shape must stay readable by
-// every version of this page, or an update would lose what an inspector has not sent yet. The functions
-// below change the outbox they are given, in place, as the page did before these modules.
-
-export const EDITABLE_STATUSES = ["IN_PROGRESS", "RETURNED"];
+// --- the first page's outbox ----------------------------------------------------------------------
+// The first page kept what was waiting as JSON in localStorage ("inspection-task-<task id>"). It is read
+// once, when the task opens, and moved into IndexedDB as items (outbox.upgradeOutbox).
 
 export function emptyOutbox() {
   return {
@@ -258,85 +256,9 @@ export function readOutbox(text) {
   return outbox;
 }
 
-export function hasPending(outbox, photosWaiting = 0) {
-  return Boolean(
-    outbox.checkin || Object.keys(outbox.answers).length || outbox.remarks !== null || outbox.sims.length ||
-      outbox.simRemovals.length || outbox.photoRemovals.length || photosWaiting || outbox.checkout ||
-      outbox.submit
-  );
-}
-
-// Remove one entry (the same object) from a list, where it still is.
-export function drop(list, entry) {
-  const i = list.indexOf(entry);
-  if (i !== -1) list.splice(i, 1);
-}
-
-export function queueCheckin(outbox, position, note, label) {
-  outbox.checkin = Object.assign({}, position, { location_note: note });
-  outbox.checkinLabel = label;
-}
-
-export function queueAnswer(outbox, code, answer) {
-  outbox.answers[code] = answer;
-}
-
-// The server saved `sent` (all or nothing): forget each answer not changed again since.
-export function answersSaved(outbox, sent) {
-  Object.keys(sent).forEach((code) => {
-    if (JSON.stringify(outbox.answers[code]) === JSON.stringify(sent[code])) delete outbox.answers[code];
-  });
-}
-
-// The server refused some answers (`errors`: code -> messages) and so saved none: the refused ones leave
-// the outbox (they stay in the form, marked) and the codes are returned; the rest go again.
-export function answersRefused(outbox, errors) {
-  const refused = Object.keys(errors || {}).filter((code) => code in outbox.answers);
-  refused.forEach((code) => delete outbox.answers[code]);
-  return refused;
-}
-
-// Answers of items the page no longer has (a new checklist version) cannot be sent: forget them.
-export function forgetAnswersExcept(outbox, hasItem) {
-  Object.keys(outbox.answers).forEach((code) => {
-    if (!hasItem(code)) delete outbox.answers[code];
-  });
-}
-
-export function queueRemarks(outbox, remarks) {
-  outbox.remarks = remarks;
-}
-
-// The server answered the remarks sent (saved or refused): forget them unless typed again since.
-export function remarksAnswered(outbox, sent) {
-  if (outbox.remarks === sent) outbox.remarks = null;
-}
-
-// A SIM to record: it also cancels a removal of the same ICCID still waiting.
-export function queueSim(outbox, sim) {
-  outbox.sims.push(sim);
-  outbox.simRemovals = outbox.simRemovals.filter((iccid) => iccid !== sim.iccid);
-}
-
-// Removing a SIM not sent yet only forgets it; one the server has gets a removal queued.
-export function queueSimRemoval(outbox, iccid) {
-  const pending = outbox.sims.some((sim) => sim.iccid === iccid);
-  if (pending) outbox.sims = outbox.sims.filter((sim) => sim.iccid !== iccid);
-  else outbox.simRemovals.push(iccid);
-}
-
-export function queuePhotoRemoval(outbox, url) {
-  outbox.photoRemovals.push(url);
-}
-
-// Check out (the position, {} without one) and submit, with the remarks as they stand.
-export function queueSubmit(outbox, position, remarks) {
-  outbox.checkout = position || {};
-  outbox.submit = true;
-  outbox.remarks = remarks;
-}
-
 // --- talking to the server ------------------------------------------------------------------------
+
+export const EDITABLE_STATUSES = ["IN_PROGRESS", "RETURNED"];
 
 // Why a POST got no usable answer, from the response alone (the page's endpoints answer JSON):
 // "gone" (404: the task is no longer this inspector's), "signed_out" (a redirect to the login page or 403),

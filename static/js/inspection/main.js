@@ -15,6 +15,8 @@ import { createSync } from "./sync.js";
 
 const RETRY_MS = 15000;
 const TYPING_MS = 800;
+const REFRESH_MS = 5000;
+let refreshTimer = null;
 const CHECKOUT_GEO_OPTIONS = { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 };
 
 function start(config, fieldApp, outbox, durable) {
@@ -33,7 +35,12 @@ function start(config, fieldApp, outbox, durable) {
       if (!durable) return;
       saveOutbox(app.outbox).catch(() => { page.showNotice(O.no_storage); });
     },
-    refreshSaved(urls) { return savePages(urls); },
+    // The page saved for offline, fetched again a little after the last change was sent (one fetch for a
+    // burst of answers; items sent since the saved copy are shown over it anyway: see "start" below).
+    refreshSaved(urls) {
+      clearTimeout(refreshTimer);
+      refreshTimer = setTimeout(() => { savePages(urls); }, REFRESH_MS);
+    },
     showForm() { page.showForm(!config.checked_in && !app.outbox.checkedIn ? app.outbox.checkinLabel : ""); },
     // A new action: into the outbox with a new key and the device time it happened at.
     queue(kind, fields, time) {
