@@ -492,8 +492,12 @@ def test_signing_out_with_changes_unsent_asks_first_and_keeps_them(phone, e2e_us
     page.get_by_test_id("logout").click()
 
     # then: asked first, with the count; still signed in, the page saved for offline still there
-    expect(page.get_by_test_id("sync-status")).to_have_text(WAITING)
+    for _ in range(50):  # the question comes once the phone has counted what waits (IndexedDB)
+        if phone.dialogs:
+            break
+        page.wait_for_timeout(100)
     assert phone.dialogs[-1].startswith("Changes not sent yet: 1.")
+    expect(page.get_by_test_id("sync-status")).to_have_text(WAITING)
     assert page.url.endswith(f"/inspections/my-tasks/{task.pk}/")
     assert "field-pages" in page.evaluate("caches.keys()")
 
@@ -544,3 +548,9 @@ def test_screenshots_of_the_phone_pages_offline(phone, e2e_users, catalogue, lan
     page.goto("/inspections/my-tasks/999999/")
     expect(page.get_by_test_id("offline-page")).to_be_visible()
     page.screenshot(path=f"{SHOTS}/offline-page-{language}.png", full_page=True)
+    # and on a desktop screen, the task page with its outbox
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"/inspections/my-tasks/{task.pk}/")
+    page.get_by_test_id("outbox").scroll_into_view_if_needed()
+    expect(page.locator('[data-testid="outbox-item"]')).to_have_count(3)
+    page.screenshot(path=f"{SHOTS}/task-offline-outbox-desktop-{language}.png")
