@@ -88,6 +88,9 @@ class NightlyStep:
     label: object  # shown on the nightly run page (a lazy translation)
     run: object  # callable(*, now, actor) -> dict
     order: int = 100
+    # callable(summary: dict) -> [(label, text)]: the step's summary in the reader's words on the nightly run
+    # page; None: the page's own labels for the keys it knows
+    describe: object = None
 
 
 NIGHTLY_STEPS: list[NightlyStep] = []

@@ -8,8 +8,10 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Max, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.audit import audit_record
+from core.templatetags.display import count
 from registrations.models import Flag, FlagStatus, Registration
 from registrations.records.filters import local_day_start
 from registrations.validators import LOCAL_TZ
@@ -63,6 +65,16 @@ def dashboard_aggregate(*, now: datetime | None = None, actor=None) -> dict:
         fields={**summary, "first_day": first_day.isoformat()},
     )
     return summary
+
+
+def step_lines(summary: dict) -> list[tuple[str, str]]:
+    """The step's summary on the nightly run page, in the reader's words."""
+    labels = {
+        "registrations": _("registrations in the day counts"),
+        "flags_raised": _("flags in the day counts"),
+        "flag_tally_drift": _("open-flag counts corrected (should be 0)"),
+    }
+    return [(str(label), count(summary[key])) for key, label in labels.items() if key in summary]
 
 
 def _aggregate(metric: str, source: Source, *, first_day: date, now: datetime) -> int:
