@@ -3,7 +3,8 @@ queue) through Django's test client, on whatever the bench database holds (`make
 registrations benches' rows; `make load`'s data works too).
 
 For an officer with every province and one limited to Hà Nội, each page is asked once to warm up, then
-RUNS times; printed: the median wall time, the SQL queries and the time they took, the time in template
+RUNS times; printed: the median wall time, the CPU time of this process (the figure a machine shared
+with other work distorts least), the SQL queries and the time they took, the time in template
 rendering (the outermost Template.render minus the SQL run inside it, i.e. lazy querysets), how many
 `{% include %}` renders the page did, and the rest (view, middleware, forms, filters). A "floor" line per
 page gives the SQL of the page's rows alone (the keyset query, no Django around it): what a bare keyset view
@@ -97,9 +98,10 @@ def _measure(fetch, runs: int = RUNS) -> dict:
     samples = []
     for _ in range(runs):
         with _plain_templates(), CaptureQueriesContext(connection) as queries, _instrumented() as stats:
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             response = fetch()
             total = (time.perf_counter() - started) * 1000
+            cpu = (time.process_time() - cpu_started) * 1000
         if response.status_code != 200:
             raise RuntimeError(f"answered {response.status_code}")
         sql = _sql_ms(queries.captured_queries)
@@ -107,6 +109,7 @@ def _measure(fetch, runs: int = RUNS) -> dict:
         samples.append(
             {
                 "total": total,
+                "cpu": cpu,
                 "sql": sql,
                 "template": template,
                 "queries": len(queries.captured_queries),
@@ -191,7 +194,7 @@ def run() -> list[str]:
     lines = [
         f"list pages on {RegistrationPoint.objects.count():,} points, {regs:,} registrations, "
         f"{Flag.objects.count():,} flags; median of {RUNS} warm runs (ms)",
-        f"  {'page':<26} {'user':<14} {'total':>7} {'SQL':>7} {'tmpl':>7} {'other':>7} {'queries':>7} "
+        f"  {'page':<26} {'user':<14} {'total':>7} {'cpu':>6} {'SQL':>7} {'tmpl':>7} {'other':>7} {'queries':>7} "
         f"{'incl':>5} {'slowest q':>9} {'floor':>7}",
     ]
     del Registration
@@ -203,7 +206,7 @@ def run() -> list[str]:
             floor_ms = _floor_ms(*floor) if floor else float("nan")
             other = m["total"] - m["sql"] - m["template"]
             lines.append(
-                f"  {label:<26} {user_label:<14} {m['total']:7.1f} {m['sql']:7.1f} {m['template']:7.1f} {other:7.1f} "
+                f"  {label:<26} {user_label:<14} {m['total']:7.1f} {m['cpu']:6.1f} {m['sql']:7.1f} {m['template']:7.1f} {other:7.1f} "
                 f"{m['queries']:7.0f} {m['includes']:5.0f} {m['slowest']:9.1f} {floor_ms:7.1f}"
             )
     return lines
