@@ -206,7 +206,8 @@ def run() -> list[str]:
             floor_ms = _floor_ms(*floor) if floor else float("nan")
             other = m["total"] - m["sql"] - m["template"]
             lines.append(
-                f"  {label:<26} {user_label:<14} {m['total']:7.1f} {m['cpu']:6.1f} {m['sql']:7.1f} {m['template']:7.1f} {other:7.1f} "
+                f"  {label:<26} {user_label:<14} {m['total']:7.1f} {m['cpu']:6.1f} {m['sql']:7.1f} "
+                f"{m['template']:7.1f} {other:7.1f} "
                 f"{m['queries']:7.0f} {m['includes']:5.0f} {m['slowest']:9.1f} {floor_ms:7.1f}"
             )
     return lines
