@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import F
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -173,6 +173,14 @@ def _metres(value: float) -> str:
     return _("%(m)s m") % {"m": count(round(value))}
 
 
+def _km(metres: float) -> str:
+    """Kilometres as the reader's language writes them: whole from 10 km, one decimal below."""
+    km = metres / 1000
+    if km >= 10:
+        return count(round(km))
+    return formats.number_format(round(km, 1), decimal_pos=1, use_l10n=True)
+
+
 def _span(seconds: float) -> str:
     """A number of seconds in words ("3 min 5 s"), through the pages' duration filter."""
     start = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -270,7 +278,7 @@ def _travel_speed(facts: VisitFacts, t: Thresholds) -> Signal:
     kmh = speed(fastest)
     words = {
         "speed": count(round(kmh)),
-        "km": count(round(fastest.distance_m / 1000, 1)),
+        "km": _km(fastest.distance_m),
         "task": fastest.task_id,
         "time": _span(fastest.seconds),
     }
