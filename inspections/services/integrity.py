@@ -173,12 +173,14 @@ def _metres(value: float) -> str:
     return _("%(m)s m") % {"m": count(round(value))}
 
 
-def _km(metres: float) -> str:
-    """Kilometres as the reader's language writes them: whole from 10 km, one decimal below."""
+def _distance(metres: float) -> str:
+    """A distance as the reader's language writes it: metres below 1 km, km with one decimal below 10 km."""
     km = metres / 1000
+    if km < 1:
+        return _metres(metres)
     if km >= 10:
-        return count(round(km))
-    return formats.number_format(round(km, 1), decimal_pos=1, use_l10n=True)
+        return _("%(km)s km") % {"km": count(round(km))}
+    return _("%(km)s km") % {"km": formats.number_format(round(km, 1), decimal_pos=1, use_l10n=True)}
 
 
 def _span(seconds: float) -> str:
@@ -278,14 +280,14 @@ def _travel_speed(facts: VisitFacts, t: Thresholds) -> Signal:
     kmh = speed(fastest)
     words = {
         "speed": count(round(kmh)),
-        "km": _km(fastest.distance_m),
+        "distance": _distance(fastest.distance_m),
         "task": fastest.task_id,
         "time": _span(fastest.seconds),
     }
     if fastest.earlier:
-        value = _("%(speed)s km/h: %(km)s km from task #%(task)s's check-in %(time)s earlier") % words
+        value = _("%(speed)s km/h: %(distance)s from task #%(task)s's check-in %(time)s earlier") % words
     else:
-        value = _("%(speed)s km/h: %(km)s km to task #%(task)s's check-in %(time)s later") % words
+        value = _("%(speed)s km/h: %(distance)s to task #%(task)s's check-in %(time)s later") % words
     return Signal("travel_speed", WEAK if kmh > t.max_speed_kmh else OK, value, limit)
 
 
@@ -462,7 +464,7 @@ def visit_facts(report: InspectionReport, *, user=None) -> VisitFacts:
         phone_times=phone_times,
         photos=tuple(PhotoFact(source=p.source, taken_at=p.taken_at) for p in photos),
         reused=_reuses(report, {p.sha256 for p in photos}, user),
-        legs=_legs(report, checkin_at),
+        legs=_legs(report, report.checkin_device_at or report.checkin_at),
         opens_at=point.opens_at,
         closes_at=point.closes_at,
         clock_skew_s=report.clock_skew_s,

@@ -174,6 +174,13 @@ def test_the_fastest_leg_decides_and_is_named():
     assert travel.value == "300 km/h: 50 km to task #9's check-in 10 min 0 s later"
 
 
+def test_short_and_middle_distances_are_said_in_metres_and_tenths_of_km():
+    near = Leg(task_id=3, distance_m=640, seconds=3600, earlier=True)
+    assert signal(assess(facts(legs=(near,)), T), "travel_speed").value.startswith("1 km/h: 640 m from task #3")
+    middle = Leg(task_id=3, distance_m=2450, seconds=3600, earlier=True)
+    assert "2.5 km from task #3" in signal(assess(facts(legs=(middle,)), T), "travel_speed").value
+
+
 def test_two_check_ins_in_the_same_second_are_not_an_infinite_speed():
     leg = Leg(task_id=7, distance_m=20, seconds=0, earlier=True)
     assert state("travel_speed", legs=(leg,)) == OK
