@@ -72,12 +72,21 @@ def test_the_panel_in_vietnamese_writes_numbers_the_vietnamese_way(client, offic
 
 
 def test_phone_and_server_times_are_shown(client, officer, far_task):
+    # given: an answer and a SIM with their phone times
+    report = far_task.report
+    typed = dt.datetime(2026, 11, 3, 9, 41, tzinfo=dt.UTC)  # 16:41 in Vietnam
+    report.answers.filter(item__code="camera").update(answered_device_at=typed)
+    report.sims.create(iccid="8984049912345678901", recorded_device_at=typed + dt.timedelta(minutes=1))
     client.force_login(officer)
+    # when
     html = page(client, far_task).content.decode()
-    for testid in ("checkin-times", "checkout-times", "photo-facts"):
+    # then
+    for testid in ("checkin-times", "checkout-times", "submitted-times", "photo-facts"):
         assert f'data-testid="{testid}"' in html
     assert "on the phone:" in html
-    photo = far_task.report.photos.get()
+    assert "answered on the phone 2026-11-03 16:41" in html
+    assert "on the phone: 2026-11-03 16:42" in html
+    photo = report.photos.get()
     assert photo.sha256[:12] in html
 
 
