@@ -160,8 +160,9 @@ export const tests = [
     assertEqual(logic.responseProblem({ status: 200, redirected: false, contentType: null }), "network");
     assertEqual(logic.responseProblem({ status: 400, redirected: false, contentType: "application/json; charset=utf-8" }), "");
   }),
-  test("response: a refusal is a 400; a JSON error with another status is the network", () => {
+  test("response: a refusal is a 400 or a 409 (key conflict); a JSON error with another status is the network", () => {
     assertEqual(logic.answerProblem({ ok: false }, 400), "");
+    assertEqual(logic.answerProblem({ ok: false }, 409), "");
     assertEqual(logic.answerProblem({ ok: true }, 200), "");
     assertEqual(logic.answerProblem({ ok: false }, 500), "network");
   }),

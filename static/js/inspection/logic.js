@@ -270,9 +270,10 @@ export function responseProblem({ status, redirected, contentType }) {
   return "";
 }
 
-// A JSON answer that is neither ok nor a refusal (HTTP 400) is treated as no answer: try again later.
+// A JSON answer that is neither ok nor a refusal is treated as no answer: try again later. Refusals: 400, and
+// 409 (the item's Idempotency-Key already used for another change: sending it again would not help).
 export function answerProblem(data, status) {
-  return !data.ok && status !== 400 ? "network" : "";
+  return !data.ok && status !== 400 && status !== 409 ? "network" : "";
 }
 
 // What a failed round of sending leaves to show: the reasons thrown, anything else being the network.
