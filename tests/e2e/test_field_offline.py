@@ -136,6 +136,17 @@ def sign_in(page, username="inspector"):
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     with page.expect_navigation():
         page.get_by_role("button", name="Sign in", exact=True).click()
+    # The inspector's home page registers the worker: the pages opened next are its own from the start (a page
+    # it takes over later sends its requests through it, out of reach of Playwright's page.route).
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+
+
+def check_in_online(page):
+    """Check in, and wait until the server has the check-in (the page's own "All changes sent" comes first)."""
+    page.get_by_test_id("checkin-button").click()
+    checkin = page.locator('[data-testid="outbox-item"][data-kind="checkin"]')
+    expect(checkin).to_have_attribute("data-state", "sent")
+    expect(page.get_by_test_id("sync-status")).to_have_text(SENT)
 
 
 def open_my_tasks_and_save(page, *tasks):
@@ -316,8 +327,7 @@ def test_a_new_service_worker_while_changes_wait_loses_nothing(phone, e2e_users,
     sign_in(page)
     open_my_tasks_and_save(page, task)
     page.goto(f"/inspections/my-tasks/{task.pk}/")
-    page.get_by_test_id("checkin-button").click()
-    expect(page.get_by_test_id("sync-status")).to_have_text(SENT)
+    check_in_online(page)
     old_version = worker_version(page)
     cut = r"**/my-tasks/*/{answers,remarks,photos}/"
     page.route(cut, lambda route: route.abort("internetdisconnected"))
@@ -387,8 +397,7 @@ def test_a_photo_whose_answer_was_lost_is_sent_again_without_a_second_copy(phone
     page = phone.open()
     sign_in(page)
     page.goto(f"/inspections/my-tasks/{task.pk}/")
-    page.get_by_test_id("checkin-button").click()
-    expect(page.get_by_test_id("sync-status")).to_have_text(SENT)
+    check_in_online(page)
 
     # and: the first photo reaches the server, but its answer never reaches the phone
     cut = {"done": False}
@@ -437,8 +446,7 @@ def test_an_outbox_left_in_local_storage_by_the_first_page_moves_to_indexeddb_an
     page = phone.open()
     sign_in(page)
     page.goto(f"/inspections/my-tasks/{task.pk}/")
-    page.get_by_test_id("checkin-button").click()
-    expect(page.get_by_test_id("sync-status")).to_have_text(SENT)
+    check_in_online(page)
     left = {
         "checkin": None,
         "checkinLabel": "",
@@ -481,8 +489,7 @@ def test_signing_out_with_changes_unsent_asks_first_and_keeps_them(phone, e2e_us
     sign_in(page)
     open_my_tasks_and_save(page, task)
     page.goto(f"/inspections/my-tasks/{task.pk}/")
-    page.get_by_test_id("checkin-button").click()
-    expect(page.get_by_test_id("sync-status")).to_have_text(SENT)
+    check_in_online(page)
     page.route("**/my-tasks/*/answers/", lambda route: route.abort("internetdisconnected"))
     page.get_by_test_id("item-signboard").locator("label.choice:has(input[value=NO])").click()
     expect(page.get_by_test_id("sync-status")).to_have_text(WAITING)
@@ -511,6 +518,8 @@ def test_signing_out_with_changes_unsent_asks_first_and_keeps_them(phone, e2e_us
     page.unroute("**/my-tasks/*/answers/")
     sign_in(page)
     page.goto(f"/inspections/my-tasks/{task.pk}/")
+    answer = page.locator('[data-testid="outbox-item"][data-kind="answer"]')
+    expect(answer).to_have_attribute("data-state", "sent")
     expect(page.get_by_test_id("sync-status")).to_have_text(SENT)
     assert InspectionReport.objects.get(task=task).answers.get(item__code="signboard").value == "NO"
 
@@ -554,3 +563,55 @@ def test_screenshots_of_the_phone_pages_offline(phone, e2e_users, catalogue, lan
     page.get_by_test_id("outbox").scroll_into_view_if_needed()
     expect(page.locator('[data-testid="outbox-item"]')).to_have_count(3)
     page.screenshot(path=f"{SHOTS}/task-offline-outbox-desktop-{language}.png")
+
+
+# --- storage pressure ---------------------------------------------------------------------------------------
+
+FULL_PHONE = """
+(() => {
+  // A phone whose storage for the app is full: IndexedDB refuses photos, the estimate says 95 % used.
+  const put = IDBObjectStore.prototype.put;
+  IDBObjectStore.prototype.put = function (value, key) {
+    if (this.name === "photos") throw new DOMException("The quota has been exceeded.", "QuotaExceededError");
+    return put.call(this, value, key);
+  };
+  if (navigator.storage) {
+    navigator.storage.estimate = () => Promise.resolve({ usage: 95 * 1048576, quota: 100 * 1048576 });
+  }
+})();
+"""
+
+
+def test_a_full_phone_says_so_and_a_photo_it_cannot_keep_is_not_lost_silently(phone, e2e_users, catalogue):
+    # given: a checked-in visit on a phone whose storage is full
+    task, _registration = visit_scene(e2e_users[Role.INSPECTOR])
+    page = phone.open()
+    phone.context.add_init_script(FULL_PHONE)
+    sign_in(page)
+    page.goto(f"/inspections/my-tasks/{task.pk}/")
+
+    # then: the page warns that the storage is nearly full, with the figures
+    expect(page.get_by_test_id("field-notice")).to_contain_text("almost full (95 MB of 100 MB used)")
+
+    # when: a photo is taken while the server cannot be reached
+    check_in_online(page)
+    page.route("**/my-tasks/*/photos/", lambda route: route.abort("internetdisconnected"))
+    page.get_by_test_id("photo-signboard").set_input_files(
+        files=[{"name": "IMG_0003.jpg", "mimeType": "image/jpeg", "buffer": camera_photo(page)}]
+    )
+
+    # then: the inspector is told it could not be kept on the phone; it waits on the open page
+    error = page.get_by_test_id("item-signboard").locator("[data-item-error]")
+    expect(error).to_contain_text("could not be kept on the phone")
+    expect(page.get_by_test_id("item-signboard").locator('[data-testid="photo-pending"]')).to_have_count(1)
+    expect(page.get_by_test_id("sync-status")).to_have_text(WAITING)
+
+    # when: the server can be reached again, the page still open
+    page.unroute("**/my-tasks/*/photos/")
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+
+    # then: it is sent, and the warning goes
+    expect(page.get_by_test_id("item-signboard").locator('[data-testid="photo-thumb"]')).to_have_count(1)
+    expect(page.get_by_test_id("sync-status")).to_have_text(SENT)
+    expect(error).to_have_text("")
+    assert InspectionReport.objects.get(task=task).photos.count() == 1

@@ -171,6 +171,7 @@ export function createSync(app, page) {
         sent(item);
         app.photos.delete(item.client_id);
         page.photoSent(item.client_id, data);
+        page.itemError(item.item_code, ""); // e.g. "could not be kept on the phone": it is on the server now
         return photoForget(item.client_id);
       },
       refused(item, data) {
