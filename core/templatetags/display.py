@@ -9,6 +9,8 @@ from django.conf import settings
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from core.numbers import grouped
+
 register = template.Library()
 
 
@@ -16,14 +18,14 @@ register = template.Library()
 def count(value) -> str:
     if value in (None, ""):
         return "—"
-    return formats.number_format(value, use_l10n=True, force_grouping=True)
+    return grouped(value)
 
 
 @register.filter
 def vnd(value) -> str:
     if value in (None, ""):
         return "—"
-    return f"{formats.number_format(int(value), use_l10n=True, force_grouping=True)}\u00a0₫"
+    return f"{grouped(int(value))}\u00a0₫"
 
 
 @register.filter
