@@ -173,3 +173,26 @@ def test_no_template_formats_a_date_by_hand():
             if HAND_DATE.search(line):
                 found.append(f"{relative}:{number}")
     assert not found, f"use |day or |when (core.templatetags.display): {found}"
+
+
+# --- rule codes: words on the pages people read every day ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("reports:dashboard", lambda: []),
+        ("registrations:flag_list", lambda: []),
+        ("registrations:checkrun_detail", lambda: [first_pk(CheckRun)]),
+        ("inspections:task_list", lambda: []),
+        ("core:audit_list", lambda: []),
+    ],
+    ids=["dashboard", "flag_list", "checkrun_detail", "task_list", "audit_list"],
+)
+def test_a_vietnamese_page_names_rules_in_words_not_codes(manager_in_vietnamese, name, args):
+    from registrations.checks.rules.catalogue import BY_CODE
+
+    text = visible_text(manager_in_vietnamese.get(reverse(name, args=args())).content.decode())
+    # a code alone, not inside an identifier (the demo's external ids read DEMO-X-PREACTIVATED-1)
+    shown = sorted(code for code in BY_CODE if re.search(rf"(?<![\w-]){code}(?![\w-])", text))
+    assert not shown, (name, shown)
