@@ -29,6 +29,15 @@ ALL = (
     SCHEDULER_ASSIGNED,
     LEFT_UNASSIGNED,
 )
+# parameters that are names (of a user, a province), shown as stored
+AS_TYPED = (
+    (ASSIGNED, "user"),
+    (REASSIGNED, "old"),
+    (REASSIGNED, "new"),
+    (SCHEDULER_ASSIGNED, "user"),
+    (SCHEDULER_ASSIGNED, "province"),
+    (LEFT_UNASSIGNED, "province"),
+)
 
 
 def rule_names(codes: str) -> str:

@@ -56,3 +56,11 @@ def test_rule_codes_in_a_critical_flags_reason_are_shown_as_rule_names_in_the_re
     # a code the catalogue does not know (a rule since retired) stays as stored
     with translation.override("en"):
         assert show_system_text(system_text(texts.CRITICAL_FLAGS, rules="GONE_RULE")) == "Critical flag(s): GONE_RULE"
+
+
+def test_a_user_name_that_is_also_a_word_is_shown_as_it_is():
+    # the demo's field inspector is called "inspector": a word the catalogue translates ("cán bộ kiểm tra")
+    stored = system_text(texts.SCHEDULER_ASSIGNED, user="inspector", province="Thành phố Hà Nội", open=2)
+    with translation.override("vi"):
+        assert "inspector" in show_system_text(stored)
+        assert show_system_text(system_text(texts.ASSIGNED, user="inspector")).endswith(" inspector")
