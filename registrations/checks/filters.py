@@ -64,7 +64,7 @@ class FlagFilter(django_filters.FilterSet):
     live = django_filters.BooleanFilter(
         method="filter_live",
         label=_("Open or confirmed"),
-        widget=forms.Select(choices=[("", "—"), ("true", _("Yes")), ("false", _("No"))]),
+        widget=forms.Select(choices=[("", _("any")), ("true", _("Yes")), ("false", _("No"))]),
     )
     subject_from = django_filters.DateFilter(
         method="filter_subject_from", label=_("Registered or activated from"), widget=date_widget()

@@ -196,3 +196,23 @@ def test_a_vietnamese_page_names_rules_in_words_not_codes(manager_in_vietnamese,
     # a code alone, not inside an identifier (the demo's external ids read DEMO-X-PREACTIVATED-1)
     shown = sorted(code for code in BY_CODE if re.search(rf"(?<![\w-]){code}(?![\w-])", text))
     assert not shown, (name, shown)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "registrations:flag_list",
+        "inspections:task_list",
+        "inspections:finding_list",
+        "inspections:sanction_list",
+        "inspections:action_list",
+    ],
+)
+def test_every_filter_of_a_list_says_any_the_same_way(manager_in_vietnamese, name):
+    # issue 13: three different "all" markers in filters ("tất cả", "—", blank)
+    html = manager_in_vietnamese.get(reverse(name)).content.decode()
+    filters = html[html.find('method="get"') :]
+    filters = filters[: filters.find("</form>")]
+    empty = set(re.findall(r'<option value=""[^>]*>([^<]*)</option>', filters))
+    # the task list's status has a blank that means something else: the open tasks (its default)
+    assert empty - {"Nhiệm vụ đang mở"} == {"tất cả"}, (name, empty)
