@@ -216,3 +216,17 @@ def test_every_filter_of_a_list_says_any_the_same_way(manager_in_vietnamese, nam
     empty = set(re.findall(r'<option value=""[^>]*>([^<]*)</option>', filters))
     # the task list's status has a blank that means something else: the open tasks (its default)
     assert empty - {"Nhiệm vụ đang mở"} == {"tất cả"}, (name, empty)
+
+
+def test_the_zone_is_named_once_per_page_and_a_checklist_says_its_failing_answers_in_words(manager_in_vietnamese):
+    # the page footer names the zone; fragments repeated it (a registration page said it twice)
+    for name, args in [
+        ("registrations:registration_detail", [first_pk(Registration, flags__isnull=False)]),
+        ("reports:subject_request_list", []),
+        ("core:audit_list", []),
+    ]:
+        text = visible_text(manager_in_vietnamese.get(reverse(name, args=args)).content.decode())
+        assert text.count("Thời gian theo giờ Việt Nam") == 1, name
+    html = manager_in_vietnamese.get(reverse("inspections:checklist_detail", args=[first_pk(ChecklistTemplate)]))
+    cells = re.findall(r"<td>([^<]*)</td>", html.content.decode())
+    assert "Không" in cells and "NO" not in cells
