@@ -12,8 +12,19 @@ class AgentsConfig(AppConfig):
         from .texts import ALL as system_texts
 
         register_system_texts(*system_texts)  # reasons written into records, shown translated (core.texts)
-        from core.registry import NavItem, register_audit_actions, register_nav, register_permissions, register_seeder
+        from core.registry import (
+            NavItem,
+            register_audit_actions,
+            register_nav,
+            register_permissions,
+            register_queue_sweep,
+            register_seeder,
+        )
         from core.roles import Role
+
+        from .services import waiting_import_jobs
+
+        register_queue_sweep("agents and points imports", waiting_import_jobs)
 
         view = ("agents.view_agent", "agents.view_registrationpoint", "agents.view_statuschange")
         write = (

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Province
+from core.renderers import ListFilterForm
 
 from .models import Agent, AgentKind, PointKind, RegistrationPoint, RiskTier, Status
 from .selectors import agent_tree_ids
@@ -63,6 +64,7 @@ class AgentFilter(SupervisedFilter):
 
     class Meta:
         model = Agent
+        form = ListFilterForm  # selects written in Python: no template per <option>
         fields = ["q", "province", "kind", "status", "risk_tier", "parent"]
 
 
@@ -82,6 +84,7 @@ class PointFilter(SupervisedFilter):
 
     class Meta:
         model = RegistrationPoint
+        form = ListFilterForm
         fields = [
             "q",
             "province",

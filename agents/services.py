@@ -322,6 +322,20 @@ def _queue_or_fail(job_ids: list[int]) -> None:
         )
 
 
+def waiting_import_jobs(*, waiting_since) -> list:
+    """The queue sweep's source (core.runs.requeue_waiting): agents and points uploads still waiting for a
+    worker since before `waiting_since`, sent again together, agents first, as they were queued."""
+    pks = list(
+        ImportJob.objects.filter(kind__in=IMPORT_KINDS, status=ImportJob.Status.PENDING, created_at__lt=waiting_since)
+        .order_by("id")
+        .values_list("pk", "kind")
+    )
+    pks = [pk for pk, kind in sorted(pks, key=lambda row: (list(IMPORT_KINDS).index(row[1]), row[0]))]
+    if not pks:
+        return []
+    return [("-".join(map(str, pks)), lambda: send_task(IMPORT_TASK, args=(pks,)))]
+
+
 def import_jobs_submit(*, uploads: dict[str, Any], actor) -> list[ImportJob]:
     """Store each uploaded file (kind -> django File) as a PENDING job and queue one task that runs them
     in order (agents first) once the jobs are committed."""

@@ -21,11 +21,12 @@ from .models import Agent
 
 AGENT_SORTS = ("code", "-code", "name", "-name", "-risk_score", "risk_score", "-updated_at")
 POINT_SORTS = AGENT_SORTS
+PAGE_SIZE = 50
 
 
 def _list(request, *, filter_class, queryset, sorts, template, extra=None):
     filterset = filter_class(request.GET, queryset=queryset, request=request)
-    page = keyset_paginate(filterset.qs, request.GET, size=50, sort_options=sorts, default_sort="code")
+    page = keyset_paginate(filterset.qs, request.GET, size=PAGE_SIZE, sort_options=sorts, default_sort="code")
     for obj in page.items:
         if isinstance(obj, Agent):
             obj.parent_code_shown = selectors.visible_parent_code(obj, user=request.user)

@@ -31,6 +31,9 @@ def main():
     parser.add_argument(
         "--no-dashboard", action="store_true", help="skip the dashboard benchmark (on the data the others leave)"
     )
+    parser.add_argument(
+        "--no-pages", action="store_true", help="skip the list pages benchmark (on the data the others leave)"
+    )
     args = parser.parse_args()
 
     import django
@@ -46,7 +49,7 @@ def main():
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from bench import agents_list, dashboard, registrations_import, rules, search
+    from bench import agents_list, dashboard, pages, registrations_import, rules, search
 
     if args.points:
         _print(agents_list.run(args.points))
@@ -55,6 +58,8 @@ def main():
         _print(search.run())
     if not args.no_dashboard and not args.rules_rows:
         _print(dashboard.run())
+    if not args.no_pages and not args.rules_rows:
+        _print(pages.run())
     if args.rules_rows:
         # last: it points the connection at a database of its own
         _print(rules.run(args.rules_rows))

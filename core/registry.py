@@ -88,6 +88,9 @@ class NightlyStep:
     label: object  # shown on the nightly run page (a lazy translation)
     run: object  # callable(*, now, actor) -> dict
     order: int = 100
+    # callable(summary: dict) -> [(label, text)]: the step's summary in the reader's words on the nightly run
+    # page; None: the page's own labels for the keys it knows
+    describe: object = None
 
 
 NIGHTLY_STEPS: list[NightlyStep] = []
@@ -126,3 +129,15 @@ AUDIT_ACTION_LABELS: dict[str, object] = {}
 
 def register_audit_actions(labels: dict) -> None:
     AUDIT_ACTION_LABELS.update(labels)
+
+
+# Jobs whose message the queue may have lost: Redis here keeps nothing on disk, so a broker restarted
+# while a job waited for a worker forgets it, and the job would wait for ever. Each source is
+# callable(*, waiting_since: datetime) -> [(key, send)]: its jobs still waiting that were created before
+# `waiting_since`, with a function that sends the job's task again. Sending twice is safe: a job's claim
+# takes it from waiting only, so a second message finds it taken and does nothing.
+QUEUE_SWEEPS: dict[str, object] = {}
+
+
+def register_queue_sweep(name: str, source) -> None:
+    QUEUE_SWEEPS[name] = source

@@ -339,3 +339,44 @@ def queue_unavailable_message() -> str:
         "The job queue is not reachable right now, so nothing was started. Try again in a minute; "
         "if it lasts, ask the administrator to check Redis and the worker."
     )
+
+
+def queue_lost_after() -> timedelta:
+    """How long a job may wait for a worker before its message counts as lost and is sent again."""
+    return timedelta(seconds=getattr(settings, "RUNS_QUEUE_LOST_AFTER_SECONDS", 300))
+
+
+def requeue_key(source: str, key) -> str:
+    """The cache key that marks a job as sent again within the current period."""
+    return f"requeued:{source.replace(' ', '-')}:{key}"
+
+
+def requeue_waiting(*, now: datetime | None = None) -> dict[str, int]:
+    """Send again the task of every job that has waited longer than `queue_lost_after()` (the registered
+    sources, core.registry.QUEUE_SWEEPS); {source: jobs sent again}.
+
+    A job is sent again at most once per `queue_lost_after()` (a cache key per job), so a worker that is
+    only busy, not gone, finds one extra message per job, which its claim turns into nothing.
+    """
+    from django.core.cache import cache
+
+    from .registry import QUEUE_SWEEPS
+
+    now = now or timezone.now()
+    lost_after = queue_lost_after()
+    sent: dict[str, int] = {}
+    for name, source in QUEUE_SWEEPS.items():
+        sent[name] = 0
+        for key, send in source(waiting_since=now - lost_after):
+            if not cache.add(requeue_key(name, key), 1, timeout=lost_after.total_seconds()):
+                continue
+            try:
+                send()
+            except QueueUnavailable:
+                cache.delete(requeue_key(name, key))
+                logger.warning("The queue is still unreachable: %s jobs not sent again", name)
+                break
+            sent[name] += 1
+    if any(sent.values()):
+        logger.warning("Jobs waiting longer than %s sent again: %s", lost_after, sent)
+    return sent

@@ -14,3 +14,11 @@ def verify_audit_task(verification_id: int) -> str:
 
     run = audit_verification_run(verification_id=verification_id)
     return "" if run is None else run.status
+
+
+@shared_task(name="core.requeue_waiting_task")
+def requeue_waiting_task() -> dict:
+    """Every few minutes (beat): jobs whose queue message was lost are sent again (core.runs)."""
+    from .runs import requeue_waiting
+
+    return requeue_waiting()

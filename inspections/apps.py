@@ -130,6 +130,15 @@ class InspectionsConfig(AppConfig):
             }
         )
 
+        # the phone's Idempotency-Keys are kept 30 days (services.field_requests), then deleted each night
+        from core.registry import NightlyStep, register_nightly_step
+
+        from .services.field_requests import request_keys_purge
+
+        register_nightly_step(
+            NightlyStep("field_request_keys", _("Old phone request keys deleted"), request_keys_purge, order=60)
+        )
+
         from .demo import seed_inspections
 
         register_seeder(30, "Checklists and inspection tasks", seed_inspections)

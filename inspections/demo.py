@@ -87,9 +87,11 @@ def _scenario(users, points) -> str:
                 fieldwork.photo_add(
                     report=report,
                     inspector=inspector,
-                    file=ContentFile(_demo_png(item.position), "p.png"),
+                    file=ContentFile(_demo_png(task.pk * 13 + item.position), "p.png"),
                     item_code=item.code,
                     client_id=f"demo-{task.pk}-{item.code}",
+                    source="camera",
+                    device=fieldwork.DeviceStamp(at=timezone.now()),
                 )
         fieldwork.answers_save(report=report, inspector=inspector, answers=answers)
         if sim is not None:
@@ -111,7 +113,13 @@ def _scenario(users, points) -> str:
         remarks="Điểm bán có SIM kích hoạt sẵn; camera hỏng.",
     )
     findings = {
-        f.answer.item.code if f.answer_id else "sim": f for f in review.report_accept(task=closed, actor=officer)
+        f.answer.item.code if f.answer_id else "sim": f
+        for f in review.report_accept(
+            task=closed,
+            actor=officer,
+            # the seeded visit lasts a second: a weak visit, accepted with a reason (issue 14)
+            note="Đã gọi điện xác nhận với chủ điểm: chuyến kiểm tra diễn ra đúng như báo cáo.",
+        )
     }
     month_ago = timezone.now() - timedelta(days=30)
     InspectionTask.objects.filter(pk=closed.pk).update(created_at=month_ago, closed_at=month_ago + timedelta(days=3))

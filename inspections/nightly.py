@@ -50,6 +50,11 @@ def step_label(name: str):
     return labels.get(name, name)
 
 
+def step_describer(name: str):
+    """The registered step's `describe` (its summary in words), or None."""
+    return next((step.describe for step in NIGHTLY_STEPS if step.name == name), None)
+
+
 PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
 
 

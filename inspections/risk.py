@@ -315,7 +315,10 @@ def policy_validate(values: dict) -> None:
         errors["weight_low"] = _("Weights must not grow as severity falls (critical ≥ high ≥ medium ≥ low).")
     if not values["cadence_high_days"] <= values["cadence_medium_days"] <= values["cadence_low_days"]:
         errors["cadence_medium_days"] = _("Higher tiers are inspected at least as often: HIGH ≤ MEDIUM ≤ LOW days.")
-    for name in ("flag_window_days", "findings_window_days", "sanctions_window_days", "min_registrations"):
+    at_least_one = ("flag_window_days", "findings_window_days", "sanctions_window_days", "min_registrations")
+    # a visit needs room for a photo, and a speed of 0 would call every journey impossible
+    at_least_one += ("integrity_max_speed_kmh", "max_photos_per_visit")
+    for name in at_least_one:
         if name in values and values[name] < 1:
             errors[name] = _("Must be at least 1.")
     for name, value in values.items():

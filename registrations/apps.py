@@ -13,10 +13,15 @@ class RegistrationsConfig(AppConfig):
             register_audit_actions,
             register_nav,
             register_permissions,
+            register_queue_sweep,
             register_section,
             register_seeder,
         )
         from core.roles import Role
+
+        from .imports.services import waiting_jobs
+
+        register_queue_sweep("registration imports", waiting_jobs)
 
         view = ("registrations.view_registration", "registrations.view_activation")
         for role in (Role.OFFICER, Role.MANAGER):

@@ -352,6 +352,11 @@ class Flag(models.Model):
         constraints = [models.UniqueConstraint(fields=["rule", "subject_id"], name="flag_rule_subject_uniq")]
         indexes = [
             models.Index(fields=["status", "severity", "last_seen"], name="flag_queue_idx"),
+            # the queue's keyset pages: WHERE status = … ORDER BY last_seen DESC, id DESC (issue 15)
+            models.Index(fields=["status", "last_seen", "id"], name="flag_status_seen_idx"),
+            # the queue's capped counts per rule: WHERE rule_id = … AND status = … LIMIT cap + 1, index only;
+            # the point is there for the province scope's join (a user limited to some provinces)
+            models.Index(fields=["rule", "status", "point"], name="flag_rule_status_idx"),
             models.Index(fields=["point", "status"], name="flag_point_idx"),
             models.Index(fields=["agent", "status"], name="flag_agent_idx"),
         ]

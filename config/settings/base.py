@@ -374,7 +374,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=2, minute=0),
         "kwargs": {"trigger": "SCHEDULE"},
     },
+    # a job whose message a restarted broker forgot is sent again (core.runs.requeue_waiting)
+    "requeue-waiting-jobs": {"task": "core.requeue_waiting_task", "schedule": crontab(minute="*/5")},
 }
+# How long a job may wait for a worker before its message counts as lost and is sent again.
+RUNS_QUEUE_LOST_AFTER_SECONDS = int(os.environ.get("RUNS_QUEUE_LOST_AFTER_SECONDS", "300"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,5 +1,7 @@
 """Input of the inspector's phone page: the JSON bodies (and the photo upload) its script sends.
 
+Every body may also carry `device_time` (read by views.field.field_endpoint for every endpoint alike).
+
 The forms only check shapes and types; what a value means (too far, unknown item, wrong check digit) is
 the services' business, so the phone gets the same message whichever way a value arrives.
 """
@@ -9,6 +11,8 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from ..models import PhotoSource
 
 CLIENT_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 
@@ -54,6 +58,9 @@ class PhotoForm(forms.Form):
     file = forms.FileField(allow_empty_file=False)
     item_code = forms.CharField(required=False, max_length=40)
     client_id = forms.CharField(required=False)
+    # "camera": taken with the capture input during the visit; "gallery": picked from the phone's files;
+    # absent: an older page (stored empty, and the reviewer sees "source unknown")
+    source = forms.ChoiceField(required=False, choices=[("", ""), *PhotoSource.choices])
 
     def clean_client_id(self):
         client_id = self.cleaned_data["client_id"]

@@ -49,6 +49,17 @@ GROUPS = (
         ),
     ),
     (_("Escalation"), ("escalate_flag_after_hours",)),
+    (
+        _("Visit integrity"),
+        (
+            "integrity_max_distance_m",
+            "integrity_max_accuracy_m",
+            "integrity_min_minutes_on_site",
+            "integrity_max_speed_kmh",
+            "integrity_max_clock_skew_min",
+            "max_photos_per_visit",
+        ),
+    ),
 )
 
 

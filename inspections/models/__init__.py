@@ -9,6 +9,7 @@ One module per subject; every name is re-exported here, so `inspections.models.X
 """
 
 from .checklists import AnswerKind, ChecklistItem, ChecklistTemplate
+from .fieldsync import FieldRequest
 from .outcomes import (
     ActionStatus,
     CorrectiveAction,
@@ -21,7 +22,7 @@ from .outcomes import (
     SanctionTarget,
     SanctionType,
 )
-from .reports import Answer, InspectionReport, Photo, ReviewOutcome, SimFound, upload_path
+from .reports import Answer, InspectionReport, Photo, PhotoSource, ReviewOutcome, SimFound, upload_path
 from .risk import NightlyRun, RiskPolicy
 from .tasks import (
     NOT_SUBMITTED_STATUSES,
@@ -45,6 +46,7 @@ __all__ = [
     "ChecklistItem",
     "ChecklistTemplate",
     "CorrectiveAction",
+    "FieldRequest",
     "Finding",
     "FindingKind",
     "FindingStatus",
@@ -52,6 +54,7 @@ __all__ = [
     "InspectionTask",
     "NightlyRun",
     "Photo",
+    "PhotoSource",
     "ReviewOutcome",
     "RiskPolicy",
     "Sanction",

@@ -19,6 +19,13 @@ class ReviewOutcome(models.TextChoices):
     RETURNED = "RETURNED", _("Returned")
 
 
+class PhotoSource(models.TextChoices):
+    """Where the phone says a photo came from (empty: an older page that did not say)."""
+
+    CAMERA = "camera", _("camera")
+    GALLERY = "gallery", _("gallery")
+
+
 class InspectionReport(models.Model):
     """What the inspector recorded on site: check-in/out with location, answers, photos, SIMs, remarks."""
 
@@ -29,7 +36,10 @@ class InspectionReport(models.Model):
     inspector = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("inspector"), on_delete=models.PROTECT, related_name="+"
     )
+    # server times (when a change arrived) and device times (when the inspector did it on the phone,
+    # offline perhaps); a device time is empty when an older page did not send it
     checkin_at = models.DateTimeField(_("checked in"))
+    checkin_device_at = models.DateTimeField(_("checked in (phone time)"), null=True, blank=True)
     checkin_latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     checkin_longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     checkin_accuracy_m = models.FloatField(_("accuracy (m)"), null=True, blank=True)
@@ -38,11 +48,16 @@ class InspectionReport(models.Model):
         _("location note"), blank=True, help_text=_("Why the location is missing or far from the point.")
     )
     checkout_at = models.DateTimeField(_("checked out"), null=True, blank=True)
+    checkout_device_at = models.DateTimeField(_("checked out (phone time)"), null=True, blank=True)
     checkout_latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     checkout_longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     checkout_accuracy_m = models.FloatField(_("accuracy (m)"), null=True, blank=True)
     remarks = models.TextField(_("inspector's remarks"), blank=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    submitted_device_at = models.DateTimeField(_("submitted (phone time)"), null=True, blank=True)
+    # server receive time minus the phone's clock (X-Device-Clock) of the request with the largest gap,
+    # signed: positive when the phone is behind
+    clock_skew_s = models.FloatField(_("largest phone clock gap (s)"), null=True, blank=True)
     reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -54,6 +69,11 @@ class InspectionReport(models.Model):
     )
     review_outcome = models.CharField(_("review"), max_length=8, choices=ReviewOutcome.choices, blank=True)
     return_reason = models.TextField(_("reason for return"), blank=True)
+    accept_reason = models.TextField(
+        _("reason for accepting"), blank=True, help_text=_("Required when the visit had weak integrity signals.")
+    )
+    # what the reviewer saw when accepting: {"score", "weak": [codes], "policy_version"}
+    integrity = models.JSONField(_("visit integrity when reviewed"), default=dict, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -73,6 +93,7 @@ class Answer(models.Model):
     note = models.TextField(_("note"), blank=True)
     failed = models.BooleanField(_("failed"), default=False)
     answered_at = models.DateTimeField(_("answered"), default=timezone.now)
+    answered_device_at = models.DateTimeField(_("answered (phone time)"), null=True, blank=True)
 
     class Meta:
         ordering = ["item__position"]
@@ -103,9 +124,12 @@ class Photo(models.Model):
     # generated on the phone: a retried upload (flaky network) is recognised, not stored twice
     client_id = models.CharField(_("client id"), max_length=64, blank=True)
     uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    taken_at = models.DateTimeField(_("taken (phone time)"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=8, choices=PhotoSource.choices, blank=True)
 
     class Meta:
         ordering = ["uploaded_at", "id"]
+        indexes = [models.Index(fields=["sha256"], name="photo_sha256_idx")]
         verbose_name = _("photo")
         verbose_name_plural = _("photos")
         constraints = [
@@ -128,6 +152,7 @@ class SimFound(models.Model):
     registration = models.ForeignKey(Registration, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     activation = models.ForeignKey(Activation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    recorded_device_at = models.DateTimeField(_("recorded (phone time)"), null=True, blank=True)
 
     class Meta:
         ordering = ["recorded_at", "id"]

@@ -57,6 +57,19 @@ class RiskPolicy(models.Model):
     escalate_flag_after_hours = models.PositiveIntegerField(
         _("escalate a critical flag left open for (hours)"), default=48
     )
+    # visit integrity (services/integrity.py): what the reviewer's "Visit integrity" panel calls weak
+    integrity_max_distance_m = models.PositiveIntegerField(
+        _("visit: farthest from the point at check-in and check-out (m)"), default=200
+    )
+    integrity_max_accuracy_m = models.PositiveIntegerField(_("visit: worst GPS accuracy accepted (m)"), default=100)
+    integrity_min_minutes_on_site = models.PositiveIntegerField(_("visit: shortest time on site (minutes)"), default=10)
+    integrity_max_speed_kmh = models.PositiveIntegerField(
+        _("visit: fastest travel between an inspector's check-ins (km/h)"), default=120
+    )
+    integrity_max_clock_skew_min = models.PositiveIntegerField(
+        _("visit: largest gap between the phone's clock and the server's (minutes)"), default=5
+    )
+    max_photos_per_visit = models.PositiveIntegerField(_("visit: most photos per visit"), default=30)
     version = models.PositiveIntegerField(_("version"), default=1)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     updated_by = models.ForeignKey(

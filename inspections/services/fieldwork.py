@@ -3,16 +3,25 @@
 Every function is keyword-only, atomic, checks that the caller is the task's inspector (PermissionDenied
 otherwise; the pages answer 404 before it comes to that) and records an audit event for each change.
 The phone retries whatever it did not hear back about, so the writes it retries are idempotent: the
-same answers, the same photo (its client_id) or the same ICCID again change nothing.
+same answers, the same photo (its client_id) or the same ICCID again change nothing (and the views answer a
+request sent again with the same Idempotency-Key from services/field_requests.py, without calling these).
+
+Each write takes `device`, a DeviceStamp: when the inspector did it on the phone (`device_time`, maybe
+offline, hours before it arrives) and the gap between the phone's clock and the server's when it was sent.
+Device times are stored beside the server's own (check-in, check-out, submit, each answer, photo and SIM);
+the largest gap is kept on the report for the reviewer.
 """
 
+import datetime as dt
 import hashlib
 import math
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
@@ -31,6 +40,8 @@ from ..models import (
     InspectionReport,
     InspectionTask,
     Photo,
+    PhotoSource,
+    RiskPolicy,
     SimFound,
     TaskStatus,
 )
@@ -45,6 +56,90 @@ MAX_PHOTO_BYTES = 8 * 1024 * 1024
 MAX_NOTE_CHARS = 2000
 MAX_REMARKS_CHARS = 5000
 EARTH_RADIUS_M = 6_371_008.8
+# A device time further ahead of the server's clock than this is refused: the phone's date is wrong.
+DEVICE_TIME_MAX_AHEAD = dt.timedelta(days=1)
+
+
+# --- device times --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeviceStamp:
+    """When the inspector did a change on the phone (`at`, aware), and server receive time minus the phone's
+    clock as it sent the request (`skew_s`, seconds). None: the page did not say (an older page)."""
+
+    at: dt.datetime | None = None
+    skew_s: float | None = None
+
+    def audit(self) -> dict:
+        """The stamp as audit fields (per change; the report keeps only the largest gap)."""
+        fields = {}
+        if self.at is not None:
+            fields["device_at"] = self.at.isoformat()
+        if self.skew_s is not None:
+            fields["clock_skew_s"] = self.skew_s
+        return fields
+
+
+NO_STAMP = DeviceStamp()
+
+
+def _parse_moment(raw) -> dt.datetime | None:
+    """An ISO 8601 moment with its UTC offset ("2026-12-07T10:15:03.120+07:00", "...Z"); None if not one."""
+    if not isinstance(raw, str) or not raw.strip() or len(raw) > 40:
+        return None
+    text = raw.strip()
+    if text[-1:] in ("z", "Z"):
+        text = text[:-1] + "+00:00"
+    try:
+        moment = parse_datetime(text)
+    except ValueError:
+        return None
+    if moment is None or timezone.is_naive(moment):
+        return None
+    return moment
+
+
+def device_stamp(*, device_time, device_clock, received: dt.datetime) -> DeviceStamp:
+    """The DeviceStamp of one request: `device_time` from its body, `device_clock` its X-Device-Clock header.
+
+    A missing device_time is accepted (older pages); one that is not an ISO 8601 moment with its offset, or
+    more than a day ahead of the server, is refused (code "device_time"). An unreadable header is ignored:
+    it only measures the gap.
+    """
+    at = None
+    if device_time not in (None, ""):
+        at = _parse_moment(device_time)
+        if at is None:
+            message = _(
+                "The phone's time of this change could not be read (%(value)s): update the app and try again."
+            ) % {"value": str(device_time)[:40]}
+            raise ValidationError({"device_time": ValidationError(message, code="device_time")})
+        if at > received + DEVICE_TIME_MAX_AHEAD:
+            message = _(
+                "The phone's time of this change is more than a day ahead of the server's: set the phone's date "
+                "and time to automatic, then send again."
+            )
+            raise ValidationError({"device_time": ValidationError(message, code="device_time_ahead")})
+    return DeviceStamp(at=at, skew_s=clock_skew(device_clock=device_clock, received=received))
+
+
+def clock_skew(*, device_clock, received: dt.datetime) -> float | None:
+    """Server receive time minus the phone's clock (X-Device-Clock), in seconds; None when not readable."""
+    clock = _parse_moment(device_clock)
+    if clock is None:
+        return None
+    return round((received - clock).total_seconds(), 3)
+
+
+def _note_skew(report: InspectionReport, device: DeviceStamp) -> None:
+    """Keep the largest gap between the phone's clock and the server's seen on this report (the task is
+    locked, so two requests do not both read the old value)."""
+    skew = device.skew_s
+    if skew is None or (report.clock_skew_s is not None and abs(skew) <= abs(report.clock_skew_s)):
+        return
+    report.clock_skew_s = skew
+    InspectionReport.objects.filter(pk=report.pk).update(clock_skew_s=skew)
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -116,7 +211,14 @@ def _position(latitude, longitude, accuracy_m) -> tuple:
 
 @transaction.atomic
 def inspection_check_in(
-    *, task: InspectionTask, inspector: User, latitude=None, longitude=None, accuracy_m=None, location_note: str = ""
+    *,
+    task: InspectionTask,
+    inspector: User,
+    latitude=None,
+    longitude=None,
+    accuracy_m=None,
+    location_note: str = "",
+    device: DeviceStamp = NO_STAMP,
 ) -> InspectionReport:
     """Start the inspection: a report on the current checklist version, the position and its distance to
     the point; the task becomes IN_PROGRESS.
@@ -161,6 +263,8 @@ def inspection_check_in(
         template=current_checklist(),
         inspector=inspector,
         checkin_at=now,
+        checkin_device_at=device.at,
+        clock_skew_s=device.skew_s,
         checkin_latitude=lat,
         checkin_longitude=lon,
         checkin_accuracy_m=accuracy,
@@ -178,6 +282,7 @@ def inspection_check_in(
             "accuracy_m": accuracy,
             "distance_m": distance,
             "has_position": lat is not None,
+            **device.audit(),
         },
         reason=note,
     )
@@ -211,13 +316,17 @@ def _clean_value(item: ChecklistItem, raw) -> str:
 
 
 @transaction.atomic
-def answers_save(*, report: InspectionReport, inspector: User, answers: dict) -> list[Answer]:
+def answers_save(
+    *, report: InspectionReport, inspector: User, answers: dict, device: DeviceStamp = NO_STAMP
+) -> list[Answer]:
     """Save answers {item_code: {"value": ..., "note": ...}} (a missing "note" keeps the saved note).
 
     All or nothing: an unknown code or a bad value refuses the whole call, with one message per code.
-    A blank value with a blank note removes the answer. Returns the answers that changed.
+    A blank value with a blank note removes the answer. Returns the answers that changed; each keeps the
+    server time and the phone time of its last change.
     """
     report = _editable_report(report, inspector)
+    _note_skew(report, device)
     existing = {a.item.code: a for a in report.answers.select_related("item")}
     cleaned = _clean_answers(report, answers, existing)
     changed, removed = [], []
@@ -234,6 +343,7 @@ def answers_save(*, report: InspectionReport, inspector: User, answers: dict) ->
         elif answer.value == value and answer.note == note:
             continue
         answer.value, answer.note, answer.failed, answer.answered_at = value, note, item.fails(value), now
+        answer.answered_device_at = device.at
         answer.save()
         changed.append(answer)
     if changed or removed:
@@ -244,6 +354,7 @@ def answers_save(*, report: InspectionReport, inspector: User, answers: dict) ->
             fields={
                 "answers": {a.item.code: {"value": a.value, "failed": a.failed} for a in changed},
                 "removed": removed,
+                **device.audit(),
             },
         )
     return changed
@@ -285,16 +396,24 @@ def _clean_answers(report: InspectionReport, answers, existing: dict) -> dict:
 
 
 @transaction.atomic
-def remarks_save(*, report: InspectionReport, inspector: User, remarks: str) -> InspectionReport:
+def remarks_save(
+    *, report: InspectionReport, inspector: User, remarks: str, device: DeviceStamp = NO_STAMP
+) -> InspectionReport:
     """The inspector's remarks on the whole inspection (saved as typed, sent again on submit)."""
     report = _editable_report(report, inspector)
+    _note_skew(report, device)
     remarks = (remarks or "").strip()
     if len(remarks) > MAX_REMARKS_CHARS:
         raise ValidationError({"remarks": _("Keep the remarks under %(n)d characters.") % {"n": MAX_REMARKS_CHARS}})
     if remarks != report.remarks:
         report.remarks = remarks
         report.save(update_fields=["remarks", "updated_at"])
-        audit_record(action="inspection.remarks", actor=inspector, obj=report.task, fields={"chars": len(remarks)})
+        audit_record(
+            action="inspection.remarks",
+            actor=inspector,
+            obj=report.task,
+            fields={"chars": len(remarks), **device.audit()},
+        )
     return report
 
 
@@ -312,16 +431,50 @@ def sniff_image(head: bytes) -> tuple[str, str] | None:
     return None
 
 
+def _photo_file(file) -> tuple[int, str, str, str]:
+    """(size, content type, extension, SHA-256) of an uploaded photo, or the ValidationError the phone shows."""
+    size = file.size
+    if not size:
+        raise ValidationError({"file": _("The photo is empty.")})
+    if size > MAX_PHOTO_BYTES:
+        message = _("The photo is larger than %(mb)d MB: take it again at a lower resolution.") % {
+            "mb": MAX_PHOTO_BYTES // (1024 * 1024)
+        }
+        raise ValidationError({"file": ValidationError(message, code="photo_too_large")})
+    file.seek(0)
+    kind = sniff_image(file.read(12))
+    if kind is None:
+        raise ValidationError({"file": _("Send a JPEG, PNG or WebP photo.")})
+    content_type, extension = kind
+    digest = hashlib.sha256()
+    file.seek(0)
+    for chunk in file.chunks():
+        digest.update(chunk)
+    file.seek(0)
+    return size, content_type, extension, digest.hexdigest()
+
+
 @transaction.atomic
 def photo_add(
-    *, report: InspectionReport, inspector: User, file, item_code: str | None = None, client_id: str = ""
+    *,
+    report: InspectionReport,
+    inspector: User,
+    file,
+    item_code: str | None = None,
+    client_id: str = "",
+    source: str = "",
+    device: DeviceStamp = NO_STAMP,
 ) -> Photo:
     """Store a photo (a Django File: an upload or a ContentFile) through the default storage; its type is
-    judged by its bytes, its size is limited, its SHA-256 kept.
+    judged by its bytes, its size is limited (MAX_PHOTO_BYTES), its SHA-256 kept, and a visit holds at most
+    the policy's `max_photos_per_visit` (code "photo_limit"). `source` is "camera" or "gallery" as the phone
+    says ("" unknown); `device.at` is when it was taken.
 
     The same `client_id` again (a retried upload) returns the photo already stored.
     """
     report = _editable_report(report, inspector)
+    if source not in ("", *PhotoSource.values):
+        raise ValidationError({"source": _("A photo comes from the camera or the gallery.")})
     client_id = (client_id or "").strip()
     if client_id:
         if len(client_id) > Photo._meta.get_field("client_id").max_length:
@@ -334,25 +487,20 @@ def photo_add(
         item = report.template.items.filter(code=item_code).first()
         if item is None:
             raise ValidationError({"item_code": _("No item %(code)s in this checklist.") % {"code": item_code}})
-    size = file.size
-    if not size:
-        raise ValidationError({"file": _("The photo is empty.")})
-    if size > MAX_PHOTO_BYTES:
-        raise ValidationError(
-            {"file": _("The photo is larger than %(mb)d MB.") % {"mb": MAX_PHOTO_BYTES // (1024 * 1024)}}
-        )
-    file.seek(0)
-    kind = sniff_image(file.read(12))
-    if kind is None:
-        raise ValidationError({"file": _("Send a JPEG, PNG or WebP photo.")})
-    content_type, extension = kind
-    digest = hashlib.sha256()
-    file.seek(0)
-    for chunk in file.chunks():
-        digest.update(chunk)
-    file.seek(0)
+    limit = RiskPolicy.current().max_photos_per_visit
+    if report.photos.count() >= limit:
+        message = _("This visit already has %(n)d photos: remove one to add another.") % {"n": limit}
+        raise ValidationError({"file": ValidationError(message, code="photo_limit")})
+    size, content_type, extension, sha256 = _photo_file(file)
     photo = Photo(
-        report=report, item=item, content_type=content_type, size=size, sha256=digest.hexdigest(), client_id=client_id
+        report=report,
+        item=item,
+        content_type=content_type,
+        size=size,
+        sha256=sha256,
+        client_id=client_id,
+        taken_at=device.at,
+        source=source,
     )
     # The name only carries the extension: upload_path gives the stored file a random name.
     photo.file.save(f"photo{extension}", file, save=False)
@@ -368,8 +516,16 @@ def photo_add(
             action="inspection.photo_add",
             actor=inspector,
             obj=report.task,
-            fields={"photo": photo.pk, "item": item.code if item else "", "size": size, "sha256": photo.sha256},
+            fields={
+                "photo": photo.pk,
+                "item": item.code if item else "",
+                "size": size,
+                "sha256": photo.sha256,
+                "source": source,
+                **device.audit(),
+            },
         )
+        _note_skew(report, device)
     except Exception:
         # the row is rolled back: do not leave its file behind
         photo.file.storage.delete(photo.file.name)
@@ -378,16 +534,22 @@ def photo_add(
 
 
 @transaction.atomic
-def photo_remove(*, photo: Photo, inspector: User) -> None:
+def photo_remove(*, photo: Photo, inspector: User, device: DeviceStamp = NO_STAMP) -> None:
     """Remove a photo while the report can still change; its file goes once the removal is committed."""
     report = _editable_report(photo.report, inspector)
+    _note_skew(report, device)
     photo = Photo.objects.select_related("item").get(pk=photo.pk, report=report)
     storage, name = photo.file.storage, photo.file.name
     audit_record(
         action="inspection.photo_remove",
         actor=inspector,
         obj=report.task,
-        fields={"photo": photo.pk, "item": photo.item.code if photo.item else "", "sha256": photo.sha256},
+        fields={
+            "photo": photo.pk,
+            "item": photo.item.code if photo.item else "",
+            "sha256": photo.sha256,
+            **device.audit(),
+        },
     )
     photo.delete()
     transaction.on_commit(lambda: storage.delete(name))
@@ -423,13 +585,16 @@ def sim_matches(iccid: str, *, task) -> tuple[Registration | None, Activation | 
 
 
 @transaction.atomic
-def sim_add(*, report: InspectionReport, inspector: User, iccid: str, note: str = "") -> SimFound:
+def sim_add(
+    *, report: InspectionReport, inspector: User, iccid: str, note: str = "", device: DeviceStamp = NO_STAMP
+) -> SimFound:
     """Record the ICCID of a pre-activated SIM found on site, matched to its registration and activation.
 
     A wrong check digit is refused (the phone checks it as typed); the same ICCID again is the same row
-    (its note is updated when a new one is given).
+    (its note is updated when a new one is given). `device.at`: when it was typed.
     """
     report = _editable_report(report, inspector)
+    _note_skew(report, device)
     iccid = normalise_iccid(iccid)
     note = (note or "").strip()
     if not iccid.isdigit() or len(iccid) not in (19, 20):
@@ -453,6 +618,7 @@ def sim_add(*, report: InspectionReport, inspector: User, iccid: str, note: str 
         note=note,
         registration=registration,
         activation=activation,
+        recorded_device_at=device.at,
     )
     try:
         with transaction.atomic():
@@ -463,19 +629,30 @@ def sim_add(*, report: InspectionReport, inspector: User, iccid: str, note: str 
         action="inspection.sim_add",
         actor=inspector,
         obj=report.task,
-        fields={"iccid": iccid, "registration": sim.registration_id, "activation": sim.activation_id},
+        fields={
+            "iccid": iccid,
+            "registration": sim.registration_id,
+            "activation": sim.activation_id,
+            **device.audit(),
+        },
     )
     return sim
 
 
 @transaction.atomic
-def sim_remove(*, report: InspectionReport, inspector: User, iccid: str) -> bool:
+def sim_remove(*, report: InspectionReport, inspector: User, iccid: str, device: DeviceStamp = NO_STAMP) -> bool:
     """Remove a SIM recorded by mistake; False when it was not there (a retried removal)."""
     report = _editable_report(report, inspector)
+    _note_skew(report, device)
     iccid = normalise_iccid(iccid)
     deleted, _rows = report.sims.filter(iccid=iccid).delete()
     if deleted:
-        audit_record(action="inspection.sim_remove", actor=inspector, obj=report.task, fields={"iccid": iccid})
+        audit_record(
+            action="inspection.sim_remove",
+            actor=inspector,
+            obj=report.task,
+            fields={"iccid": iccid, **device.audit()},
+        )
     return bool(deleted)
 
 
@@ -484,17 +661,33 @@ def sim_remove(*, report: InspectionReport, inspector: User, iccid: str) -> bool
 
 @transaction.atomic
 def inspection_check_out(
-    *, report: InspectionReport, inspector: User, latitude=None, longitude=None, accuracy_m=None
+    *,
+    report: InspectionReport,
+    inspector: User,
+    latitude=None,
+    longitude=None,
+    accuracy_m=None,
+    device: DeviceStamp = NO_STAMP,
 ) -> InspectionReport:
-    """Leave the point: time and (if the phone gives it) position. Once only: a second call changes nothing."""
+    """Leave the point: time (the server's and the phone's) and (if the phone gives it) position. Once only:
+    a second call changes nothing."""
     report = _editable_report(report, inspector)
+    _note_skew(report, device)
     if report.checkout_at is not None:
         return report
     lat, lon, accuracy = _position(latitude, longitude, accuracy_m)
     report.checkout_at = timezone.now()
+    report.checkout_device_at = device.at
     report.checkout_latitude, report.checkout_longitude, report.checkout_accuracy_m = lat, lon, accuracy
     report.save(
-        update_fields=["checkout_at", "checkout_latitude", "checkout_longitude", "checkout_accuracy_m", "updated_at"]
+        update_fields=[
+            "checkout_at",
+            "checkout_device_at",
+            "checkout_latitude",
+            "checkout_longitude",
+            "checkout_accuracy_m",
+            "updated_at",
+        ]
     )
     distance = None
     point = report.task.point
@@ -504,7 +697,7 @@ def inspection_check_out(
         action="inspection.check_out",
         actor=inspector,
         obj=report.task,
-        fields={"accuracy_m": accuracy, "distance_m": distance, "has_position": lat is not None},
+        fields={"accuracy_m": accuracy, "distance_m": distance, "has_position": lat is not None, **device.audit()},
     )
     return report
 
@@ -528,9 +721,12 @@ def missing_for_submit(report: InspectionReport) -> list[str]:
 
 
 @transaction.atomic
-def inspection_submit(*, task: InspectionTask, inspector: User, remarks: str | None = None) -> InspectionReport:
+def inspection_submit(
+    *, task: InspectionTask, inspector: User, remarks: str | None = None, device: DeviceStamp = NO_STAMP
+) -> InspectionReport:
     """Send the report for review: from IN_PROGRESS or RETURNED, every item answered, a photo on each item
-    that needs one; checks out if not yet. `remarks` None keeps the saved remarks. The task becomes SUBMITTED.
+    that needs one; checks out if not yet (at the submit's phone time). `remarks` None keeps the saved
+    remarks. The task becomes SUBMITTED.
     """
     task = _locked_task(task, inspector)
     if task.status not in EDITABLE_STATUSES:
@@ -542,14 +738,15 @@ def inspection_submit(*, task: InspectionTask, inspector: User, remarks: str | N
     report = InspectionReport.objects.select_related("template").get(task=task)
     report.task = task
     if remarks is not None:
-        report = remarks_save(report=report, inspector=inspector, remarks=remarks)
+        report = remarks_save(report=report, inspector=inspector, remarks=remarks, device=device)
     problems = missing_for_submit(report)
     if problems:
         raise ValidationError([ValidationError(problem, code="incomplete") for problem in problems])
-    report = inspection_check_out(report=report, inspector=inspector)
+    report = inspection_check_out(report=report, inspector=inspector, device=device)
     resubmitted = task.status == TaskStatus.RETURNED
     report.submitted_at = timezone.now()
-    report.save(update_fields=["submitted_at", "updated_at"])
+    report.submitted_device_at = device.at
+    report.save(update_fields=["submitted_at", "submitted_device_at", "updated_at"])
     task_transition(
         task=task,
         to_status=TaskStatus.SUBMITTED,

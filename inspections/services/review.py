@@ -22,8 +22,10 @@ from ..models import (
     InspectionReport,
     InspectionTask,
     ReviewOutcome,
+    RiskPolicy,
     TaskStatus,
 )
+from .integrity import visit_integrity
 from .tasks import task_transition
 
 REVIEW_PERMISSION = "inspections.review_inspection"
@@ -46,6 +48,7 @@ def _locked_submitted(task: InspectionTask, actor: User) -> tuple[InspectionTask
     report = InspectionReport.objects.filter(task=task).first()
     if report is None:
         raise ValidationError(_("This task has no report to review."), code="no_report")
+    report.task = task
     return task, report
 
 
@@ -161,17 +164,45 @@ def report_accept(
     the check-in's local date. On a FOLLOW_UP task the corrective actions it checks are verified:
     `verified_actions` (actions or ids) are VERIFIED and the others NOT_VERIFIED; None: all VERIFIED.
     A finding whose every action is verified is RESOLVED. Returns the findings made.
+
+    A visit with weak integrity signals (services.integrity) is accepted only with a reason (`note`); the
+    reason, the score and the weak signals are kept on the report and in the audit event.
     """
     note = (note or "").strip()
     task, report = _locked_submitted(task, actor)
+    policy = RiskPolicy.current()
+    integrity = visit_integrity(report, user=actor, policy=policy)
+    if integrity.weak and not note:
+        names = ", ".join(str(signal.label).lower() for signal in integrity.weak)
+        raise ValidationError(
+            {
+                "reason": ValidationError(
+                    _("This visit has weak integrity signals (%(names)s): say why you accept it.") % {"names": names},
+                    code="weak_visit",
+                )
+            }
+        )
+    snapshot = integrity.snapshot(policy.version)
     now = timezone.now()
     findings = _make_findings(task, report)
     verification = _verify_actions(task, actor, verified_actions, now)
     report.review_outcome = ReviewOutcome.ACCEPTED
     report.return_reason = ""
+    report.accept_reason = note
+    report.integrity = snapshot
     report.reviewed_by = actor
     report.reviewed_at = now
-    report.save(update_fields=["review_outcome", "return_reason", "reviewed_by", "reviewed_at", "updated_at"])
+    report.save(
+        update_fields=[
+            "review_outcome",
+            "return_reason",
+            "accept_reason",
+            "integrity",
+            "reviewed_by",
+            "reviewed_at",
+            "updated_at",
+        ]
+    )
     point = task.point
     point.last_inspection_on = timezone.localdate(report.checkin_at)
     point.save(update_fields=["last_inspection_on", "updated_at"])
@@ -183,6 +214,7 @@ def report_accept(
         fields={
             "findings": [f.pk for f in findings],
             "last_inspection_on": point.last_inspection_on,
+            "integrity": snapshot,
             **verification,
         },
         reason=note,

@@ -8,11 +8,13 @@ provinces through `photo`.
 """
 
 import json
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
@@ -36,7 +38,7 @@ from ..forms.field import (
     SubmitForm,
 )
 from ..models import InspectionReport, InspectionTask, Photo, TaskStatus
-from ..services import fieldwork
+from ..services import field_requests, fieldwork
 
 PERFORM = fieldwork.PERFORM_PERMISSION
 ON_THE_PHONE = (TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS, TaskStatus.RETURNED)
@@ -202,15 +204,29 @@ def _script_config(request, task: InspectionTask, report: InspectionReport | Non
 
 
 # --- JSON endpoints for the phone's queue ---------------------------------------------------------
+#
+# The contract with the phone's outbox (static/js/inspection/*), issue 14:
+# - header `Idempotency-Key` (1-64 of [A-Za-z0-9-]): a key already answered for this user answers the same
+#   status and body again (header `Idempotent-Replayed: true`) without doing the change again; the same
+#   key on another task or endpoint is a 409; no header: the change is done as before (older pages);
+# - body field `device_time` (ISO 8601 with offset): when the inspector did the change on the phone;
+#   unreadable or more than a day ahead: 400, code "device_time" / "device_time_ahead";
+# - header `X-Device-Clock` (ISO 8601 with offset): the phone's clock as it sent, for the clock gap;
+# - photos (multipart) also carry `source`: "camera" or "gallery".
+# Answers are JSON: {"ok": true, ...} with 200; {"ok": false, "error", "errors", "code", "status"} with 400.
 
 
 def _payload(request) -> dict | None:
     if request.content_type == "application/json":
+        cached = getattr(request, "_field_payload", False)
+        if cached is not False:
+            return cached
         try:
             data = json.loads(request.body or b"{}")
         except ValueError:
-            return None
-        return data if isinstance(data, dict) else None
+            data = None
+        request._field_payload = data if isinstance(data, dict) else None
+        return request._field_payload
     return request.POST
 
 
@@ -255,19 +271,80 @@ def _report_or_refuse(task: InspectionTask):
     return report, None
 
 
+def _device_time(request):
+    payload = _payload(request)
+    return payload.get("device_time") if payload is not None else None
+
+
+def _conflict(task: InspectionTask, message: str) -> JsonResponse:
+    return JsonResponse(
+        {
+            "ok": False,
+            "error": message,
+            "errors": {"__all__": [message]},
+            "code": "key_conflict",
+            "status": task.status,
+        },
+        status=409,
+    )
+
+
 def field_endpoint(view):
-    """POST only, signed-in field inspectors only; the task is theirs (404 otherwise)."""
-    return require_POST(field_page(view))
+    """POST only, signed-in field inspectors only; the task is theirs (404 otherwise). The view is called as
+    view(request, task, device, **kwargs) inside one transaction with the claim of its Idempotency-Key
+    (services.field_requests) and gets the change's DeviceStamp; its answer is recorded for replays."""
+
+    @wraps(view)
+    def endpoint(request, pk, **kwargs):
+        task = _task(request, pk)
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not field_requests.key_is_valid(key):
+            message = _("The change's key (Idempotency-Key) must be 1 to 64 letters, digits or dashes.")
+            return _refused(task, exc=ValidationError(message, code="bad_key"))
+        received = timezone.now()
+        clock = request.headers.get("X-Device-Clock")
+        with transaction.atomic():
+            claim = None
+            if key is not None:
+                claim = field_requests.request_claim(
+                    user=request.user,
+                    key=key,
+                    endpoint=request.resolver_match.url_name,
+                    task=task,
+                    path=request.path,
+                    clock_skew_s=fieldwork.clock_skew(device_clock=clock, received=received),
+                )
+                if claim.conflict:
+                    return _conflict(task, claim.conflict)
+                if claim.replay:
+                    status, body = claim.replay
+                    response = JsonResponse(body, status=status)
+                    response["Idempotent-Replayed"] = "true"
+                    return response
+            try:
+                device = fieldwork.device_stamp(
+                    device_time=_device_time(request), device_clock=clock, received=received
+                )
+            except ValidationError as exc:
+                response = _refused(task, exc=exc)
+            else:
+                response = view(request, task, device, **kwargs)
+            if claim is not None:
+                field_requests.request_answered(
+                    row=claim.row, status=response.status_code, body=json.loads(response.content)
+                )
+            return response
+
+    return require_POST(field_page(endpoint))
 
 
 @field_endpoint
-def field_checkin(request, pk):
-    task = _task(request, pk)
+def field_checkin(request, task, device):
     form = CheckInForm(_payload(request) or {})
     if not form.is_valid():
         return _refused(task, form=form)
     try:
-        report = fieldwork.inspection_check_in(task=task, inspector=request.user, **form.cleaned_data)
+        report = fieldwork.inspection_check_in(task=task, inspector=request.user, device=device, **form.cleaned_data)
     except ValidationError as exc:
         return _refused(task, exc=exc)
     return JsonResponse(
@@ -283,113 +360,113 @@ def field_checkin(request, pk):
     )
 
 
-def _report_change(request, pk, form, write):
+def _report_change(task, form, write):
     """The path every change to a checked-in report takes: a valid form, the report, the service. A
-    ValidationError is a 400 carrying the task's status; `write(task, report, data)` returns the reply's fields.
+    ValidationError is a 400 carrying the task's status; `write(report, data)` returns the reply's fields.
     """
-    task = _task(request, pk)
     if form is not None and not form.is_valid():
         return _refused(task, form=form)
     report, refused = _report_or_refuse(task)
     if refused:
         return refused
     try:
-        return JsonResponse({"ok": True, **write(task, report, form.cleaned_data if form is not None else {})})
+        return JsonResponse({"ok": True, **write(report, form.cleaned_data if form is not None else {})})
     except ValidationError as exc:
         return _refused(task, exc=exc)
 
 
 @field_endpoint
-def field_answers(request, pk):
+def field_answers(request, task, device):
     payload = _payload(request)
     if payload is None:
-        return _bad_body(_task(request, pk))
+        return _bad_body(task)
 
-    def write(task, report, data):
-        changed = fieldwork.answers_save(report=report, inspector=request.user, answers=data["answers"])
+    def write(report, data):
+        changed = fieldwork.answers_save(report=report, inspector=request.user, answers=data["answers"], device=device)
         return {"changed": [a.item.code for a in changed]}
 
-    return _report_change(request, pk, AnswersForm(payload), write)
+    return _report_change(task, AnswersForm(payload), write)
 
 
 @field_endpoint
-def field_remarks(request, pk):
-    def write(task, report, data):
-        fieldwork.remarks_save(report=report, inspector=request.user, remarks=data["remarks"])
+def field_remarks(request, task, device):
+    def write(report, data):
+        fieldwork.remarks_save(report=report, inspector=request.user, remarks=data["remarks"], device=device)
         return {}
 
-    return _report_change(request, pk, RemarksForm(_payload(request) or {}), write)
+    return _report_change(task, RemarksForm(_payload(request) or {}), write)
 
 
 @field_endpoint
-def field_photo(request, pk):
-    def write(task, report, data):
+def field_photo(request, task, device):
+    def write(report, data):
         photo = fieldwork.photo_add(
             report=report,
             inspector=request.user,
             file=data["file"],
             item_code=data["item_code"] or None,
             client_id=data["client_id"],
+            source=data["source"],
+            device=device,
         )
         html = render_to_string(
             "inspections/field/_photo.html", {"photo": photo, "task": task, "editable": True}, request=request
         )
-        return {"id": photo.pk, "client_id": photo.client_id, "html": html}
+        return {"id": photo.pk, "client_id": photo.client_id, "sha256": photo.sha256, "html": html}
 
-    return _report_change(request, pk, PhotoForm(request.POST, request.FILES), write)
+    return _report_change(task, PhotoForm(request.POST, request.FILES), write)
 
 
 @field_endpoint
-def field_photo_remove(request, pk, photo_pk):
-    def write(task, report, data):
+def field_photo_remove(request, task, device, photo_pk):
+    def write(report, data):
         photo = report.photos.filter(pk=photo_pk).first()
         if photo is not None:  # None: already removed (a retry)
-            fieldwork.photo_remove(photo=photo, inspector=request.user)
+            fieldwork.photo_remove(photo=photo, inspector=request.user, device=device)
         return {}
 
-    return _report_change(request, pk, None, write)
+    return _report_change(task, None, write)
 
 
 @field_endpoint
-def field_sim(request, pk):
-    def write(task, report, data):
-        sim = fieldwork.sim_add(report=report, inspector=request.user, **data)
+def field_sim(request, task, device):
+    def write(report, data):
+        sim = fieldwork.sim_add(report=report, inspector=request.user, device=device, **data)
         html = render_to_string(
             "inspections/field/_sim.html", {"sim": sim, "task": task, "editable": True}, request=request
         )
         return {"iccid": sim.iccid, "html": html}
 
-    return _report_change(request, pk, SimForm(_payload(request) or {}), write)
+    return _report_change(task, SimForm(_payload(request) or {}), write)
 
 
 @field_endpoint
-def field_sim_remove(request, pk):
-    def write(task, report, data):
-        fieldwork.sim_remove(report=report, inspector=request.user, iccid=data["iccid"])
+def field_sim_remove(request, task, device):
+    def write(report, data):
+        fieldwork.sim_remove(report=report, inspector=request.user, iccid=data["iccid"], device=device)
         return {}
 
-    return _report_change(request, pk, SimRemoveForm(_payload(request) or {}), write)
+    return _report_change(task, SimRemoveForm(_payload(request) or {}), write)
 
 
 @field_endpoint
-def field_checkout(request, pk):
-    def write(task, report, data):
-        fieldwork.inspection_check_out(report=report, inspector=request.user, **data)
+def field_checkout(request, task, device):
+    def write(report, data):
+        fieldwork.inspection_check_out(report=report, inspector=request.user, device=device, **data)
         return {}
 
-    return _report_change(request, pk, CheckOutForm(_payload(request) or {}), write)
+    return _report_change(task, CheckOutForm(_payload(request) or {}), write)
 
 
 @field_endpoint
-def field_submit(request, pk):
-    task = _task(request, pk)
+def field_submit(request, task, device):
     payload = _payload(request) or {}
     form = SubmitForm(payload)
     if not form.is_valid():
         return _refused(task, form=form)
     remarks = form.cleaned_data["remarks"] if "remarks" in payload else None
     try:
-        fieldwork.inspection_submit(task=task, inspector=request.user, remarks=remarks)
+        fieldwork.inspection_submit(task=task, inspector=request.user, remarks=remarks, device=device)
     except ValidationError as exc:
         return _refused(task, exc=exc)
     messages.success(

@@ -17,6 +17,7 @@ from core.decorators import people_only
 from core.pagination import keyset_paginate
 from core.runs import QueueUnavailable, queue_unavailable_message
 from core.scoping import province_scope
+from core.templatetags.display import count
 
 from .. import nightly, risk, selectors
 from ..forms.risk import GROUPS, PolicyForm
@@ -173,18 +174,25 @@ def _summary_lines(summary: dict) -> list[tuple[str, str]]:
             continue
         label = str(SUMMARY_LABELS.get(key, key.replace("_", " ")))
         if isinstance(value, dict) and "tiers" in value:  # the risk step: scored, changed, per tier
-            tiers = " · ".join(f"{RiskTier(t).label} {value['tiers'].get(t, 0):,}" for t in RiskTier.values)
+            tiers = " · ".join(f"{RiskTier(t).label} {count(value['tiers'].get(t, 0))}" for t in RiskTier.values)
             text = _("%(scored)s scored, %(changed)s changed (%(tiers)s)") % {
-                "scored": f"{value.get('scored', 0):,}",
-                "changed": f"{value.get('changed', 0):,}",
+                "scored": count(value.get("scored", 0)),
+                "changed": count(value.get("changed", 0)),
                 "tiers": tiers,
             }
-        elif isinstance(value, int) and not isinstance(value, bool):
-            text = f"{value:,}"
+        elif isinstance(value, bool):
+            text = _("yes") if value else _("no")
+        elif isinstance(value, int):
+            text = count(value)
         else:
             text = str(value)
         lines.append((label, text))
     return lines
+
+
+def _step_lines(step: str, summary: dict) -> list[tuple[str, str]]:
+    describe = nightly.step_describer(step)
+    return describe(summary) if describe is not None else _summary_lines(summary)
 
 
 def _steps(run: NightlyRun, *, figures: bool = True) -> list[dict]:
@@ -200,7 +208,7 @@ def _steps(run: NightlyRun, *, figures: bool = True) -> list[dict]:
                 "status_label": STATUS_LABELS.get(outcome.get("status", nightly.PENDING), outcome.get("status")),
                 "seconds": outcome.get("seconds"),
                 "error": outcome.get("error", ""),
-                "lines": _summary_lines(outcome.get("summary") or {}) if figures else [],
+                "lines": _step_lines(step, outcome.get("summary") or {}) if figures else [],
                 "check_run": (outcome.get("summary") or {}).get("check_run") if step == "checks" else None,
             }
         )

@@ -20,6 +20,7 @@ from ..models import (
     CorrectiveAction,
     TaskStatus,
 )
+from ..services import integrity as integrity_services
 from ..services import review as review_services
 from ..services import tasks as task_services
 from ._common import ADD_ACTION, CHANGE_TASK, PROPOSE, REVIEW, VIEW_TASK, staff
@@ -62,6 +63,10 @@ def _task_context(request, task, **forms) -> dict:
         "can_propose": user.has_perm(PROPOSE),
         "can_add_action": user.has_perm(ADD_ACTION),
     }
+    # the reviewer's "Visit integrity" panel, once the inspector has sent the report
+    if report is not None and report.submitted_at is not None:
+        report.task = task
+        context["integrity"] = integrity_services.visit_integrity(report, user=user)
     if context["can_assign"]:
         eligible = selectors.with_workload(selectors.inspectors(province=task.point.province_id), user=user)
         context["assign_form"] = forms.get("assign_form") or AssignForm(

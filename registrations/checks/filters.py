@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from agents.models import Agent, RegistrationPoint
 from agents.selectors import agent_tree_ids
 from core.models import Province
+from core.renderers import ListFilterForm
 
 from ..models import Flag, FlagStatus, Rule, Severity
 from ..records.filters import code_variants, date_widget, local_day_start
@@ -75,6 +76,7 @@ class FlagFilter(django_filters.FilterSet):
 
     class Meta:
         model = Flag
+        form = ListFilterForm  # selects and inputs written in Python: no template per <option>
         fields = [
             "rule",
             "severity",

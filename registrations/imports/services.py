@@ -170,15 +170,29 @@ def import_job_resume_later(*, job: ImportJob) -> bool:
     return True
 
 
-def import_job_claim(job_id: int) -> ImportJob | None:
+def waiting_jobs(*, waiting_since) -> list:
+    """The queue sweep's source (core.runs.requeue_waiting): uploads still waiting for a worker since before
+    `waiting_since`, each with how to send its task again (to be taken only if it is still waiting)."""
+    jobs = ImportJob.objects.filter(
+        kind__in=KINDS, status=ImportJob.Status.PENDING, created_at__lt=waiting_since
+    ).exclude(source_file="")
+    return [
+        (pk, lambda pk=pk: send_task(IMPORT_TASK, args=(pk,), kwargs={"pending_only": True}))
+        for pk in jobs.order_by("id").values_list("pk", flat=True)
+    ]
+
+
+def import_job_claim(job_id: int, *, pending_only: bool = False) -> ImportJob | None:
     """Mark a job RUNNING for this process; None when it is done or another live run has it.
 
-    A PENDING job starts; a FAILED one resumes; a RUNNING one is taken over only when its heartbeat
-    is older than STALE_AFTER (its worker died): so a task delivered twice runs once at a time.
+    A PENDING job starts; a FAILED one resumes (unless `pending_only`: a message sent again by the queue
+    sweep, which must not re-run a job that failed meanwhile); a RUNNING one is taken over only when its
+    heartbeat is older than STALE_AFTER (its worker died): so a task delivered twice runs once at a time.
     """
+    statuses = [ImportJob.Status.PENDING] if pending_only else [ImportJob.Status.PENDING, ImportJob.Status.FAILED]
     claimed = IMPORT_JOBS.take(
         job_id,
-        from_statuses=[ImportJob.Status.PENDING, ImportJob.Status.FAILED],
+        from_statuses=statuses,
         queryset=ImportJob.objects.filter(kind__in=KINDS),
         error="",
         finished_at=None,

@@ -13,7 +13,7 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, name="registrations.run_import_task", acks_late=True, max_retries=6)
-def run_import_task(self, job_id: int) -> str:
+def run_import_task(self, job_id: int, pending_only: bool = False) -> str:
     """Run (or resume) an uploaded registrations/activations import; the job records progress and outcome.
 
     Delivered twice, or after the worker died: `import_job_claim` lets one run at a time have the job,
@@ -21,7 +21,7 @@ def run_import_task(self, job_id: int) -> str:
     and keeps the committed batches; it is not raised again, so an in-process (eager) run from a page
     does not turn into a server error: the job page shows it.
     """
-    job = import_job_claim(job_id)
+    job = import_job_claim(job_id, pending_only=pending_only)
     if job is None:
         running = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.RUNNING).exists()
         if running and not self.request.is_eager:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agents.models import Agent, RegistrationPoint
 from core.crypto import pii_hash
+from core.renderers import ListFilterForm
 
 from ..models import (
     Activation,
@@ -92,6 +93,7 @@ class RegistrationFilter(django_filters.FilterSet):
 
     class Meta:
         model = Registration
+        form = ListFilterForm  # selects and inputs written in Python: no template per <option>
         fields = [
             "external_id",
             "msisdn",

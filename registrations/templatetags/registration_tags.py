@@ -1,4 +1,5 @@
 from django import template
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .. import validators
@@ -39,3 +40,35 @@ def national_msisdn_filter(msisdn):
 @register.filter(name="issue_label")
 def issue_label(code):
     return ISSUE_LABELS.get(code, code)
+
+
+# Badges a list shows once per row, written in Python rather than included (issue 15); the templates
+# _severity_badge.html and _check_badge.html call these, so the markup lives here once.
+SEVERITY_LABELS = {
+    "critical": _("Critical"),
+    "high": _("High"),
+    "medium": _("Medium"),
+    "low": _("Low"),
+}
+CHECK_LABELS = {
+    "MATCH": _("Match"),
+    "MISMATCH": _("Mismatch"),
+    "PENDING": _("Pending"),
+    "NOT_CHECKED": _("Not checked"),
+}
+
+
+@register.simple_tag
+def severity_badge(severity):
+    return format_html('<span class="sev sev-{}">{}</span>', severity, SEVERITY_LABELS.get(severity, severity))
+
+
+@register.simple_tag
+def check_badge(check, label):
+    """The population check's result; `label` (the field's display value) is its title."""
+    return format_html(
+        '<span class="check check-{}" title="{}">{}</span>',
+        str(check or "").lower(),
+        label,
+        CHECK_LABELS.get(check, check),
+    )

@@ -8,9 +8,11 @@ def ready() -> None:
     from core.registry import NightlyStep, register_audit_actions, register_home, register_nightly_step
     from core.roles import Role
 
-    from .services import dashboard_aggregate
+    from .services import dashboard_aggregate, step_lines
 
     for role in (Role.OFFICER, Role.MANAGER, Role.AUDITOR):
         register_home(role, "reports:dashboard")
-    register_nightly_step(NightlyStep("dashboard", _("Dashboard counts"), dashboard_aggregate, order=80))
+    register_nightly_step(
+        NightlyStep("dashboard", _("Dashboard counts"), dashboard_aggregate, order=80, describe=step_lines)
+    )
     register_audit_actions({"dashboard.aggregate": _("Dashboard counts prepared")})

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
+from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -18,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agents import selectors as agent_selectors
 from agents.filters import NOT_SCORED
-from agents.models import RiskTier, Status
+from agents.models import RegistrationPoint, RiskTier, Status
 from core.scoping import province_scope
 from inspections import selectors as inspection_selectors
 from inspections.models import (
@@ -33,8 +34,8 @@ from registrations.models import Flag, FlagStatus, Rule, Severity
 from registrations.records.filters import local_day_start
 
 from .formats import grouped
-from .models import AggregateMark, DailyCount, Metric
-from .services import SOURCES, local_day
+from .models import AggregateMark, DailyCount, FlagTally, Metric
+from .services import SOURCES, TALLIED, local_day
 
 WEEKS = 26
 RECENT_DAYS = 30
@@ -229,7 +230,7 @@ def dashboard(*, user, today: date | None = None) -> dict:
 
     if can("registrations.view_flag"):
         # the queue's rows (flag_list adds joins for what a row shows, not rows): counted without those joins
-        context.update(_flag_figures(Flag.objects.for_user(user)))
+        context.update(_flag_figures(flag_groups(user)))
         days = day_counts(Metric.FLAGS_RAISED, user=user, first=week_first, last=week_last)
         charts.append(
             {
@@ -296,15 +297,24 @@ def dashboard(*, user, today: date | None = None) -> dict:
     return context
 
 
-def _flag_figures(flags) -> dict:
-    """Open flags by rule (names, not codes) and by severity; the pre-activated SIM cases. One GROUP BY over
-    the open and confirmed flags feeds all three."""
-    groups = list(
-        flags.filter(status__in=(FlagStatus.OPEN, FlagStatus.CONFIRMED))
-        .order_by()
-        .values_list("rule_id", "severity", "status")
-        .annotate(n=Count("id"))
-    )
+def flag_groups(user) -> list[tuple[int, str, str, int]]:
+    """(rule id, severity, status, count) of the open and confirmed flags in the user's queue (the queue's rows:
+    Flag.objects.for_user). On PostgreSQL from the trigger-kept tally, summed over the user's points; elsewhere
+    grouped live."""
+    scope = province_scope(user)
+    if connection.vendor == "postgresql":
+        tally = FlagTally.objects.order_by()
+        if scope is not None:
+            tally = tally.filter(point_id__in=RegistrationPoint.objects.filter(province__in=scope).values("id"))
+        rows = tally.values_list("rule_id", "severity", "status").annotate(total=Sum("n"))
+        return [row for row in rows if row[3]]
+    flags = Flag.objects.for_user(user).filter(status__in=TALLIED).order_by()
+    return list(flags.values_list("rule_id", "severity", "status").annotate(n=Count("id")))
+
+
+def _flag_figures(groups) -> dict:
+    """Open flags by rule (names, not codes) and by severity; the pre-activated SIM cases, all from the open and
+    confirmed flags grouped by rule, severity and status."""
     by_rule: dict[int, int] = defaultdict(int)
     by_severity: dict[str, int] = defaultdict(int)
     by_rule_status: dict[tuple[int, str], int] = defaultdict(int)

@@ -11,12 +11,15 @@ def ready() -> None:
         register_audit_actions,
         register_audit_anchors,
         register_permissions,
+        register_queue_sweep,
         register_section,
     )
     from core.roles import Role
 
     from .selectors import evidence_audit_anchors
-    from .services import AUDIT_ACTIONS
+    from .services import AUDIT_ACTIONS, waiting_packs
+
+    register_queue_sweep("evidence packs", waiting_packs)
 
     # DESIGN section 2: officers and managers make packs; auditors are read-only: they see and download
     # the packs already made but do not make one.

@@ -102,6 +102,13 @@ def _queue_or_fail(pack_id: int) -> None:
         )
 
 
+def waiting_packs(*, waiting_since) -> list:
+    """The queue sweep's source (core.runs.requeue_waiting): packs still waiting for a worker since before
+    `waiting_since`, each with how to send its task again."""
+    pks = EvidencePack.objects.filter(status=EvidencePack.Status.PENDING, created_at__lt=waiting_since)
+    return [(pk, lambda pk=pk: send_task(PACK_TASK, args=(pk,))) for pk in pks.values_list("pk", flat=True)]
+
+
 def evidence_pack_request(*, subject: Agent | RegistrationPoint, actor) -> EvidencePack:
     """Ask for a pack of `subject` (one the actor may see); a worker makes it once this commits.
 

@@ -17,7 +17,7 @@ def ready() -> None:
     from core.roles import Role
 
     from .selectors import issue_audit_anchors
-    from .services import ISSUED_ACTION, PREPARED_ACTION, nightly_prepare
+    from .services import ISSUED_ACTION, PREPARED_ACTION, nightly_prepare, step_lines
 
     # DESIGN section 2: officers, managers and auditors read the report; only managers issue it.
     for role in (Role.OFFICER, Role.MANAGER, Role.AUDITOR):
@@ -36,4 +36,6 @@ def ready() -> None:
     )
     register_audit_actions({ISSUED_ACTION: _("Monthly report issued"), PREPARED_ACTION: _("Monthly report prepared")})
     register_audit_anchors("issued monthly reports", issue_audit_anchors)
-    register_nightly_step(NightlyStep("monthly_report", _("Last month's report prepared"), nightly_prepare, order=10))
+    register_nightly_step(
+        NightlyStep("monthly_report", _("Last month's report prepared"), nightly_prepare, order=10, describe=step_lines)
+    )

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_head, audit_record
 from core.models import Province, User
+from core.templatetags.display import count
 
 from .figures import Month, compute_figures, compute_trend, normalise_provinces
 from .models import ReportIssue
@@ -118,6 +119,21 @@ def report_prepare(*, month: Month, now: dt.datetime) -> ReportIssue | None:
         issue.save()
         audit_record(action=PREPARED_ACTION, obj=issue, actor_label="nightly", fields={"month": str(month)})
     return issue
+
+
+def step_lines(summary: dict) -> list[tuple[str, str]]:
+    """The step's summary on the nightly run page, in the reader's words."""
+    if summary.get("skipped"):
+        return [(_("report"), _("nothing to prepare: not the first day of the month"))]
+    lines = []
+    if summary.get("month"):
+        try:
+            month = Month.parse(summary["month"])
+            lines.append((_("month"), f"{month.month:02d}/{month.year}"))
+        except ValueError:
+            lines.append((_("month"), summary["month"]))
+    lines.append((_("reports prepared"), count(summary.get("prepared", 0))))
+    return lines
 
 
 def nightly_prepare(*, now: dt.datetime, actor=None) -> dict:

@@ -45,5 +45,13 @@ def ready() -> None:
             "retention.apply": _("Retention applied"),
         }
     )
-    register_nightly_step(NightlyStep(name="retention", label=_("Retention"), run=tasks.retention_step, order=50))
+    register_nightly_step(
+        NightlyStep(
+            name="retention",
+            label=_("Retention"),
+            run=tasks.retention_step,
+            order=50,
+            describe=tasks.retention_step_lines,
+        )
+    )
     register_digest_section(50, tasks.overdue_digest_section)

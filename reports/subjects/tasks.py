@@ -16,6 +16,27 @@ def retention_step(*, now, actor=None) -> dict:
     return services.retention_apply(actor=actor, now=now)
 
 
+def retention_step_lines(summary: dict) -> list[tuple[str, str]]:
+    """The step's summary on the nightly run page, in the reader's words."""
+    from django.utils import formats
+    from django.utils.dateparse import parse_date
+
+    from core.templatetags.display import count
+
+    lines = []
+    if "years" in summary:
+        lines.append((_("kept for"), _("%(n)s years after cancellation") % {"n": count(summary["years"])}))
+    cutoff = parse_date(str(summary.get("cutoff", ""))[:10]) if summary.get("cutoff") else None
+    if cutoff:
+        lines.append((_("cancelled before"), formats.date_format(cutoff, "SHORT_DATE_FORMAT")))
+    for key, label in (("due", _("registrations due")), ("anonymised", _("registrations anonymised"))):
+        if key in summary:
+            lines.append((label, count(summary[key])))
+    if summary.get("dry_run"):
+        lines.append((_("dry run"), _("yes: nothing was changed")))
+    return lines
+
+
 @shared_task(name="reports.subjects.apply_retention_task")
 def apply_retention_task() -> dict:
     return services.retention_apply(now=timezone.now())

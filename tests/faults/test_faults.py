@@ -278,6 +278,41 @@ def test_a_worker_killed_mid_import_shows_stopped_with_resume_and_resume_complet
     print(f"\nWorker killed: the page said it stopped after {stopped_seconds:.1f} s (lease {LEASE} s)")
 
 
+@pytest.mark.redis
+def test_a_job_queued_before_redis_restarts_empty_is_sent_again_and_runs_once(
+    own_redis, start_worker, client, make_user
+):
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from core.runs import queue_lost_after, requeue_key, requeue_waiting, send_task
+
+    client.force_login(make_user(Role.OFFICER))
+    PointFactory(code="HN-F1")
+    # given an upload queued while no worker runs: its message waits in Redis
+    client.post(reverse("registrations:import"), {"kind": "registrations", "file": _upload(3)})
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.PENDING
+    # when Redis restarts with nothing on disk, the message is gone, and a worker comes back
+    own_redis.stop()
+    own_redis.start()
+    start_worker()
+    time.sleep(3)
+    assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.PENDING  # nothing delivers it
+    # then the sweep (every five minutes on beat) sends it again once it has waited past the limit
+    cache.delete(requeue_key("registration imports", job.pk))
+    later = timezone.now() + queue_lost_after() + dt.timedelta(seconds=1)
+    assert requeue_waiting(now=later)["registration imports"] == 1
+    _wait_for(lambda: ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.DONE, 60, "the import sent again")
+    assert Registration.objects.count() == 3
+    # and a second message for the same job (had the worker only been slow) runs nothing again
+    again = send_task(import_services.IMPORT_TASK, args=(job.pk,), kwargs={"pending_only": True})
+    assert again.get(timeout=30) == "skipped"
+    assert Registration.objects.count() == 3
+    assert ImportJob.objects.get(pk=job.pk).created == 3
+    cache.delete(requeue_key("registration imports", job.pk))
+
+
 def test_a_killed_run_checks_blocks_the_next_run_no_longer_than_its_lease(monkeypatch, tmp_path):
     _require_postgres()
     lease = dt.timedelta(seconds=LEASE)

@@ -11,6 +11,7 @@ Use the services when a test is about what a write records.
 import base64
 import datetime as dt
 import hashlib
+import itertools
 
 import factory
 from django.core.files.base import ContentFile
@@ -193,11 +194,38 @@ def answer_all_with_photos(report: InspectionReport, failing: tuple[str, ...] = 
 # --- review, sanctions, corrective actions (helper B) --------------------------------------------
 
 
+_VISITS = itertools.count()
+
+
+def clean_visit(point, checkin_at=None) -> dict:
+    """Report fields of a believable visit (every integrity signal OK): in at 10:00 local time on a past day
+    (each call a day earlier, so one inspector's visits are never an impossible journey), 40 minutes on
+    site, checked out at the point, phone times two seconds behind the server's."""
+    if checkin_at is None:
+        day = timezone.localdate() - dt.timedelta(days=1 + next(_VISITS))
+        checkin_at = timezone.make_aware(dt.datetime.combine(day, dt.time(10, 0)))
+    skew = dt.timedelta(seconds=2)
+    checkout_at = checkin_at + dt.timedelta(minutes=40)
+    return {
+        "checkin_at": checkin_at,
+        "checkin_device_at": checkin_at - skew,
+        "checkout_at": checkout_at,
+        "checkout_device_at": checkout_at - skew,
+        "checkout_latitude": point.latitude,
+        "checkout_longitude": point.longitude,
+        "checkout_accuracy_m": 10.0,
+        "clock_skew_s": skew.total_seconds(),
+    }
+
+
 def submitted_task(*, inspector, point=None, kind=TaskKind.ROUTINE, failing=(), sims=(), **report_fields):
-    """A SUBMITTED task: its report answers every item (the codes in `failing` fail) and lists `sims`."""
+    """A SUBMITTED task: its report answers every item (the codes in `failing` fail) and lists `sims`; the
+    visit is a clean one (clean_visit) unless `report_fields` say otherwise."""
     from inspections.models import SimFound
 
-    task = TaskFactory(point=point or PointFactory(), inspector=inspector, kind=kind)
+    point = point or PointFactory()
+    task = TaskFactory(point=point, inspector=inspector, kind=kind)
+    report_fields = {**clean_visit(point, report_fields.get("checkin_at")), **report_fields}
     report = ReportFactory(task=task, **report_fields)
     answer_all(report, failing)
     for iccid in sims:

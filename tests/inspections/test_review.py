@@ -19,7 +19,14 @@ from inspections.models import (
 )
 from inspections.services import review
 from tests.agents.factories import PointFactory
-from tests.inspections.factories import ReportFactory, TaskFactory, answer_all, make_action, submitted_task
+from tests.inspections.factories import (
+    ReportFactory,
+    TaskFactory,
+    answer_all,
+    clean_visit,
+    make_action,
+    submitted_task,
+)
 from tests.registrations.factories import RegistrationFactory
 
 pytestmark = pytest.mark.django_db
@@ -135,8 +142,8 @@ def test_accept_sets_the_last_inspection_to_the_local_date_of_the_check_in(offic
     # given: 18:30 UTC is already the next day in Vietnam (UTC+7)
     checkin = dt.datetime(2026, 3, 1, 18, 30, tzinfo=dt.UTC)
     task = submitted_task(inspector=inspector, checkin_at=checkin)
-    # when
-    review.report_accept(task=task, actor=officer)
+    # when (01:30 local is outside the point's hours: a weak visit, accepted with a reason)
+    review.report_accept(task=task, actor=officer, note="Night inspection agreed with the agent")
     # then
     task.point.refresh_from_db()
     assert task.point.last_inspection_on == dt.date(2026, 3, 2)
@@ -222,7 +229,7 @@ def test_actions_not_checked_by_the_follow_up_are_refused(officer, follow_up):
 
 def test_a_routine_task_with_no_actions_verifies_nothing(officer, inspector):
     task = TaskFactory(inspector=inspector)
-    report = ReportFactory(task=task)
+    report = ReportFactory(task=task, **clean_visit(task.point))
     answer_all(report)
     task.status = TaskStatus.SUBMITTED
     task.save(update_fields=["status"])

@@ -65,7 +65,7 @@ def _queue_context(request, params: QueryDict) -> dict:
     others.pop("rule", None)
     others.pop("after", None)
     facet = FlagFilter(others, queryset=Flag.objects.for_user(user), request=request)
-    counts = selectors.rule_counts(facet.qs) if facet.is_valid() else []
+    counts = selectors.rule_counts_capped(facet.qs) if facet.is_valid() else []
     base = {k: v for k, v in others.items() if v not in ("", None) and k != "sort"}
     if "status" in others:  # keep "any status" (status=) when that is what the filter says
         base["status"] = others.get("status")
@@ -78,6 +78,7 @@ def _queue_context(request, params: QueryDict) -> dict:
         "sorts": selectors.QUEUE_SORTS,
         "counts": counts,
         "counts_total": sum(row["n"] for row in counts),
+        "counts_capped": any(row["capped"] for row in counts),  # then the total is "more than" too
         "all_rules_query": urlencode(base),
         "selected_rule": selected_rule,
         "can_review": user.has_perm(services.REVIEW_PERMISSION),

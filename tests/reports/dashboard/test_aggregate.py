@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.db.models import Max
 from django.urls import reverse
 
@@ -41,7 +42,8 @@ def test_the_step_counts_per_province_and_day(make_user):
     # when
     summary = dashboard_aggregate()
     # then
-    assert summary == {"registrations": 4, "flags_raised": 1}
+    tally = {"flag_tally_drift": 0} if connection.vendor == "postgresql" else {}  # no tally on SQLite
+    assert summary == {"registrations": 4, "flags_raised": 1, **tally}
     rows = {(r.province_id, r.day): r.count for r in DailyCount.objects.filter(metric=Metric.REGISTRATIONS)}
     assert rows == {(HANOI, yesterday): 2, (SAIGON, yesterday): 1, (None, yesterday): 1}
     mark = AggregateMark.objects.get(metric=Metric.REGISTRATIONS)
