@@ -11,6 +11,9 @@ DEMO_USERS = [
     ("officer", Role.OFFICER, "demo-officer-2026", True, []),
     ("officer_hn", Role.OFFICER, "demo-officer-2026", False, ["001"]),
     ("inspector", Role.INSPECTOR, "demo-inspector-2026", False, ["001", "079"]),
+    # the demo's other provinces have inspectors too, so the scheduler's tasks have someone to go to (issue 13)
+    ("inspector_bac", Role.INSPECTOR, "demo-inspector-2026", False, ["031", "038", "048"]),
+    ("inspector_nam", Role.INSPECTOR, "demo-inspector-2026", False, ["056", "066", "092"]),
     ("auditor", Role.AUDITOR, "demo-auditor-2026", True, []),
     ("integration", Role.INTEGRATION, "demo-integration-2026", True, []),
 ]

@@ -9,12 +9,15 @@ typed) is shown as it is. Parameters that are themselves messages (a risk tier's
 """
 
 import re
+from collections.abc import Callable
 from functools import cache
 
 from django.utils import translation
 from django.utils.translation import gettext
 
 SYSTEM_TEXTS: list[str] = []
+# (msgid, parameter) -> how to show that parameter's stored value in the reader's language (codes -> names)
+PARAMETER_WORDS: dict[tuple[str, str], Callable[[str], str]] = {}
 _PLACEHOLDER = re.compile(r"%\((\w+)\)([sd])")
 
 
@@ -24,6 +27,11 @@ def register_system_texts(*msgids: str) -> None:
         if msgid not in SYSTEM_TEXTS:
             SYSTEM_TEXTS.append(msgid)
     _patterns.cache_clear()
+
+
+def register_parameter_words(msgid: str, name: str, words: Callable[[str], str]) -> None:
+    """Show the parameter `name` of `msgid` through `words(stored value)`: stored codes, read as words."""
+    PARAMETER_WORDS[(msgid, name)] = words
 
 
 def system_text(msgid: str, **params) -> str:
@@ -57,7 +65,7 @@ def show_system_text(text: str) -> str:
         if match:
             try:
                 params = {
-                    name: int(value) if kinds[name] == "d" else _word(value)
+                    name: int(value) if kinds[name] == "d" else PARAMETER_WORDS.get((msgid, name), _word)(value)
                     for name, value in match.groupdict().items()
                 }
                 return gettext(msgid) % params

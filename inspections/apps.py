@@ -7,11 +7,15 @@ class InspectionsConfig(AppConfig):
     verbose_name = _("Inspections")
 
     def ready(self):
-        from core.texts import register_system_texts
+        from core.texts import register_parameter_words, register_system_texts
 
         from .texts import ALL as system_texts
+        from .texts import AS_TYPED, CRITICAL_FLAGS, rule_names
 
         register_system_texts(*system_texts)  # reasons written into records, shown translated (core.texts)
+        register_parameter_words(CRITICAL_FLAGS, "rules", rule_names)  # stored rule codes, read as rule names
+        for msgid, name in AS_TYPED:  # user names and province names: never "translated" (a user called inspector)
+            register_parameter_words(msgid, name, str)
         from core.registry import (
             HOME_PAGES,
             NavItem,

@@ -34,7 +34,7 @@ ANY_LABEL = _("any")
 
 
 def _yes_no():
-    return forms.Select(choices=[("", "—"), ("true", _("Yes")), ("false", _("No"))])
+    return forms.Select(choices=[("", _("any")), ("true", _("Yes")), ("false", _("No"))])
 
 
 def _provinces(request):

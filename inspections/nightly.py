@@ -29,6 +29,7 @@ from core.audit import audit_head, audit_record
 from core.models import User
 from core.registry import NIGHTLY_STEPS
 from core.runs import RunBusy, RunKind
+from core.templatetags.display import day, when
 from registrations.models import CheckRun
 
 from .models import NightlyRun
@@ -272,8 +273,8 @@ def _busy_message(running: NightlyRun | None) -> str:
     if running is None:
         return _("Another nightly run is in progress.")
     return _("The nightly run of %(night)s (started %(at)s) is in progress.") % {
-        "night": running.night.isoformat(),
-        "at": timezone.localtime(running.started_at).strftime("%Y-%m-%d %H:%M:%S"),
+        "night": day(running.night),
+        "at": when(running.started_at, "s"),
     }
 
 

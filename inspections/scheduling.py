@@ -16,6 +16,12 @@
 RETURNED has been visited: its new flags and actions wait (counted as `waiting`) until that task is
 closed, then get a task of their own, so nothing is attached to a visit that has already happened.
 
+Who does it: each task the scheduler creates goes to an active field inspector covering the point's province
+(an all-provinces inspector covers every one), the one with the fewest open tasks, then by name; the task is
+ASSIGNED and its history says who was chosen and why. Where nobody covers the province it stays PLANNED,
+unassigned, and its history says so, for an officer to assign by hand (issue 13: demo tasks all sat
+unassigned, due the same day).
+
 One open task per point is a database constraint; tasks are bulk-created (with their PLANNED events and
 one audit event for the run), and if a person opened a task at one of the points meanwhile, the
 scheduler creates the others one by one and leaves that point to the next run. Running it twice on the
@@ -27,7 +33,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils import timezone, translation
 
 from agents.models import RegistrationPoint, RiskTier, Status
@@ -46,6 +52,7 @@ from .models import (
     TaskKind,
     TaskStatus,
 )
+from .selectors import inspectors
 
 logger = logging.getLogger(__name__)
 
@@ -62,10 +69,13 @@ def schedule_inspections(*, today: date | None = None) -> dict:
     policy = RiskPolicy.current()
     # texts stored on tasks are English words of core.texts, shown in each reader's language
     with transaction.atomic():
+        team = _Inspectors()  # one count of open tasks per inspector for the whole run
         summary = {
-            **_risk_tasks(policy, today),
-            **_follow_ups(policy, today),
-            **_routine(policy, today),
+            **_risk_tasks(policy, today, team),
+            **_follow_ups(policy, today, team),
+            **_routine(policy, today, team),
+            "tasks_assigned": team.assigned,
+            "tasks_unassigned": team.unassigned,
         }
         audit_record(
             action="inspection.schedule",
@@ -83,10 +93,71 @@ def _open_tasks() -> dict[int, tuple[int, date, str]]:
     }
 
 
-def _create_tasks(tasks: list[InspectionTask]) -> list[InspectionTask]:
-    """Insert PLANNED tasks (and their PLANNED events); a point that got an open task meanwhile is skipped."""
+class _Inspectors:
+    """The active field inspectors, the provinces each covers and their open tasks, counted as tasks are given."""
+
+    def __init__(self):
+        self.people = list(inspectors().prefetch_related("provinces").order_by("pk"))
+        self.covers = {user.pk: {p.code for p in user.provinces.all()} for user in self.people}
+        self.assigned = self.unassigned = 0
+        self.load = dict(
+            InspectionTask.objects.filter(status__in=OPEN_TASK_STATUSES, inspector__in=[u.pk for u in self.people])
+            .order_by()
+            .values("inspector")
+            .annotate(n=Count("pk"))
+            .values_list("inspector", "n")
+        )
+
+    def choose(self, province: str):
+        """The covering inspector with the fewest open tasks, then by name; None when nobody covers it."""
+        covering = [u for u in self.people if u.all_provinces or province in self.covers[u.pk]]
+        if not covering:
+            return None
+
+        def rank(user):
+            return (self.load.get(user.pk, 0), (user.get_full_name() or user.get_username()).casefold(), user.username)
+
+        return min(covering, key=rank)
+
+
+def _choose_inspectors(tasks: list[InspectionTask], team: _Inspectors) -> dict[int, tuple[str, str]]:
+    """Give each new task its inspector (ASSIGNED) where someone covers its point's province.
+
+    Returns point id -> the reasons of its history: the PLANNED line (saying nobody covers the province when
+    the task stays PLANNED) and the ASSIGNED line (who was chosen and why; "" when nobody was).
+    """
+    provinces: dict[int, tuple[str, str]] = {}
+    point_ids = [task.point_id for task in tasks]
+    for start in range(0, len(point_ids), ID_CHUNK):
+        rows = RegistrationPoint.objects.filter(pk__in=point_ids[start : start + ID_CHUNK]).values_list(
+            "pk", "province_id", "province__name"
+        )
+        provinces.update({pk: (code, name) for pk, code, name in rows})
+    chosen: dict[int, tuple[str, str]] = {}
+    for task in tasks:
+        code, name = provinces[task.point_id]
+        inspector = team.choose(code)
+        if inspector is None:
+            chosen[task.point_id] = (system_text(texts.LEFT_UNASSIGNED, reason=task.reason, province=name), "")
+            continue
+        load = team.load.get(inspector.pk, 0)
+        team.load[inspector.pk] = load + 1
+        task.inspector = inspector
+        task.status = TaskStatus.ASSIGNED
+        task.assigned_at = task.created_at
+        chosen[task.point_id] = (
+            task.reason,
+            system_text(texts.SCHEDULER_ASSIGNED, user=inspector.get_username(), province=name, open=load),
+        )
+    return chosen
+
+
+def _create_tasks(tasks: list[InspectionTask], team: _Inspectors) -> list[InspectionTask]:
+    """Insert the tasks, each given to an inspector where one covers it (with their PLANNED and ASSIGNED events);
+    a point that got an open task meanwhile is skipped."""
     if not tasks:
         return []
+    chosen = _choose_inspectors(tasks, team)
     try:
         with transaction.atomic():
             created = InspectionTask.objects.bulk_create(tasks, batch_size=BATCH)
@@ -102,13 +173,28 @@ def _create_tasks(tasks: list[InspectionTask]) -> list[InspectionTask]:
                 logger.info("Point %s got an open task meanwhile; the next run looks again", task.point_id)
                 continue
             created.append(task)
-    TaskEvent.objects.bulk_create(
-        (
-            TaskEvent(task=task, at=task.created_at, actor=None, to_status=TaskStatus.PLANNED, reason=task.reason)
-            for task in created
-        ),
-        batch_size=BATCH,
-    )
+    events = []
+    for task in created:
+        planned, assigned = chosen[task.point_id]
+        if assigned:
+            team.assigned += 1
+        else:
+            team.unassigned += 1
+        events.append(
+            TaskEvent(task=task, at=task.created_at, actor=None, to_status=TaskStatus.PLANNED, reason=planned)
+        )
+        if assigned:
+            events.append(
+                TaskEvent(
+                    task=task,
+                    at=task.created_at,
+                    actor=None,
+                    from_status=TaskStatus.PLANNED,
+                    to_status=TaskStatus.ASSIGNED,
+                    reason=assigned,
+                )
+            )
+    TaskEvent.objects.bulk_create(events, batch_size=BATCH)
     return created
 
 
@@ -121,7 +207,7 @@ def _new_task(point_id: int, kind: str, due: date, reason: str) -> InspectionTas
 # --- 1. new critical flags -------------------------------------------------------------------------
 
 
-def _risk_tasks(policy: RiskPolicy, today: date) -> dict:
+def _risk_tasks(policy: RiskPolicy, today: date, team: _Inspectors) -> dict:
     flags = (
         Flag.objects.filter(
             status__in=(FlagStatus.OPEN, FlagStatus.CONFIRMED),
@@ -155,7 +241,7 @@ def _risk_tasks(policy: RiskPolicy, today: date) -> dict:
         if task_due > due:
             _bring_forward(task_id, due, reason)
             brought_forward += 1
-    created = _create_tasks(new_tasks)
+    created = _create_tasks(new_tasks, team)
     flags_of = dict(by_point)
     for task in created:
         links += [(task.pk, pk) for pk, _code in flags_of[task.point_id]]
@@ -189,7 +275,7 @@ def _bring_forward(task_id: int, due: date, reason: str) -> None:
 # --- 2. follow-ups of corrective actions ------------------------------------------------------------
 
 
-def _follow_ups(policy: RiskPolicy, today: date) -> dict:
+def _follow_ups(policy: RiskPolicy, today: date, team: _Inspectors) -> dict:
     actions = (
         CorrectiveAction.objects.filter(status=ActionStatus.EVIDENCE_SUBMITTED, follow_up_task__isnull=True)
         .exclude(point__status=Status.TERMINATED)
@@ -213,7 +299,7 @@ def _follow_ups(policy: RiskPolicy, today: date) -> dict:
             assign[existing[0]] = action_ids
         else:
             waiting += len(action_ids)
-    created = _create_tasks(new_tasks)
+    created = _create_tasks(new_tasks, team)
     for task in created:
         assign[task.pk] = by_point[task.point_id]
     attached = 0
@@ -227,7 +313,7 @@ def _follow_ups(policy: RiskPolicy, today: date) -> dict:
 # --- 3. routine cadence -----------------------------------------------------------------------------
 
 
-def _routine(policy: RiskPolicy, today: date) -> dict:
+def _routine(policy: RiskPolicy, today: date, team: _Inspectors) -> dict:
     horizon = today + timedelta(days=policy.schedule_ahead_days)
     open_tasks = _open_tasks()
     points = RegistrationPoint.objects.values_list(
@@ -264,7 +350,7 @@ def _routine(policy: RiskPolicy, today: date) -> dict:
                 new_tasks.append(_new_task(pk, TaskKind.ROUTINE, wanted, reason))
         if wanted != current_next:
             next_dates[pk] = wanted
-    created = _create_tasks(new_tasks)
+    created = _create_tasks(new_tasks, team)
     created_points = {task.point_id for task in created}
     for task in new_tasks:
         if task.point_id not in created_points:  # someone else's task is there now: the next run writes its date

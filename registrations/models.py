@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import Agent, RegistrationPoint
@@ -419,4 +420,5 @@ class CheckRun(models.Model):
         verbose_name_plural = _("check runs")
 
     def __str__(self):
-        return f"{self.get_trigger_display()} {self.started_at:%Y-%m-%d %H:%M}"
+        # no word of one language (audit rows keep it as written) and local time, as every page shows times
+        return f"{timezone.localtime(self.started_at):%Y-%m-%d %H:%M}"

@@ -14,7 +14,7 @@ lives here once) and the sort options' labels.
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
-from django.utils.formats import get_format, localize
+from django.utils.formats import get_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -40,7 +40,10 @@ def status_badge(status, label):
 def _score(factors: dict, name: str, separator: str) -> str:
     """{{ score|floatformat:"-2" }} without its cost per call (issue 15: 200 calls a page): two decimals,
     none for a whole number, the language's decimal separator, no grouping."""
-    value = (factors.get(name) or {}).get("score")
+    return _number((factors.get(name) or {}).get("score"), separator)
+
+
+def _number(value, separator: str) -> str:
     try:
         number = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     except (InvalidOperation, ValueError, TypeError):
@@ -75,7 +78,8 @@ def risk_badge(obj):
         obj.risk_tier.lower(),
         title,
         obj.get_risk_tier_display(),
-        localize(obj.risk_score),  # as {{ obj.risk_score }} writes it: 12,5 in Vietnamese
+        # as the factors are written: 31 rather than 31,00 (issue 13: "60,00" read as a different number)
+        _number(obj.risk_score, get_format("DECIMAL_SEPARATOR")),
     )
 
 

@@ -4,10 +4,15 @@
 (07/12/2026 14:05 / 2026-12-07 14:05) · `{% zone_note %}` names the zone once per page.
 """
 
+import re
+from datetime import date
+
 from django import template
 from django.conf import settings
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+
+from core.numbers import grouped
 
 register = template.Library()
 
@@ -16,29 +21,50 @@ register = template.Library()
 def count(value) -> str:
     if value in (None, ""):
         return "—"
-    return formats.number_format(value, use_l10n=True, force_grouping=True)
+    return grouped(value)
 
 
 @register.filter
 def vnd(value) -> str:
     if value in (None, ""):
         return "—"
-    return f"{formats.number_format(int(value), use_l10n=True, force_grouping=True)}\u00a0₫"
+    return f"{grouped(int(value))}\u00a0₫"
 
 
 @register.filter
-def when(value) -> str:
-    """A moment in local time (settings.TIME_ZONE), short; `zone_note` says which zone."""
+def when(value, seconds: str = "") -> str:
+    """A moment in local time (settings.TIME_ZONE), short; `zone_note` says which zone. `|when:"s"` adds the
+    seconds (evidence: a registration and the network's first use of its SIM)."""
     if not value:
         return "—"
-    return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+    moment = timezone.localtime(value) if timezone.is_aware(value) else value
+    shown = formats.date_format(moment, "SHORT_DATETIME_FORMAT")
+    return f"{shown}:{moment:%S}" if seconds else shown
 
 
 @register.filter
-def day(value) -> str:
+def day(value, empty: str = "—") -> str:
+    """A date, short, in the reader's language (07/12/2026, 2026-12-07); `empty` when there is none."""
     if not value:
-        return "—"
+        return empty
     return formats.date_format(value, "SHORT_DATE_FORMAT")
+
+
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+@register.filter
+def local_dates(text: str) -> str:
+    """Dates written into a stored text as `2026-12-07` (an audit row's object as it was named then), shown
+    as the reader's language writes dates; the rest of the text as stored."""
+
+    def shown(match: re.Match) -> str:
+        try:
+            return day(date(*(int(part) for part in match.groups())))
+        except ValueError:  # not a date after all (an id shaped like one)
+            return match.group(0)
+
+    return _ISO_DATE.sub(shown, text or "")
 
 
 @register.simple_tag

@@ -11,6 +11,7 @@ from agents.models import RegistrationPoint, Status
 from core.audit import audit_record
 from core.models import User
 from core.scoping import user_can_see_province
+from core.templatetags.display import day
 from core.texts import system_text
 from registrations.models import Flag
 
@@ -28,7 +29,7 @@ class OpenTaskExists(ValidationError):
         self.task = task
         super().__init__(
             _("Point %(point)s already has an open task (#%(id)s, %(kind)s, due %(due)s).")
-            % {"point": task.point.code, "id": task.pk, "kind": task.get_kind_display(), "due": task.due_date},
+            % {"point": task.point.code, "id": task.pk, "kind": task.get_kind_display(), "due": day(task.due_date)},
             code="open_task_exists",
         )
 

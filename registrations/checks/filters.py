@@ -16,6 +16,17 @@ from ..models import Flag, FlagStatus, Rule, Severity
 from ..records.filters import code_variants, date_widget, local_day_start
 
 
+class _RuleChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        from ..templatetags.flag_tags import rule_name
+
+        return rule_name(obj)  # the rule's name in the reader's language, not its code (issue 13)
+
+
+class RuleChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = _RuleChoiceField
+
+
 def _flag_provinces(request):
     if request is None:
         return Province.objects.none()
@@ -29,9 +40,7 @@ class FlagFilter(django_filters.FilterSet):
     DEFAULT_STATUS = FlagStatus.OPEN
     BLANK_ALLOWED = ("status",)  # `status=`: every status (core.api.filters)
 
-    rule = django_filters.ModelChoiceFilter(
-        queryset=Rule.objects.all(), to_field_name="code", label=_("Rule"), empty_label=_("any")
-    )
+    rule = RuleChoiceFilter(queryset=Rule.objects.all(), to_field_name="code", label=_("Rule"), empty_label=_("any"))
     severity = django_filters.ChoiceFilter(choices=Severity.choices, label=_("Severity"), empty_label=_("any"))
     status = django_filters.ChoiceFilter(choices=FlagStatus.choices, label=_("Status"), empty_label=_("any"))
     province = django_filters.ModelChoiceFilter(
@@ -56,7 +65,7 @@ class FlagFilter(django_filters.FilterSet):
     live = django_filters.BooleanFilter(
         method="filter_live",
         label=_("Open or confirmed"),
-        widget=forms.Select(choices=[("", "—"), ("true", _("Yes")), ("false", _("No"))]),
+        widget=forms.Select(choices=[("", _("any")), ("true", _("Yes")), ("false", _("No"))]),
     )
     subject_from = django_filters.DateFilter(
         method="filter_subject_from", label=_("Registered or activated from"), widget=date_widget()

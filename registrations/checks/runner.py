@@ -44,6 +44,7 @@ from django.utils.translation import gettext_lazy
 
 from core.audit import audit_record
 from core.runs import RunBusy, RunKind
+from core.templatetags.display import when
 
 from ..models import Activation, CheckRun, Flag, FlagEvent, FlagStatus, Registration, Rule, SubjectType
 from . import rules
@@ -69,7 +70,7 @@ def _busy_message(running: CheckRun | None) -> str:
         return _("Another check run is in progress.")
     return _("Another check run (#%(id)s, started %(at)s) is in progress.") % {
         "id": running.pk,
-        "at": timezone.localtime(running.started_at).strftime("%Y-%m-%d %H:%M:%S"),
+        "at": when(running.started_at, "s"),
     }
 
 

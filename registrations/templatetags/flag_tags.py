@@ -25,6 +25,16 @@ def rule_name(rule) -> str:
 
 
 @register.filter
+def rule_code_name(code: str) -> str:
+    """A rule's name from its code alone (a check run's per-rule counts keep codes): the catalogue's name in the
+    reader's language; a code it does not know, as it is."""
+    shipped = BY_CODE.get(code)
+    if not shipped:
+        return code
+    return (shipped["name_vi"] if _vietnamese() else shipped["name_en"]) or code
+
+
+@register.filter
 def rule_description(rule) -> str:
     """The description in the reader's language with the rule's current parameters filled in (issue 13)."""
     text = (rule.description_vi if _vietnamese() else rule.description_en) or rule.description_en

@@ -35,6 +35,7 @@ from core.audit import audit_record
 from core.crypto import normalise_id_number, pii_hash
 from core.models import Province, User
 from core.scoping import province_scope
+from registrations.imports.rows import REGISTRATION_COLUMNS
 from registrations.models import Registration, RegistrationStatus
 from registrations.records import services as records
 from registrations.validators import normalise_msisdn
@@ -48,32 +49,13 @@ HANDLE_PERMISSION = "reports.change_subjectrequest"
 CREATE_PERMISSION = "reports.add_subjectrequest"
 OPEN_STATUSES = (SubjectRequest.Status.RECEIVED, SubjectRequest.Status.ACKNOWLEDGED, SubjectRequest.Status.VERIFIED)
 
-# What a SEE export holds per registration, in this order (the CSV's columns): the section-4 columns, then
+# What a SEE export holds per registration, in this order (the CSV's columns): the section-4 columns (the import
+# contract, with the agent beside the point), then
 # what the operator derived or recorded about it.
 EXPORT_COLUMNS = (
-    "external_id",
-    "msisdn",
-    "iccid",
-    "channel",
-    "point_code",
+    *REGISTRATION_COLUMNS[: REGISTRATION_COLUMNS.index("point_code") + 1],
     "agent_code",
-    "clerk_code",
-    "subscriber_name",
-    "date_of_birth",
-    "gender",
-    "nationality",
-    "id_doc_type",
-    "id_doc_number",
-    "id_issue_date",
-    "id_issue_place",
-    "address",
-    "registered_at",
-    "has_portrait",
-    "has_id_front",
-    "has_id_back",
-    "portrait_sha256",
-    "population_check",
-    "status",
+    *REGISTRATION_COLUMNS[REGISTRATION_COLUMNS.index("point_code") + 1 :],
     "cancelled_at",
     "anonymised_at",
 )

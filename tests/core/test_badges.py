@@ -7,7 +7,8 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 
-# includes/risk_badge.html and status_badge.html as they were before issue 15 (one template per cell)
+# includes/risk_badge.html and status_badge.html as they were before issue 15 (one template per cell), the score
+# written as the factors are since issue 13 (31, not 31,00)
 OLD_RISK = (
     '{% load i18n %}{% if obj.risk_tier %}<span class="risk risk-{{ obj.risk_tier|lower }}"'
     "{% with f=obj.risk_factors %}"
@@ -15,7 +16,8 @@ OLD_RISK = (
     "{% translate 'Findings' %} {{ f.findings.score|floatformat:'-2' }} · {% translate 'Sanctions' %} "
     "{{ f.sanctions.score|floatformat:'-2' }} · {% translate 'Without inspection' %} "
     "{{ f.uninspected.score|floatformat:'-2' }}\"{% endif %}{% endwith %}>{{ obj.get_risk_tier_display }} · "
-    '{{ obj.risk_score }}</span>{% else %}<span class="muted">{% translate "not scored" %}</span>{% endif %}'
+    "{{ obj.risk_score|floatformat:'-2' }}"
+    '</span>{% else %}<span class="muted">{% translate "not scored" %}</span>{% endif %}'
 )
 OLD_STATUS = '<span class="status status-{{ status|lower }}">{{ label }}</span>'
 
@@ -41,6 +43,8 @@ FACTORS = {
         _obj("HIGH", Decimal("41.25"), FACTORS),
         _obj("LOW", Decimal("3"), {"flags": {"score": 0}, "findings": {}}),
         _obj("MEDIUM", 7, None),
+        _obj("MEDIUM", Decimal("31.00"), None),
+        _obj("HIGH", Decimal("60.50"), None),
         _obj("", Decimal("0"), FACTORS),
     ],
 )

@@ -28,7 +28,7 @@ def test_nested_texts_and_numbers_are_shown_translated():
     with translation.override("vi"):
         shown = show_system_text(stored)
     assert shown.startswith("Được bộ lập lịch đưa lên sớm: Cảnh báo mức Nghiêm trọng:")
-    assert "PREACTIVATED" in shown
+    assert shown.endswith(": SIM kích hoạt trước khi đăng ký thông tin thuê bao")  # the rule's name, nested too
     assert "Brought forward" not in shown
 
 
@@ -36,3 +36,31 @@ def test_what_a_person_typed_is_shown_as_typed():
     with translation.override("vi"):
         assert show_system_text("Đóng cửa sửa chữa") == "Đóng cửa sửa chữa"
         assert show_system_text("Assigned to") == "Assigned to"  # not the template: no user
+
+
+def test_rule_codes_in_a_critical_flags_reason_are_shown_as_rule_names_in_the_readers_language():
+    # given: the reason as the scheduler stores it, codes and all (rows written before this change too)
+    stored = system_text(texts.CRITICAL_FLAGS, rules="ACTIVATED_UNREGISTERED, PREACTIVATED")
+    assert stored == "Critical flag(s): ACTIVATED_UNREGISTERED, PREACTIVATED"
+    # when / then
+    with translation.override("vi"):
+        shown = show_system_text(stored)
+    assert shown.endswith(
+        ": SIM đã hoạt động nhưng không có thông tin đăng ký; SIM kích hoạt trước khi đăng ký thông tin thuê bao"
+    )
+    assert "PREACTIVATED" not in shown
+    with translation.override("en"):
+        assert show_system_text(stored) == (
+            "Critical flag(s): Activated SIM with no registration; SIM activated before its registration"
+        )
+    # a code the catalogue does not know (a rule since retired) stays as stored
+    with translation.override("en"):
+        assert show_system_text(system_text(texts.CRITICAL_FLAGS, rules="GONE_RULE")) == "Critical flag(s): GONE_RULE"
+
+
+def test_a_user_name_that_is_also_a_word_is_shown_as_it_is():
+    # the demo's field inspector is called "inspector": a word the catalogue translates ("cán bộ kiểm tra")
+    stored = system_text(texts.SCHEDULER_ASSIGNED, user="inspector", province="Thành phố Hà Nội", open=2)
+    with translation.override("vi"):
+        assert "inspector" in show_system_text(stored)
+        assert show_system_text(system_text(texts.ASSIGNED, user="inspector")).endswith(" inspector")

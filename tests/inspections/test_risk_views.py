@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.models import AuditEvent
 from core.roles import Role
@@ -341,13 +341,17 @@ def test_the_badge_carries_the_parts_as_a_tooltip():
     point.refresh_from_db()
     html = render_to_string("includes/risk_badge.html", {"obj": point})
     assert 'title="Flags 20 · Findings 0 · Sanctions 0 · Without inspection 0"' in html
-    assert f">{point.get_risk_tier_display()} · {point.risk_score}</span>" in html
+    # the score as the other figures of the badge (issue 13: "60,00" read as sixty thousand in Vietnamese)
+    assert f">{point.get_risk_tier_display()} · 20</span>" in html
 
 
 def test_the_badge_of_a_point_without_factors_is_unchanged():
     point = PointFactory(risk_tier="LOW", risk_score=Decimal("3.00"))
     html = render_to_string("includes/risk_badge.html", {"obj": point}).strip()
-    assert html == '<span class="risk risk-low">Low · 3.00</span>'
+    assert html == '<span class="risk risk-low">Low · 3</span>'
+    point.risk_score = Decimal("31.50")
+    with translation.override("vi"):
+        assert "· 31,50</span>" in render_to_string("includes/risk_badge.html", {"obj": point})
     assert "not scored" in render_to_string("includes/risk_badge.html", {"obj": PointFactory()})
 
 

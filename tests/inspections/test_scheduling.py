@@ -8,11 +8,14 @@ from django.utils import timezone
 
 from agents.models import RegistrationPoint, Status
 from core.models import AuditEvent
-from inspections import scheduling
+from core.roles import Role
+from core.texts import system_text
+from inspections import scheduling, texts
 from inspections.models import OPEN_TASK_STATUSES, InspectionTask, TaskEvent, TaskKind, TaskStatus
 from inspections.scheduling import schedule_inspections
 from registrations.models import FlagStatus
 from tests.agents.factories import PointFactory
+from tests.factories import UserFactory
 from tests.inspections.factories import TaskFactory, make_action
 from tests.registrations.factories import RegistrationFactory
 from tests.registrations.flag_factories import make_flag
@@ -306,7 +309,8 @@ def test_each_new_task_gets_its_planned_event_and_the_run_one_audit_event(office
     for task in tasks:
         (event,) = TaskEvent.objects.filter(task=task)
         assert (event.from_status, event.to_status, event.actor) == ("", TaskStatus.PLANNED, None)
-        assert event.reason == task.reason
+        # no inspector in this database: the history says why nobody has it
+        assert event.reason == system_text(texts.LEFT_UNASSIGNED, reason=task.reason, province=task.point.province.name)
     (audit,) = AuditEvent.objects.filter(action="inspection.schedule")
     assert audit.fields["routine_tasks_created"] == summary["routine_tasks_created"] == 3
     assert audit.fields["today"] == "2026-03-10"
@@ -340,3 +344,74 @@ def test_a_task_opened_meanwhile_by_someone_else_is_left_alone(monkeypatch):
     assert open_tasks(taken) == [theirs]
     assert [t.kind for t in open_tasks(free)] == [TaskKind.ROUTINE]
     assert summary["routine_tasks_created"] == 1
+
+
+# --- who does it: the least-loaded inspector covering the point's province (issue 13) -------------------
+
+
+def test_a_new_task_goes_to_the_covering_inspector_with_the_fewest_open_tasks_and_says_why(make_user):
+    # given: two inspectors cover Hà Nội; the busier one has two open tasks, the other one
+    busy = make_user(Role.INSPECTOR, username="an", provinces=["001"])
+    free = make_user(Role.INSPECTOR, username="binh", provinces=["001", "079"])
+    for _ in range(2):
+        TaskFactory(point=PointFactory(province_code="001"), inspector=busy, status=TaskStatus.ASSIGNED)
+    TaskFactory(point=PointFactory(province_code="001"), inspector=free, status=TaskStatus.ASSIGNED)
+    point = inspected(400, "LOW", province_code="001")
+    # when
+    summary = schedule_inspections(today=TODAY)
+    # then
+    (task,) = open_tasks(point)
+    assert (task.status, task.inspector, task.assigned_at) == (TaskStatus.ASSIGNED, free, task.created_at)
+    assigned, planned = TaskEvent.objects.filter(task=task)  # newest first
+    assert (planned.to_status, planned.reason) == (TaskStatus.PLANNED, task.reason)
+    assert (assigned.from_status, assigned.to_status, assigned.actor) == (TaskStatus.PLANNED, TaskStatus.ASSIGNED, None)
+    assert assigned.reason == system_text(texts.SCHEDULER_ASSIGNED, user="binh", province=point.province.name, open=1)
+    assert (summary["tasks_assigned"], summary["tasks_unassigned"]) == (1, 0)
+
+
+def test_equal_loads_go_by_name_and_each_new_task_counts_for_the_next():
+    # given: two idle inspectors of Hà Nội and three points due
+    make_inspector = lambda username, first: UserFactory(  # noqa: E731
+        role=Role.INSPECTOR, username=username, first_name=first, provinces=["001"]
+    )
+    zed, anh = make_inspector("zed", "Zed"), make_inspector("anh", "Anh")
+    points = [inspected(400, "LOW", province_code="001") for _ in range(3)]
+    # when
+    schedule_inspections(today=TODAY)
+    # then: Anh first (by name), then Zed (Anh has one now), then Anh again
+    got = [open_tasks(p)[0].inspector for p in sorted(points, key=lambda p: p.pk)]
+    assert got == [anh, zed, anh]
+
+
+def test_risk_and_follow_up_tasks_are_assigned_too(make_user, officer):
+    inspector = make_user(Role.INSPECTOR, username="insp", provinces=["001"])
+    risky = inspected(1, "LOW", province_code="001")
+    critical_flag(risky)
+    followed = inspected(1, "LOW", province_code="001")
+    make_action(followed, created_by=officer, status="SUBMITTED")
+    schedule_inspections(today=TODAY)
+    assert [(t.kind, t.inspector) for t in open_tasks(risky)] == [(TaskKind.RISK, inspector)]
+    assert [(t.kind, t.inspector) for t in open_tasks(followed)] == [(TaskKind.FOLLOW_UP, inspector)]
+
+
+def test_an_inspector_of_another_province_or_inactive_is_never_chosen_and_the_task_stays_unassigned(make_user):
+    # given: Hồ Chí Minh's inspector, an inactive one of Hà Nội, and an officer of Hà Nội (not an inspector)
+    make_user(Role.INSPECTOR, username="saigon", provinces=["079"])
+    make_user(Role.INSPECTOR, username="gone", provinces=["001"], is_active=False)
+    make_user(Role.OFFICER, username="office", provinces=["001"])
+    point = inspected(400, "LOW", province_code="001")
+    # when
+    summary = schedule_inspections(today=TODAY)
+    # then
+    (task,) = open_tasks(point)
+    assert (task.status, task.inspector) == (TaskStatus.PLANNED, None)
+    (event,) = TaskEvent.objects.filter(task=task)
+    assert event.reason == system_text(texts.LEFT_UNASSIGNED, reason=task.reason, province=point.province.name)
+    assert (summary["tasks_assigned"], summary["tasks_unassigned"]) == (0, 1)
+
+
+def test_an_all_provinces_inspector_covers_every_province(make_user):
+    roaming = make_user(Role.INSPECTOR, username="roaming")
+    point = inspected(400, "LOW", province_code="079")
+    schedule_inspections(today=TODAY)
+    assert open_tasks(point)[0].inspector == roaming

@@ -26,7 +26,7 @@ class Command(BaseCommand):
         url = options["url"].rstrip("/")
         self.stdout.write(f"Demo users (sign in at {url}/login/):")
         for row in users:
-            line = f"  {row['username']:<12} {row['password']:<22} {row['role']} (provinces: {row['provinces']})"
+            line = f"  {row['username']:<14} {row['password']:<22} {row['role']} (provinces: {row['provinces']})"
             if row["token"]:
                 line += f"  API token: {row['token']}"
             self.stdout.write(line)

@@ -12,6 +12,7 @@ from core.decorators import people_only
 from core.pagination import keyset_paginate
 from core.runs import QueueUnavailable, queue_unavailable_message
 from core.scoping import province_scope
+from core.templatetags.display import when
 
 from ...models import CheckRun, Flag, FlagStatus
 from .. import selectors, services
@@ -57,7 +58,7 @@ def checkrun_start(request):
         messages.warning(
             request,
             _("A check run is already in progress (#%(id)d, started %(at)s): follow it here.")
-            % {"id": exc.run.pk, "at": timezone.localtime(exc.run.started_at).strftime("%Y-%m-%d %H:%M")},
+            % {"id": exc.run.pk, "at": when(exc.run.started_at)},
         )
         return redirect("registrations:checkrun_detail", pk=exc.run.pk)
     except QueueUnavailable:

@@ -230,3 +230,14 @@ def test_a_limited_actor_cannot_carry_out_once_a_registration_elsewhere_appears(
     with pytest.raises(PermissionDenied):
         services.subject_request_carry_out(request=request, actor=hanoi_officer)
     assert not Registration.objects.filter(anonymised_at__isnull=False).exists()
+
+
+def test_the_see_export_columns_are_the_import_contract_plus_what_the_operator_records():
+    # one list of the section-4 columns: a column added to the import contract reaches the export too
+    from registrations.imports.rows import REGISTRATION_COLUMNS
+    from reports.subjects.services import EXPORT_COLUMNS
+
+    assert [c for c in EXPORT_COLUMNS if c in REGISTRATION_COLUMNS] == list(REGISTRATION_COLUMNS)
+    added = [c for c in EXPORT_COLUMNS if c not in REGISTRATION_COLUMNS]
+    assert added == ["agent_code", "cancelled_at", "anonymised_at"]
+    assert EXPORT_COLUMNS.index("agent_code") == EXPORT_COLUMNS.index("point_code") + 1

@@ -1,0 +1,27 @@
+"""One way to group numbers (issue 13: `35000000`, `4,827`, `60,00` on different pages): the `count` filter
+and the dashboard's figures are the same function, so they cannot drift apart."""
+
+import pytest
+from django.utils import translation
+
+from core.numbers import grouped
+from core.templatetags.display import count, vnd
+from reports.dashboard import formats as dashboard_formats
+
+
+def test_the_dashboard_groups_numbers_with_the_function_the_count_filter_uses():
+    assert dashboard_formats.grouped is grouped
+
+
+@pytest.mark.parametrize(
+    ("language", "value", "shown"),
+    [("vi", 35_000_000, "35.000.000"), ("vi", 4827, "4.827"), ("en", 4827, "4,827"), ("vi", 12, "12"), ("vi", 0, "0")],
+)
+def test_counts_read_as_the_readers_language_writes_them(language, value, shown):
+    with translation.override(language):
+        assert grouped(value) == count(value) == dashboard_formats.grouped(value) == shown
+
+
+def test_money_is_grouped_the_same_way():
+    with translation.override("vi"):
+        assert vnd(35_000_000) == "35.000.000\u00a0₫"
