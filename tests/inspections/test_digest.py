@@ -72,7 +72,7 @@ def test_the_digest_lists_overdue_actions_and_unreviewed_critical_flags(staff):
     assert "1 overdue corrective action" in body
     assert "Post the standard contract" in body
     assert "1 critical flag not reviewed in time" in body
-    assert "PREACTIVATED at SG-07" in body
+    assert "SIM activated before its registration at SG-07" in body  # the rule in words, not its code
     assert mail_to("hn@example.vn") is None
 
 
