@@ -25,7 +25,7 @@ from inspections.catalogue import load_catalogue
 from inspections.models import Answer, InspectionReport, Photo, SimFound, TaskStatus
 from tests.agents.factories import AgentFactory, PointFactory
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, VIEWPORTS
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, TIMEOUT_MS, VIEWPORTS
 from tests.e2e.test_inspection_field import NEAR_THE_POINT, SENT, WAITING, assert_fits_the_phone, camera_photo
 from tests.inspections.factories import TaskFactory
 from tests.registrations.factories import ActivationFactory, RegistrationFactory
@@ -37,7 +37,7 @@ except ImportError:  # the browser fixture skips these tests (fails them under C
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = "/work/shots/fieldcli"
+SHOTS = str(SCREENSHOTS)  # var/screenshots, beside the other browser tests'
 # Chromium does not hand a multipart body with a file to Playwright: the photo's other fields are recorded as
 # the page sends them (localStorage survives the page changes of a visit).
 RECORD_MULTIPART = """
