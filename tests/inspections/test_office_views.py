@@ -586,6 +586,8 @@ def test_the_task_page_shows_the_report(client, officer, inspector):
     # then
     assert f'href="{reverse("agents:point_detail", args=[point.pk])}"' in html
     assert f'href="{reverse("registrations:flag_detail", args=[flag.pk])}"' in html
+    assert f"Portrait or ID document photos missing #{flag.pk}" in html  # the rule in words, not its code
+    assert f"MISSING_PHOTOS #{flag.pk}" not in html
     assert 'data-testid="distance-warning"' in html
     assert "Next door" in html
     assert html.count('data-testid="failed-answer"') == 1
