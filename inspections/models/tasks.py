@@ -128,7 +128,8 @@ class InspectionTask(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.point.code} {self.due_date:%Y-%m-%d}"
+        # no words: this text is stored in audit rows, read later in either language (the kind is on the page)
+        return f"#{self.pk} {self.point.code} {self.due_date:%Y-%m-%d}"
 
     @property
     def is_open(self) -> bool:
