@@ -173,3 +173,13 @@ def api():
     from rest_framework.test import APIClient
 
     return APIClient()
+
+
+@pytest.fixture
+def provinces_loaded(transactional_db):
+    """A transactional test may find the tables emptied by an earlier one (they flush at their end), the
+    provinces a migration loads included: ask for this fixture before any user or point."""
+    from core.models import Province
+    from core.provinces import load_provinces
+
+    load_provinces(Province)

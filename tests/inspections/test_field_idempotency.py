@@ -306,7 +306,9 @@ def test_keys_older_than_30_days_are_deleted_at_night(inspector, task):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL only")
-def test_two_concurrent_requests_with_the_same_key_do_the_work_once(inspector, task, monkeypatch, settings, tmp_path):
+def test_two_concurrent_requests_with_the_same_key_do_the_work_once(
+    provinces_loaded, inspector, task, monkeypatch, settings, tmp_path
+):
     """PostgreSQL only: the second INSERT of (user, key) waits for the first transaction, then replays it."""
     settings.MEDIA_ROOT = tmp_path / "media-concurrent"
     from inspections.catalogue import load_catalogue

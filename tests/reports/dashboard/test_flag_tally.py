@@ -84,18 +84,9 @@ def test_a_check_run_keeps_the_figures_exact(users):
     assert Flag.objects.get(registration=reg).status == FlagStatus.RESOLVED
 
 
-@pytest.fixture
-def provinces(transactional_db):
-    """A transactional test may find the tables emptied by an earlier one, the provinces included."""
-    from core.models import Province
-    from core.provinces import load_provinces
-
-    load_provinces(Province)
-
-
 @POSTGRES
 @pytest.mark.django_db(transaction=True)  # TRUNCATE refuses to run with the test transaction's deferred checks
-def test_truncate_empties_the_tally(provinces, users):
+def test_truncate_empties_the_tally(provinces_loaded, users):
     make_flag("MISSING_PHOTOS", registration=RegistrationFactory(point=PointFactory(province_code=HANOI)))
     assert FlagTally.objects.exists()
     with connection.cursor() as cursor:
