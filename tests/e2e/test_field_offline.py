@@ -345,8 +345,12 @@ def test_a_new_service_worker_while_changes_wait_loses_nothing(phone, e2e_users,
     settings.FIELD_APP_RELEASE = "issue-14-test-2"
     page.reload()
     new_version, names = old_version, []
-    for _ in range(40):  # the new worker installs, takes over the page, drops the old static files
+    # the new worker installs (it fetches every saved page and static file again), takes over the page and
+    # drops the old static files: seconds when the machine is busy (the whole suite in CI)
+    for attempt in range(120):
         page.wait_for_timeout(250)
+        if attempt % 20 == 19:  # ask again, as a browser does on the next navigation
+            page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r && r.update())")
         new_version, names = worker_version(page), page.evaluate("caches.keys()")
         if new_version != old_version and f"field-static-{old_version}" not in names:
             break
