@@ -10,19 +10,22 @@ How a bulk import runs
    The table is a logged one on purpose: an UNLOGGED table is emptied by crash recovery while the job's
    committed offset would still say its rows were staged. It is a plain table, not a temporary one, so
    that a resumed run (another connection, another process) finds it.
-2. **Merge**, in ONE transaction: when the load is large next to the table (`drop_indexes`), the secondary
-   indexes are dropped; the staged rows (a key repeated across batches: the later row wins, as within a
-   batch) are upserted by external_id with the very statement of a normal batch
-   (writers.PostgresWriter.upsert_from), the indexes are built again from their own definitions, the
-   staging table is dropped and the job's counts written. A failure anywhere in it rolls all of it back:
-   the table, its indexes and the staging table are as before, and a re-run (`--resume JOB`) merges again.
+2. **Merge**, in ONE transaction: when the load writes at least as many rows as the table holds
+   (`drop_indexes`), the secondary indexes and the foreign keys to points and agents are dropped; the
+   staged rows (a key repeated across batches: the later row wins, as within a batch) are upserted by
+   external_id with the very statement of a normal batch (writers.PostgresWriter.upsert_from), the
+   foreign keys are added back (validated by one join instead of a lookup per row) and the indexes built
+   again from their own definitions, the staging table is dropped and the job's counts written. A failure
+   anywhere in it rolls all of it back: the table, its indexes, its constraints and the staging table are
+   as before, and a re-run (`--resume JOB`) merges again.
    So nothing is ever half-visible.
 
 Why drop the indexes inside the merge's transaction rather than swap in a new table or attach a partition:
 other tables hold foreign keys to registrations (flags, inspections' evidence...), the table is not
 partitioned, and a swap would have to copy the rows already stored. The price: DROP INDEX takes an ACCESS
 EXCLUSIVE lock, so pages that read registrations wait for the merge to commit (the insert and the index
-builds, server-side: tens of seconds for a million rows). The Python work of staging, the long part, takes
+builds, server-side: tens of seconds for a million rows), and edits of points and agents wait on the
+foreign keys' (SHARE ROW EXCLUSIVE). The Python work of staging, the long part, takes
 no lock on the table. When the indexes are kept (a load small next to the table) the merge takes only the
 row locks of a normal upsert.
 
@@ -123,10 +126,39 @@ def secondary_indexes() -> list[tuple[str, str]]:
         return list(cursor.fetchall())
 
 
-def drop_indexes(staged: int) -> bool:
-    """Drop and rebuild the secondary indexes for a merge of `staged` rows? When they are at least as many as
-    the table holds (see BULK_MIN_ROWS)."""
-    return staged >= table_rows_estimate()
+def foreign_keys() -> list[tuple[str, str]]:
+    """(name, definition) of the table's foreign keys to points and agents: checked row by row when rows go in
+    (3 lookups a row), at once by one join when the constraint is added back. The one to import jobs stays:
+    dropping it would lock the jobs table, and with it the heartbeat of every running import."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+            WHERE conrelid = %s::regclass AND contype = 'f' AND confrelid <> 'core_importjob'::regclass
+            ORDER BY conname
+            """,
+            [TABLE],
+        )
+        return list(cursor.fetchall())
+
+
+def rows_to_write(stage: str) -> int:
+    """How many staged keys the merge will insert or rewrite (new, or stored with another fingerprint): one
+    hash anti-join on the unique index, a few seconds a million rows."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(DISTINCT s.external_id) FROM {stage} s"  # noqa: S608
+            f" LEFT JOIN {TABLE} t ON t.external_id = s.external_id"
+            " WHERE t.row_fingerprint IS DISTINCT FROM s.row_fingerprint"
+        )
+        return cursor.fetchone()[0]
+
+
+def drop_indexes(to_write: int) -> bool:
+    """Drop and rebuild the secondary indexes for a merge that writes `to_write` rows? When they are at least
+    as many as the table holds: building each index once over the whole table then costs less than
+    maintaining it row by row (a re-import of an unchanged file writes nothing and keeps them)."""
+    return to_write > 0 and to_write >= table_rows_estimate()
 
 
 def merge(job, spec: Spec, *, now, values_after) -> dict:
@@ -142,23 +174,32 @@ def merge(job, spec: Spec, *, now, values_after) -> dict:
         f" ORDER BY {spec.key}, batch_line DESC) AS latest"
     )
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {stage}")  # noqa: S608
-        staged = cursor.fetchone()[0]
-        indexes = secondary_indexes() if drop_indexes(staged) else []
+        bulk = drop_indexes(rows_to_write(stage))
+        indexes, constraints = (secondary_indexes(), foreign_keys()) if bulk else ([], [])
+        if bulk:
+            run_pending_checks(cursor)  # none after committed batches; in a caller's transaction, maybe
         for name, _definition in indexes:
             cursor.execute(f'DROP INDEX "{name}"')
+        for name, _definition in constraints:
+            cursor.execute(f'ALTER TABLE {TABLE} DROP CONSTRAINT "{name}"')
         cursor.execute(writer.upsert_from(latest), [job.pk, now, now, now])
         created, updated = cursor.fetchone()
         cursor.execute(writer.first_cancelled_from(stage))
-        if indexes:
-            # the foreign keys' checks are deferred to the commit, and PostgreSQL builds no index on a table
-            # with checks pending: run them now (the job's other statements defer theirs again)
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        if bulk:
+            run_pending_checks(cursor)  # the import job's foreign key's, deferred
+        for name, definition in constraints:
+            cursor.execute(f'ALTER TABLE {TABLE} ADD CONSTRAINT "{name}" {definition}')
         build_indexes(cursor, [definition for _name, definition in indexes])
         cursor.execute(f"DROP TABLE {stage}")
         written = values_after(created, updated)
     return written
+
+
+def run_pending_checks(cursor) -> None:
+    """Run the foreign key checks deferred to the commit now: PostgreSQL alters no table and builds no index
+    while some are pending. Later statements defer theirs again."""
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def build_indexes(cursor, definitions: list[str]) -> None:

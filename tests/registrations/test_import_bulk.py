@@ -70,6 +70,15 @@ def _index_names() -> list[str]:
         return [name for (name,) in cursor.fetchall()]
 
 
+def _constraints() -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conrelid = 'registrations_registration'::regclass ORDER BY 1"
+        )
+        return cursor.fetchall()
+
+
 def _stage_tables() -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT tablename FROM pg_tables WHERE tablename LIKE 'registrations_bulk_%%'")
@@ -128,7 +137,7 @@ def test_bulk_upsert_by_external_id_updates_in_place_and_keeps_erased_data(point
 def test_a_crash_before_the_merge_commits_leaves_nothing_visible_and_a_rerun_completes(point, monkeypatch):
     rows = _varied_rows()
     data = csv_file(REGISTRATION_COLUMNS, rows).getvalue()
-    indexes = _index_names()
+    indexes, constraints = _index_names(), _constraints()
     original = bulk.build_indexes
     job = import_job_claim(import_job_create(kind="registrations", actor=None, file_name="r.csv").pk)
 
@@ -146,6 +155,7 @@ def test_a_crash_before_the_merge_commits_leaves_nothing_visible_and_a_rerun_com
     assert job.status == ImportJob.Status.FAILED
     assert Registration.objects.count() == 0
     assert _index_names() == indexes
+    assert _constraints() == constraints
     assert _stage_tables() == [bulk.stage_name(job.pk)]
     assert (job.created, job.updated) == (0, 0)
     # when it is run again (resumed: it carries on in bulk mode by itself)
@@ -158,6 +168,7 @@ def test_a_crash_before_the_merge_commits_leaves_nothing_visible_and_a_rerun_com
     assert counts(job) == (10, 0, 1, 2)
     assert Registration.objects.count() == 10
     assert _index_names() == indexes
+    assert _constraints() == constraints
     assert _stage_tables() == []
 
 
@@ -168,6 +179,7 @@ def test_bulk_merge_drops_and_rebuilds_the_secondary_indexes_only_for_a_large_lo
     import_regs(*[reg(external_id=f"R{i}", iccid=iccid(i)) for i in range(3)], bulk=True)
     import_regs(reg(external_id="N1", iccid=iccid(11)), bulk=True)  # 1 row into a table of 3: indexes kept
     assert dropped[0] == len(bulk.secondary_indexes()) > 10
+    assert len(bulk.foreign_keys()) == 2  # point and agent, added back
     assert dropped[1] == 0
     assert Registration.objects.count() == 4
 
