@@ -1,17 +1,21 @@
 """Benchmark: bulk import of registrations.csv against the raw binary COPY limit, and lookup latency.
 
-Run by `make bench` (PostgreSQL). Figures:
+Run by `make bench` (PostgreSQL). Figures, each beside its ceiling measured in the same run:
 - raw COPY: the file's rows read with the csv module and binary-COPYed as text into a bare table (no
-  index, no check): what any loader written in Python could reach, the limit;
-- full import: `manage.py import_registrations` in a child process (parse, check, encrypt, hash,
-  staging COPY, upsert into the indexed table, batch commits), its rate as a share of the raw COPY,
-  and the child's peak memory (its VmHWM);
+  index, no check): what any loader written in Python could reach, the ceiling;
+- the import's Python work alone (read, check, encrypt, hash; no database): a single process's own bound;
+- first load into an empty table: `manage.py import_registrations --no-bulk` (batch upserts into the
+  indexed table, as before issue 15), then the same file in bulk mode (registrations.imports.bulk: staged,
+  then merged with the secondary indexes and foreign keys dropped and rebuilt), as a share of the raw COPY
+  (target 50%, index builds included), with the child's peak memory (its VmHWM);
 - the same rows inserted server-side (INSERT ... SELECT, no client at all) into a copy of the table with
-  its indexes and foreign keys: what this schema costs the database per row, which bounds the import;
+  its indexes and foreign keys: what this schema costs the database per row;
 - re-import of the same file (every row unchanged);
-- lookups by MSISDN, ICCID and id_doc_hash at the database (EXPLAIN ANALYZE execution time).
+- lookups by MSISDN, ICCID and id_doc_hash at the database (EXPLAIN ANALYZE execution time);
+- a nightly file of 200,000 new rows into the table as the first load left it, beside the same file into
+  an empty table (target 70%).
 
-The generated file is kept in bench/out/ (git-ignored) and reused by later runs of the same size.
+The generated files are kept in bench/out/ (git-ignored) and reused by later runs of the same size.
 """
 
 import csv
