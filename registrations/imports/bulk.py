@@ -154,11 +154,17 @@ def rows_to_write(stage: str) -> int:
         return cursor.fetchone()[0]
 
 
-def drop_indexes(to_write: int) -> bool:
-    """Drop and rebuild the secondary indexes for a merge that writes `to_write` rows? When they are at least
-    as many as the table holds: building each index once over the whole table then costs less than
-    maintaining it row by row (a re-import of an unchanged file writes nothing and keeps them)."""
-    return to_write > 0 and to_write >= table_rows_estimate()
+def drop_indexes(stage: str) -> bool:
+    """Drop and rebuild the secondary indexes for this merge? When the rows it writes are at least as many as
+    the table holds: building each index once over the whole table then costs less than maintaining it row
+    by row (a re-import of an unchanged file writes nothing and keeps them)."""
+    held = table_rows_estimate()
+    if held == 0:  # a first load: no need to count
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {stage})")  # noqa: S608
+            return cursor.fetchone()[0]
+    to_write = rows_to_write(stage)
+    return to_write > 0 and to_write >= held
 
 
 def merge(job, spec: Spec, *, now, values_after) -> dict:
@@ -174,7 +180,7 @@ def merge(job, spec: Spec, *, now, values_after) -> dict:
         f" ORDER BY {spec.key}, batch_line DESC) AS latest"
     )
     with transaction.atomic(), connection.cursor() as cursor:
-        bulk = drop_indexes(rows_to_write(stage))
+        bulk = drop_indexes(stage)
         indexes, constraints = (secondary_indexes(), foreign_keys()) if bulk else ([], [])
         if bulk:
             run_pending_checks(cursor)  # none after committed batches; in a caller's transaction, maybe
