@@ -74,6 +74,7 @@ from core.models import ImportJob
 from core.runs import QueueUnavailable, RunKind, queue_unavailable_message, send_task
 from core.scoping import province_scope
 
+from . import bulk as bulk_import
 from .batches import SPECS, Batch, Prefetch, Spec, parse_batches, scope_rejects
 from .rejects import assemble_rejects, drop_parts_from, rejects_rows, save_part
 from .rows import CANCELLED_AT_COLUMN, KINDS, REGISTRATIONS
@@ -207,9 +208,13 @@ def import_job_run(
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Callable[[ImportJob], None] | None = None,
     number_records: bool = False,
+    bulk: bool | None = None,
 ) -> ImportJob:
     """Import the job's file (or `binary`, a seekable binary file) from where the job stopped.
 
+    `bulk` (registrations on PostgreSQL): True loads in bulk mode (imports.bulk: staged, then merged in one
+    transaction with the secondary indexes rebuilt), False never, None when the file is large next to the
+    table. A job resumes in the mode it started in.
     The caller has claimed the job (it is RUNNING). Returns the job DONE, or raises after marking it
     FAILED with the error; the batches committed before the failure stay, and a later call resumes.
     `progress` is called after each committed batch. ImportFileError: the file as a whole cannot be
@@ -227,7 +232,7 @@ def import_job_run(
         )
         drop_parts_from(job, job.resume_line)
         with IMPORT_JOBS.keep_alive(job.pk):
-            _run_batches(job, spec, stream, batch_size, progress)
+            _run_batches(job, spec, stream, batch_size, progress, bulk)
         _finish(job, spec)
     except BaseException as exc:
         _fail(job, exc)
@@ -263,13 +268,14 @@ def _start(job: ImportJob, binary) -> None:
     IMPORT_JOBS.heartbeat(job, fields=["status", "started_at", "error", "finished_at", "total_rows", "rows_at_start"])
 
 
-def _run_batches(job: ImportJob, spec: Spec, stream: CsvStream, batch_size: int, progress) -> None:
+def _run_batches(job: ImportJob, spec: Spec, stream: CsvStream, batch_size: int, progress, bulk=None) -> None:
     if connection.vendor == "sqlite":
         batch_size = min(batch_size, SQLITE_BATCH_SIZE)
     actor = job.created_by
     # a user limited to some provinces: each batch is checked against them (batches.scope_rejects)
     limited = actor is not None and province_scope(actor) is not None
-    writer = writer_for(spec, job.pk)
+    staging = bulk_import.wants_bulk(spec=spec, job=job, bulk=bulk)
+    writer = bulk_import.StageWriter(spec, job.pk) if staging else writer_for(spec, job.pk)
     parse = spec.parser(actor)
 
     def batches(gate=None):
@@ -280,12 +286,30 @@ def _run_batches(job: ImportJob, spec: Spec, stream: CsvStream, batch_size: int,
     pause = prefetch.paused if prefetch is not None else nullcontext
     try:
         for batch in prefetch or batches():
+            if staging:
+                writer.batch_line = batch.first_line
             _write_batch(job, spec, writer, batch, actor, limited, pause)
             if progress is not None:
                 progress(job)
     finally:
         if prefetch is not None:
             prefetch.close()
+    if staging:
+        _merge_staged(job, spec)
+
+
+def _merge_staged(job: ImportJob, spec: Spec) -> None:
+    """Bulk mode's last step (imports.bulk.merge): the staged rows into the table, the job's counts with them."""
+
+    def values_after(created: int, updated: int) -> dict:
+        values = {"created": job.created + created, "updated": job.updated + updated}
+        values["unchanged"] = job.unchanged - created - updated  # the staged rows were counted as unchanged
+        return IMPORT_JOBS.heartbeat(job, values=values)
+
+    values = bulk_import.merge(job, spec, now=timezone.now(), values_after=values_after)
+    for name, value in values.items():
+        setattr(job, name, value)
+    bulk_import.analyse()
 
 
 def _write_batch(job: ImportJob, spec: Spec, writer, batch: Batch, actor, limited: bool, pause=nullcontext) -> None:
@@ -365,11 +389,11 @@ def _fail(job: ImportJob, exc: BaseException) -> None:
 # --- convenience for code and tests that have a file in hand ------------------------------------
 
 
-def import_file(binary, *, kind: str, actor=None, file_name: str = "", batch_size: int = DEFAULT_BATCH_SIZE):
+def import_file(binary, *, kind: str, actor=None, file_name: str = "", batch_size: int = DEFAULT_BATCH_SIZE, bulk=None):
     """Create a job for an open binary file and run it in this process; the finished job."""
     job = import_job_create(kind=kind, actor=actor, file_name=file_name or f"{kind}.csv")
     job.status = ImportJob.Status.RUNNING
-    return import_job_run(job=job, binary=binary, batch_size=batch_size)
+    return import_job_run(job=job, binary=binary, batch_size=batch_size, bulk=bulk)
 
 
 @dataclass

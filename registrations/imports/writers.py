@@ -84,22 +84,34 @@ class PostgresWriter:
                 f" WHEN target.status = '{CANCELLED}' THEN COALESCE(target.cancelled_at, target.registered_at)"
                 " ELSE %s END"
             )
-            self.first_cancelled = (
-                f"UPDATE {table} SET cancelled_at = registered_at WHERE status = '{CANCELLED}'"  # noqa: S608
-                f" AND cancelled_at IS NULL AND external_id IN (SELECT external_id FROM {self.stage})"
-            )
+            self.first_cancelled = self.first_cancelled_from(self.stage)
         else:
             differs = "EXCLUDED.activated_at < target.activated_at"
         self.update_params = 1 if registrations else 0
+        self.columns, self.insert_values, self.updates, self.differs = columns, insert_values, updates, differs
+        self.upsert = self.upsert_from(self.stage)
+
+    def first_cancelled_from(self, stage: str) -> str:
+        """Rows first stored CANCELLED by the upsert from `stage` get registered_at as their cancelled_at."""
+        table = self.spec.model._meta.db_table
+        return (
+            f"UPDATE {table} SET cancelled_at = registered_at WHERE status = '{CANCELLED}'"  # noqa: S608
+            f" AND cancelled_at IS NULL AND external_id IN (SELECT external_id FROM {stage})"
+        )
+
+    def upsert_from(self, source: str) -> str:
+        """The batch's upsert statement reading its rows from `source` (a table, or a subquery with an alias):
+        parameters job id, created_at, updated_at (and cancelled_at's time for registrations)."""
+        table, key = self.spec.model._meta.db_table, self.spec.key
         # The table names and columns are ours, not input: only the job id and times are parameters.
-        self.upsert = (
+        return (
             f"WITH written AS ("  # noqa: S608
-            f" INSERT INTO {table} AS target ({columns}, import_job_id, created_at, updated_at)"
+            f" INSERT INTO {table} AS target ({self.columns}, import_job_id, created_at, updated_at)"
             # in key order: two imports writing the same keys lock them in the same order (no deadlock)
-            f" SELECT {insert_values}, %s, %s, %s FROM {self.stage} ORDER BY {spec.key}"
-            f" ON CONFLICT ({spec.key}) DO UPDATE SET {updates},"
+            f" SELECT {self.insert_values}, %s, %s, %s FROM {source} ORDER BY {key}"
+            f" ON CONFLICT ({key}) DO UPDATE SET {self.updates},"
             f" import_job_id = EXCLUDED.import_job_id, updated_at = EXCLUDED.updated_at"
-            f" WHERE {differs}"
+            f" WHERE {self.differs}"
             f" RETURNING (xmax = 0) AS inserted)"
             f" SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written"
         )

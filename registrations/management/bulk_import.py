@@ -1,5 +1,6 @@
 """Shared by import_registrations and import_activations: a resumable batch import with live progress."""
 
+import argparse
 import time
 from pathlib import Path
 
@@ -55,6 +56,15 @@ class BulkImportCommand(BaseCommand):
             help="carry on a failed import of this file after its last committed batch",
         )
         parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="rows per transaction")
+        if self.kind == "registrations":
+            parser.add_argument(
+                "--bulk",
+                action=argparse.BooleanOptionalAction,
+                default=None,
+                help="load in bulk mode (staged, then merged in one transaction with the indexes rebuilt after): "
+                "--bulk always, --no-bulk never; default: when the file holds at least 100,000 rows and at least "
+                "as many as the table",
+            )
         parser.add_argument(
             "--progress-every", type=float, default=10.0, help="seconds between progress lines when not on a terminal"
         )
@@ -69,7 +79,13 @@ class BulkImportCommand(BaseCommand):
         progress = Progress(self.stdout, tty=self.stdout.isatty(), every=options["progress_every"])
         try:
             with path.open("rb") as fh:
-                import_job_run(job=job, binary=fh, batch_size=options["batch_size"], progress=progress)
+                import_job_run(
+                    job=job,
+                    binary=fh,
+                    batch_size=options["batch_size"],
+                    progress=progress,
+                    bulk=options.get("bulk"),
+                )
         except ImportFileError as exc:
             progress.end()
             raise CommandError(f"{path}: {exc} Nothing was imported.") from exc
