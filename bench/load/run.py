@@ -73,6 +73,7 @@ def write_data() -> Path:
         "flags": list(Flag.objects.filter(status=FlagStatus.OPEN).values_list("pk", flat=True)[:5000]),
         "tasks": tasks,
     }
+    OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / "load-data.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     print(f"load data: {len(data['msisdns'])} numbers, {len(data['flags'])} open flags, {len(tasks)} tasks")
