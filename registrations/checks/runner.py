@@ -47,7 +47,7 @@ from core.audit import audit_record
 from core.runs import RunBusy, RunKind
 from core.templatetags.display import when
 
-from ..models import Activation, CheckRun, Flag, FlagEvent, FlagStatus, Registration, Rule, SubjectType
+from ..models import Activation, CheckRun, Flag, FlagEvent, FlagStatus, KeyChange, Registration, Rule, SubjectType
 from . import incremental as inc
 from . import rules
 from .rules import catalogue
@@ -184,6 +184,8 @@ def run_checks(
                     logger.exception("Could not drop the incremental run's tables")
         _analyze_flags()
         failed = [code for code, result in run.results.items() if result.get("status") != "done"]
+        if not failed:
+            _prune_key_changes(run)
         if failed:
             _finish(run, actor, CheckRun.Status.FAILED, _("Failed: %(codes)s") % {"codes": ", ".join(failed)})
         else:
@@ -236,6 +238,24 @@ def _plans(run: CheckRun, ruleset: dict[str, Rule], codes: list[str], as_of: dat
             datetime.fromisoformat(mark["as_of"]),
         )
     return plans
+
+
+def _prune_key_changes(run: CheckRun) -> None:
+    """PostgreSQL: forget the former keys no incremental run will read again: those at or below, for every
+    rule that has a DONE run, the watermark of its latest (a rule's next incremental run starts there)."""
+    if connection.vendor != "postgresql":
+        return
+    latest: dict[str, int] = {}
+    done = CheckRun.objects.filter(status=CheckRun.Status.DONE).exclude(watermark={}).order_by("-started_at", "-id")
+    for past in [run, *done.only("results", "watermark")[:200]]:
+        for code, result in (past.results or {}).items():
+            if result.get("status") == "done" and "seq" in past.watermark:
+                latest.setdefault(code, int(past.watermark["seq"]))
+    if set(latest) >= set(rules.CODES):
+        try:
+            KeyChange.objects.filter(seq__lte=min(latest.values())).delete()
+        except Exception:  # housekeeping; never fail a run for it
+            logger.exception("Could not prune the former keys")
 
 
 def _earliest(plans: Iterable[_Plan]) -> inc.Since:

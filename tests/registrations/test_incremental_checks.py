@@ -20,6 +20,7 @@ from registrations.models import (
     Flag,
     FlagEvent,
     FlagStatus,
+    KeyChange,
     PopulationCheck,
     Registration,
     RegistrationStatus,
@@ -451,3 +452,14 @@ def test_incremental_and_full_runs_give_the_same_flags_on_random_data(seed):
     # then
     assert after_incremental == flags()
     assert len({status for _, _, status in after_incremental}) == 2  # some OPEN, some RESOLVED
+
+
+def test_former_keys_are_forgotten_once_every_rule_has_run_past_them():
+    r = RegistrationFactory()
+    full()
+    Registration.objects.filter(pk=r.pk).update(portrait_sha256="")
+    assert KeyChange.objects.count() == 1
+    incremental(codes=["REUSED_PORTRAIT"])
+    assert KeyChange.objects.count() == 1  # the other rules still start before it
+    incremental()
+    assert KeyChange.objects.count() == 0
