@@ -48,7 +48,7 @@ from agents.models import Agent, RegistrationPoint, StatusChange
 
 from ..models import Activation, KeyChange, Registration
 from .rules import Query, documents, points
-from .rules.sql import counted, instant
+from .rules.sql import counted, instant, window_count
 
 REG = Registration._meta.db_table
 ACT = Activation._meta.db_table
@@ -66,7 +66,30 @@ ROW_RULES = {
     "UNDERAGE",
     "POPULATION_MISMATCH",
 }
-TEMP_TABLES = ("inc_reg", "inc_act", "inc_old", "inc_doc", "inc_portrait", "inc_iccid", "inc_when", "inc_point")
+ROWS = "scope_rows"  # the rows (all columns) of the subjects a rule judges
+TEMP_TABLES = (
+    "inc_rows",
+    "inc_reg",
+    "inc_arows",
+    "inc_act",
+    "inc_old",
+    "inc_point",
+    "inc_point_rows",
+    "inc_doc",
+    "inc_doc_rows",
+    "inc_portrait",
+    "inc_portrait_rows",
+    "inc_reg_iccid",
+    "inc_act_iccid",
+    "inc_when",
+)
+# Statements that join a few changed rows to the big tables are written as LATERAL subqueries kept apart
+# (OFFSET 0): one index lookup per changed row. Left to itself the planner, which cannot know how few
+# they are relative to the work of a lookup, hashes the whole table instead (seconds per statement).
+
+
+def _lookup(outer: str, table: str, alias: str, columns: str, condition: str) -> str:
+    return f"FROM {outer} CROSS JOIN LATERAL (SELECT {columns} FROM {table} {alias} WHERE {condition} OFFSET 0) m"
 
 
 @dataclass(frozen=True)
@@ -88,48 +111,61 @@ def watermark(cursor) -> dict:
     return {"seq": int(seq), "status_change": int(status_change)}
 
 
-def prepare(cursor, since: Since) -> dict:
-    """The temporary tables of what changed since `since` (module docstring); their sizes."""
+def prepare(cursor, since: Since, codes) -> dict:
+    """The temporary tables of what changed since `since` (module docstring) that `codes` need; their sizes."""
     drop(cursor)
-    seq = since.seq
+    codes = set(codes)
+    seq, marks = int(since.seq), int(since.status_change)
+    docs = codes & {"EXCESS_SIMS_PER_ID", "CONFLICTING_IDENTITY"}
     statements = [  # table names and whole numbers only; the instant is a parameter
-        f"CREATE TEMPORARY TABLE inc_reg AS SELECT id FROM {REG} WHERE change_seq > {seq}",  # noqa: S608
-        f"CREATE TEMPORARY TABLE inc_act AS SELECT id FROM {ACT} WHERE change_seq > {seq}",  # noqa: S608
+        f"CREATE TEMPORARY TABLE inc_rows AS SELECT * FROM {REG} WHERE change_seq > {seq}",  # noqa: S608
+        "CREATE TEMPORARY TABLE inc_reg AS SELECT id FROM inc_rows",
+        f"CREATE TEMPORARY TABLE inc_arows AS SELECT * FROM {ACT} WHERE change_seq > {seq}",  # noqa: S608
+        "CREATE TEMPORARY TABLE inc_act AS SELECT id FROM inc_arows",
         f"CREATE TEMPORARY TABLE inc_old AS SELECT * FROM {KEYS} WHERE seq > {seq}",  # noqa: S608
-        f"""CREATE TEMPORARY TABLE inc_doc AS
-            SELECT r.id_doc_hash AS value FROM inc_reg c JOIN {REG} r ON r.id = c.id WHERE r.id_doc_hash <> ''
-            UNION SELECT id_doc_hash FROM inc_old WHERE id_doc_hash <> ''""",  # noqa: S608
-        f"""CREATE TEMPORARY TABLE inc_portrait AS
-            SELECT r.portrait_sha256 AS value FROM inc_reg c JOIN {REG} r ON r.id = c.id
-            WHERE r.portrait_sha256 <> ''
-            UNION SELECT portrait_sha256 FROM inc_old WHERE portrait_sha256 <> ''""",  # noqa: S608
-        f"""CREATE TEMPORARY TABLE inc_iccid AS
-            SELECT r.iccid AS value FROM inc_reg c JOIN {REG} r ON r.id = c.id
-            UNION SELECT a.iccid FROM inc_act c JOIN {ACT} a ON a.id = c.id
-            UNION SELECT iccid FROM inc_old WHERE iccid <> ''""",  # noqa: S608
-        f"""CREATE TEMPORARY TABLE inc_when AS
-            SELECT r.point_id, r.registered_at AS at FROM inc_reg c JOIN {REG} r ON r.id = c.id
-            WHERE r.point_id IS NOT NULL
-            UNION SELECT point_id, registered_at FROM inc_old WHERE point_id IS NOT NULL""",  # noqa: S608
         f"""CREATE TEMPORARY TABLE inc_point AS
             SELECT p.id FROM {POINT} p JOIN {AGENT} g ON g.id = p.agent_id
             WHERE p.updated_at >= %(at)s OR g.updated_at >= %(at)s
-            UNION SELECT c.point_id FROM {STATUS} c WHERE c.id > {int(since.status_change)} AND c.point_id IS NOT NULL
-            UNION SELECT p.id FROM {STATUS} c JOIN {POINT} p ON p.agent_id = c.agent_id
-            WHERE c.id > {int(since.status_change)}""",  # noqa: S608
+            UNION SELECT c.point_id FROM {STATUS} c WHERE c.id > {marks} AND c.point_id IS NOT NULL
+            UNION SELECT p.id FROM {STATUS} c JOIN {POINT} p ON p.agent_id = c.agent_id WHERE c.id > {marks}""",  # noqa: S608
+        f"""CREATE TEMPORARY TABLE inc_point_rows AS SELECT m.id, m.id_doc_hash
+            {_lookup("inc_point p", REG, "r", "r.id, r.id_doc_hash", "r.point_id = p.id")}""",
+        f"""CREATE TEMPORARY TABLE inc_doc AS
+            SELECT id_doc_hash AS value FROM inc_rows WHERE id_doc_hash <> ''
+            UNION SELECT id_doc_hash FROM inc_old WHERE id_doc_hash <> ''
+            UNION SELECT id_doc_hash FROM inc_point_rows WHERE id_doc_hash <> ''""",
+        f"""CREATE TEMPORARY TABLE inc_doc_rows AS SELECT m.id, m.value
+            {_lookup("(SELECT value FROM inc_doc ORDER BY value) d", REG, "r", "r.id, r.id_doc_hash AS value", "r.id_doc_hash = d.value")}
+            WHERE {"TRUE" if docs else "FALSE"}""",
+        """CREATE TEMPORARY TABLE inc_portrait AS
+            SELECT portrait_sha256 AS value FROM inc_rows WHERE portrait_sha256 <> ''
+            UNION SELECT portrait_sha256 FROM inc_old WHERE portrait_sha256 <> ''""",
+        f"""CREATE TEMPORARY TABLE inc_portrait_rows AS SELECT m.id, m.value
+            {_lookup("(SELECT value FROM inc_portrait ORDER BY value) d", REG, "r", "r.id, r.portrait_sha256 AS value", "r.portrait_sha256 = d.value")}
+            WHERE {"TRUE" if "REUSED_PORTRAIT" in codes else "FALSE"}""",
+        """CREATE TEMPORARY TABLE inc_reg_iccid AS
+            SELECT iccid AS value FROM inc_rows UNION SELECT iccid FROM inc_old WHERE iccid <> ''""",
+        """CREATE TEMPORARY TABLE inc_act_iccid AS
+            SELECT iccid AS value FROM inc_arows UNION SELECT iccid FROM inc_old WHERE iccid <> ''""",
+        """CREATE TEMPORARY TABLE inc_when AS
+            SELECT point_id, registered_at AS at FROM inc_rows WHERE point_id IS NOT NULL
+            UNION SELECT point_id, registered_at FROM inc_old WHERE point_id IS NOT NULL""",
     ]
     for sql in statements:
         cursor.execute(sql, {"at": instant(since.started_at)})
+    cursor.execute("CREATE UNIQUE INDEX inc_rows_id ON inc_rows (id)")
+    cursor.execute("CREATE UNIQUE INDEX inc_arows_id ON inc_arows (id)")
     sizes = {}
     for table in TEMP_TABLES:
-        cursor.execute(f"ANALYZE {table}")
+        # the wide copies: statistics of their key only (of every column they would cost seconds)
+        cursor.execute(f"ANALYZE {table} (id)" if table in ("inc_rows", "inc_arows") else f"ANALYZE {table}")
         cursor.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608
         sizes[table] = cursor.fetchone()[0]
     return sizes
 
 
 def drop(cursor) -> None:
-    for table in (*TEMP_TABLES, SCOPE):
+    for table in (*TEMP_TABLES, SCOPE, ROWS):
         cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{table}")
 
 
@@ -156,64 +192,105 @@ def scope_sql(code: str, params: dict, now: datetime, before: datetime) -> tuple
         window, args = _between("a.activated_at", before - hours, now - hours)
         return (
             f"""SELECT id FROM inc_act
-            UNION SELECT a.id FROM inc_iccid i JOIN {ACT} a ON a.iccid = i.value
+            UNION SELECT m.id {_lookup("(SELECT value FROM inc_reg_iccid ORDER BY value) i", ACT, "a", "a.id", "a.iccid = i.value")}
             UNION SELECT a.id FROM {ACT} a WHERE {window}""",  # noqa: S608
             args,
         )
     if code == "PREACTIVATED":
-        return f"{changed} UNION SELECT r.id FROM inc_iccid i JOIN {REG} r ON r.iccid = i.value", ()  # noqa: S608
-    if code in ("OUTSIDE_HOURS", "UNAUTHORISED_POINT"):
-        return f"{changed} UNION SELECT r.id FROM inc_point p JOIN {REG} r ON r.point_id = p.id", ()  # noqa: S608
-    if code == "EXCESS_SIMS_PER_ID":
-        return f"{changed} UNION SELECT r.id FROM ({_excess_docs()}) d JOIN {REG} r ON r.id_doc_hash = d.value", ()  # noqa: S608
-    if code == "CONFLICTING_IDENTITY":
-        return f"{changed} UNION SELECT r.id FROM inc_doc d JOIN {REG} r ON r.id_doc_hash = d.value", ()  # noqa: S608
-    if code == "REUSED_PORTRAIT":
-        return f"{changed} UNION SELECT r.id FROM inc_portrait d JOIN {REG} r ON r.portrait_sha256 = d.value", ()  # noqa: S608
-    if code == "REGISTRATION_BURST":
-        window = int(params["window_minutes"]) * 60 * 1_000_000
         return (
-            f"""{changed} UNION SELECT r.id FROM inc_when w JOIN {REG} r ON r.point_id = w.point_id
-            AND r.registered_at >= w.at AND r.registered_at < w.at + interval '{window} microseconds'""",  # noqa: S608
+            f"{changed} UNION SELECT m.id {_lookup('(SELECT value FROM inc_act_iccid ORDER BY value) i', REG, 'r', 'r.id', 'r.iccid = i.value')}",
             (),
         )
+    if code in ("OUTSIDE_HOURS", "UNAUTHORISED_POINT"):
+        return f"{changed} UNION SELECT id FROM inc_point_rows", ()
+    if code in ("EXCESS_SIMS_PER_ID", "CONFLICTING_IDENTITY"):
+        return f"{changed} UNION SELECT id FROM inc_doc_rows", ()
+    if code == "REUSED_PORTRAIT":
+        return f"{changed} UNION SELECT id FROM inc_portrait_rows", ()
+    if code == "REGISTRATION_BURST":
+        window = int(params["window_minutes"]) * 60 * 1_000_000
+        inside = (
+            f"r.point_id = w.point_id AND r.registered_at >= w.lo "
+            f"AND r.registered_at < w.hi + interval '{window} microseconds'"
+        )
+        return f"{changed} UNION SELECT m.id {_lookup(f'({_spans(window)}) w', REG, 'r', 'r.id', inside)}", ()
     raise KeyError(code)
 
 
-def _excess_docs() -> str:
-    return f"""SELECT value FROM inc_doc
-        UNION SELECT r.id_doc_hash FROM inc_point p JOIN {REG} r ON r.point_id = p.id WHERE r.id_doc_hash <> ''"""  # noqa: S608
+# REGISTRATION_BURST: the changed times (now or before) per point, in islands: a time less than a
+# window after the previous one joins its island. Per island [lo, hi], a row at s in [lo, hi + window)
+# has its window (s - window, s] inside (lo - window, hi + window): one range of the (point,
+# registered_at) index answers them all, and the islands' [lo, hi + window) do not overlap.
+def _spans(window: int) -> str:
+    step = f"interval '{int(window)} microseconds'"
+    return f"""SELECT point_id, MIN(at) AS lo, MAX(at) AS hi FROM (
+        SELECT point_id, at, SUM(brk) OVER (PARTITION BY point_id ORDER BY at) AS island FROM (
+            SELECT point_id, at,
+                   CASE WHEN at - LAG(at) OVER (PARTITION BY point_id ORDER BY at) < {step} THEN 0 ELSE 1 END AS brk
+            FROM inc_when
+        ) x
+    ) y GROUP BY point_id, island"""
+
+
+def scope_rows(cursor, code: str) -> None:
+    """The rows of the subjects in rule_scope that did not change (the changed ones are read already):
+    each looked up by its id. `rows_of(code)` reads both."""
+    table, changed = (ACT, "inc_act") if code == "ACTIVATED_UNREGISTERED" else (REG, "inc_reg")
+    cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{ROWS}")
+    cursor.execute(
+        f"""CREATE TEMPORARY TABLE {ROWS} AS SELECT m.*
+        {_lookup(f"(SELECT id FROM {SCOPE} EXCEPT SELECT id FROM {changed}) s", table, "x", "x.*", "x.id = s.id")}"""  # noqa: S608
+    )
+    cursor.execute(f"ANALYZE {ROWS} (id)")
+
+
+def rows_of(code: str) -> str:
+    """The rows a rule of WITH_ROWS judges: the changed rows (all in its scope) and scope_rows."""
+    changed = "inc_arows" if code == "ACTIVATED_UNREGISTERED" else "inc_rows"
+    return f"(SELECT * FROM {changed} UNION ALL SELECT * FROM {ROWS})"
+
+
+WITH_ROWS = {  # the rules that read scope_rows
+    "UNVERIFIED_IDENTITY",
+    "ACTIVATED_UNREGISTERED",
+    "PREACTIVATED",
+    "OUTSIDE_HOURS",
+    "UNAUTHORISED_POINT",
+}
 
 
 def scoped_query(code: str, full: Query, params: dict, now: datetime) -> Query:
-    """The rule's SELECT over its affected set (rule_scope) only: the same hits a full run finds there."""
+    """The rule's SELECT over its affected set only: the same hits a full run finds there.
+
+    Rules of one row read scope_rows instead of the table (their subject's table is the first one their
+    SELECT names); group rules read the rows of the touched groups (inc_doc_rows, inc_portrait_rows).
+    """
     if code == "EXCESS_SIMS_PER_ID":
-        return documents.excess_sims_per_id(params, now, within=_excess_docs())
+        return documents.excess_sims_per_id(params, now, within="inc_doc_rows")
     if code == "CONFLICTING_IDENTITY":
-        return documents.conflicting_identity(params, now, within="SELECT value FROM inc_doc")
+        return documents.conflicting_identity(params, now, within="inc_doc_rows")
     if code == "REUSED_PORTRAIT":
-        return documents.reused_portrait(params, now, within="SELECT value FROM inc_portrait")
+        return documents.reused_portrait(params, now, within="inc_portrait_rows")
     if code == "UNAUTHORISED_POINT":
-        return points.unauthorised_point(params, now, scope=SCOPE)
+        return points.unauthorised_point(params, now, scope=rows_of(code))
     if code == "REGISTRATION_BURST":
         limit = int(params["max_in_window"])
         window = int(params["window_minutes"]) * 60 * 1_000_000
+        span = f"interval '{window} microseconds'"
+        rows = (
+            f"r.point_id = w.point_id AND r.channel = 'POINT' AND {counted('r')} "
+            f"AND r.registered_at > w.lo - {span} AND r.registered_at < w.hi + {span}"
+        )
+        columns = f"r.id, r.point_id, r.agent_id, r.registered_at, {window_count('r', window)} AS in_window"
         return Query(
-            f"""SELECT r.id AS subject_id, r.point_id, r.agent_id FROM {SCOPE} s JOIN {REG} r ON r.id = s.id
-            WHERE {counted("r")} AND r.channel = 'POINT' AND (
-                SELECT COUNT(*) FROM (
-                    SELECT 1 FROM {REG} o
-                    WHERE o.point_id = r.point_id AND o.channel = 'POINT' AND {counted("o")}
-                      AND o.registered_at <= r.registered_at
-                      AND o.registered_at > r.registered_at - interval '{window} microseconds'
-                    LIMIT {limit + 1}
-                ) n
-            ) > %s""",  # noqa: S608 - names and validated whole numbers only
+            f"""SELECT m.id AS subject_id, m.point_id, m.agent_id
+            {_lookup(f"({_spans(window)}) w", REG, "r", columns, rows)}
+            WHERE m.registered_at >= w.lo AND m.in_window > %s""",  # noqa: S608 - names and whole numbers only
             (limit,),
         )
-    # one row per subject, judged by the rule's own condition; the scope drives the join
-    return Query(
-        f"SELECT q.subject_id, q.point_id, q.agent_id FROM ({full.sql}) q "  # noqa: S608
-        f"WHERE q.subject_id IN (SELECT id FROM {SCOPE})",
-        full.params,
-    )
+    table, alias = (ACT, "a") if code == "ACTIVATED_UNREGISTERED" else (REG, "r")
+    subject = f"FROM {table} {alias}"
+    if subject not in full.sql:
+        raise ValueError(f"{code}: its SELECT does not read {table} {alias}")
+    rows = "inc_rows" if code in ROW_RULES else rows_of(code)  # a row rule judges exactly the changed rows
+    return Query(full.sql.replace(subject, f"FROM {rows} {alias}", 1), full.params)

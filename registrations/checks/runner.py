@@ -161,7 +161,7 @@ def run_checks(
             run.watermark["mode"] = "incremental" if plans else "full"
             if plans:
                 with connection.cursor() as cursor:
-                    sizes = inc.prepare(cursor, _earliest(plans.values()))
+                    sizes = inc.prepare(cursor, _earliest(plans.values()), plans)
                 run.rows_scanned = sizes["inc_reg"] + sizes["inc_act"]
             else:
                 run.rows_scanned = Registration.objects.count() + Activation.objects.count()
@@ -274,7 +274,7 @@ def _run_rule(run: CheckRun, rule: Rule, as_of: datetime, plan: _Plan | None = N
         query = rules.RULES[rule.code].build(params, as_of)
         scope = None
         if plan is not None:
-            scope = inc.scope_sql(rule.code, params, as_of, plan.before)
+            scope = (rule.code, *inc.scope_sql(rule.code, params, as_of, plan.before))
             query = inc.scoped_query(rule.code, query, params, as_of)
         with transaction.atomic():
             counts = _record(run, rule, params, query, scope)
@@ -336,12 +336,12 @@ def _finish(run: CheckRun, actor, status: str, error: str) -> None:
 
 
 def _record(
-    run: CheckRun, rule: Rule, params: dict, query: rules.Query, scope: tuple[str, tuple] | None = None
+    run: CheckRun, rule: Rule, params: dict, query: rules.Query, scope: tuple[str, str, tuple] | None = None
 ) -> dict:
     """Steps 1-5 of the module docstring for one rule, inside the caller's transaction; the counts.
 
-    `scope` (incremental runs, PostgreSQL): the SELECT of the subject ids the rule judges and its
-    parameters; hits outside it are dropped and only flags of subjects inside it may be resolved.
+    `scope` (incremental runs, PostgreSQL): the rule's code, the SELECT of the subject ids it judges and
+    its parameters; hits outside it are dropped and only flags of subjects inside it may be resolved.
     """
     spec = rules.RULES[rule.code]
     postgres = connection.vendor == "postgresql"
@@ -397,19 +397,31 @@ def _record(
         cursor.execute(f"DROP TABLE IF EXISTS {'pg_temp' if postgres else 'temp'}.{HITS}")
         judged = "TRUE"
         if scope is not None:
+            code, scope_sql, scope_params = scope
             cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{inc.SCOPE}")
-            cursor.execute(f"CREATE TEMPORARY TABLE {inc.SCOPE} AS SELECT DISTINCT s.id FROM ({scope[0]}) s", scope[1])  # noqa: S608
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {inc.SCOPE} AS SELECT DISTINCT s.id FROM ({scope_sql}) s", scope_params
+            )  # noqa: S608
             cursor.execute(f"CREATE UNIQUE INDEX {inc.SCOPE}_id ON {inc.SCOPE} (id)")
             cursor.execute(f"ANALYZE {inc.SCOPE}")
             cursor.execute(f"SELECT COUNT(*) FROM {inc.SCOPE}")  # noqa: S608
             counts["judged"] = cursor.fetchone()[0]
+            if code in inc.WITH_ROWS:
+                inc.scope_rows(cursor, code)
             judged = f"EXISTS (SELECT 1 FROM {inc.SCOPE} s WHERE s.id = {FLAG}.subject_id)"  # noqa: S608
         # 1. the hits. CREATE TABLE AS, not INSERT ... SELECT: PostgreSQL runs only the former's query
         # with parallel workers.
+        narrow = scope is not None and scope[0] != "UNAUTHORISED_POINT"
+        if narrow:  # a few rows against the big tables: index lookups, not a hash of a whole table
+            for setting in ("enable_hashjoin", "enable_mergejoin"):
+                cursor.execute("SELECT set_config(%s, 'off', true)", [setting])
         cursor.execute(
             f"CREATE TEMPORARY TABLE {HITS} AS SELECT q.subject_id, q.point_id, q.agent_id FROM ({query.sql}) q",  # noqa: S608
             query.params,
         )
+        if narrow:
+            for setting in ("enable_hashjoin", "enable_mergejoin"):
+                cursor.execute("SELECT set_config(%s, 'on', true)", [setting])
         cursor.execute(f"CREATE UNIQUE INDEX {HITS}_subject ON {HITS} (subject_id)")
         if spec.subject_type == SubjectType.REGISTRATION:
             cursor.execute(
@@ -511,4 +523,5 @@ def _record(
         cursor.execute(f"DROP TABLE {HITS}")
         if scope is not None:
             cursor.execute(f"DROP TABLE {inc.SCOPE}")
+            cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{inc.ROWS}")
     return counts

@@ -31,11 +31,13 @@ def _repeated(column: str, more_than: int = 1, within: str | None = None) -> str
     once, and those are few, so the second pass reads the rows (status, names, ...) of these candidates
     only. Answered from the column's index alone (reg_doc_idx, reg_portrait_idx), walked in order.
     Cancelled rows are counted here, so this is a superset; the second pass applies the rule exactly.
-    `within` (a SELECT of values; the incremental checks) narrows the candidates to those values.
+    `within` (the incremental checks): a table (value) holding the value of EVERY registration that
+    carries one of the values to judge, read instead of the registrations.
     """
-    only = f" AND d.{column} IN ({within})" if within else ""
+    if within:
+        return f"SELECT d.value FROM {within} d WHERE d.value <> '' GROUP BY d.value HAVING COUNT(*) > {int(more_than)}"  # noqa: S608
     return (
-        f"SELECT d.{column} AS value FROM {REG} d WHERE d.{column} <> ''{only} "  # noqa: S608
+        f"SELECT d.{column} AS value FROM {REG} d WHERE d.{column} <> '' "  # noqa: S608
         f"GROUP BY d.{column} HAVING COUNT(*) > {int(more_than)}"
     )
 

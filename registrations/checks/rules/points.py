@@ -54,11 +54,10 @@ def _at_points(ranges: str, condition: str, scope: str | None = None) -> str:
     PostgreSQL: a LATERAL subquery kept apart from the join (OFFSET 0), so each point is answered by
     a range scan of the (point, registered_at) index instead of a pass over the whole table: the planner
     cannot know that each point's range holds few rows. SQLite plans the plain join that way.
-    `scope` (a table of registration ids; the incremental checks): only those rows, read from it.
+    `scope` (the incremental checks): a table of the registrations to judge (their rows), read instead.
     """
     if scope:
-        return f"""SELECT {_COLUMNS} FROM {scope} s JOIN {REG} r ON r.id = s.id
-            JOIN ({ranges}) x ON x.point_id = r.point_id WHERE r.channel = 'POINT' AND {condition}"""  # noqa: S608
+        return f"""SELECT {_COLUMNS} FROM {scope} r JOIN ({ranges}) x ON x.point_id = r.point_id WHERE r.channel = 'POINT' AND {condition}"""  # noqa: S608
     if postgres():
         return f"""SELECT hit.subject_id, hit.point_id, hit.agent_id FROM ({ranges}) x CROSS JOIN LATERAL (
             SELECT {_COLUMNS} FROM {REG} r
