@@ -217,12 +217,13 @@ def scope_sql(code: str, params: dict, now: datetime, before: datetime) -> tuple
     raise KeyError(code)
 
 
-# REGISTRATION_BURST: the changed times (now or before) per point, in islands: a time less than a
-# window after the previous one joins its island. Per island [lo, hi], a row at s in [lo, hi + window)
+# REGISTRATION_BURST: the changed times (now or before) per point, in islands: a time less than a day
+# (or a window, if longer) after the previous one joins its island (reading the rows in between costs
+# less than one more lookup). Per island [lo, hi], a row at s in [lo, hi + window)
 # has its window (s - window, s] inside (lo - window, hi + window): one range of the (point,
 # registered_at) index answers them all, and the islands' [lo, hi + window) do not overlap.
 def _spans(window: int) -> str:
-    step = f"interval '{int(window)} microseconds'"
+    step = f"interval '{max(int(window), 86_400_000_000)} microseconds'"
     return f"""SELECT point_id, MIN(at) AS lo, MAX(at) AS hi FROM (
         SELECT point_id, at, SUM(brk) OVER (PARTITION BY point_id ORDER BY at) AS island FROM (
             SELECT point_id, at,

@@ -411,19 +411,25 @@ def _record(
             judged = f"EXISTS (SELECT 1 FROM {inc.SCOPE} s WHERE s.id = {FLAG}.subject_id)"  # noqa: S608
         # 1. the hits. CREATE TABLE AS, not INSERT ... SELECT: PostgreSQL runs only the former's query
         # with parallel workers.
+        # An incremental run's few rows against the big tables: index lookups, not a hash of a whole table
+        # (for the rest of this transaction); UNAUTHORISED_POINT joins them to the points' periods by hash.
         narrow = scope is not None and scope[0] != "UNAUTHORISED_POINT"
-        if narrow:  # a few rows against the big tables: index lookups, not a hash of a whole table
+        if narrow:
             for setting in ("enable_hashjoin", "enable_mergejoin"):
                 cursor.execute("SELECT set_config(%s, 'off', true)", [setting])
         cursor.execute(
             f"CREATE TEMPORARY TABLE {HITS} AS SELECT q.subject_id, q.point_id, q.agent_id FROM ({query.sql}) q",  # noqa: S608
             query.params,
         )
-        if narrow:
+        if scope is not None and not narrow:
             for setting in ("enable_hashjoin", "enable_mergejoin"):
-                cursor.execute("SELECT set_config(%s, 'on', true)", [setting])
+                cursor.execute("SELECT set_config(%s, 'off', true)", [setting])
         cursor.execute(f"CREATE UNIQUE INDEX {HITS}_subject ON {HITS} (subject_id)")
-        if spec.subject_type == SubjectType.REGISTRATION:
+        if spec.subject_type == SubjectType.REGISTRATION and scope is not None:  # few hits: look each up
+            cursor.execute(
+                f"DELETE FROM {HITS} h USING {REG} r WHERE r.id = h.subject_id AND r.anonymised_at IS NOT NULL"  # noqa: S608
+            )
+        elif spec.subject_type == SubjectType.REGISTRATION:
             cursor.execute(
                 f"DELETE FROM {HITS} WHERE subject_id IN (SELECT id FROM {REG} WHERE anonymised_at IS NOT NULL)"  # noqa: S608
             )
