@@ -1,3 +1,4 @@
+# ruff: noqa: S608 - the SQL here interpolates table names and validated whole numbers only; values are parameters
 """Incremental checks (issue 15): judge only what changed since a run, and what time alone changes.
 
 What changed. On PostgreSQL every registration and activation carries `change_seq` (migration
@@ -88,6 +89,14 @@ TEMP_TABLES = (
 # they are relative to the work of a lookup, hashes the whole table instead (seconds per statement).
 
 
+def _sorted(table: str, alias: str) -> str:
+    """The values of a temporary table in index order: neighbouring lookups read neighbouring pages."""
+    return f"(SELECT value FROM {table} ORDER BY value) {alias}"
+
+
+PORTRAIT_MATCH = "r.portrait_sha256 = d.value"
+
+
 def _lookup(outer: str, table: str, alias: str, columns: str, condition: str) -> str:
     return f"FROM {outer} CROSS JOIN LATERAL (SELECT {columns} FROM {table} {alias} WHERE {condition} OFFSET 0) m"
 
@@ -130,18 +139,18 @@ def prepare(cursor, since: Since, codes) -> dict:
             UNION SELECT p.id FROM {STATUS} c JOIN {POINT} p ON p.agent_id = c.agent_id WHERE c.id > {marks}""",  # noqa: S608
         f"""CREATE TEMPORARY TABLE inc_point_rows AS SELECT m.id, m.id_doc_hash
             {_lookup("inc_point p", REG, "r", "r.id, r.id_doc_hash", "r.point_id = p.id")}""",
-        f"""CREATE TEMPORARY TABLE inc_doc AS
+        """CREATE TEMPORARY TABLE inc_doc AS
             SELECT id_doc_hash AS value FROM inc_rows WHERE id_doc_hash <> ''
             UNION SELECT id_doc_hash FROM inc_old WHERE id_doc_hash <> ''
             UNION SELECT id_doc_hash FROM inc_point_rows WHERE id_doc_hash <> ''""",
         f"""CREATE TEMPORARY TABLE inc_doc_rows AS SELECT m.id, m.value
-            {_lookup("(SELECT value FROM inc_doc ORDER BY value) d", REG, "r", "r.id, r.id_doc_hash AS value", "r.id_doc_hash = d.value")}
+            {_lookup(_sorted("inc_doc", "d"), REG, "r", "r.id, r.id_doc_hash AS value", "r.id_doc_hash = d.value")}
             WHERE {"TRUE" if docs else "FALSE"}""",
         """CREATE TEMPORARY TABLE inc_portrait AS
             SELECT portrait_sha256 AS value FROM inc_rows WHERE portrait_sha256 <> ''
             UNION SELECT portrait_sha256 FROM inc_old WHERE portrait_sha256 <> ''""",
         f"""CREATE TEMPORARY TABLE inc_portrait_rows AS SELECT m.id, m.value
-            {_lookup("(SELECT value FROM inc_portrait ORDER BY value) d", REG, "r", "r.id, r.portrait_sha256 AS value", "r.portrait_sha256 = d.value")}
+            {_lookup(_sorted("inc_portrait", "d"), REG, "r", "r.id, r.portrait_sha256 AS value", PORTRAIT_MATCH)}
             WHERE {"TRUE" if "REUSED_PORTRAIT" in codes else "FALSE"}""",
         """CREATE TEMPORARY TABLE inc_reg_iccid AS
             SELECT iccid AS value FROM inc_rows UNION SELECT iccid FROM inc_old WHERE iccid <> ''""",
@@ -192,13 +201,14 @@ def scope_sql(code: str, params: dict, now: datetime, before: datetime) -> tuple
         window, args = _between("a.activated_at", before - hours, now - hours)
         return (
             f"""SELECT id FROM inc_act
-            UNION SELECT m.id {_lookup("(SELECT value FROM inc_reg_iccid ORDER BY value) i", ACT, "a", "a.id", "a.iccid = i.value")}
+            UNION SELECT m.id {_lookup(_sorted("inc_reg_iccid", "i"), ACT, "a", "a.id", "a.iccid = i.value")}
             UNION SELECT a.id FROM {ACT} a WHERE {window}""",  # noqa: S608
             args,
         )
     if code == "PREACTIVATED":
         return (
-            f"{changed} UNION SELECT m.id {_lookup('(SELECT value FROM inc_act_iccid ORDER BY value) i', REG, 'r', 'r.id', 'r.iccid = i.value')}",
+            f"{changed} UNION SELECT m.id "
+            f"{_lookup(_sorted('inc_act_iccid', 'i'), REG, 'r', 'r.id', 'r.iccid = i.value')}",
             (),
         )
     if code in ("OUTSIDE_HOURS", "UNAUTHORISED_POINT"):

@@ -335,6 +335,52 @@ def _finish(run: CheckRun, actor, status: str, error: str) -> None:
 # --- recording one rule's hits as flags -----------------------------------------------------------
 
 
+def _judged(cursor, scope: tuple[str, str, tuple]) -> int:
+    """An incremental rule's affected set as the table rule_scope (and its rows, scope_rows); its size."""
+    code, scope_sql, scope_params = scope
+    cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{inc.SCOPE}")
+    cursor.execute(f"CREATE TEMPORARY TABLE {inc.SCOPE} AS SELECT DISTINCT s.id FROM ({scope_sql}) s", scope_params)  # noqa: S608
+    cursor.execute(f"CREATE UNIQUE INDEX {inc.SCOPE}_id ON {inc.SCOPE} (id)")
+    cursor.execute(f"ANALYZE {inc.SCOPE}")
+    cursor.execute(f"SELECT COUNT(*) FROM {inc.SCOPE}")  # noqa: S608
+    judged = cursor.fetchone()[0]
+    if code in inc.WITH_ROWS:
+        inc.scope_rows(cursor, code)
+    return judged
+
+
+def _hits(cursor, query: rules.Query, scope, registrations: bool) -> None:
+    """Step 1: the rule's hits as the table rule_hits, less anonymised registrations. CREATE TABLE AS,
+    not INSERT ... SELECT: PostgreSQL runs only the former's query with parallel workers."""
+    # An incremental run's few rows against the big tables by index lookups; UNAUTHORISED_POINT joins
+    # them to the points' periods by hash first.
+    narrow = scope is not None and scope[0] != "UNAUTHORISED_POINT"
+    if narrow:
+        _lookups_only(cursor)
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {HITS} AS SELECT q.subject_id, q.point_id, q.agent_id FROM ({query.sql}) q",  # noqa: S608
+        query.params,
+    )
+    if scope is not None and not narrow:
+        _lookups_only(cursor)
+    cursor.execute(f"CREATE UNIQUE INDEX {HITS}_subject ON {HITS} (subject_id)")
+    if registrations and scope is not None:  # few hits: look each up
+        cursor.execute(
+            f"DELETE FROM {HITS} h USING {REG} r WHERE r.id = h.subject_id AND r.anonymised_at IS NOT NULL"  # noqa: S608
+        )
+    elif registrations:
+        cursor.execute(
+            f"DELETE FROM {HITS} WHERE subject_id IN (SELECT id FROM {REG} WHERE anonymised_at IS NOT NULL)"  # noqa: S608
+        )
+
+
+def _lookups_only(cursor) -> None:
+    """For the rest of the transaction: an incremental run's few rows against the big tables by index
+    lookups, not by a hash of a whole table (the planner cannot know how few they are)."""
+    for setting in ("enable_hashjoin", "enable_mergejoin"):
+        cursor.execute("SELECT set_config(%s, 'off', true)", [setting])
+
+
 def _record(
     run: CheckRun, rule: Rule, params: dict, query: rules.Query, scope: tuple[str, str, tuple] | None = None
 ) -> dict:
@@ -397,42 +443,10 @@ def _record(
         cursor.execute(f"DROP TABLE IF EXISTS {'pg_temp' if postgres else 'temp'}.{HITS}")
         judged = "TRUE"
         if scope is not None:
-            code, scope_sql, scope_params = scope
-            cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{inc.SCOPE}")
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE {inc.SCOPE} AS SELECT DISTINCT s.id FROM ({scope_sql}) s", scope_params
-            )  # noqa: S608
-            cursor.execute(f"CREATE UNIQUE INDEX {inc.SCOPE}_id ON {inc.SCOPE} (id)")
-            cursor.execute(f"ANALYZE {inc.SCOPE}")
-            cursor.execute(f"SELECT COUNT(*) FROM {inc.SCOPE}")  # noqa: S608
-            counts["judged"] = cursor.fetchone()[0]
-            if code in inc.WITH_ROWS:
-                inc.scope_rows(cursor, code)
+            counts["judged"] = _judged(cursor, scope)
             judged = f"EXISTS (SELECT 1 FROM {inc.SCOPE} s WHERE s.id = {FLAG}.subject_id)"  # noqa: S608
-        # 1. the hits. CREATE TABLE AS, not INSERT ... SELECT: PostgreSQL runs only the former's query
-        # with parallel workers.
-        # An incremental run's few rows against the big tables: index lookups, not a hash of a whole table
-        # (for the rest of this transaction); UNAUTHORISED_POINT joins them to the points' periods by hash.
-        narrow = scope is not None and scope[0] != "UNAUTHORISED_POINT"
-        if narrow:
-            for setting in ("enable_hashjoin", "enable_mergejoin"):
-                cursor.execute("SELECT set_config(%s, 'off', true)", [setting])
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {HITS} AS SELECT q.subject_id, q.point_id, q.agent_id FROM ({query.sql}) q",  # noqa: S608
-            query.params,
-        )
-        if scope is not None and not narrow:
-            for setting in ("enable_hashjoin", "enable_mergejoin"):
-                cursor.execute("SELECT set_config(%s, 'off', true)", [setting])
-        cursor.execute(f"CREATE UNIQUE INDEX {HITS}_subject ON {HITS} (subject_id)")
-        if spec.subject_type == SubjectType.REGISTRATION and scope is not None:  # few hits: look each up
-            cursor.execute(
-                f"DELETE FROM {HITS} h USING {REG} r WHERE r.id = h.subject_id AND r.anonymised_at IS NOT NULL"  # noqa: S608
-            )
-        elif spec.subject_type == SubjectType.REGISTRATION:
-            cursor.execute(
-                f"DELETE FROM {HITS} WHERE subject_id IN (SELECT id FROM {REG} WHERE anonymised_at IS NOT NULL)"  # noqa: S608
-            )
+        # 1. the hits
+        _hits(cursor, query, scope, spec.subject_type == SubjectType.REGISTRATION)
         if scope is not None:
             cursor.execute(f"DELETE FROM {HITS} WHERE subject_id NOT IN (SELECT id FROM {inc.SCOPE})")  # noqa: S608
         if postgres:

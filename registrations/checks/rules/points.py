@@ -57,7 +57,8 @@ def _at_points(ranges: str, condition: str, scope: str | None = None) -> str:
     `scope` (the incremental checks): a table of the registrations to judge (their rows), read instead.
     """
     if scope:
-        return f"""SELECT {_COLUMNS} FROM {scope} r JOIN ({ranges}) x ON x.point_id = r.point_id WHERE r.channel = 'POINT' AND {condition}"""  # noqa: S608
+        return f"""SELECT {_COLUMNS} FROM {scope} r JOIN ({ranges}) x ON x.point_id = r.point_id
+            WHERE r.channel = 'POINT' AND {condition}"""  # noqa: S608
     if postgres():
         return f"""SELECT hit.subject_id, hit.point_id, hit.agent_id FROM ({ranges}) x CROSS JOIN LATERAL (
             SELECT {_COLUMNS} FROM {REG} r
