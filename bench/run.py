@@ -29,6 +29,15 @@ def main():
         help="rows of the rules benchmark (synthetic registrations in <bench db>_rules; 0: skip)",
     )
     parser.add_argument(
+        "--incremental-delta",
+        type=int,
+        default=200_000,
+        help="with --rules-rows: registrations of the delta before an incremental check run (0: skip)",
+    )
+    parser.add_argument(
+        "--keep-incremental-copy", action="store_true", help="keep the copy of the rules database it works on"
+    )
+    parser.add_argument(
         "--no-dashboard", action="store_true", help="skip the dashboard benchmark (on the data the others leave)"
     )
     parser.add_argument(
@@ -49,7 +58,7 @@ def main():
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from bench import agents_list, dashboard, pages, registrations_import, rules, search
+    from bench import agents_list, dashboard, incremental, pages, registrations_import, rules, search
 
     if args.points:
         _print(agents_list.run(args.points))
@@ -63,6 +72,8 @@ def main():
     if args.rules_rows:
         # last: it points the connection at a database of its own
         _print(rules.run(args.rules_rows))
+        if args.incremental_delta:
+            _print(incremental.run(args.rules_rows, args.incremental_delta, keep=args.keep_incremental_copy))
         _print(search.run(pages=False))
         if not args.no_dashboard:  # here, with the flags of the rules bench's check runs
             _print(dashboard.run())

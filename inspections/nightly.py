@@ -92,7 +92,11 @@ def _checks(ctx: Context) -> dict:
 
     try:
         check_run = run_checks(
-            trigger=ctx.trigger, actor=ctx.actor, now=ctx.now, progress=lambda _run: ctx.beat("checks")
+            trigger=ctx.trigger,
+            actor=ctx.actor,
+            now=ctx.now,
+            progress=lambda _run: ctx.beat("checks"),
+            incremental=True,  # a full run when one is due (CHECKS_FULL_EVERY_DAYS)
         )
     except CheckRunBusy as exc:
         raise StepFailed(str(exc)) from exc

@@ -105,6 +105,10 @@ class Registration(models.Model):
     # Keyed hash of the row as last imported (registrations.imports): a re-import writes a row only
     # when it differs, which a comparison of the encrypted columns (fresh nonce each time) cannot tell.
     row_fingerprint = models.CharField(_("import fingerprint"), max_length=64, blank=True, editable=False)
+    # Set by the database (migration 0013_incremental_checks): a new row takes the next value of the
+    # sequence registrations_change_seq, a changed row a new one (trigger), so the incremental checks
+    # (registrations.checks.incremental) find what changed since a run by one index range.
+    change_seq = models.BigIntegerField(_("change sequence"), default=0, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -126,6 +130,8 @@ class Registration(models.Model):
             # search by name (issue 13): the normalised name the rules compare, exact match
             models.Index(fields=["name_key"], name="reg_name_idx", condition=~models.Q(name_key="")),
             models.Index(fields=["iccid"], name="reg_iccid_idx"),
+            # the incremental checks: the rows changed since a run (registrations.checks.incremental)
+            models.Index(fields=["change_seq"], name="reg_change_idx"),
             models.Index(fields=["point", "registered_at"], name="reg_point_time_idx"),
             models.Index(fields=["registered_at", "id"], name="reg_time_idx"),
             models.Index(fields=["id_doc_hash", "registered_at"], name="reg_doc_idx"),
@@ -205,6 +211,7 @@ class Activation(models.Model):
     iccid = models.CharField(_("ICCID"), max_length=20)
     msisdn = models.CharField(_("MSISDN"), max_length=16)
     activated_at = models.DateTimeField(_("activated at"), db_index=True)
+    change_seq = models.BigIntegerField(_("change sequence"), default=0, editable=False)  # as on Registration
     # No index: nothing looks rows up by job (jobs are kept as evidence, never deleted), and on a table
     # of millions each index costs every imported row.
     import_job = models.ForeignKey(
@@ -222,6 +229,7 @@ class Activation(models.Model):
         ]
         indexes = [
             models.Index(fields=["msisdn"], name="act_msisdn_idx"),
+            models.Index(fields=["change_seq"], name="act_change_idx"),
         ]
 
     def __str__(self):
@@ -413,6 +421,10 @@ class CheckRun(models.Model):
     results = models.JSONField(_("results per rule"), default=dict, blank=True)
     rows_scanned = models.PositiveBigIntegerField(_("rows scanned"), default=0)
     error = models.TextField(_("error"), blank=True)
+    # Where the next incremental run starts (registrations.checks.incremental): {"seq": the highest
+    # change_seq when the run started, "status_change": the highest StatusChange id, "as_of": the
+    # instant its rules judged against, "mode": "full" or "incremental"}.
+    watermark = models.JSONField(_("watermark"), default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -422,3 +434,23 @@ class CheckRun(models.Model):
     def __str__(self):
         # no word of one language (audit rows keep it as written) and local time, as every page shows times
         return f"{timezone.localtime(self.started_at):%Y-%m-%d %H:%M}"
+
+
+class KeyChange(models.Model):
+    """The keys a registration or an activation had before an update or a delete (written by the trigger
+    of migration 0013_incremental_checks, PostgreSQL): the groups it left (its former document, portrait,
+    point and time, ICCID), which the incremental checks judge again along with the groups it joined."""
+
+    seq = models.BigIntegerField(_("change sequence"))
+    id_doc_hash = models.CharField(max_length=64, blank=True)
+    portrait_sha256 = models.CharField(max_length=64, blank=True)
+    point_id = models.BigIntegerField(null=True, blank=True)
+    registered_at = models.DateTimeField(null=True, blank=True)
+    iccid = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("former keys of a changed row")
+        indexes = [models.Index(fields=["seq"], name="keychange_seq_idx")]
+
+    def __str__(self):
+        return str(self.seq)

@@ -34,7 +34,8 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -46,7 +47,8 @@ from core.audit import audit_record
 from core.runs import RunBusy, RunKind
 from core.templatetags.display import when
 
-from ..models import Activation, CheckRun, Flag, FlagEvent, FlagStatus, Registration, Rule, SubjectType
+from ..models import Activation, CheckRun, Flag, FlagEvent, FlagStatus, KeyChange, Registration, Rule, SubjectType
+from . import incremental as inc
 from . import rules
 from .rules import catalogue
 from .rules.sql import instant
@@ -125,6 +127,7 @@ def run_checks(
     actor=None,
     progress: Callable[[CheckRun], None] | None = None,
     now: datetime | None = None,
+    incremental: bool = False,
 ) -> CheckRun:
     """Run the enabled rules (or exactly `codes`, enabled or not) now; the finished CheckRun.
 
@@ -132,6 +135,11 @@ def run_checks(
     is written then). A rule that fails is recorded as failed in the run's results, the others still
     run, and the run ends FAILED. `now` is the instant the rules judge against ("older than N hours":
     before now - N hours); it defaults to the run's start. `progress(run)` is called after each rule.
+
+    `incremental`: each rule judges only what changed since the last DONE run that judged it with its
+    current version and parameters, and what time alone changed since (registrations.checks.incremental);
+    a rule without such a run, or whose last full run is older than CHECKS_FULL_EVERY_DAYS (7), and every
+    rule on SQLite, is judged in full. Flags of subjects outside what a rule judged stay untouched.
     """
     wanted = resolve_codes(codes)
     with CHECK_RUNS.exclusive() as claim:
@@ -145,19 +153,39 @@ def run_checks(
             run_codes = wanted if wanted is not None else [c for c in rules.CODES if ruleset[c].enabled]
             as_of = now or run.started_at
             run.rule_codes = run_codes
-            run.rows_scanned = Registration.objects.count() + Activation.objects.count()
+            postgres = connection.vendor == "postgresql"
+            if postgres:
+                with connection.cursor() as cursor:
+                    run.watermark = {**inc.watermark(cursor), "as_of": as_of.isoformat()}
+            plans = _plans(run, ruleset, run_codes, as_of) if incremental and postgres else {}
+            run.watermark["mode"] = "incremental" if plans else "full"
+            if plans:
+                with connection.cursor() as cursor:
+                    sizes = inc.prepare(cursor, _earliest(plans.values()), plans)
+                run.rows_scanned = sizes["inc_reg"] + sizes["inc_act"]
+            else:
+                run.rows_scanned = Registration.objects.count() + Activation.objects.count()
             run.results = {code: {"status": "pending"} for code in run_codes}
             _save_progress(run, progress)
             for code in run_codes:
                 run.results[code] = {"status": "running"}
                 _save_progress(run, None)
-                run.results[code] = _run_rule(run, ruleset[code], as_of)
+                run.results[code] = _run_rule(run, ruleset[code], as_of, plans.get(code))
                 _save_progress(run, progress)
         except BaseException as exc:  # KeyboardInterrupt too: do not leave it RUNNING for STALE_AFTER
             _finish(run, actor, CheckRun.Status.FAILED, f"{type(exc).__name__}: {exc}")
             raise
+        finally:
+            if connection.vendor == "postgresql" and connection.connection is not None:
+                try:
+                    with connection.cursor() as cursor:
+                        inc.drop(cursor)
+                except Exception:  # a broken connection drops its temporary tables itself
+                    logger.exception("Could not drop the incremental run's tables")
         _analyze_flags()
         failed = [code for code, result in run.results.items() if result.get("status") != "done"]
+        if not failed:
+            _prune_key_changes(run)
         if failed:
             _finish(run, actor, CheckRun.Status.FAILED, _("Failed: %(codes)s") % {"codes": ", ".join(failed)})
         else:
@@ -167,16 +195,98 @@ def run_checks(
     return run
 
 
-def _run_rule(run: CheckRun, rule: Rule, as_of: datetime) -> dict:
+@dataclass(frozen=True)
+class _Plan:
+    """An incremental rule: what changed since `since`; `before` the instant that run judged against."""
+
+    since: inc.Since
+    before: datetime
+
+
+def _plans(run: CheckRun, ruleset: dict[str, Rule], codes: list[str], as_of: datetime) -> dict[str, "_Plan"]:
+    """Per rule to judge incrementally, where it starts: the latest DONE run that judged it with its current
+    version and parameters, provided a full run of it (same version and parameters) is recent enough."""
+    full_every = timedelta(days=getattr(settings, "CHECKS_FULL_EVERY_DAYS", 7))
+    earlier = list(
+        CheckRun.objects.filter(status=CheckRun.Status.DONE)
+        .exclude(pk=run.pk)
+        .exclude(watermark={})
+        .order_by("-started_at", "-id")
+        .values("started_at", "results", "watermark")[:200]
+    )
+    plans = {}
+    for code in codes:
+        rule = ruleset[code]
+        try:
+            params = rules.validate_parameters(code, rule.parameters)
+        except Exception:  # noqa: S112 - judged (and failed, recorded) in full by _run_rule
+            continue
+
+        def judged(past: dict, code=code, rule=rule, params=params) -> dict | None:
+            result = (past["results"] or {}).get(code) or {}
+            how = (past["watermark"].get("rules") or {}).get(code) or {}
+            same = how.get("version") == rule.version and how.get("parameters") == params
+            return how if result.get("status") == "done" and same else None
+
+        last = next((past for past in earlier if judged(past)), None)
+        full = next((past for past in earlier if (judged(past) or {}).get("mode") == "full"), None)
+        if last is None or full is None or full["started_at"] < run.started_at - full_every:
+            continue
+        mark = last["watermark"]
+        plans[code] = _Plan(
+            inc.Since(int(mark["seq"]), int(mark["status_change"]), last["started_at"]),
+            datetime.fromisoformat(mark["as_of"]),
+        )
+    return plans
+
+
+def _prune_key_changes(run: CheckRun) -> None:
+    """PostgreSQL: forget the former keys no incremental run will read again: those at or below, for every
+    rule that has a DONE run, the watermark of its latest (a rule's next incremental run starts there)."""
+    if connection.vendor != "postgresql":
+        return
+    latest: dict[str, int] = {}
+    done = CheckRun.objects.filter(status=CheckRun.Status.DONE).exclude(watermark={}).order_by("-started_at", "-id")
+    for past in [run, *done.only("results", "watermark")[:200]]:
+        for code, result in (past.results or {}).items():
+            if result.get("status") == "done" and "seq" in past.watermark:
+                latest.setdefault(code, int(past.watermark["seq"]))
+    if set(latest) >= set(rules.CODES):
+        try:
+            KeyChange.objects.filter(seq__lte=min(latest.values())).delete()
+        except Exception:  # housekeeping; never fail a run for it
+            logger.exception("Could not prune the former keys")
+
+
+def _earliest(plans: Iterable[_Plan]) -> inc.Since:
+    plans = list(plans)
+    return inc.Since(
+        min(p.since.seq for p in plans),
+        min(p.since.status_change for p in plans),
+        min(p.since.started_at for p in plans),
+    )
+
+
+def _run_rule(run: CheckRun, rule: Rule, as_of: datetime, plan: _Plan | None = None) -> dict:
     started = time.monotonic()
     try:
         params = rules.validate_parameters(rule.code, rule.parameters)
         query = rules.RULES[rule.code].build(params, as_of)
+        scope = None
+        if plan is not None:
+            scope = (rule.code, *inc.scope_sql(rule.code, params, as_of, plan.before))
+            query = inc.scoped_query(rule.code, query, params, as_of)
         with transaction.atomic():
-            counts = _record(run, rule, params, query)
+            counts = _record(run, rule, params, query, scope)
     except Exception as exc:
         logger.exception("Rule %s failed in check run %s", rule.code, run.pk)
         return {"status": "failed", "error": f"{type(exc).__name__}: {exc}"[:1000], "seconds": _since(started)}
+    # what the next incremental run compares with (the results keep their documented keys)
+    run.watermark.setdefault("rules", {})[rule.code] = {
+        "mode": "full" if plan is None else "incremental",
+        "version": rule.version,
+        "parameters": params,
+    }
     return {"status": "done", **counts, "seconds": _since(started)}
 
 
@@ -206,7 +316,7 @@ def _finish(run: CheckRun, actor, status: str, error: str) -> None:
     run.status, run.error = status, error
     run.finished_at = run.heartbeat_at = timezone.now()
     try:
-        run.save(update_fields=["status", "error", "finished_at", "heartbeat_at", "results"])
+        run.save(update_fields=["status", "error", "finished_at", "heartbeat_at", "results", "watermark"])
         totals = {
             key: sum(result.get(key, 0) for result in run.results.values())
             for key in ("flagged", "new", "reopened", "still_open", "dismissed", "resolved")
@@ -225,8 +335,60 @@ def _finish(run: CheckRun, actor, status: str, error: str) -> None:
 # --- recording one rule's hits as flags -----------------------------------------------------------
 
 
-def _record(run: CheckRun, rule: Rule, params: dict, query: rules.Query) -> dict:
-    """Steps 1-5 of the module docstring for one rule, inside the caller's transaction; the counts."""
+def _judged(cursor, scope: tuple[str, str, tuple]) -> int:
+    """An incremental rule's affected set as the table rule_scope (and its rows, scope_rows); its size."""
+    code, scope_sql, scope_params = scope
+    cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{inc.SCOPE}")
+    cursor.execute(f"CREATE TEMPORARY TABLE {inc.SCOPE} AS SELECT DISTINCT s.id FROM ({scope_sql}) s", scope_params)  # noqa: S608
+    cursor.execute(f"CREATE UNIQUE INDEX {inc.SCOPE}_id ON {inc.SCOPE} (id)")
+    cursor.execute(f"ANALYZE {inc.SCOPE}")
+    cursor.execute(f"SELECT COUNT(*) FROM {inc.SCOPE}")  # noqa: S608
+    judged = cursor.fetchone()[0]
+    if code in inc.WITH_ROWS:
+        inc.scope_rows(cursor, code)
+    return judged
+
+
+def _hits(cursor, query: rules.Query, scope, registrations: bool) -> None:
+    """Step 1: the rule's hits as the table rule_hits, less anonymised registrations. CREATE TABLE AS,
+    not INSERT ... SELECT: PostgreSQL runs only the former's query with parallel workers."""
+    # An incremental run's few rows against the big tables by index lookups; UNAUTHORISED_POINT joins
+    # them to the points' periods by hash first.
+    narrow = scope is not None and scope[0] != "UNAUTHORISED_POINT"
+    if narrow:
+        _lookups_only(cursor)
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {HITS} AS SELECT q.subject_id, q.point_id, q.agent_id FROM ({query.sql}) q",  # noqa: S608
+        query.params,
+    )
+    if scope is not None and not narrow:
+        _lookups_only(cursor)
+    cursor.execute(f"CREATE UNIQUE INDEX {HITS}_subject ON {HITS} (subject_id)")
+    if registrations and scope is not None:  # few hits: look each up
+        cursor.execute(
+            f"DELETE FROM {HITS} h USING {REG} r WHERE r.id = h.subject_id AND r.anonymised_at IS NOT NULL"  # noqa: S608
+        )
+    elif registrations:
+        cursor.execute(
+            f"DELETE FROM {HITS} WHERE subject_id IN (SELECT id FROM {REG} WHERE anonymised_at IS NOT NULL)"  # noqa: S608
+        )
+
+
+def _lookups_only(cursor) -> None:
+    """For the rest of the transaction: an incremental run's few rows against the big tables by index
+    lookups, not by a hash of a whole table (the planner cannot know how few they are)."""
+    for setting in ("enable_hashjoin", "enable_mergejoin"):
+        cursor.execute("SELECT set_config(%s, 'off', true)", [setting])
+
+
+def _record(
+    run: CheckRun, rule: Rule, params: dict, query: rules.Query, scope: tuple[str, str, tuple] | None = None
+) -> dict:
+    """Steps 1-5 of the module docstring for one rule, inside the caller's transaction; the counts.
+
+    `scope` (incremental runs, PostgreSQL): the rule's code, the SELECT of the subject ids it judges and
+    its parameters; hits outside it are dropped and only flags of subjects inside it may be resolved.
+    """
     spec = rules.RULES[rule.code]
     postgres = connection.vendor == "postgresql"
     ts = instant(run.started_at)
@@ -279,17 +441,14 @@ def _record(run: CheckRun, rule: Rule, params: dict, query: rules.Query) -> dict
             # locks) for the rest of a long statement.
             cursor.execute("SELECT set_config('client_connection_check_interval', '5s', true)")
         cursor.execute(f"DROP TABLE IF EXISTS {'pg_temp' if postgres else 'temp'}.{HITS}")
-        # 1. the hits. CREATE TABLE AS, not INSERT ... SELECT: PostgreSQL runs only the former's query
-        # with parallel workers.
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {HITS} AS SELECT q.subject_id, q.point_id, q.agent_id FROM ({query.sql}) q",  # noqa: S608
-            query.params,
-        )
-        cursor.execute(f"CREATE UNIQUE INDEX {HITS}_subject ON {HITS} (subject_id)")
-        if spec.subject_type == SubjectType.REGISTRATION:
-            cursor.execute(
-                f"DELETE FROM {HITS} WHERE subject_id IN (SELECT id FROM {REG} WHERE anonymised_at IS NOT NULL)"  # noqa: S608
-            )
+        judged = "TRUE"
+        if scope is not None:
+            counts["judged"] = _judged(cursor, scope)
+            judged = f"EXISTS (SELECT 1 FROM {inc.SCOPE} s WHERE s.id = {FLAG}.subject_id)"  # noqa: S608
+        # 1. the hits
+        _hits(cursor, query, scope, spec.subject_type == SubjectType.REGISTRATION)
+        if scope is not None:
+            cursor.execute(f"DELETE FROM {HITS} WHERE subject_id NOT IN (SELECT id FROM {inc.SCOPE})")  # noqa: S608
         if postgres:
             cursor.execute(f"ANALYZE {HITS}")
         cursor.execute(f"SELECT COUNT(*) FROM {HITS}")  # noqa: S608
@@ -301,7 +460,7 @@ def _record(run: CheckRun, rule: Rule, params: dict, query: rules.Query) -> dict
             change(
                 "status = %s, resolved_at = %s",
                 (RESOLVED, ts),
-                f"status = %s AND NOT {hit} AND NOT {frozen}",
+                f"status = %s AND {judged} AND NOT {hit} AND NOT {frozen}",
                 (from_status,),
                 (from_status, RESOLVED, "The condition no longer holds."),
             )
@@ -382,4 +541,7 @@ def _record(run: CheckRun, rule: Rule, params: dict, query: rules.Query) -> dict
             (rule.pk,),
         )
         cursor.execute(f"DROP TABLE {HITS}")
+        if scope is not None:
+            cursor.execute(f"DROP TABLE {inc.SCOPE}")
+            cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{inc.ROWS}")
     return counts

@@ -24,14 +24,18 @@ def id_dob_mismatch(params: dict, now: datetime) -> Query:
     return Query(f"{_SELECT} WHERE NOT (r.id_dob_issue = '') AND r.id_number_issue = ''")  # reg_dob_issue_idx
 
 
-def _repeated(column: str, more_than: int = 1) -> str:
+def _repeated(column: str, more_than: int = 1, within: str | None = None) -> str:
     """Values of `column` (non-blank) on more than `more_than` registrations of any status.
 
     A cheap first pass: a group rule can only fire on a document or portrait that appears more than
     once, and those are few, so the second pass reads the rows (status, names, ...) of these candidates
     only. Answered from the column's index alone (reg_doc_idx, reg_portrait_idx), walked in order.
     Cancelled rows are counted here, so this is a superset; the second pass applies the rule exactly.
+    `within` (the incremental checks): a table (value) holding the value of EVERY registration that
+    carries one of the values to judge, read instead of the registrations.
     """
+    if within:
+        return f"SELECT d.value FROM {within} d WHERE d.value <> '' GROUP BY d.value HAVING COUNT(*) > {int(more_than)}"  # noqa: S608
     return (
         f"SELECT d.{column} AS value FROM {REG} d WHERE d.{column} <> '' "  # noqa: S608
         f"GROUP BY d.{column} HAVING COUNT(*) > {int(more_than)}"
@@ -47,7 +51,7 @@ def _per_candidate(candidates: str, inner: str) -> str:
     return f"FROM ({candidates}) c CROSS JOIN LATERAL ({inner} OFFSET 0) hit"
 
 
-def excess_sims_per_id(params: dict, now: datetime) -> Query:
+def excess_sims_per_id(params: dict, now: datetime, within: str | None = None) -> Query:
     """The (max_without_contract + 1)-th and later counted registration of a document, unless at an operator's point.
 
     Ranked per document by (registered_at, external_id), external ids compared by code point. Only the
@@ -58,7 +62,7 @@ def excess_sims_per_id(params: dict, now: datetime) -> Query:
     if postgres():
         ranked = f"""SELECT hit.* {
             _per_candidate(
-                _repeated("id_doc_hash", limit),
+                _repeated("id_doc_hash", limit, within),
                 f"SELECT r.id, r.point_id, r.agent_id, r.channel, {rank.format(partition='')} AS position "
                 f"FROM {REG} r WHERE r.id_doc_hash = c.value AND {counted('r')}",
             )
@@ -66,7 +70,7 @@ def excess_sims_per_id(params: dict, now: datetime) -> Query:
     else:
         ranked = f"""SELECT r.id, r.point_id, r.agent_id, r.channel,
                 {rank.format(partition="PARTITION BY r.id_doc_hash")} AS position
-            FROM {REG} r WHERE {counted("r")} AND r.id_doc_hash IN ({_repeated("id_doc_hash", limit)})"""  # noqa: S608
+            FROM {REG} r WHERE {counted("r")} AND r.id_doc_hash IN ({_repeated("id_doc_hash", limit, within)})"""  # noqa: S608
     return Query(
         f"""
         SELECT ranked.id AS subject_id, ranked.point_id, ranked.agent_id
@@ -79,7 +83,9 @@ def excess_sims_per_id(params: dict, now: datetime) -> Query:
     )
 
 
-def _differing_groups(column: str, where: Callable[[str], str], differ: Callable[[str, str], str]) -> Query:
+def _differing_groups(
+    column: str, where: Callable[[str], str], differ: Callable[[str, str], str], within: str | None = None
+) -> Query:
     """Counted registrations meeting `where` whose group by `column` (of such rows) meets `differ`.
 
     `where(alias)` is a condition on a row; `differ(alias, over)` compares MIN and MAX of columns over
@@ -90,8 +96,9 @@ def _differing_groups(column: str, where: Callable[[str], str], differ: Callable
         differs = f"CASE WHEN {differ('r', ' OVER ()')} THEN 1 END AS differs"
         rows = f"{REG} r WHERE r.{column} = c.value AND {counted('r')} AND {where('r')}"
         inner = f"SELECT r.id AS subject_id, r.point_id, r.agent_id, {differs} FROM {rows}"  # noqa: S608
+        candidates = _repeated(column, within=within)
         return Query(
-            f"SELECT hit.subject_id, hit.point_id, hit.agent_id {_per_candidate(_repeated(column), inner)} "
+            f"SELECT hit.subject_id, hit.point_id, hit.agent_id {_per_candidate(candidates, inner)} "
             "WHERE hit.differs = 1"
         )
     return Query(
@@ -99,7 +106,7 @@ def _differing_groups(column: str, where: Callable[[str], str], differ: Callable
         WHERE {counted("r")} AND {where("r")}
           AND r.{column} IN (
               SELECT s.{column} FROM {REG} s
-              WHERE {counted("s")} AND {where("s")} AND s.{column} IN ({_repeated(column)})
+              WHERE {counted("s")} AND {where("s")} AND s.{column} IN ({_repeated(column, within=within)})
               GROUP BY s.{column}
               HAVING {differ("s", "")}
           )
@@ -113,7 +120,7 @@ def _spread(alias: str, column: str, over: str, text: bool = True) -> str:
     return f"MIN({value}){over} <> MAX({value}){over}"
 
 
-def reused_portrait(params: dict, now: datetime) -> Query:
+def reused_portrait(params: dict, now: datetime, within: str | None = None) -> Query:
     """Counted, with a portrait hash that counted registrations of another document also carry (both have one).
 
     A portrait seen with two or more distinct documents: every counted registration with it and a
@@ -123,10 +130,11 @@ def reused_portrait(params: dict, now: datetime) -> Query:
         "portrait_sha256",
         lambda a: f"{a}.id_doc_hash <> ''",
         lambda a, over: _spread(a, "id_doc_hash", over),
+        within,
     )
 
 
-def conflicting_identity(params: dict, now: datetime) -> Query:
+def conflicting_identity(params: dict, now: datetime, within: str | None = None) -> Query:
     """Counted, with name and birth date, of a document whose counted (name, birth date) pairs are not all one.
 
     Among the counted registrations of the document that have both a normalised name and a date of
@@ -137,4 +145,5 @@ def conflicting_identity(params: dict, now: datetime) -> Query:
         "id_doc_hash",
         lambda a: f"{a}.name_key <> '' AND {a}.date_of_birth IS NOT NULL",
         lambda a, over: f"({_spread(a, 'name_key', over)} OR {_spread(a, 'date_of_birth', over, text=False)})",
+        within,
     )

@@ -48,13 +48,17 @@ def _earlier(a: str, b: str) -> str:
     return f"CASE WHEN {a} IS NULL THEN {b} WHEN {b} IS NULL THEN {a} WHEN {a} < {b} THEN {a} ELSE {b} END"
 
 
-def _at_points(ranges: str, condition: str) -> str:
+def _at_points(ranges: str, condition: str, scope: str | None = None) -> str:
     """POINT registrations at each row's point (`ranges`: point_id, starts, ends) that meet `condition`.
 
     PostgreSQL: a LATERAL subquery kept apart from the join (OFFSET 0), so each point is answered by
     a range scan of the (point, registered_at) index instead of a pass over the whole table: the planner
     cannot know that each point's range holds few rows. SQLite plans the plain join that way.
+    `scope` (the incremental checks): a table of the registrations to judge (their rows), read instead.
     """
+    if scope:
+        return f"""SELECT {_COLUMNS} FROM {scope} r JOIN ({ranges}) x ON x.point_id = r.point_id
+            WHERE r.channel = 'POINT' AND {condition}"""  # noqa: S608
     if postgres():
         return f"""SELECT hit.subject_id, hit.point_id, hit.agent_id FROM ({ranges}) x CROSS JOIN LATERAL (
             SELECT {_COLUMNS} FROM {REG} r
@@ -64,7 +68,7 @@ def _at_points(ranges: str, condition: str) -> str:
         WHERE r.channel = 'POINT' AND {condition}"""  # noqa: S608
 
 
-def unauthorised_point(params: dict, now: datetime) -> Query:
+def unauthorised_point(params: dict, now: datetime, scope: str | None = None) -> Query:
     """POINT registrations outside the point's or its agent's authorisation, or while either was suspended.
 
     Authorisation: the local date of registered_at outside [authorised_from, authorised_until) of the
@@ -88,9 +92,9 @@ def unauthorised_point(params: dict, now: datetime) -> Query:
         JOIN {POINT} p ON p.agent_id = s.subject_id
     """  # noqa: S608
     branches = [
-        _at_points(f"SELECT * FROM ({windows}) w WHERE w.starts IS NOT NULL", "r.registered_at < x.starts"),  # noqa: S608
-        _at_points(f"SELECT * FROM ({windows}) w WHERE w.ends IS NOT NULL", "r.registered_at >= x.ends"),  # noqa: S608
-        _at_points(periods, "r.registered_at >= x.starts AND r.registered_at < x.ends"),
+        _at_points(f"SELECT * FROM ({windows}) w WHERE w.starts IS NOT NULL", "r.registered_at < x.starts", scope),  # noqa: S608
+        _at_points(f"SELECT * FROM ({windows}) w WHERE w.ends IS NOT NULL", "r.registered_at >= x.ends", scope),  # noqa: S608
+        _at_points(periods, "r.registered_at >= x.starts AND r.registered_at < x.ends", scope),
     ]
     far = instant(FAR_FUTURE)
     return Query("\nUNION\n".join(branches), (far, far))
