@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("core.api.urls")),
     path("", include("agents.api.urls")),
     path("", include("registrations.api.urls")),
+    path("", include("enforcement.api.urls")),
     path("", include("reports.api.urls")),
 ]
 
@@ -23,6 +24,7 @@ urlpatterns = [
     path("agents/", include("agents.urls")),
     path("registrations/", include("registrations.urls")),
     path("inspections/", include("inspections.urls")),
+    path("enforcement/", include("enforcement.urls")),
     path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "agents",
     "registrations",
     "inspections",
+    "enforcement",
     "reports",
 ]
 

@@ -1,0 +1,3 @@
+"""The enforcement app's REST API."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""The enforcement app's models live in the sub-packages that own them (DESIGN section 8)."""
