@@ -341,6 +341,12 @@ MATRIX: dict[str, Access] = {
     ),
     # --- reports.dashboard
     "reports:dashboard": Access(read=READERS, note="home of officers, managers and auditors; counts by province"),
+    # --- enforcement.remediation (issue 16)
+    # --- enforcement.campaigns (issue 16)
+    # --- enforcement.sanctions: the sanction ladder (issue 16)
+    # --- agents.blacklist (issue 16)
+    # --- core.webhooks (issue 16)
+    # --- bench and scale (issue 15)
 }
 
 # Admin is for superusers only (core/admin.py): every role is sent to the admin's sign-in page.
@@ -502,7 +508,7 @@ def _photo(point, inspector):
 
 
 def _tables():
-    labels = ("core", "agents", "registrations", "inspections", "reports")
+    labels = ("core", "agents", "registrations", "inspections", "enforcement", "reports")
     return sorted(
         m._meta.db_table
         for m in apps.get_models()
