@@ -235,3 +235,9 @@ def submitted_task(*, inspector, point=None, kind=TaskKind.ROUTINE, failing=(), 
     task.status = TaskStatus.SUBMITTED
     task.save(update_fields=["status"])
     return task
+
+
+# Positions near (about 40 m) and far (about 610 m) from the factories' Hà Nội point (Hoàn Kiếm), as a phone
+# reports them.
+NEAR = {"latitude": 21.0248, "longitude": 105.8574, "accuracy_m": 12}
+FAR = {"latitude": 21.0300, "longitude": 105.8572, "accuracy_m": 15}

@@ -15,35 +15,12 @@ from django.utils import timezone
 from core.models import AuditEvent
 from inspections.models import Answer, InspectionReport, Photo, RiskPolicy, SimFound
 from inspections.services import fieldwork
-from tests.agents.factories import PointFactory
-from tests.inspections.factories import TINY_JPEG, ReportFactory, TaskFactory, answer_all_with_photos, jpeg_upload
+from tests.inspections.factories import NEAR, TINY_JPEG, answer_all_with_photos, jpeg_upload
 from tests.registrations.factories import iccid_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
-NEAR = {"latitude": 21.0248, "longitude": 105.8574, "accuracy_m": 12}
 ICT = dt.timezone(dt.timedelta(hours=7))
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def task(inspector):
-    return TaskFactory(point=PointFactory(province_code="001"), inspector=inspector)
-
-
-@pytest.fixture
-def report(task):
-    return ReportFactory(task=task)
-
-
-@pytest.fixture
-def phone(client, inspector):
-    client.force_login(inspector)
-    return client
 
 
 def iso(moment: dt.datetime) -> str:

@@ -21,6 +21,7 @@ from inspections.models import Answer, FieldRequest, InspectionReport, Photo, Si
 from inspections.services import field_requests, fieldwork
 from tests.agents.factories import PointFactory
 from tests.inspections.factories import (
+    NEAR,
     TINY_JPEG,
     ReportFactory,
     TaskFactory,
@@ -30,30 +31,7 @@ from tests.inspections.factories import (
 )
 from tests.registrations.factories import iccid_for
 
-pytestmark = pytest.mark.django_db
-
-NEAR = {"latitude": 21.0248, "longitude": 105.8574, "accuracy_m": 12}
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def task(inspector):
-    return TaskFactory(point=PointFactory(province_code="001"), inspector=inspector)
-
-
-@pytest.fixture
-def report(task):
-    return ReportFactory(task=task)
-
-
-@pytest.fixture
-def phone(client, inspector):
-    client.force_login(inspector)
-    return client
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 
 def key() -> str:

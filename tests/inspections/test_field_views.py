@@ -15,6 +15,8 @@ from core.roles import Role
 from inspections.models import InspectionReport, Photo, SimFound, TaskStatus
 from tests.agents.factories import PointFactory
 from tests.inspections.factories import (
+    FAR,
+    NEAR,
     TINY_JPEG,
     ReportFactory,
     TaskFactory,
@@ -25,10 +27,8 @@ from tests.inspections.factories import (
 )
 from tests.registrations.factories import RegistrationFactory, iccid_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
-NEAR = {"latitude": 21.0248, "longitude": 105.8574, "accuracy_m": 12}
-FAR = {"latitude": 21.0300, "longitude": 105.8572, "accuracy_m": 15}
 STAFF_AND_AUDITORS = [Role.OFFICER, Role.MANAGER, Role.AUDITOR]
 ENDPOINTS = [
     "field_checkin",
@@ -42,19 +42,9 @@ ENDPOINTS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def task(inspector):
     return TaskFactory(point=PointFactory(province_code="001", name="Điểm Tràng Tiền"), inspector=inspector)
-
-
-@pytest.fixture
-def report(task):
-    return ReportFactory(task=task)
 
 
 @pytest.fixture

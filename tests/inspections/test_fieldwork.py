@@ -17,8 +17,9 @@ from inspections.services import fieldwork
 from registrations.models import RegistrationStatus
 from tests.agents.factories import PointFactory
 from tests.inspections.factories import (
+    FAR,
+    NEAR,
     TINY_JPEG,
-    ReportFactory,
     TaskFactory,
     add_photo,
     answer_all,
@@ -28,30 +29,13 @@ from tests.inspections.factories import (
 )
 from tests.registrations.factories import ActivationFactory, RegistrationFactory, iccid_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 # Hoàn Kiếm (the factories' point in 001) and places near and far from it.
 POINT_LAT, POINT_LON = Decimal("21.02450"), Decimal("105.85720")
-NEAR = {"latitude": 21.0248, "longitude": 105.8574, "accuracy_m": 12}  # about 40 m
-FAR = {"latitude": 21.0300, "longitude": 105.8572, "accuracy_m": 15}  # about 610 m
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 32
 GIF = b"GIF89a" + b"\x00" * 32
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def task(inspector):
-    return TaskFactory(point=PointFactory(province_code="001"), inspector=inspector)
-
-
-@pytest.fixture
-def report(task):
-    return ReportFactory(task=task)
 
 
 @pytest.fixture

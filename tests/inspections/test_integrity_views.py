@@ -15,12 +15,7 @@ from inspections.services.integrity import LABELS
 from tests.agents.factories import PointFactory
 from tests.inspections.factories import ReportFactory, TaskFactory, add_photo, submitted_task
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 
 def page(client, task):
