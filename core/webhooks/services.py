@@ -28,6 +28,7 @@ from functools import partial
 from http.client import HTTPException
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
@@ -54,9 +55,8 @@ RETRY_DELAYS = (
     timedelta(hours=8),
 )
 MAX_ATTEMPTS = 1 + len(RETRY_DELAYS)
-TIMEOUT_SECONDS = 10
 # a worker that took a delivery this long ago and recorded nothing has died: another may take it over
-CLAIM_LEASE = timedelta(seconds=TIMEOUT_SECONDS * 6)
+CLAIM_LEASE = timedelta(minutes=1)
 SWEEP_BATCH = 500  # deliveries queued per sweep; the next sweep takes the rest
 
 Status, Outcome, Error = WebhookDelivery.Status, WebhookAttempt.Outcome, WebhookAttempt.Error
@@ -249,6 +249,11 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+def timeout_seconds() -> float:
+    """How long an endpoint may take to answer (settings.WEBHOOK_TIMEOUT_SECONDS, 10 s by default)."""
+    return float(getattr(settings, "WEBHOOK_TIMEOUT_SECONDS", 10))
+
+
 def _post(url: str, body: bytes, headers: dict) -> tuple[int | None, str, str]:
     """POST `body`; (status code or None, error kind, error detail). The answer's body is not kept."""
     request = urllib.request.Request(  # noqa: S310 - the scheme is http(s), checked when the URL was saved
@@ -259,7 +264,7 @@ def _post(url: str, body: bytes, headers: dict) -> tuple[int | None, str, str]:
     )
     opener = urllib.request.build_opener(_NoRedirect)
     try:
-        with opener.open(request, timeout=TIMEOUT_SECONDS) as response:
+        with opener.open(request, timeout=timeout_seconds()) as response:
             response.read(1024)
             return response.status, Error.NONE, ""
     except urllib.error.HTTPError as exc:
