@@ -14,9 +14,7 @@ class EndpointForm(forms.Form):
     event_types = forms.MultipleChoiceField(
         label=_("Events"), widget=forms.CheckboxSelectMultiple, required=False, choices=()
     )
-    enabled = forms.BooleanField(
-        label=_("Enabled"), required=False, initial=True, help_text=_("A disabled endpoint receives nothing.")
-    )
+    enabled = forms.BooleanField(label=_("Enabled"), required=False, initial=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
