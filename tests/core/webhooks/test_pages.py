@@ -4,10 +4,11 @@ change audited without it); a manager limited to a province and auditors read; o
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core import events
-from core.models import AuditEvent, WebhookDelivery, WebhookEndpoint
+from core.models import AuditEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from core.roles import Role
 from core.webhooks import services
 from core.webhooks.demo import seed_webhooks
@@ -233,3 +234,31 @@ def test_seeding_twice_gives_the_same_demo_endpoint_and_log():
     assert (first, second) == ("created", "exists")
     assert (WebhookEndpoint.objects.count(), WebhookDelivery.objects.count()) == counts == (1, 4)
     assert WebhookEndpoint.objects.get().enabled is False
+
+
+def test_the_delivery_log_runs_the_same_queries_whatever_its_length(auditor, hook_manager):
+    # given an endpoint with one message, then with many
+    endpoint, _secret = services.endpoint_create(
+        actor=hook_manager, name="SOC", url="http://127.0.0.1:9/h", event_types=["sanction.approved"]
+    )
+    client = client_for(auditor)
+    url = reverse("core:webhook_detail", args=[endpoint.pk])
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    def message_with_attempts():
+        delivery = services.endpoint_test(actor=hook_manager, endpoint=endpoint)
+        for number in (1, 2):
+            WebhookAttempt.objects.create(
+                delivery=delivery, number=number, started_at=delivery.created_at, status_code=503, outcome="RETRY"
+            )
+
+    message_with_attempts()
+    few = queries()
+    for _ in range(5):
+        message_with_attempts()
+    # then
+    assert queries() == few
