@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from .audit import audit_record
 from .models import AuditEvent, Province, User
 from .roles import Role
+from .webhooks import admin as webhooks_admin  # noqa: F401  (registers its models)
 
 
 def _superusers_only(request) -> bool:

@@ -9,7 +9,7 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from . import roles, signals  # noqa: F401  (connects auth signals)
+        from . import roles, signals, webhooks  # noqa: F401  (connects auth signals)
         from .audit import CORE_ACTION_LABELS, VERIFY_PERMISSION
         from .registry import register_audit_actions, register_permissions
 
@@ -18,4 +18,5 @@ class CoreConfig(AppConfig):
         # the audit trail's readers may check its chain (a read: it changes nothing but its own record)
         register_permissions(roles.Role.MANAGER, VERIFY_PERMISSION)
         register_permissions(roles.Role.AUDITOR, VERIFY_PERMISSION)
+        webhooks.ready()
         post_migrate.connect(roles.sync_roles_after_migrate, dispatch_uid="core.sync_roles")

@@ -309,3 +309,7 @@ class ImportJob(models.Model):
     def kind_label(self) -> str:
         """The kind in words (issue 13: pages showed "registrations"); the code stays for machines."""
         return str(self.KIND_LABELS.get(self.kind, self.kind))
+
+
+# The webhooks sub-package's models live with it (DESIGN section 8); imported here so they belong to core.
+from .webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint  # noqa: E402, F401

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .webhooks.urls import urlpatterns as webhook_urlpatterns
 
 app_name = "core"
 
@@ -14,4 +15,5 @@ urlpatterns = [
     path("users/<int:pk>/edit/", views.user_edit, name="user_edit"),
     path("users/<int:pk>/password/", views.user_password, name="user_password"),
     path("users/<int:pk>/token/<str:action>/", views.user_token, name="user_token"),
+    *webhook_urlpatterns,
 ]

@@ -139,6 +139,10 @@ class InspectionsConfig(AppConfig):
             NightlyStep("field_request_keys", _("Old phone request keys deleted"), request_keys_purge, order=60)
         )
 
+        from core.events import register_event_types
+
+        register_event_types({"sanction.approved": _("Sanction approved")})
+
         from .demo import seed_inspections
 
         register_seeder(30, "Checklists and inspection tasks", seed_inspections)

@@ -98,6 +98,11 @@ class RegistrationsConfig(AppConfig):
             }
         )
 
+        # business events for the operator's systems (core.webhooks): new critical flags after a check run
+        from core.events import register_event_types
+
+        register_event_types({"flags.critical_raised": _("New critical flags")})
+
         from .demo import seed_registrations
 
         register_seeder(20, "Registrations and activations", seed_registrations)

@@ -67,11 +67,17 @@ class Access:
     owner_roles: frozenset = frozenset()  # roles that see only their own objects (by `owner`)
     owner: Callable | None = None  # obj -> the user it belongs to, for `owner_roles`
     unreachable: tuple = ()  # object variants that answer 404 to everyone (no such thing to act on)
+    # operator-wide settings (webhooks): a user limited to some provinces is refused (403), GET and writes alike
+    all_provinces_only: bool = False
     note: str = ""
 
 
 def _pk(o):
     return [o.pk]
+
+
+def _webhook_form(_o=None):
+    return {"name": "SOC", "url": "http://127.0.0.1:9/matrix", "event_types": ["sanction.approved"]}
 
 
 MATRIX: dict[str, Access] = {
@@ -345,7 +351,19 @@ MATRIX: dict[str, Access] = {
     # --- enforcement.campaigns (issue 16)
     # --- enforcement.sanctions: the sanction ladder (issue 16)
     # --- agents.blacklist (issue 16)
-    # --- core.webhooks (issue 16)
+    # --- core.webhooks (issue 16): operator-wide, so managed by managers with every province only
+    "core:webhook_list": Access(read=AUDIT),
+    "core:webhook_detail": Access(read=AUDIT, obj="webhook", scope=GLOBAL),
+    "core:webhook_create": Access(read=MANAGER, write=MANAGER, all_provinces_only=True, data=_webhook_form),
+    "core:webhook_edit": Access(
+        read=MANAGER, write=MANAGER, obj="webhook", scope=GLOBAL, all_provinces_only=True, data=_webhook_form
+    ),
+    "core:webhook_rotate": Access(
+        read=MANAGER, get="none", write=MANAGER, obj="webhook", scope=GLOBAL, all_provinces_only=True, data={}
+    ),
+    "core:webhook_test": Access(
+        read=MANAGER, get="none", write=MANAGER, obj="webhook", scope=GLOBAL, all_provinces_only=True, data={}
+    ),
     # --- bench and scale (issue 15)
 }
 
@@ -443,6 +461,7 @@ class Scene:
             "checkrun": {"in": CheckRun.objects.create(trigger="COMMAND", started_at=timezone.now())},
             "nightly": {"in": _nightly()},
             "checklist": {"in": _checklist()},
+            "webhook": {"in": _webhook_endpoint()},
         }
         # one open task per point (a database constraint): each task gets a point of its own
         self.objects["task"] = {k: TaskFactory(point=self.new_point(k)) for k in self.points}
@@ -490,6 +509,14 @@ def _nightly():
     from inspections.models import NightlyRun
 
     return NightlyRun.objects.create(night=dt.date(2026, 1, 1), started_at=timezone.now())
+
+
+def _webhook_endpoint():
+    from core.models import WebhookEndpoint
+
+    return WebhookEndpoint.objects.create(
+        name="Scene SOC", url="http://127.0.0.1:9/scene", event_types=["sanction.approved"], secret="whsec_c2NlbmU="
+    )
 
 
 def _checklist():
@@ -584,7 +611,7 @@ def expected_get(name, access, role, scope, obj_key, own, user=None, obj=None):
         if name in PUBLIC:
             return {200, 302, 405}
         return {401, 403} if api else {302}
-    if role not in access.read:
+    if role not in access.read or (access.all_provinces_only and scope != "all"):
         return 403
     if not visible(access, scope, obj_key, own, user, obj):
         return 404
@@ -606,7 +633,7 @@ def expected_write(name, access, role, scope, obj_key, own, user=None, obj=None)
             return {404, 405}, True
         # read-only view: refuses every unsafe method (require_safe; issue 11, item 9)
         return 405, True
-    if role not in access.write:
+    if role not in access.write or (access.all_provinces_only and scope != "all"):
         return 403, True
     if not visible(access, scope, obj_key, own, user, obj):
         return 404, True

@@ -377,6 +377,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # a job whose message a restarted broker forgot is sent again (core.runs.requeue_waiting)
     "requeue-waiting-jobs": {"task": "core.requeue_waiting_task", "schedule": crontab(minute="*/5")},
+    # webhook messages whose retry has come due (core.webhooks.services: 1 min, 5 min, 30 min, 2 h, 8 h)
+    "webhook-retries": {"task": "core.webhook_send_due_task", "schedule": crontab(minute="*")},
 }
 # How long a job may wait for a worker before its message counts as lost and is sent again.
 RUNS_QUEUE_LOST_AFTER_SECONDS = int(os.environ.get("RUNS_QUEUE_LOST_AFTER_SECONDS", "300"))

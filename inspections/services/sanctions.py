@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from agents import services as agent_services
 from agents.models import Agent, RegistrationPoint, Status, StatusChange
+from core import events
 from core.audit import audit_record
 from core.models import User
 from core.scoping import user_can_see_province
@@ -175,6 +176,20 @@ def sanction_approve(*, sanction: Sanction, actor: User, note: str = "") -> Sanc
             "status_change": change.pk if change else None,
         },
         reason=sanction.decision_reason,
+    )
+    # the operator's systems hear of it once this commits (codes and amounts only: core.webhooks)
+    events.publish(
+        "sanction.approved",
+        {
+            "sanction": sanction.pk,
+            "kind": sanction.sanction_type.kind,
+            "type": sanction.sanction_type.code,
+            "target": sanction.sanction_type.target,
+            "point": sanction.point.code,
+            "agent": sanction.agent.code,
+            "amount_vnd": sanction.amount_vnd,
+            "status_change": change.pk if change else None,
+        },
     )
     return sanction
 

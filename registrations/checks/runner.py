@@ -39,15 +39,28 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import events
 from core.audit import audit_record
 from core.runs import RunBusy, RunKind
 from core.templatetags.display import when
 
-from ..models import Activation, CheckRun, Flag, FlagEvent, FlagStatus, KeyChange, Registration, Rule, SubjectType
+from ..models import (
+    Activation,
+    CheckRun,
+    Flag,
+    FlagEvent,
+    FlagStatus,
+    KeyChange,
+    Registration,
+    Rule,
+    Severity,
+    SubjectType,
+)
 from . import incremental as inc
 from . import rules
 from .rules import catalogue
@@ -190,6 +203,7 @@ def run_checks(
             _finish(run, actor, CheckRun.Status.FAILED, _("Failed: %(codes)s") % {"codes": ", ".join(failed)})
         else:
             _finish(run, actor, CheckRun.Status.DONE, "")
+        _announce_critical(run)
     if progress is not None:
         progress(run)
     return run
@@ -330,6 +344,37 @@ def _finish(run: CheckRun, actor, status: str, error: str) -> None:
         )
     except Exception:  # the database itself may be what failed; the heartbeat then goes stale
         logger.exception("Could not record the end of check run %s", run.pk)
+
+
+CRITICAL_IDS_MAX = 1000  # ids in one "flags.critical_raised" event; the counts are always complete
+
+
+def _announce_critical(run: CheckRun) -> None:
+    """Tell the operator's systems (core.events -> webhooks) of the critical flags this run raised or reopened:
+    counts per rule and the first CRITICAL_IDS_MAX flag ids, nothing about the subjects. Nothing to tell:
+    no event."""
+    raised = FlagEvent.objects.filter(check_run=run, to_status=OPEN, flag__severity=Severity.CRITICAL)
+    counts = dict(
+        raised.values("flag__rule__code")
+        .annotate(n=Count("id"))
+        .order_by("flag__rule__code")
+        .values_list("flag__rule__code", "n")
+    )
+    total = sum(counts.values())
+    if not total:
+        return
+    ids = list(raised.order_by("flag_id").values_list("flag_id", flat=True)[:CRITICAL_IDS_MAX])
+    events.publish(
+        "flags.critical_raised",
+        {
+            "check_run": run.pk,
+            "status": run.status,
+            "counts": counts,
+            "total": total,
+            "flag_ids": ids,
+            "more": total > len(ids),
+        },
+    )
 
 
 # --- recording one rule's hits as flags -----------------------------------------------------------

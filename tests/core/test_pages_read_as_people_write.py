@@ -18,7 +18,8 @@ from django.urls import reverse
 from agents.demo import seed_agents
 from agents.models import Agent, RegistrationPoint
 from core.demo import ensure_demo_users
-from core.models import User
+from core.models import User, WebhookEndpoint
+from core.webhooks.demo import seed_webhooks
 from inspections.demo import seed_inspections
 from inspections.models import (
     ChecklistTemplate,
@@ -69,6 +70,7 @@ def demo(django_db_setup, django_db_blocker):
         seed_agents()
         seed_registrations()
         seed_inspections()
+        seed_webhooks()
         yield
         transaction.set_rollback(True)
 
@@ -117,6 +119,8 @@ def pages():
         ("core:audit_list", lambda: []),
         ("core:user_list", lambda: []),
         ("core:user_detail", lambda: [User.objects.get(username="inspector").pk]),
+        ("core:webhook_list", lambda: []),
+        ("core:webhook_detail", lambda: [first_pk(WebhookEndpoint)]),
     ]
 
 
