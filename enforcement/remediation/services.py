@@ -126,8 +126,8 @@ def policy_validate(values: dict) -> dict[str, int]:
 
 
 def may_change_policy(user) -> bool:
-    """Managers with every province: the ladder is operator-wide."""
-    return user.has_perm(POLICY_PERMISSION) and province_scope(user) is None
+    """Managers (as for the rules and the risk policy: the ladder is operator-wide, like them)."""
+    return user.has_perm(POLICY_PERMISSION)
 
 
 def _record_version(policy: LadderPolicy, reason: str) -> LadderPolicyVersion:
