@@ -145,3 +145,59 @@ def on_time_counts(steps) -> dict:
         on_time=Count("id", filter=Q(done_at__lte=F("due_at"))),
         late=Count("id", filter=Q(done_at__gt=F("due_at"))),
     )
+
+
+# --- figures for the dashboard and the monthly report (reports imports these) -------------------------------
+
+
+def open_cases_by_step(*, user) -> list[tuple[Step, int]]:
+    """Open cases in the user's provinces per current step, in ladder order (one GROUP BY); the counts are
+    those of the case list filtered by status OPEN and that step."""
+    rows = (
+        RemediationCase.objects.for_user(user)
+        .filter(status=RemediationCase.Status.OPEN)
+        .order_by()
+        .values("current_step")
+        .annotate(n=Count("id"))
+    )
+    counts = {row["current_step"]: row["n"] for row in rows}
+    return [(step, counts.get(step.value, 0)) for step in sorted(Step, key=lambda s: STEP_POSITION[s])]
+
+
+def steps_to_send(*, user, day: date) -> int:
+    return (
+        scoped_steps(user)
+        .filter(issue__isnull=True, case__status=RemediationCase.Status.OPEN, due_at__lt=_day_end(day))
+        .count()
+    )
+
+
+def month_figures(*, provinces, first: date, last: date) -> dict:
+    """The monthly report's remediation figures for the local days first..last, for every province (None) or
+    the given codes (APP registrations' cases only in a report for every province):
+
+    - `opened`: cases opened in the month;
+    - `by_step`: per step, the cases whose step came due in the month (reached by the ladder: a case closed
+      before a step's due time never reaches it);
+    - `on_time` / `late`: of those steps, the ones the operator reported DONE by their due time / after it.
+    """
+    from datetime import timedelta
+
+    from .services import day_end
+
+    start, end = day_end(first - timedelta(days=1)), day_end(last)
+    cases = RemediationCase.objects.all()
+    steps = CaseStep.objects.all()
+    if provinces is not None:
+        cases = cases.filter(registration__point__province__in=provinces)
+        steps = steps.filter(case__registration__point__province__in=provinces)
+    opened = cases.filter(opened_at__gte=start, opened_at__lt=end)
+    due = steps.filter(due_at__gte=start, due_at__lt=end)
+    by_step = dict(due.order_by().values("step").annotate(n=Count("id")).values_list("step", "n"))
+    done = on_time_counts(due)
+    return {
+        "opened": opened.count(),
+        "by_step": {step.value: by_step.get(step.value, 0) for step in sorted(Step, key=lambda s: STEP_POSITION[s])},
+        "on_time": done["on_time"],
+        "late": done["late"],
+    }

@@ -78,6 +78,7 @@ def step_lists(request):
         "form": form if form.is_bound else StepListForm(initial={"step": step, "day": day}),
         "step": Step(step),
         "day": day,
+        "day_iso": day.isoformat(),
         "overview": selectors.list_overview(user=request.user, day=day),
         "page": page,
         "last_id": selectors.step_list_last_id(user=request.user, step=step, day=day) if can_issue else None,

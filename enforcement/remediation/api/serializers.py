@@ -58,6 +58,8 @@ class OutcomesInputSerializer(serializers.Serializer):
 
 
 class OutcomeJobSerializer(serializers.ModelSerializer):
+    # text, not the import job's enum again (one enum per choice set in the schema)
+    status = serializers.CharField(read_only=True, help_text="PENDING, RUNNING, DONE or FAILED")
     status_url = serializers.SerializerMethodField()
     rejects = serializers.SerializerMethodField()
 
