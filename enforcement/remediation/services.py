@@ -11,7 +11,8 @@ transaction serialised by the policy row's lock:
 
 1. open a case for each registration with a ladder flag open or confirmed and no open case (one
    INSERT ... SELECT): the clock starts then (`opened_at = now`), and a population mismatch starts the
-   outgoing suspension's clock too (`mismatch_at`); a registration cancelled or anonymised gets none;
+   outgoing suspension's clock too (`mismatch_at`); a registration cancelled or anonymised gets none, nor
+   one whose subscription the operator reported terminated;
 2. a case on the Decree 49 track that has since got a mismatch flag, and has not reached the one-way
    block (which already stops outgoing service), moves to the Circular 08 track from now;
 3. close the cases whose registration was anonymised or cancelled, and those whose ladder flags are all
@@ -202,11 +203,14 @@ def _open_cases(policy: LadderPolicy, now: datetime) -> int:
     live = _ladder_flags(OuterRef("pk"))
     mismatch = _ladder_flags(OuterRef("pk"), codes=[POPULATION_RULE])
     open_case = Case.objects.filter(registration_id=OuterRef("pk"), status=OPEN)
+    # a subscription the operator reported terminated is gone: its flags stay until an import cancels it
+    terminated = Case.objects.filter(registration_id=OuterRef("pk"), close_reason=Case.CloseReason.TERMINATED)
     has_mismatch = Exists(mismatch)
     rows = (
         Registration.objects.filter(Exists(live), anonymised_at__isnull=True)
         .exclude(status=RegistrationStatus.CANCELLED)
         .exclude(Exists(open_case))
+        .exclude(Exists(terminated))
         .annotate(
             c_registration=F("pk"),
             c_source=Value(Case.Source.FLAG),
@@ -462,11 +466,17 @@ def outcomes_submit(*, actor, upload, file_name: str = "") -> ImportJob:
     finally:
         upload.seek(0)
     with transaction.atomic():
-        job = ImportJob(kind=OUTCOMES_KIND, file_name=(file_name or upload.name)[:255], created_by=actor)
-        job.source_file.save(f"{OUTCOMES_KIND}-{timezone.now():%Y%m%d-%H%M%S}.csv", upload, save=False)
-        job.save()
-        audit_record(action="remediation.outcomes_upload", actor=actor, obj=job, fields={"file": job.file_name})
+        job = outcomes_job_create(actor=actor, upload=upload, file_name=file_name)
         transaction.on_commit(partial(_queue, job.pk))
+    return job
+
+
+def outcomes_job_create(*, actor, upload, file_name: str = "") -> ImportJob:
+    """A PENDING outcomes job holding the file (the caller runs it: a worker, or the demo in-process)."""
+    job = ImportJob(kind=OUTCOMES_KIND, file_name=(file_name or upload.name)[:255], created_by=actor)
+    job.source_file.save(f"{OUTCOMES_KIND}-{timezone.now():%Y%m%d-%H%M%S}.csv", upload, save=False)
+    job.save()
+    audit_record(action="remediation.outcomes_upload", actor=actor, obj=job, fields={"file": job.file_name})
     return job
 
 

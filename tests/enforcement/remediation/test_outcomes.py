@@ -83,6 +83,9 @@ def test_a_termination_done_closes_the_case(officer, hn_point, django_capture_on
     run(officer, text, django_capture_on_commit_callbacks)
     case = RemediationCase.objects.get(registration=reg)
     assert (case.status, case.close_reason) == ("CLOSED", "TERMINATED")
+    # and its flags, still open until an import cancels the registration, open no new case
+    ladder_advance(now=T0 + 71 * DAY)
+    assert RemediationCase.objects.filter(registration=reg).count() == 1
 
 
 def test_outcomes_of_cases_outside_the_uploaders_provinces_are_rejected(
