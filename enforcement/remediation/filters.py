@@ -2,6 +2,7 @@
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import Province
 from core.scoping import province_scope
@@ -20,7 +21,9 @@ class CaseFilter(django_filters.FilterSet):
     rule = django_filters.ChoiceFilter(
         choices=[(code, code) for code in LADDER_RULES], method="filter_rule", label=_("Rule"), empty_label=_("any")
     )
-    track = django_filters.ChoiceFilter(choices=Track.choices, label=_("Ladder"), empty_label=_("any"))
+    track = django_filters.ChoiceFilter(
+        choices=Track.choices, label=pgettext_lazy("remediation", "Ladder"), empty_label=_("any")
+    )
     province = django_filters.ModelChoiceFilter(
         field_name="registration__point__province",
         queryset=Province.objects.none(),

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import ImportJob
 from core.scoping import ScopedQuerySet
@@ -25,11 +26,11 @@ from registrations.models import Registration
 
 
 class Step(models.TextChoices):
-    REMINDER = "REMINDER", _("Reminder")
-    SUSPEND_OUTGOING = "SUSPEND_OUTGOING", _("Outgoing service suspended")
-    ONE_WAY_BLOCK = "ONE_WAY_BLOCK", _("One-way block")
-    TWO_WAY_BLOCK = "TWO_WAY_BLOCK", _("Two-way block")
-    TERMINATION = "TERMINATION", _("Termination")
+    REMINDER = "REMINDER", pgettext_lazy("remediation step", "Reminder")
+    SUSPEND_OUTGOING = "SUSPEND_OUTGOING", pgettext_lazy("remediation step", "Outgoing service suspended")
+    ONE_WAY_BLOCK = "ONE_WAY_BLOCK", pgettext_lazy("remediation step", "One-way block")
+    TWO_WAY_BLOCK = "TWO_WAY_BLOCK", pgettext_lazy("remediation step", "Two-way block")
+    TERMINATION = "TERMINATION", pgettext_lazy("remediation step", "Termination")
 
 
 # a step's place on the ladder: due times only grow along it (the policy's validation keeps them so)
@@ -148,7 +149,7 @@ class RemediationCase(models.Model):
         Registration, verbose_name=_("registration"), on_delete=models.PROTECT, related_name="remediation_cases"
     )
     source = models.CharField(_("source"), max_length=8, choices=Source.choices, default=Source.FLAG)
-    track = models.CharField(_("ladder"), max_length=10, choices=Track.choices)
+    track = models.CharField(pgettext_lazy("remediation", "ladder"), max_length=10, choices=Track.choices)
     status = models.CharField(_("status"), max_length=6, choices=Status.choices, default=Status.OPEN)
     opened_at = models.DateTimeField(_("opened"))  # the clock's start
     # when the case learned of a population mismatch: the outgoing suspension's clock
