@@ -17,6 +17,7 @@ def ready() -> None:
         register_seeder,
     )
     from core.roles import Role
+    from core.texts import register_system_texts
 
     from . import tasks  # noqa: F401  (a worker knows the tasks by name)
     from .demo import seed_remediation
@@ -25,6 +26,7 @@ def ready() -> None:
         LISTS_READY_EVENT,
         OUTCOME_PERMISSION,
         POLICY_PERMISSION,
+        REJECT_TEXTS,
         VIEW_PERMISSION,
         nightly_advance,
         step_lines,
@@ -67,5 +69,6 @@ def ready() -> None:
             "remediation.outcomes_apply": _("Remediation outcomes recorded"),
         }
     )
+    register_system_texts(*REJECT_TEXTS)
     register_event_types({LISTS_READY_EVENT: _("Remediation step lists ready")})
     register_seeder(85, "Remediation ladder", seed_remediation)

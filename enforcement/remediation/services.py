@@ -39,6 +39,7 @@ from django.db import connection, models, transaction
 from django.db.models import Exists, F, OuterRef, Subquery, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core import events
 from core.audit import audit_record
@@ -46,6 +47,7 @@ from core.imports import CsvStream, ImportFileError, check_upload_size, parse_da
 from core.models import ImportJob
 from core.runs import QueueUnavailable, queue_unavailable_message, send_task
 from core.scoping import province_scope
+from core.texts import system_text
 from registrations.models import Flag, FlagStatus, Registration, RegistrationStatus
 
 from . import ladder
@@ -75,6 +77,15 @@ OUTCOME_COLUMNS = ["external_id", "step", "outcome", "done_at"]
 REASON_MIN_LENGTH = 10
 MAX_API_OUTCOMES = 1000
 MAX_API_SEND = 5000
+
+# why an outcome row was not recorded: stored in English, shown in the reader's language (core.texts)
+NO_EXTERNAL_ID = gettext_noop("external_id is missing.")
+UNKNOWN_STEP = gettext_noop("Unknown step %(value)s.")
+UNKNOWN_OUTCOME = gettext_noop("Unknown outcome %(value)s: DONE or FAILED.")
+BAD_DONE_AT = gettext_noop("done_at is not a date and time (e.g. 2026-03-01T09:15:00+07:00).")
+FUTURE_DONE_AT = gettext_noop("done_at is in the future.")
+NO_SUCH_STEP = gettext_noop("No case of %(id)s has reached step %(step)s.")
+REJECT_TEXTS = (NO_EXTERNAL_ID, UNKNOWN_STEP, UNKNOWN_OUTCOME, BAD_DONE_AT, FUTURE_DONE_AT, NO_SUCH_STEP)
 
 Case = RemediationCase
 OPEN, CLOSED = Case.Status.OPEN, Case.Status.CLOSED
@@ -508,19 +519,19 @@ def _queue(job_id: int) -> None:
 def _parse_outcome_row(row: dict, now: datetime) -> tuple[tuple | None, str]:
     external_id = (row.get("external_id") or "").strip()
     if not external_id:
-        return None, _("external_id is missing.")
+        return None, system_text(NO_EXTERNAL_ID)
     step = (row.get("step") or "").strip().upper()
     if step not in Step.values:
-        return None, _("Unknown step %(value)s.") % {"value": step or "—"}
+        return None, system_text(UNKNOWN_STEP, value=step or "—")
     outcome = (row.get("outcome") or "").strip().upper()
     if outcome not in (CaseStep.Outcome.DONE, CaseStep.Outcome.FAILED):
-        return None, _("Unknown outcome %(value)s: DONE or FAILED.") % {"value": outcome or "—"}
+        return None, system_text(UNKNOWN_OUTCOME, value=outcome or "—")
     try:
         done_at = parse_datetime(row.get("done_at"))
     except ValueError:
-        return None, _("done_at is not a date and time (e.g. 2026-03-01T09:15:00+07:00).")
+        return None, system_text(BAD_DONE_AT)
     if done_at > now + timedelta(minutes=5):
-        return None, _("done_at is in the future.")
+        return None, system_text(FUTURE_DONE_AT)
     return (external_id, step, outcome, done_at), ""
 
 
@@ -578,9 +589,7 @@ def _apply_outcomes(job: ImportJob, now: datetime) -> None:
     for line, row, (external_id, step, outcome, done_at) in parsed:
         case_step = found.get((external_id, step))
         if case_step is None:
-            rejects.append(
-                (line, _("No case of %(id)s has reached step %(step)s.") % {"id": external_id, "step": step}, row)
-            )
+            rejects.append((line, system_text(NO_SUCH_STEP, id=external_id, step=step), row))
             continue
         if case_step.outcome == outcome and case_step.done_at == done_at:
             unchanged += 1

@@ -75,6 +75,9 @@ class OutcomeJobSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(url) if request is not None else url
 
     def get_rejects(self, job) -> list[dict]:
+        from core.texts import show_system_text
+
         from ..services import rejects_of
 
-        return [{"line": int(r["line"]), "reason": r["reason"]} for r in rejects_of(job)] if job.is_finished else []
+        rejects = rejects_of(job) if job.is_finished else []
+        return [{"line": int(r["line"]), "reason": show_system_text(r["reason"])} for r in rejects]

@@ -124,3 +124,22 @@ def test_a_second_message_for_a_job_does_nothing(officer, django_capture_on_comm
         job = outcomes_submit(actor=officer, upload=upload("external_id,step,outcome,done_at\n"))
     assert outcomes_run(job_id=job.pk) is not None
     assert outcomes_run(job_id=job.pk) is None
+
+
+def test_reject_reasons_are_stored_in_english_and_shown_in_the_readers_language(
+    officer, hn_point, django_capture_on_commit_callbacks
+):
+    from django.utils import translation
+
+    from core.texts import show_system_text
+
+    with translation.override("vi"):
+        job = run(
+            officer,
+            "external_id,step,outcome,done_at\nX,BLOCK,DONE,2026-03-02T10:00:00+07:00\n",
+            django_capture_on_commit_callbacks,
+        )
+    (reject,) = rejects_of(job)
+    assert reject["reason"] == "Unknown step BLOCK."
+    with translation.override("en"):
+        assert show_system_text(reject["reason"]) == "Unknown step BLOCK."
