@@ -222,3 +222,15 @@ def test_an_anonymised_registration_closes_its_case():
     reg.save(update_fields=["anonymised_at"])
     ladder_advance(now=T0 + DAY)
     assert RemediationCase.objects.get(registration=reg).close_reason == "ANONYMISED"
+
+
+def test_the_nightly_chain_runs_the_clock_and_says_what_it_did():
+    from core.registry import NIGHTLY_STEPS
+
+    step = next(s for s in NIGHTLY_STEPS if s.name == "remediation")
+    flagged("POPULATION_MISMATCH")
+    summary = step.run(now=T0, actor=None)
+    lines = dict(step.describe(summary))
+    assert summary["opened"] == 1
+    assert lines["Cases opened"] == "1"
+    assert lines["Due now: Reminder"] == "1"
