@@ -22,8 +22,9 @@ transaction serialised by the policy row's lock:
 5. each open case's current step, next step and its due time are set (two UPDATEs).
 
 It runs every quarter hour (Celery beat), so the 2-hour suspension is on the list well within its time,
-and in the nightly chain right after the checks. When steps came due it announces
-`remediation.lists_ready` (counts per step; no personal data) to the operator's systems.
+right after each check run task (tasks.after_check_run), and in the nightly chain right after the checks.
+When steps came due it announces `remediation.lists_ready` (counts per step; no personal data) to the
+operator's systems.
 """
 
 import csv
