@@ -141,3 +141,18 @@ def test_the_clock_announces_lists_ready_with_counts_only(django_capture_on_comm
             {"at": T0.isoformat(), "day": "2026-03-02", "counts": {"REMINDER": 1}, "total": 1},
         )
     ]
+
+
+@pytest.mark.parametrize(
+    ("opened", "on_first", "on_second"),
+    [
+        (dt.datetime(2026, 3, 1, 23, 59, 59, tzinfo=HCM), 1, 1),  # due before local midnight: 1 March's list
+        (dt.datetime(2026, 3, 2, 0, 0, tzinfo=HCM), 0, 1),  # due at local midnight (17:00 UTC): 2 March's
+    ],
+)
+def test_a_days_list_ends_at_local_midnight(officer, points, opened, on_first, on_second):
+    flagged("INCOMPLETE_RECORD", point=points["hn"])
+    ladder_advance(now=opened)
+    first, second = dt.date(2026, 3, 1), dt.date(2026, 3, 2)
+    assert unsent_steps(user=officer, step=Step.REMINDER, day=first).count() == on_first
+    assert unsent_steps(user=officer, step=Step.REMINDER, day=second).count() == on_second
