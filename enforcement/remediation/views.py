@@ -17,7 +17,6 @@ from core.decorators import people_only
 from core.imports import ImportFileError
 from core.pagination import keyset_paginate
 from core.web import add_errors
-from registrations.records.masking import national_msisdn
 
 from . import selectors, services
 from .filters import CaseFilter
@@ -159,7 +158,7 @@ def issue_csv(request, pk):
                     issue.day.isoformat(),
                     s.case_id,
                     reg.external_id,
-                    national_msisdn(reg.msisdn),
+                    reg.msisdn,  # E.164, as stored and as the API gives it
                     reg.iccid,
                     reg.point.code if reg.point else "",
                     reg.agent.code if reg.agent else "",

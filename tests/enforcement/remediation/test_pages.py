@@ -108,7 +108,7 @@ def test_issuing_a_list_from_the_page_then_its_csv_with_msisdns_audited(client, 
     response = client.get(reverse("enforcement:remediation_issue_csv", args=[issue.pk]))
     text = b"".join(response.streaming_content).decode()
     assert text.splitlines()[0].startswith("issue,step,day,case,external_id,msisdn")
-    assert f"{reg.external_id},0912345678," in text
+    assert f"{reg.external_id},+84912345678," in text
     event = AuditEvent.objects.get(action="remediation.list_download")
     assert event.fields["count"] == 1
     assert "0912345678" not in str(event.fields)
