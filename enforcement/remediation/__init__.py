@@ -11,6 +11,7 @@ def ready() -> None:
         NavItem,
         NightlyStep,
         register_audit_actions,
+        register_digest_section,
         register_nav,
         register_nightly_step,
         register_permissions,
@@ -69,6 +70,7 @@ def ready() -> None:
             "remediation.outcomes_apply": _("Remediation outcomes recorded"),
         }
     )
+    register_digest_section(60, tasks.lists_digest_section)
     register_system_texts(*REJECT_TEXTS)
     register_event_types({LISTS_READY_EVENT: _("Remediation step lists ready")})
     register_seeder(85, "Remediation ladder", seed_remediation)

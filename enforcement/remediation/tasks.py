@@ -44,3 +44,29 @@ def after_check_run(sender=None, retval=None, state=None, **kwargs) -> None:
         send_task(ADVANCE_TASK)
     except QueueUnavailable:
         logger.warning("Queue unreachable: the remediation ladder moves at its next quarter hour")
+
+
+def lists_digest_section(*, user, now):
+    """The daily digest's remediation lines (core.registry.register_digest_section): the steps on today's
+    lists not sent yet, per step, in the user's provinces (staff only; counts, no personal data)."""
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from core.registry import DigestSection
+    from core.templatetags.display import count
+
+    from . import selectors, services
+
+    if not services.may_issue(user) or not user.has_perm(services.VIEW_PERMISSION):
+        return None
+    today = timezone.localdate(now)
+    steps = [(step, n) for step, n in selectors.list_overview(user=user, day=today) if n]
+    total = sum(n for _step, n in steps)
+    if not total:
+        return None
+    return DigestSection(
+        title=_("Remediation steps to send today"),
+        count=total,
+        items=tuple(f"{step.label}: {count(n)}" for step, n in steps),
+        url_name="enforcement:remediation_lists",
+    )
