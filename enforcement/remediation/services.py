@@ -159,7 +159,8 @@ def _record_version(policy: LadderPolicy, reason: str) -> LadderPolicyVersion:
 @transaction.atomic
 def policy_update(*, actor, values: dict, reason: str) -> LadderPolicy:
     """Set the ladder's delays: a new version with its reason (required), audited with before and after.
-    Cases keep the due times of the steps they reached; steps still to come follow the new delays."""
+    Cases keep the due times of the steps they reached; steps still to come follow the new delays (the open
+    cases' next due times are set again at once)."""
     if not may_change_policy(actor):
         raise PermissionDenied
     clean = policy_validate(values)
@@ -181,6 +182,7 @@ def policy_update(*, actor, values: dict, reason: str) -> LadderPolicy:
     policy.full_clean()
     policy.save()
     _record_version(policy, reason)
+    _set_positions(policy)  # the open cases' next due times follow the new delays at once
     changed = {k: {"from": before[k], "to": clean[k]} for k in clean if before[k] != clean[k]}
     audit_record(
         action="remediation.policy_update",

@@ -160,6 +160,7 @@ def test_steps_still_to_come_follow_a_changed_policy(manager):
         values={**_policy(), "one_way_block_days": 10},
         reason="Regulator asked for a shorter first block",
     )
+    assert RemediationCase.objects.get(registration=reg).next_due_at == T0 + 10 * DAY
     ladder_advance(now=T0 + 10 * DAY)
     case = RemediationCase.objects.get(registration=reg)
     assert case.steps.get(step=Step.ONE_WAY_BLOCK).due_at == T0 + 10 * DAY
