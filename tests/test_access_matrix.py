@@ -28,6 +28,7 @@ from core.models import ImportJob
 from core.roles import Role
 from registrations.models import CheckRun, Rule
 from tests.agents.factories import AgentFactory, PointFactory
+from tests.enforcement.remediation import matrix as remediation
 from tests.inspections.factories import ReportFactory, TaskFactory, make_action, make_finding, make_sanction
 from tests.registrations.factories import ActivationFactory, RegistrationFactory
 from tests.registrations.flag_factories import make_flag
@@ -348,6 +349,26 @@ MATRIX: dict[str, Access] = {
     # --- reports.dashboard
     "reports:dashboard": Access(read=READERS, note="home of officers, managers and auditors; counts by province"),
     # --- enforcement.remediation (issue 16)
+    "enforcement:remediation_case_list": Access(read=READERS),
+    "enforcement:remediation_case_detail": Access(
+        read=READERS, obj="registration", args=lambda r: [remediation.case_for(r).pk]
+    ),
+    "enforcement:remediation_lists": Access(read=READERS, note="MSISDNs masked on the page"),
+    "enforcement:remediation_list_issue": Access(read=STAFF, get="none", write=STAFF, data=remediation.send_body),
+    "enforcement:remediation_issue_csv": Access(
+        read=STAFF,
+        obj="registration",
+        args=lambda r: [remediation.issue_for(r).pk],
+        audited_read=True,
+        note="the list's MSISDNs for the operator's CRM; auditors read the lists masked",
+    ),
+    "enforcement:remediation_policy": Access(read=READERS, write=MANAGER, data=remediation.policy_body),
+    "enforcement:remediation_outcomes": Access(read=STAFF, write=STAFF, data={}),
+    "enforcement:remediation_outcome_job": Access(read=STAFF, obj="outcomes_job", scope=TEAM),
+    "api:remediation_steplist": Access(read=IMPORTERS, audited_read=True, data={}),
+    "api:remediation_steplist_send": Access(read=IMPORTERS, get="none", write=IMPORTERS, data=remediation.send_body),
+    "api:remediation_outcomes": Access(read=IMPORTERS, get="none", write=IMPORTERS, data=remediation.OUTCOMES_BODY),
+    "api:remediation_outcome_job": Access(read=IMPORTERS, obj="outcomes_job", scope=TEAM),
     # --- enforcement.campaigns (issue 16)
     # --- enforcement.sanctions: the sanction ladder (issue 16)
     # --- agents.blacklist (issue 16)
@@ -478,9 +499,9 @@ class Scene:
     def owned(self, kind, user, own: bool):
         """An object of `kind` that is `user`'s own (or another user's), in Hà Nội."""
         owner = user if own and user is not None else self.staff
-        if kind in ("import_job", "agents_job"):
+        if kind in ("import_job", "agents_job", "outcomes_job"):
             job = ImportJob.objects.create(
-                kind="registrations" if kind == "import_job" else "agents",
+                kind={"import_job": "registrations", "outcomes_job": "remed_outcomes"}.get(kind, "agents"),
                 file_name="x.csv",
                 created_by=owner,
                 status=ImportJob.Status.FAILED,

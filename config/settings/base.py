@@ -379,7 +379,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "requeue-waiting-jobs": {"task": "core.requeue_waiting_task", "schedule": crontab(minute="*/5")},
     # webhook messages whose retry has come due (core.webhooks.services: 1 min, 5 min, 30 min, 2 h, 8 h)
     "webhook-retries": {"task": "core.webhook_send_due_task", "schedule": crontab(minute="*")},
+    # the remediation ladder's clock (enforcement.remediation): Circular 08's 2-hour suspension is on its list
+    # within a quarter hour of the flag
+    "remediation-ladder": {"task": "enforcement.remediation_advance_task", "schedule": crontab(minute="*/15")},
 }
+# The operator's outcomes file for the remediation ladder (external_id, step, outcome, done_at): small.
+REMEDIATION_OUTCOMES_MAX_BYTES = int(os.environ.get("REMEDIATION_OUTCOMES_MAX_BYTES", str(5 * 1024 * 1024)))
 # How long a job may wait for a worker before its message counts as lost and is sent again.
 RUNS_QUEUE_LOST_AFTER_SECONDS = int(os.environ.get("RUNS_QUEUE_LOST_AFTER_SECONDS", "300"))
 

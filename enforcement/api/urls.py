@@ -1,3 +1,5 @@
 """The enforcement app's REST API."""
 
-urlpatterns: list = []
+from ..remediation.api.urls import urlpatterns as remediation_urlpatterns
+
+urlpatterns: list = [*remediation_urlpatterns]

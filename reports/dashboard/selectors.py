@@ -44,6 +44,7 @@ TOP = 10
 TIERS = (RiskTier.HIGH, RiskTier.MEDIUM, RiskTier.LOW)
 CASE_RULES = ("PREACTIVATED", "ACTIVATED_UNREGISTERED")
 SUBJECT_LIST = "reports:subject_request_list"
+REMEDIATION_LIST = "enforcement:remediation_case_list"
 
 
 def link(url_name: str, **params) -> str | None:
@@ -292,6 +293,8 @@ def dashboard(*, user, today: date | None = None) -> dict:
 
     if can("reports.view_subjectrequest"):
         context.update(_subject_figures(user, today))
+    if can("enforcement.view_remediationcase"):
+        context.update(_remediation_figures(user, today))
 
     context["charts"] = charts
     return context
@@ -430,4 +433,29 @@ def _subject_figures(user, today: date) -> dict:
     return {
         "subjects_open": Figure(counts["open"], link(SUBJECT_LIST, due="open")),
         "subjects_overdue": Figure(counts["overdue"], link(SUBJECT_LIST, due="overdue")),
+    }
+
+
+def _remediation_figures(user, today: date) -> dict:
+    """Open remediation cases per step (each links to the case list filtered the same way), the steps on
+    today's lists not yet sent, and the steps the operator reported done in the last 30 days, on time or late."""
+    from enforcement.remediation import selectors as remediation
+    from enforcement.remediation.services import day_end, scoped_steps
+
+    rows = [
+        {"step": step, "figure": Figure(n, link(REMEDIATION_LIST, status="OPEN", step=step.value))}
+        for step, n in remediation.open_cases_by_step(user=user)
+    ]
+    first = today - timedelta(days=RECENT_DAYS - 1)
+    done = remediation.on_time_counts(
+        scoped_steps(user).filter(done_at__gte=day_end(first - timedelta(days=1)), done_at__lt=day_end(today))
+    )
+    return {
+        "remediation_by_step": rows,
+        "remediation_open": Figure(sum(row["figure"].value for row in rows), link(REMEDIATION_LIST, status="OPEN")),
+        "remediation_to_send": Figure(
+            remediation.steps_to_send(user=user, day=today), link("enforcement:remediation_lists")
+        ),
+        "remediation_on_time": grouped(done["on_time"]),
+        "remediation_late": grouped(done["late"]),
     }

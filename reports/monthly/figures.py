@@ -38,7 +38,13 @@ Codes (in this order; `METRIC_CODES`):
 - `corrective_actions_done_on_time`: of those, `VERIFIED` ones whose evidence was received before the end
   of their due date (local);
 - `subject_requests_received`: subscriber requests received (`received_at`) in the month;
-- `subject_requests_on_time`: of those, completed (`completed_at` set) before the end of their `due` date (local).
+- `subject_requests_on_time`: of those, completed (`completed_at` set) before the end of their `due` date (local);
+- `remediation_cases_opened`: subscriber remediation cases (enforcement.remediation, issue 16) opened in the
+  month, by their registration's point's province (APP registrations' cases only in the all-provinces report);
+- `remediation_cases.<STEP>` (REMINDER, SUSPEND_OUTGOING, ONE_WAY_BLOCK, TWO_WAY_BLOCK, TERMINATION): cases
+  whose step came due in the month (the ladder reached it; a case closed before a step's due time never does);
+- `remediation_steps_on_time`: of those steps, the ones the operator reported DONE by their due time (instants);
+- `remediation_steps_late`: of those steps, the ones reported DONE after their due time.
 
 Every figure is one aggregate query (or part of one); nothing loops over rows in Python.
 """
@@ -52,6 +58,8 @@ from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subque
 from django.db.models.functions import Coalesce, NullIf, TruncDate, TruncMonth
 
 from agents.models import Agent, RegistrationPoint, Status, StatusChange
+from enforcement.remediation.models import STEP_POSITION
+from enforcement.remediation.selectors import month_figures as remediation_month_figures
 from inspections.models import ActionStatus, CorrectiveAction, Finding, InspectionTask, Sanction, TaskStatus
 from inspections.models.outcomes import SanctionStatus
 from registrations.checks.rules import CODES as RULE_CODES
@@ -78,6 +86,10 @@ METRIC_CODES: tuple[str, ...] = (
     "corrective_actions_done_on_time",
     "subject_requests_received",
     "subject_requests_on_time",
+    "remediation_cases_opened",
+    *(f"remediation_cases.{step}" for step in sorted(STEP_POSITION, key=STEP_POSITION.get)),
+    "remediation_steps_on_time",
+    "remediation_steps_late",
 )
 
 # The two series of the page's 12-month trend (DESIGN section 1: pre-activated SIMs, unverified records).
@@ -279,6 +291,12 @@ def compute_figures(month: Month, provinces: Iterable[str] | None = None) -> dic
             subject_requests_on_time=Count("pk", filter=_on_time("completed_at", "due")),
         )
     )
+    remediation = remediation_month_figures(provinces=provinces or None, first=month.first_day, last=month.last_day)
+    figures["remediation_cases_opened"] = remediation["opened"]
+    for step, n in remediation["by_step"].items():
+        figures[f"remediation_cases.{step}"] = n
+    figures["remediation_steps_on_time"] = remediation["on_time"]
+    figures["remediation_steps_late"] = remediation["late"]
     return {code: int(figures[code]) for code in METRIC_CODES}
 
 

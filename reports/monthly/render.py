@@ -46,6 +46,9 @@ _LABELS = {
     "corrective_actions_done_on_time": gettext_lazy("Corrective actions done on time"),
     "subject_requests_received": gettext_lazy("Subscriber data requests received"),
     "subject_requests_on_time": gettext_lazy("Subscriber data requests completed on time"),
+    "remediation_cases_opened": gettext_lazy("Remediation cases opened"),
+    "remediation_steps_on_time": gettext_lazy("Remediation steps done by the operator on time"),
+    "remediation_steps_late": gettext_lazy("Remediation steps done by the operator late"),
 }
 MONEY_CODES = frozenset({"fines_vnd"})
 
@@ -57,6 +60,12 @@ def metric_label(code: str) -> str:
         if rule is not None:
             name = rule["name_vi"] if translation.get_language() == "vi" else rule["name_en"]
             return _("Flagged: %(rule)s") % {"rule": name}
+    if code.startswith("remediation_cases."):
+        from enforcement.remediation.models import Step
+
+        step = code.split(".", 1)[1]
+        if step in Step.values:
+            return _("Remediation step due: %(step)s") % {"step": Step(step).label}
     label = _LABELS.get(code)
     return str(label) if label is not None else code
 

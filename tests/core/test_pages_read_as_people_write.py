@@ -20,6 +20,8 @@ from agents.models import Agent, RegistrationPoint
 from core.demo import ensure_demo_users
 from core.models import User, WebhookEndpoint
 from core.webhooks.demo import seed_webhooks
+from enforcement.remediation.demo import seed_remediation
+from enforcement.remediation.models import RemediationCase
 from inspections.demo import seed_inspections
 from inspections.models import (
     ChecklistTemplate,
@@ -70,6 +72,7 @@ def demo(django_db_setup, django_db_blocker):
         seed_agents()
         seed_registrations()
         seed_inspections()
+        seed_remediation()
         seed_webhooks()
         yield
         transaction.set_rollback(True)
@@ -121,6 +124,11 @@ def pages():
         ("core:user_detail", lambda: [User.objects.get(username="inspector").pk]),
         ("core:webhook_list", lambda: []),
         ("core:webhook_detail", lambda: [first_pk(WebhookEndpoint)]),
+        ("enforcement:remediation_case_list", lambda: []),
+        ("enforcement:remediation_case_detail", lambda: [first_pk(RemediationCase, steps__issue__isnull=False)]),
+        ("enforcement:remediation_lists", lambda: []),
+        ("enforcement:remediation_policy", lambda: []),
+        ("enforcement:remediation_outcomes", lambda: []),
     ]
 
 

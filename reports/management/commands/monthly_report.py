@@ -27,7 +27,10 @@ class Command(BaseCommand):
         "findings: recorded in the month; sanctions_approved/fines_vnd: approved in the month, sum of amounts; "
         "corrective_actions_due: due in the month; corrective_actions_done_on_time: of those, verified with "
         "evidence received by the due date; subject_requests_received: received in the month; "
-        "subject_requests_on_time: of those, completed by their due date. "
+        "subject_requests_on_time: of those, completed by their due date; remediation_cases_opened: subscriber "
+        "remediation cases opened in the month; remediation_cases.<STEP>: cases whose step came due in the month; "
+        "remediation_steps_on_time/remediation_steps_late: of those steps, done by the operator by / after "
+        "their due time. "
         "Prints the figures; --csv writes metric,value rows; --pdf the PDF in --lang. Exits non-zero on a bad "
         "month, an unknown province or a file that cannot be written."
     )

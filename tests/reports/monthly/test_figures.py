@@ -42,6 +42,14 @@ def test_metric_codes_are_the_contract_in_order():
         "corrective_actions_done_on_time",
         "subject_requests_received",
         "subject_requests_on_time",
+        "remediation_cases_opened",
+        "remediation_cases.REMINDER",
+        "remediation_cases.SUSPEND_OUTGOING",
+        "remediation_cases.ONE_WAY_BLOCK",
+        "remediation_cases.TWO_WAY_BLOCK",
+        "remediation_cases.TERMINATION",
+        "remediation_steps_on_time",
+        "remediation_steps_late",
     ) == METRIC_CODES
 
 

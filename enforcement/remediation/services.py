@@ -1,0 +1,664 @@
+"""Writes of the remediation ladder (issue 16): the policy, the clock, the step lists and the outcomes.
+
+The product blocks nobody itself. It opens a case per subscription whose record has an open or confirmed
+`INCOMPLETE_RECORD`, `UNVERIFIED_IDENTITY` or `POPULATION_MISMATCH` flag, moves each case up the ladder as
+its steps come due, hands the operator's network and CRM systems the list of each step (page, CSV, API;
+each case step at most once), records what they report back, and closes a case when its flags no longer
+hold (a later import completed or verified the record, and a check run resolved the flags).
+
+`ladder_advance` does the clock's work in a few set-based statements (never a loop over cases), in one
+transaction serialised by the policy row's lock:
+
+1. open a case for each registration with a ladder flag open or confirmed and no open case (one
+   INSERT ... SELECT): the clock starts then (`opened_at = now`), and a population mismatch starts the
+   outgoing suspension's clock too (`mismatch_at`); a registration cancelled or anonymised gets none, nor
+   one whose subscription the operator reported terminated;
+2. a case on the Decree 49 track that has since got a mismatch flag, and has not reached the one-way
+   block (which already stops outgoing service), moves to the Circular 08 track from now;
+3. close the cases whose registration was anonymised or cancelled, and those whose ladder flags are all
+   gone (resolved: RECORD_FIXED; only dismissed: FLAGS_DISMISSED);
+4. each step whose due time has come becomes a CaseStep row (INSERT ... SELECT per step), with the due
+   time the policy gives now;
+5. each open case's current step, next step and its due time are set (two UPDATEs).
+
+It runs every quarter hour (Celery beat), so the 2-hour suspension is on the list well within its time,
+right after each check run task (tasks.after_check_run), and in the nightly chain right after the checks.
+When steps came due it announces `remediation.lists_ready` (counts per step; no personal data) to the
+operator's systems.
+"""
+
+import csv
+import io
+import logging
+from datetime import date, datetime, time, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import connection, models, transaction
+from django.db.models import Exists, F, OuterRef, Subquery, Value
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from core import events
+from core.audit import audit_record
+from core.imports import CsvStream, ImportFileError, check_upload_size, parse_datetime
+from core.models import ImportJob
+from core.runs import QueueUnavailable, queue_unavailable_message, send_task
+from core.scoping import province_scope
+from core.texts import system_text
+from registrations.models import Flag, FlagStatus, Registration, RegistrationStatus
+
+from . import ladder
+from .models import (
+    LADDER_RULES,
+    POPULATION_RULE,
+    STEP_POSITION,
+    CaseStep,
+    LadderPolicy,
+    LadderPolicyVersion,
+    ListIssue,
+    RemediationCase,
+    Step,
+    Track,
+)
+
+logger = logging.getLogger(__name__)
+
+VIEW_PERMISSION = "enforcement.view_remediationcase"
+POLICY_PERMISSION = "enforcement.change_ladderpolicy"
+ISSUE_PERMISSION = "enforcement.issue_steplist"
+OUTCOME_PERMISSION = "enforcement.report_outcome"
+LISTS_READY_EVENT = "remediation.lists_ready"
+OUTCOMES_KIND = "remed_outcomes"
+OUTCOMES_TASK = "enforcement.remediation_outcomes_task"
+OUTCOME_COLUMNS = ["external_id", "step", "outcome", "done_at"]
+REASON_MIN_LENGTH = 10
+MAX_API_OUTCOMES = 1000
+MAX_API_SEND = 5000
+
+# why an outcome row was not recorded: stored in English, shown in the reader's language (core.texts)
+NO_EXTERNAL_ID = gettext_noop("external_id is missing.")
+UNKNOWN_STEP = gettext_noop("Unknown step %(value)s.")
+UNKNOWN_OUTCOME = gettext_noop("Unknown outcome %(value)s: DONE or FAILED.")
+BAD_DONE_AT = gettext_noop("done_at is not a date and time (e.g. 2026-03-01T09:15:00+07:00).")
+FUTURE_DONE_AT = gettext_noop("done_at is in the future.")
+NO_SUCH_STEP = gettext_noop("No case of %(id)s has reached step %(step)s.")
+REJECT_TEXTS = (NO_EXTERNAL_ID, UNKNOWN_STEP, UNKNOWN_OUTCOME, BAD_DONE_AT, FUTURE_DONE_AT, NO_SUCH_STEP)
+
+Case = RemediationCase
+OPEN, CLOSED = Case.Status.OPEN, Case.Status.CLOSED
+LIVE_FLAGS = (FlagStatus.OPEN, FlagStatus.CONFIRMED)
+
+
+# --- the policy ---------------------------------------------------------------------------------------
+
+POLICY_FIELDS = (
+    "reminder_days",
+    "one_way_block_days",
+    "two_way_block_days",
+    "termination_days",
+    "suspend_outgoing_hours",
+)
+POLICY_LIMITS = {
+    "reminder_days": (0, 90),
+    "one_way_block_days": (1, 365),
+    "two_way_block_days": (1, 365),
+    "termination_days": (1, 365),
+    "suspend_outgoing_hours": (1, 24 * 30),
+}
+
+
+def policy_values(policy: LadderPolicy) -> dict[str, int]:
+    return {name: getattr(policy, name) for name in POLICY_FIELDS}
+
+
+def policy_validate(values: dict) -> dict[str, int]:
+    errors, clean = {}, {}
+    for name in POLICY_FIELDS:
+        low, high = POLICY_LIMITS[name]
+        try:
+            value = int(values[name])
+        except (KeyError, TypeError, ValueError):
+            errors[name] = _("Give a whole number.")
+            continue
+        if not low <= value <= high:
+            errors[name] = _("Give a whole number from %(low)d to %(high)d.") % {"low": low, "high": high}
+        clean[name] = value
+    if not errors:
+        hours = clean["suspend_outgoing_hours"]
+        if hours < clean["reminder_days"] * 24:
+            errors["suspend_outgoing_hours"] = _("The outgoing suspension cannot come before the reminder.")
+        elif hours >= (clean["reminder_days"] + clean["one_way_block_days"] + clean["two_way_block_days"]) * 24:
+            errors["suspend_outgoing_hours"] = _("The outgoing suspension must come before the two-way block.")
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def may_change_policy(user) -> bool:
+    """Managers (as for the rules and the risk policy: the ladder is operator-wide, like them)."""
+    return user.has_perm(POLICY_PERMISSION)
+
+
+def _record_version(policy: LadderPolicy, reason: str) -> LadderPolicyVersion:
+    version, _created = LadderPolicyVersion.objects.get_or_create(
+        version=policy.version,
+        defaults={
+            "values": policy_values(policy),
+            "reason": reason,
+            "changed_by": policy.updated_by,
+            "changed_at": policy.updated_at,
+        },
+    )
+    return version
+
+
+@transaction.atomic
+def policy_update(*, actor, values: dict, reason: str) -> LadderPolicy:
+    """Set the ladder's delays: a new version with its reason (required), audited with before and after.
+    Cases keep the due times of the steps they reached; steps still to come follow the new delays (the open
+    cases' next due times are set again at once)."""
+    if not may_change_policy(actor):
+        raise PermissionDenied
+    clean = policy_validate(values)
+    reason = " ".join((reason or "").split())
+    if len(reason) < REASON_MIN_LENGTH:
+        raise ValidationError(
+            {"reason": _("Give the reason for this change (at least %(n)d characters).") % {"n": REASON_MIN_LENGTH}}
+        )
+    LadderPolicy.current()
+    policy = LadderPolicy.objects.select_for_update().get(pk=1)
+    before = policy_values(policy)
+    if before == clean:
+        raise ValidationError(_("Nothing changed: the ladder already has these values, so no version was saved."))
+    _record_version(policy, "")  # the first version, as it was before any change
+    for name, value in clean.items():
+        setattr(policy, name, value)
+    policy.version += 1
+    policy.updated_by, policy.updated_at = actor, timezone.now()
+    policy.full_clean()
+    policy.save()
+    _record_version(policy, reason)
+    _set_positions(policy)  # the open cases' next due times follow the new delays at once
+    changed = {k: {"from": before[k], "to": clean[k]} for k in clean if before[k] != clean[k]}
+    audit_record(
+        action="remediation.policy_update",
+        actor=actor,
+        obj=policy,
+        reason=reason,
+        fields={"version": policy.version, "changes": changed},
+    )
+    return policy
+
+
+# --- the clock ----------------------------------------------------------------------------------------
+
+
+def _ladder_flags(registration_ref, *, codes=LADDER_RULES, statuses=LIVE_FLAGS):
+    return Flag.objects.filter(registration_id=registration_ref, rule__code__in=codes, status__in=statuses)
+
+
+def _insert_select(model, columns: list[str], queryset) -> int:
+    """INSERT INTO model (columns) SELECT ...: the queryset's annotations, in `columns`' order, compiled by
+    the ORM (so the same statement runs on PostgreSQL and SQLite)."""
+    sql, params = queryset.order_by().query.sql_with_params()
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(model._meta.get_field(c).column) for c in columns)
+    with connection.cursor() as cursor:
+        # table and column names come from the model, the rest is the ORM's parametrised SELECT
+        cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({names}) {sql}", params)  # noqa: S608
+        return cursor.rowcount
+
+
+def _open_cases(policy: LadderPolicy, now: datetime) -> int:
+    live = _ladder_flags(OuterRef("pk"))
+    mismatch = _ladder_flags(OuterRef("pk"), codes=[POPULATION_RULE])
+    open_case = Case.objects.filter(registration_id=OuterRef("pk"), status=OPEN)
+    # a subscription the operator reported terminated is gone: its flags stay until an import cancels it
+    terminated = Case.objects.filter(registration_id=OuterRef("pk"), close_reason=Case.CloseReason.TERMINATED)
+    has_mismatch = Exists(mismatch)
+    rows = (
+        Registration.objects.filter(Exists(live), anonymised_at__isnull=True)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .exclude(Exists(open_case))
+        .exclude(Exists(terminated))
+        .annotate(
+            c_registration=F("pk"),
+            c_source=Value(Case.Source.FLAG),
+            c_track=models.Case(
+                models.When(has_mismatch, then=Value(Track.POPULATION)),
+                default=Value(Track.RECORD),
+                output_field=models.CharField(),
+            ),
+            c_status=Value(OPEN),
+            c_opened=Value(now, output_field=models.DateTimeField()),
+            c_mismatch=models.Case(
+                models.When(has_mismatch, then=Value(now, output_field=models.DateTimeField())),
+                default=Value(None),
+                output_field=models.DateTimeField(),
+            ),
+            c_current=Value(""),
+            c_next=Value(""),
+            c_reason=Value(""),
+            c_version=Value(policy.version),
+        )
+        .values(
+            "c_registration",
+            "c_source",
+            "c_track",
+            "c_status",
+            "c_opened",
+            "c_mismatch",
+            "c_current",
+            "c_next",
+            "c_reason",
+            "c_version",
+        )
+    )
+    columns = [
+        "registration",
+        "source",
+        "track",
+        "status",
+        "opened_at",
+        "mismatch_at",
+        "current_step",
+        "next_step",
+        "close_reason",
+        "policy_version",
+    ]
+    return _insert_select(Case, columns, rows)
+
+
+def _switch_to_population(now: datetime) -> int:
+    blocked = CaseStep.objects.filter(
+        case_id=OuterRef("pk"), step__in=[Step.ONE_WAY_BLOCK, Step.TWO_WAY_BLOCK, Step.TERMINATION]
+    )
+    mismatch = _ladder_flags(OuterRef("registration_id"), codes=[POPULATION_RULE])
+    return (
+        Case.objects.filter(status=OPEN, track=Track.RECORD)
+        .filter(Exists(mismatch))
+        .exclude(Exists(blocked))
+        .update(track=Track.POPULATION, mismatch_at=now)
+    )
+
+
+def _close(queryset, reason: str, now: datetime) -> int:
+    return queryset.update(status=CLOSED, closed_at=now, close_reason=reason, next_step="", next_due_at=None)
+
+
+def _close_cases(now: datetime) -> dict[str, int]:
+    reasons = Case.CloseReason
+    still_open = Case.objects.filter(status=OPEN)
+    closed = {
+        reasons.ANONYMISED: _close(
+            still_open.filter(registration__anonymised_at__isnull=False), reasons.ANONYMISED, now
+        ),
+        reasons.CANCELLED: _close(
+            still_open.filter(registration__status=RegistrationStatus.CANCELLED), reasons.CANCELLED, now
+        ),
+    }
+    from_flags = still_open.filter(source=Case.Source.FLAG).exclude(Exists(_ladder_flags(OuterRef("registration_id"))))
+    resolved = Exists(_ladder_flags(OuterRef("registration_id"), statuses=[FlagStatus.RESOLVED]))
+    closed[reasons.RECORD_FIXED] = _close(from_flags.filter(resolved), reasons.RECORD_FIXED, now)
+    closed[reasons.FLAGS_DISMISSED] = _close(from_flags, reasons.FLAGS_DISMISSED, now)
+    return {k: v for k, v in closed.items() if v}
+
+
+def _reach_steps(policy: LadderPolicy, now: datetime) -> dict[str, int]:
+    reached = {}
+    offsets = ladder.offsets(policy)
+    for step, position in sorted(STEP_POSITION.items(), key=lambda item: item[1]):
+        tracks = [t for t in Track.values if step in ladder.steps_of(t)]
+        clock = ladder.clock_field(step)
+        already = CaseStep.objects.filter(case_id=OuterRef("pk"), step=step)
+        rows = (
+            Case.objects.filter(status=OPEN, track__in=tracks, **{f"{clock}__lte": now - offsets[step]})
+            .exclude(Exists(already))
+            .annotate(
+                s_case=F("pk"),
+                s_step=Value(step),
+                s_position=Value(position),
+                s_due=ladder.due_expression(policy, step),
+                s_reached=Value(now, output_field=models.DateTimeField()),
+                s_outcome=Value(""),
+            )
+            .values("s_case", "s_step", "s_position", "s_due", "s_reached", "s_outcome")
+        )
+        count = _insert_select(CaseStep, ["case", "step", "position", "due_at", "reached_at", "outcome"], rows)
+        if count:
+            reached[step] = count
+    return reached
+
+
+def _set_positions(policy: LadderPolicy) -> None:
+    latest = CaseStep.objects.filter(case_id=OuterRef("pk")).order_by("-position").values("step")[:1]
+    open_cases = Case.objects.filter(status=OPEN)
+    open_cases.update(current_step=models.functions.Coalesce(Subquery(latest), Value("")))
+    step_case, due_case = ladder.next_due_expressions(policy)
+    open_cases.update(next_step=step_case, next_due_at=due_case)
+
+
+@transaction.atomic
+def ladder_advance(*, now: datetime | None = None, actor=None) -> dict:
+    """Open, move and close cases as of `now` (default: now); a summary of what changed (counts)."""
+    now = now or timezone.now()
+    LadderPolicy.current()
+    policy = LadderPolicy.objects.select_for_update().get(pk=1)  # one advance at a time
+    summary = {"opened": _open_cases(policy, now), "switched": _switch_to_population(now)}
+    summary["closed"] = _close_cases(now)
+    summary["reached"] = _reach_steps(policy, now)
+    _set_positions(policy)
+    summary["open"] = Case.objects.filter(status=OPEN).count()
+    if summary["opened"] or summary["switched"] or summary["closed"] or summary["reached"]:
+        audit_record(
+            action="remediation.advance", actor=actor, object_type="enforcement.remediationcase", fields=summary
+        )
+    if summary["reached"]:
+        events.publish(
+            LISTS_READY_EVENT,
+            {
+                "at": now.isoformat(),
+                "day": timezone.localdate(now).isoformat(),
+                "counts": summary["reached"],
+                "total": sum(summary["reached"].values()),
+            },
+        )
+    return summary
+
+
+def nightly_advance(*, now, actor=None) -> dict:
+    """The nightly chain's step (core.registry.register_nightly_step), right after the checks."""
+    return ladder_advance(now=now, actor=actor)
+
+
+# --- the step lists -----------------------------------------------------------------------------------
+
+
+def day_end(day: date) -> datetime:
+    """The first instant after the local day `day` (Asia/Ho_Chi_Minh)."""
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+def scoped_steps(user):
+    """Case steps of cases in the user's provinces (a case's province is its registration's point's; an APP
+    registration's case only for users with every province)."""
+    if not getattr(user, "is_authenticated", False):
+        return CaseStep.objects.none()
+    scope = province_scope(user)
+    steps = CaseStep.objects.all()
+    if scope is not None:
+        steps = steps.filter(case__registration__point__province__in=scope)
+    return steps
+
+
+def unsent_steps(*, user, step: str, day: date):
+    """The list of `step` for the local day `day`: steps of open cases due by the day's end (earlier days'
+    steps not yet sent included) that no list issue has sent."""
+    return scoped_steps(user).filter(step=step, issue__isnull=True, case__status=OPEN, due_at__lt=day_end(day))
+
+
+def may_issue(user) -> bool:
+    return user.has_perm(ISSUE_PERMISSION)
+
+
+def _clean_step(step: str) -> str:
+    if step not in Step.values:
+        raise ValidationError({"step": _("Choose one of the ladder's steps.")})
+    return step
+
+
+@transaction.atomic
+def list_issue(
+    *, actor, step: str, day: date, channel: str, up_to: int | None = None, ids: list[int] | None = None
+) -> ListIssue:
+    """Mark the step list of `day` as sent: exactly its unsent steps (those with id <= `up_to`, the list as
+    the page showed it; or those of `ids`, the API's), recorded on one ListIssue. A step already sent is
+    never sent again (the UPDATE takes only unsent ones, so two issues at the same moment share nothing).
+    ValidationError when nothing is left to send."""
+    if not may_issue(actor):
+        raise PermissionDenied
+    step = _clean_step(step)
+    candidates = unsent_steps(user=actor, step=step, day=day)
+    if up_to is not None:
+        candidates = candidates.filter(pk__lte=up_to)
+    if ids is not None:
+        candidates = candidates.filter(pk__in=ids)
+    scope = province_scope(actor)
+    issue = ListIssue.objects.create(
+        step=step, day=day, channel=channel, issued_by=actor, provinces=sorted(scope) if scope is not None else []
+    )
+    count = CaseStep.objects.filter(pk__in=list(candidates.values_list("pk", flat=True)), issue__isnull=True).update(
+        issue=issue
+    )
+    if not count:
+        raise ValidationError(_("Nothing to send: every case of this list has already been sent."))
+    issue.count = count
+    issue.save(update_fields=["count"])
+    audit_record(
+        action="remediation.list_issue",
+        actor=actor,
+        obj=issue,
+        fields={"step": step, "day": day.isoformat(), "channel": channel, "count": count},
+    )
+    return issue
+
+
+def list_download_audit(*, actor, issue: ListIssue | None, step: str, day: date, count: int, channel: str) -> None:
+    """Every download of a list with MSISDNs is audited, as a reveal is (who, which list, how many)."""
+    audit_record(
+        action="remediation.list_download",
+        actor=actor,
+        obj=issue,
+        object_type="" if issue else "enforcement.listissue",
+        fields={"step": step, "day": day.isoformat(), "count": count, "channel": channel},
+    )
+
+
+# --- outcomes reported by the operator ----------------------------------------------------------------
+
+
+def may_report(user) -> bool:
+    return user.has_perm(OUTCOME_PERMISSION)
+
+
+def outcomes_max_bytes() -> int:
+    return int(getattr(settings, "REMEDIATION_OUTCOMES_MAX_BYTES", 5 * 1024 * 1024))
+
+
+def outcomes_submit(*, actor, upload, file_name: str = "") -> ImportJob:
+    """Store an outcomes CSV (external_id, step, outcome, done_at) as a job; its worker applies it. The file's
+    size and header are checked here, so a wrong file is refused at once (ImportFileError)."""
+    if not may_report(actor):
+        raise PermissionDenied
+    check_upload_size(upload, outcomes_max_bytes())
+    try:
+        CsvStream(upload, OUTCOME_COLUMNS)
+    finally:
+        upload.seek(0)
+    with transaction.atomic():
+        job = outcomes_job_create(actor=actor, upload=upload, file_name=file_name)
+        transaction.on_commit(partial(_queue, job.pk))
+    return job
+
+
+def outcomes_job_create(*, actor, upload, file_name: str = "") -> ImportJob:
+    """A PENDING outcomes job holding the file (the caller runs it: a worker, or the demo in-process)."""
+    job = ImportJob(kind=OUTCOMES_KIND, file_name=(file_name or upload.name)[:255], created_by=actor)
+    job.source_file.save(f"{OUTCOMES_KIND}-{timezone.now():%Y%m%d-%H%M%S}.csv", upload, save=False)
+    job.save()
+    audit_record(action="remediation.outcomes_upload", actor=actor, obj=job, fields={"file": job.file_name})
+    return job
+
+
+def outcomes_submit_rows(*, actor, rows: list[dict]) -> ImportJob:
+    """The API's outcomes (a list of objects with the CSV's columns), run as a job like an uploaded file."""
+    if not isinstance(rows, list) or not rows:
+        raise ValidationError({"outcomes": _("Send a list of outcomes.")})
+    if len(rows) > MAX_API_OUTCOMES:
+        raise ValidationError({"outcomes": _("Send at most %(n)d outcomes at a time.") % {"n": MAX_API_OUTCOMES}})
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(OUTCOME_COLUMNS)
+    for row in rows:
+        row = row if isinstance(row, dict) else {}
+        writer.writerow([str(row.get(c) if row.get(c) is not None else "") for c in OUTCOME_COLUMNS])
+    upload = ContentFile(buffer.getvalue().encode("utf-8"), name="api-outcomes.csv")
+    return outcomes_submit(actor=actor, upload=upload, file_name="API")
+
+
+def _queue(job_id: int) -> None:
+    try:
+        send_task(OUTCOMES_TASK, args=(job_id,))
+    except QueueUnavailable:
+        ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(
+            status=ImportJob.Status.FAILED, error=queue_unavailable_message(), finished_at=timezone.now()
+        )
+
+
+def _parse_outcome_row(row: dict, now: datetime) -> tuple[tuple | None, str]:
+    external_id = (row.get("external_id") or "").strip()
+    if not external_id:
+        return None, system_text(NO_EXTERNAL_ID)
+    step = (row.get("step") or "").strip().upper()
+    if step not in Step.values:
+        return None, system_text(UNKNOWN_STEP, value=step or "—")
+    outcome = (row.get("outcome") or "").strip().upper()
+    if outcome not in (CaseStep.Outcome.DONE, CaseStep.Outcome.FAILED):
+        return None, system_text(UNKNOWN_OUTCOME, value=outcome or "—")
+    try:
+        done_at = parse_datetime(row.get("done_at"))
+    except ValueError:
+        return None, system_text(BAD_DONE_AT)
+    if done_at > now + timedelta(minutes=5):
+        return None, system_text(FUTURE_DONE_AT)
+    return (external_id, step, outcome, done_at), ""
+
+
+def outcomes_run(*, job_id: int, now: datetime | None = None) -> ImportJob | None:
+    """Apply an outcomes job (once: a second message finds it taken). Per row: the case step of that
+    registration's open (or latest) case gets the outcome and its time; rejects are listed per line."""
+    now = now or timezone.now()
+    taken = ImportJob.objects.filter(pk=job_id, kind=OUTCOMES_KIND, status=ImportJob.Status.PENDING).update(
+        status=ImportJob.Status.RUNNING, started_at=now, heartbeat_at=now
+    )
+    if not taken:
+        return None
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    try:
+        _apply_outcomes(job, now)
+    except Exception as exc:
+        logger.exception("Outcomes job %s failed", job_id)
+        job.status, job.error, job.finished_at = ImportJob.Status.FAILED, f"{type(exc).__name__}: {exc}", timezone.now()
+        job.save(update_fields=["status", "error", "finished_at"])
+    return job
+
+
+def _apply_outcomes(job: ImportJob, now: datetime) -> None:
+    actor = job.created_by
+    with job.source_file.open("rb") as binary:
+        try:
+            stream = CsvStream(binary, OUTCOME_COLUMNS)
+        except ImportFileError as exc:
+            job.status, job.error, job.finished_at = ImportJob.Status.FAILED, str(exc), timezone.now()
+            job.save(update_fields=["status", "error", "finished_at"])
+            return
+        parsed, rejects = [], []
+        for line, row, problem in stream.rows():
+            if problem:
+                rejects.append((line, problem, row))
+                continue
+            values, reason = _parse_outcome_row(row, now)
+            if values is None:
+                rejects.append((line, reason, row))
+            else:
+                parsed.append((line, row, values))
+    # the case steps named, in the uploader's provinces: one query for the whole file
+    keys = {(values[0], values[1]) for _line, _row, values in parsed}
+    found = {}
+    steps = (
+        scoped_steps(actor)
+        .filter(case__registration__external_id__in={k[0] for k in keys})
+        .select_related("case")
+        .order_by("case__opened_at", "pk")
+        .annotate(external_id=F("case__registration__external_id"))
+    )
+    for case_step in steps:
+        found[(case_step.external_id, case_step.step)] = case_step  # the latest case's step wins
+    changed, unchanged, terminated = {}, 0, set()
+    for line, row, (external_id, step, outcome, done_at) in parsed:
+        case_step = found.get((external_id, step))
+        if case_step is None:
+            rejects.append((line, system_text(NO_SUCH_STEP, id=external_id, step=step), row))
+            continue
+        if case_step.outcome == outcome and case_step.done_at == done_at:
+            unchanged += 1
+            continue
+        case_step.outcome, case_step.done_at = outcome, done_at
+        case_step.reported_at, case_step.report_job = now, job
+        changed[case_step.pk] = case_step
+        if step == Step.TERMINATION and outcome == CaseStep.Outcome.DONE and case_step.case.status == OPEN:
+            terminated.add(case_step.case_id)
+    with transaction.atomic():
+        CaseStep.objects.bulk_update(list(changed.values()), ["outcome", "done_at", "reported_at", "report_job"])
+        if terminated:
+            _close(Case.objects.filter(pk__in=terminated, status=OPEN), Case.CloseReason.TERMINATED, now)
+        job.updated, job.unchanged, job.rejected = len(changed), unchanged, len(rejects)
+        job.total_rows = job.processed_rows = len(parsed) + len(rejects)
+        if rejects:
+            job.rejects_file.save(
+                f"{OUTCOMES_KIND}-{job.pk}-rejects.csv", ContentFile(_rejects_csv(rejects)), save=False
+            )
+        job.status, job.finished_at = ImportJob.Status.DONE, timezone.now()
+        job.save()
+        audit_record(
+            action="remediation.outcomes_apply",
+            actor=actor,
+            obj=job,
+            fields={
+                "updated": len(changed),
+                "unchanged": unchanged,
+                "rejected": len(rejects),
+                "terminated": len(terminated),
+            },
+        )
+
+
+def _rejects_csv(rejects) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["line", "reason", *OUTCOME_COLUMNS])
+    for line, reason, row in sorted(rejects, key=lambda r: r[0]):
+        writer.writerow([line, reason, *[(row or {}).get(c, "") for c in OUTCOME_COLUMNS]])
+    return buffer.getvalue().encode("utf-8")
+
+
+def rejects_of(job: ImportJob, limit: int = 200) -> list[dict]:
+    if not job.rejects_file:
+        return []
+    with job.rejects_file.open("rb") as f:
+        reader = csv.DictReader(io.TextIOWrapper(f, encoding="utf-8"))
+        return [row for _n, row in zip(range(limit), reader, strict=False)]
+
+
+def step_lines(summary: dict) -> list[tuple[str, str]]:
+    """The nightly step's summary in the reader's words (core.registry.NightlyStep.describe)."""
+    from core.templatetags.display import count
+
+    summary = summary or {}
+    reached = summary.get("reached") or {}
+    closed = summary.get("closed") or {}
+    lines = [
+        (_("Cases opened"), count(summary.get("opened", 0))),
+        (_("Cases open"), count(summary.get("open", 0))),
+    ]
+    for step in Step:
+        if reached.get(step.value):
+            lines.append((_("Due now: %(step)s") % {"step": step.label}, count(reached[step.value])))
+    for reason in Case.CloseReason:
+        if reason.value and closed.get(reason.value):
+            lines.append((_("Closed: %(reason)s") % {"reason": reason.label}, count(closed[reason.value])))
+    return lines
