@@ -1,0 +1,3 @@
+"""Pages of enforcement.sanctions (the enforcement namespace)."""
+
+urlpatterns: list = []
