@@ -67,7 +67,7 @@ class Migration(migrations.Migration):
                     models.CharField(
                         choices=[
                             ("SUGGESTED", "Awaiting an officer"),
-                            ("CONFIRMED", "Confirmed: sanction proposed"),
+                            ("CONFIRMED", "Confirmed"),
                             ("DISMISSED", "Dismissed"),
                             ("NOT_NEEDED", "Nothing to suggest"),
                         ],

@@ -27,12 +27,15 @@ def ready() -> None:
         register_seeder,
     )
     from core.roles import Role
+    from core.texts import register_system_texts
     from inspections.hooks import on_findings_recorded
 
     from . import tasks
     from .demo import seed_sanction_ladder
     from .services import CHANGE_PERMISSION, findings_recorded
+    from .texts import DEFAULT_LADDER_REASON
 
+    register_system_texts(DEFAULT_LADDER_REASON)  # the default ladder's reason, in the reader's language
     view = ("enforcement.view_ladderversion", "enforcement.view_sanctionsuggestion")
     # everyone on the compliance team reads the ladder and its suggestions; officers confirm or dismiss
     # suggestions (with inspections.propose_sanction); managers change the ladder

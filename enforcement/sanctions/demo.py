@@ -9,7 +9,7 @@ manager, findings dated over the past year so the window and the rungs show:
 - point TGS-079-006 (TP Hồ Chí Minh): a second finding whose fine awaits an officer, and TGS-079-005, a
   suggestion the officer dismissed with a reason.
 
-Idempotent: made once (its findings carry a mark); skipped without the demo users or points.
+Idempotent: made once (its inspection tasks carry a mark); skipped without the demo users or points.
 """
 
 import datetime as dt
@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agents.models import RegistrationPoint
+from inspections.catalogue import D11, D49, D185
 from inspections.models import Finding, FindingKind, InspectionTask, Sanction, TaskKind, TaskStatus
 from inspections.services import sanctions as sanction_services
 from registrations.models import Severity
@@ -26,13 +27,14 @@ from registrations.models import Severity
 from . import services, texts
 from .models import SanctionSuggestion
 
-MARK = "Demo ladder: "
+MARK = "Dữ liệu mẫu: thang xử lý vi phạm"  # the reason of the demo's inspection tasks (a Vietnamese team's words)
+# (what was found, severity, legal basis): plain-text summaries in English, like the findings a review makes
 ISSUES = [
-    ("No signboard with the operator's brand, address and phone", Severity.MEDIUM),
-    ("The standard contract and the procedure are not posted", Severity.MEDIUM),
-    ("Subscriber record folders incomplete", Severity.HIGH),
-    ("Registration software used on an unregistered computer", Severity.HIGH),
-    ("Pre-activated SIMs found on the counter", Severity.CRITICAL),
+    ("No signboard with the operator's brand, address and phone", Severity.MEDIUM, D11),
+    ("The standard contract and the procedure are not posted", Severity.MEDIUM, D11),
+    ("Subscriber record folders incomplete", Severity.HIGH, D185),
+    ("Registration software used on an unregistered computer", Severity.HIGH, D185),
+    ("Pre-activated SIMs found on the counter", Severity.CRITICAL, D49),
 ]
 
 
@@ -43,17 +45,18 @@ def _finding(point, days_ago: int, issue: int, now) -> Finding:
         kind=TaskKind.ROUTINE if issue % 2 == 0 else TaskKind.FOLLOW_UP,
         status=TaskStatus.CLOSED,
         due_date=timezone.localdate(at),
-        reason="Demo: sanction ladder",
+        reason=MARK,
         created_at=at - dt.timedelta(days=7),
         closed_at=at,
     )
-    text, severity = ISSUES[issue % len(ISSUES)]
+    text, severity, basis = ISSUES[issue % len(ISSUES)]
     return Finding.objects.create(
         task=task,
         point=point,
         kind=FindingKind.FAILED_ITEM,
         severity=severity,
-        description=MARK + text,
+        legal_basis=basis,
+        description=text,
         created_at=at,
     )
 
@@ -75,13 +78,13 @@ def _confirm(suggestion, officer) -> Sanction:
 
 
 def _approve(sanction, manager) -> None:
-    sanction_services.sanction_approve(sanction=sanction, actor=manager, note="Demo: approved per the ladder")
+    sanction_services.sanction_approve(sanction=sanction, actor=manager, note="Phê duyệt theo thang xử lý vi phạm.")
     decided = Sanction.objects.filter(pk=sanction.pk).values_list("proposed_at", flat=True).get()
     Sanction.objects.filter(pk=sanction.pk).update(decided_at=decided + dt.timedelta(days=2))
 
 
 def seed_sanction_ladder() -> str:
-    if Finding.objects.filter(description__startswith=MARK).exists():
+    if InspectionTask.objects.filter(reason=MARK).exists():
         return "scenario already there"
     users = {u.username: u for u in get_user_model().objects.filter(username__in=("officer", "manager"))}
     points = {p.code: p for p in RegistrationPoint.objects.select_related("agent").filter(agent__code__in=AGENTS)}
@@ -111,9 +114,12 @@ def _scenario(officer, manager, points) -> str:
     dismissed = _suggest(_finding(points["TGS-079-005"], 20, 1, now))
     services.suggestion_dismiss(
         suggestion=dismissed,
-        reason="Put right during the visit: the inspector photographed the posted contract before leaving.",
+        reason=(
+            "Đã khắc phục ngay trong buổi kiểm tra: thanh tra viên đã chụp ảnh hợp đồng mẫu được niêm yết "
+            "trước khi rời đi."
+        ),
         actor=officer,
     )
     _suggest(_finding(points["TGS-079-006"], 2, 3, now))
-    made = SanctionSuggestion.objects.filter(finding__description__startswith=MARK).count()
+    made = SanctionSuggestion.objects.filter(finding__task__reason=MARK).count()
     return f"{made} suggestions: a point at a proposed suspension, agent DDV-031 terminated"

@@ -12,9 +12,11 @@ PREFIX = {LadderKind.POINT: "point_rung_", LadderKind.AGENT: "agent_rung_"}
 
 
 def _type_label(sanction_type: SanctionType) -> str:
-    label = f"{sanction_type.name()} · {sanction_type.get_target_display()}"
     if sanction_type.fine_max_vnd:
-        label += f" · {grouped(sanction_type.fine_min_vnd or 0)}–{grouped(sanction_type.fine_max_vnd)} ₫"
+        low, high = grouped(sanction_type.fine_min_vnd or 0), grouped(sanction_type.fine_max_vnd)
+        label = f"{sanction_type.name()} ({low}–{high} ₫)"
+    else:
+        label = f"{sanction_type.name()} ({sanction_type.get_target_display()})"
     if not sanction_type.active:
         label += f" ({_('no longer in use')})"
     return label

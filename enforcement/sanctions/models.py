@@ -61,7 +61,7 @@ class LadderVersion(models.Model):
 
 class SuggestionStatus(models.TextChoices):
     SUGGESTED = "SUGGESTED", _("Awaiting an officer")
-    CONFIRMED = "CONFIRMED", _("Confirmed: sanction proposed")
+    CONFIRMED = "CONFIRMED", _("Confirmed")
     DISMISSED = "DISMISSED", _("Dismissed")
     NOT_NEEDED = "NOT_NEEDED", _("Nothing to suggest")
 

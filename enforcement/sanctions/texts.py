@@ -4,12 +4,15 @@ import datetime as dt
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from core.numbers import grouped
 from core.templatetags.display import day
 
 from .models import LadderKind
+
+# the reason of the default ladder (migration 0102), stored in English and shown in the reader's language
+DEFAULT_LADDER_REASON = gettext_noop("Default ladder: warning, fine within its legal range, suspension, termination.")
 
 
 def position_summary(*, ladder: str, rung: int, rung_count: int, prior_count: int, window_days: int) -> str:
