@@ -76,7 +76,8 @@ class Position:
 
 
 def _earlier(row, finding) -> bool:
-    return (row["created_at"], row["pk"]) < (finding.created_at, finding.pk)
+    """Found before `finding`, at an earlier inspection: the findings of one visit are not repeats of each other."""
+    return row["task_id"] != finding.task_id and (row["created_at"], row["pk"]) < (finding.created_at, finding.pk)
 
 
 def ladder_positions(findings: list[Finding], version: LadderVersion | None = None) -> dict[int, Position]:
@@ -96,7 +97,7 @@ def ladder_positions(findings: list[Finding], version: LadderVersion | None = No
         )
         .filter(Exists(Sanction.objects.filter(finding=OuterRef("pk"), status__in=COUNTING)))
         .order_by("created_at", "pk")
-        .values("pk", "point_id", "point__agent_id", "created_at")
+        .values("pk", "task_id", "point_id", "point__agent_id", "created_at")
     )
     by_agent = defaultdict(list)
     for row in counted:

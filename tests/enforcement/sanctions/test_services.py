@@ -123,6 +123,15 @@ def test_only_findings_with_an_approved_or_pending_sanction_count(point, officer
     assert suggestion.sanction_type.code == "suspend-point"
 
 
+def test_findings_of_the_same_inspection_are_not_repeats(point, officer):
+    # given: a sanctioned finding of the same visit, found a moment before
+    sibling = sanctioned(point, local(2026, 6, 15, 8, 59), actor=officer)
+    # when
+    suggestion = suggest(make_finding(point, created_at=NOW, task=sibling.task))
+    # then
+    assert (suggestion.rung, suggestion.prior_count) == (1, 0)
+
+
 def test_later_findings_do_not_count(point, officer):
     sanctioned(point, local(2026, 6, 20, 9, 0), actor=officer)
     assert suggest(make_finding(point, created_at=NOW)).prior_count == 0
