@@ -373,6 +373,9 @@ MATRIX: dict[str, Access] = {
     ),
     "enforcement:finding_ladder_section": Access(read=READERS, obj="finding"),
     "enforcement:sanction_ladder_section": Access(read=READERS, obj="sanction"),
+    "api:sanction_ladder": Access(read=READERS),
+    "api:sanction_suggestion_list": Access(read=READERS),
+    "api:sanction_suggestion_detail": Access(read=READERS, obj="finding", args=lambda f: [suggestion_for(f).pk]),
     # --- agents.blacklist (issue 16)
     # --- core.webhooks (issue 16): operator-wide, so managed by managers with every province only
     "core:webhook_list": Access(read=AUDIT),

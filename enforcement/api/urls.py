@@ -1,3 +1,5 @@
-"""The enforcement app's REST API."""
+"""The enforcement app's REST API, one sub-package per subject."""
 
-urlpatterns: list = []
+from ..sanctions.api.urls import urlpatterns as sanctions_urlpatterns
+
+urlpatterns: list = [*sanctions_urlpatterns]
