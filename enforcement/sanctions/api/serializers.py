@@ -3,15 +3,18 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from inspections.models import SanctionType
+from inspections.models import SanctionKind, SanctionType
 
 from ..models import LadderVersion, SanctionSuggestion
 
 
 class RungSerializer(serializers.ModelSerializer):
+    # "sanction_kind", not "kind": the schema's enums are named by field, and agents' and points' "kind" differ
+    sanction_kind = serializers.ChoiceField(source="kind", choices=SanctionKind.choices, read_only=True)
+
     class Meta:
         model = SanctionType
-        fields = ["code", "kind", "target", "fine_min_vnd", "fine_max_vnd", "active"]
+        fields = ["code", "sanction_kind", "target", "fine_min_vnd", "fine_max_vnd", "active"]
 
 
 class LadderSerializer(serializers.ModelSerializer):
