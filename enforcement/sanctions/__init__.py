@@ -20,6 +20,7 @@ def ready() -> None:
         NightlyStep,
         PageSection,
         register_audit_actions,
+        register_digest_section,
         register_nav,
         register_nightly_step,
         register_permissions,
@@ -61,6 +62,7 @@ def ready() -> None:
             "inspections.sanction", "enforcement:sanction_ladder_section", "enforcement.view_sanctionsuggestion"
         )
     )
+    register_digest_section(40, tasks.waiting_digest_section)  # the daily e-mail: suggestions awaiting an officer
     on_findings_recorded(findings_recorded)
     register_nightly_step(
         NightlyStep(

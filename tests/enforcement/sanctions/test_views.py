@@ -233,3 +233,31 @@ def test_the_section_places_an_older_finding_on_the_current_ladder(client, offic
     assert "Rung 3 of 4" in body
     assert "Suspension of the registration point" in body
     assert not SanctionSuggestion.objects.filter(finding=finding).exists()  # reading writes nothing
+
+
+# --- the digest and the nightly step ------------------------------------------------------------------------
+
+
+def test_the_digest_lists_the_suggestions_awaiting_an_officer_in_the_users_provinces(
+    make_user, fine_suggestion, saigon_point
+):
+    from enforcement.sanctions.tasks import waiting_digest_section
+
+    services.suggestions_make(finding_ids=[make_finding(saigon_point).pk])
+    hanoi = make_user(Role.OFFICER, provinces=["001"], username="hn-officer")
+    section = waiting_digest_section(user=hanoi, now=local(2026, 6, 16, 7, 0))
+    assert section.count == 1
+    assert section.items[0].startswith(f"#{fine_suggestion.pk} HN-1: ")
+    assert waiting_digest_section(user=make_user(Role.AUDITOR, username="aud"), now=local(2026, 6, 16, 7, 0)) is None
+
+
+def test_the_nightly_chain_runs_the_ladders_step_and_says_what_it_did(hanoi_point):
+    from core.registry import NIGHTLY_STEPS
+    from enforcement.sanctions.tasks import ladder_step_lines
+
+    step = next(s for s in NIGHTLY_STEPS if s.name == "sanction_ladder")
+    finding = make_finding(hanoi_point, created_at=local(2026, 6, 14, 9, 0))
+    summary = step.run(now=local(2026, 6, 15, 2, 0), actor=None)
+    assert summary == {"findings": 1, "suggested": 1, "not_needed": 0}
+    assert SanctionSuggestion.objects.filter(finding=finding).exists()
+    assert [value for _label, value in ladder_step_lines(summary)] == ["1", "1", "0"]
