@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from core.numbers import grouped
 from inspections.models import SanctionType
 
+from . import ladder as arithmetic
 from .models import MAX_RUNGS, MAX_WINDOW_DAYS, LadderKind
 
 PREFIX = {LadderKind.POINT: "point_rung_", LadderKind.AGENT: "agent_rung_"}
@@ -28,6 +29,10 @@ class LadderForm(forms.Form):
         min_value=1,
         max_value=MAX_WINDOW_DAYS,
         help_text=_("Earlier findings with a sanction count when found within this many days before."),
+        error_messages={
+            "min_value": _("The window is from 1 to %(max)s days.") % {"max": MAX_WINDOW_DAYS},
+            "max_value": _("The window is from 1 to %(max)s days.") % {"max": MAX_WINDOW_DAYS},
+        },
     )
     reason = forms.CharField(label=_("Reason for the change"), widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -62,8 +67,11 @@ class LadderForm(forms.Form):
         return [self.cleaned_data.get(f"{PREFIX[kind]}{n}") or "" for n in range(1, MAX_RUNGS + 1)]
 
     def clean(self):
+        """Each ladder checked here too, so every mistake shows at once, each under its rung (the service
+        checks again)."""
         data = super().clean()
-        for prefix in PREFIX.values():
+        types = {t.code: t for t in SanctionType.objects.all()}
+        for kind, prefix in PREFIX.items():
             values = [data.get(f"{prefix}{n}") or "" for n in range(1, MAX_RUNGS + 1)]
             filled = [n for n, v in enumerate(values, start=1) if v]
             if filled and len(filled) != filled[-1]:
@@ -72,6 +80,9 @@ class LadderForm(forms.Form):
                     f"{prefix}{gap}",
                     _("Rung %(n)s is empty but a higher rung is not: fill the rungs from the bottom.") % {"n": gap},
                 )
+                continue
+            for rung, message in arithmetic.ladder_errors_by_rung(kind, [v for v in values if v], types):
+                self.add_error(f"{prefix}{rung}", message)
         return data
 
 

@@ -47,36 +47,49 @@ def choose(point: Reached, agent: Reached, point_type, agent_type) -> tuple[Reac
 
 def ladder_errors(kind: str, codes: list[str], types: dict) -> list[str]:
     """What is wrong with `codes` as the `kind` ladder ("POINT"/"AGENT"); `types`: code -> SanctionType."""
+    return [message for _rung, message in ladder_errors_by_rung(kind, codes, types)]
+
+
+def ladder_errors_by_rung(kind: str, codes: list[str], types: dict) -> list[tuple[int, str]]:
+    """As `ladder_errors`, each with the rung (1-based) it is about: 1 for the ladder as a whole."""
     from .models import MAX_RUNGS, LadderKind
 
     errors = []
     if not codes:
-        return [_("A ladder needs at least one rung.")]
+        return [(1, _("A ladder needs at least one rung."))]
     if len(codes) > MAX_RUNGS:
-        errors.append(_("A ladder has at most %(n)s rungs.") % {"n": MAX_RUNGS})
+        errors.append((MAX_RUNGS, _("A ladder has at most %(n)s rungs.") % {"n": MAX_RUNGS}))
     target = SanctionTarget.AGENT if kind == LadderKind.AGENT else SanctionTarget.POINT
     previous = None
     for number, code in enumerate(codes, start=1):
         sanction_type = types.get(code)
         if sanction_type is None:
-            errors.append(_("Rung %(n)s: %(code)s is not in the sanction catalogue.") % {"n": number, "code": code})
+            errors.append(
+                (number, _("Rung %(n)s: %(code)s is not in the sanction catalogue.") % {"n": number, "code": code})
+            )
             previous = None
             continue
         words = {"n": number, "name": sanction_type.name()}
         if not sanction_type.active:
-            errors.append(_("Rung %(n)s: %(name)s is no longer in use.") % words)
+            errors.append((number, _("Rung %(n)s: %(name)s is no longer in use.") % words))
         if sanction_type.kind in STATUS_KINDS and sanction_type.target != target:
             errors.append(
-                _("Rung %(n)s: %(name)s applies to %(target)s, not to this ladder's subject.")
-                % {**words, "target": sanction_type.get_target_display().lower()}
+                (
+                    number,
+                    _("Rung %(n)s: %(name)s applies to %(target)s, not to this ladder's subject.")
+                    % {**words, "target": sanction_type.get_target_display().lower()},
+                )
             )
         if previous is not None:
             if previous.kind == SanctionKind.TERMINATION:
-                errors.append(_("Rung %(n)s: nothing can follow a termination.") % words)
+                errors.append((number, _("Rung %(n)s: nothing can follow a termination.") % words))
             elif severity(sanction_type) < severity(previous):
                 errors.append(
-                    _("Rung %(n)s: %(name)s is milder than the rung below it (%(below)s).")
-                    % {**words, "below": previous.name()}
+                    (
+                        number,
+                        _("Rung %(n)s: %(name)s is milder than the rung below it (%(below)s).")
+                        % {**words, "below": previous.name()},
+                    )
                 )
         previous = sanction_type
     return errors

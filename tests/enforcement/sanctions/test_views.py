@@ -86,8 +86,8 @@ def test_the_form_starts_from_the_current_ladder(client, manager):
         ({"window_days": "0"}, "window_days"),
         ({"window_days": "3651"}, "window_days"),
         ({"point_rung_2": "", "point_rung_3": "suspend-point"}, "point_rung_2"),
-        ({"point_rung_1": "suspend-point", "point_rung_2": "warning", "point_rung_3": ""}, "point_rung_1"),
-        ({"agent_rung_2": "suspend-point"}, "agent_rung_1"),
+        ({"point_rung_1": "suspend-point", "point_rung_2": "warning", "point_rung_3": ""}, "point_rung_2"),
+        ({"agent_rung_2": "suspend-point"}, "agent_rung_2"),
         ({"reason": ""}, "reason"),
     ],
 )
@@ -97,6 +97,14 @@ def test_a_bad_ladder_is_refused_with_the_error_on_its_field(client, manager, ov
     assert response.status_code == 400
     assert response.context["form"].errors[field]
     assert LadderVersion.objects.count() == 1
+
+
+def test_every_mistake_shows_at_once(client, manager):
+    client.force_login(manager)
+    data = ladder_post(window_days="4000", point_rung_2="suspend-point", point_rung_3="warning", reason="")
+    errors = client.post(reverse("enforcement:ladder_edit"), data).context["form"].errors
+    assert set(errors) == {"window_days", "point_rung_3", "reason"}
+    assert "milder than the rung below it" in errors["point_rung_3"][0]
 
 
 @pytest.mark.parametrize("role", [Role.OFFICER, Role.AUDITOR, Role.INSPECTOR])
