@@ -14,9 +14,10 @@ Idempotent: made once (its inspection tasks carry a mark); skipped without the d
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from agents.models import RegistrationPoint
 from inspections.catalogue import D11, D49, D185
@@ -67,8 +68,10 @@ def _suggest(finding) -> SanctionSuggestion:
 
 
 def _confirm(suggestion, officer) -> Sanction:
+    with translation.override(settings.LANGUAGE_CODE):  # the grounds as the demo's Vietnamese officer reads them
+        grounds = texts.grounds(suggestion)
     sanction = services.suggestion_confirm(
-        suggestion=suggestion, amount_vnd=suggestion.amount_vnd, note=texts.grounds(suggestion), actor=officer
+        suggestion=suggestion, amount_vnd=suggestion.amount_vnd, note=grounds, actor=officer
     )
     # dated as the officer would have acted: the day after the finding
     day_after = suggestion.finding.created_at + dt.timedelta(days=1)
