@@ -357,3 +357,17 @@ def test_a_change_needs_a_reason_and_a_difference(manager):
 def test_only_a_manager_changes_the_ladder(make_user, role):
     with pytest.raises(PermissionDenied):
         change(make_user(role, username=f"not-{role}"), window_days=100)
+
+
+def test_a_confirmed_suspension_rung_suspends_the_point_once_a_manager_approves(point, officer, manager):
+    # given: two earlier sanctioned findings: the third reaches the point's suspension
+    for day in (1, 2):
+        sanctioned(point, local(2026, 4, day, 9, 0), actor=officer)
+    suggestion = suggest(make_finding(point, created_at=NOW))
+    # when
+    sanction = services.suggestion_confirm(suggestion=suggestion, amount_vnd=None, note="Third offence", actor=officer)
+    sanction_services.sanction_approve(sanction=sanction, actor=manager)
+    # then
+    point.refresh_from_db()
+    assert suggestion.sanction_type.code == "suspend-point"
+    assert point.status == Status.SUSPENDED
