@@ -1,7 +1,8 @@
 """Pages of the enforcement app, one sub-package per subject (DESIGN section 8)."""
 
 from .remediation.urls import urlpatterns as remediation_urlpatterns
+from .sanctions.urls import urlpatterns as sanctions_urlpatterns
 
 app_name = "enforcement"
 
-urlpatterns: list = [*remediation_urlpatterns]
+urlpatterns: list = [*remediation_urlpatterns, *sanctions_urlpatterns]

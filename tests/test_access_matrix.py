@@ -29,6 +29,7 @@ from core.roles import Role
 from registrations.models import CheckRun, Rule
 from tests.agents.factories import AgentFactory, PointFactory
 from tests.enforcement.remediation import matrix as remediation
+from tests.enforcement.sanctions.matrix import ladder_form, suggestion_for
 from tests.inspections.factories import ReportFactory, TaskFactory, make_action, make_finding, make_sanction
 from tests.registrations.factories import ActivationFactory, RegistrationFactory
 from tests.registrations.flag_factories import make_flag
@@ -371,6 +372,31 @@ MATRIX: dict[str, Access] = {
     "api:remediation_outcome_job": Access(read=IMPORTERS, obj="outcomes_job", scope=TEAM),
     # --- enforcement.campaigns (issue 16)
     # --- enforcement.sanctions: the sanction ladder (issue 16)
+    "enforcement:ladder": Access(read=READERS, note="operator-wide setting: every reader reads it"),
+    "enforcement:ladder_edit": Access(read=MANAGER, write=MANAGER, data=ladder_form),
+    "enforcement:suggestion_list": Access(read=READERS),
+    "enforcement:suggestion_detail": Access(read=READERS, obj="finding", args=lambda f: [suggestion_for(f).pk]),
+    "enforcement:suggestion_confirm": Access(
+        read=STAFF,
+        get="none",
+        write=STAFF,
+        obj="finding",
+        args=lambda f: [suggestion_for(f).pk],
+        data={"note": "matrix check"},
+    ),
+    "enforcement:suggestion_dismiss": Access(
+        read=STAFF,
+        get="none",
+        write=STAFF,
+        obj="finding",
+        args=lambda f: [suggestion_for(f).pk],
+        data={"reason": "matrix check"},
+    ),
+    "enforcement:finding_ladder_section": Access(read=READERS, obj="finding"),
+    "enforcement:sanction_ladder_section": Access(read=READERS, obj="sanction"),
+    "api:sanction_ladder": Access(read=READERS),
+    "api:sanction_suggestion_list": Access(read=READERS),
+    "api:sanction_suggestion_detail": Access(read=READERS, obj="finding", args=lambda f: [suggestion_for(f).pk]),
     # --- agents.blacklist (issue 16)
     # --- core.webhooks (issue 16): operator-wide, so managed by managers with every province only
     "core:webhook_list": Access(read=AUDIT),

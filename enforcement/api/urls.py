@@ -1,5 +1,6 @@
-"""The enforcement app's REST API."""
+"""The enforcement app's REST API, one sub-package per subject."""
 
 from ..remediation.api.urls import urlpatterns as remediation_urlpatterns
+from ..sanctions.api.urls import urlpatterns as sanctions_urlpatterns
 
-urlpatterns: list = [*remediation_urlpatterns]
+urlpatterns: list = [*remediation_urlpatterns, *sanctions_urlpatterns]

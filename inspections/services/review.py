@@ -13,6 +13,7 @@ from core.scoping import user_can_see_province
 from registrations.models import Severity
 
 from ..catalogue import D11, D49
+from ..hooks import findings_recorded
 from ..models import (
     ActionStatus,
     CorrectiveAction,
@@ -219,4 +220,5 @@ def report_accept(
         },
         reason=note,
     )
+    findings_recorded(f.pk for f in findings)  # enforcement's sanction ladder hears of them after commit
     return findings
