@@ -1,0 +1,23 @@
+"""agents.blacklist: terminated agents' identities listed for a set period (issue 16); see models.py and
+services.py. `ready()` registers what this sub-package adds: permissions, navigation, audit labels, seeder."""
+
+
+def ready() -> None:
+    """Called from AgentsConfig.ready()."""
+    from django.utils.translation import gettext_lazy as _
+
+    from core.registry import register_audit_actions, register_permissions
+    from core.roles import Role
+
+    from .services import ADD_PERMISSION, LIFT_PERMISSION, VIEW_PERMISSION
+
+    # officers and auditors read; managers also list by hand and lift
+    register_permissions(Role.OFFICER, VIEW_PERMISSION)
+    register_permissions(Role.AUDITOR, VIEW_PERMISSION)
+    register_permissions(Role.MANAGER, VIEW_PERMISSION, ADD_PERMISSION, LIFT_PERMISSION)
+    register_audit_actions(
+        {
+            "blacklist.list": _("Agent blacklisted"),
+            "blacklist.lift": _("Blacklist entry lifted"),
+        }
+    )
