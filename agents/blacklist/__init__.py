@@ -6,7 +6,7 @@ def ready() -> None:
     """Called from AgentsConfig.ready()."""
     from django.utils.translation import gettext_lazy as _
 
-    from core.registry import register_audit_actions, register_permissions
+    from core.registry import NavItem, register_audit_actions, register_nav, register_permissions
     from core.roles import Role
 
     from .services import ADD_PERMISSION, LIFT_PERMISSION, VIEW_PERMISSION
@@ -15,6 +15,16 @@ def ready() -> None:
     register_permissions(Role.OFFICER, VIEW_PERMISSION)
     register_permissions(Role.AUDITOR, VIEW_PERMISSION)
     register_permissions(Role.MANAGER, VIEW_PERMISSION, ADD_PERMISSION, LIFT_PERMISSION)
+    register_nav(
+        NavItem(
+            _("Blacklist"),
+            "agents:blacklist_list",
+            VIEW_PERMISSION,
+            order=12,
+            roles=frozenset({Role.OFFICER, Role.MANAGER, Role.AUDITOR}),
+            also_active=("agents:blacklist_detail", "agents:blacklist_add", "agents:blacklist_lift"),
+        )
+    )
     register_audit_actions(
         {
             "blacklist.list": _("Agent blacklisted"),

@@ -1,0 +1,165 @@
+"""Blacklist pages: the list (filters, keyset pages, masked, a query count that does not grow), an entry with
+its identities and history, a manager's lift and add forms with clear errors; scope and roles are in
+tests/test_access_matrix.py."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from agents.blacklist import services as blacklist
+from agents.blacklist import views
+from agents.blacklist.models import BlacklistEntry
+from core.models import AuditEvent
+from core.roles import Role
+from tests.agents.factories import TAX_CODE, AgentFactory, PointFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("agents:blacklist_list")
+ADD = reverse("agents:blacklist_add")
+
+
+def listed(**kwargs) -> BlacklistEntry:
+    agent = AgentFactory(status="TERMINATED", owner_id_doc_type="CCCD", owner_id_doc_number="001090012345", **kwargs)
+    PointFactory(agent=agent, phone="+84911222333")
+    return blacklist.blacklist_on_termination(agent_ids=[agent.pk], reason="Pre-activated SIMs")[0]
+
+
+def test_the_list_shows_entries_in_scope_with_their_state(client, make_user):
+    # given
+    hanoi, saigon = listed(province_code="001"), listed(province_code="079")
+    lifted = listed(province_code="001")
+    BlacklistEntry.objects.filter(pk=lifted.pk).update(lifted_at=timezone.now(), lift_reason="x")
+    client.force_login(make_user(Role.AUDITOR, provinces=["001"], username="hn-auditor"))
+    # when
+    response = client.get(LIST)
+    # then
+    assert response.status_code == 200
+    shown = {e.pk for e in response.context["page"].items}
+    assert shown == {hanoi.pk, lifted.pk}
+    assert saigon.agent_code not in response.content.decode()
+    assert client.get(LIST, {"state": "LIFTED"}).context["page"].items == [BlacklistEntry.objects.get(pk=lifted.pk)]
+    assert [e.pk for e in client.get(LIST, {"state": "ACTIVE"}).context["page"].items] == [hanoi.pk]
+    assert [e.pk for e in client.get(LIST, {"q": hanoi.agent_code}).context["page"].items] == [hanoi.pk]
+
+
+def test_the_list_pages_by_keyset_and_its_queries_do_not_grow_with_rows(client, officer, monkeypatch):
+    # given
+    monkeypatch.setattr(views, "PAGE_SIZE", 3)
+    listed()
+    client.force_login(officer)
+    client.get(LIST)
+    with CaptureQueriesContext(connection) as few:
+        client.get(LIST)
+    for _ in range(7):
+        listed()
+    # when
+    with CaptureQueriesContext(connection) as many:
+        first = client.get(LIST)
+    second = client.get(f"{LIST}?{first.context['page'].next_query}")
+    # then
+    assert len(first.context["page"].items) == 3
+    assert len(second.context["page"].items) == 3
+    assert not {e.pk for e in first.context["page"].items} & {e.pk for e in second.context["page"].items}
+    assert len(many.captured_queries) == len(few.captured_queries)
+    assert " OFFSET " not in " ".join(q["sql"].upper() for q in many.captured_queries)
+
+
+def test_an_entry_shows_its_identities_masked_and_its_history(client, officer):
+    # given
+    entry = listed()
+    client.force_login(officer)
+    # when
+    response = client.get(reverse("agents:blacklist_detail", args=[entry.pk]))
+    # then
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "010*****06" in body  # the tax code, masked
+    assert TAX_CODE not in body
+    assert "001090012345" not in body
+    assert "+84911222333" not in body
+    assert 'data-testid="blacklist-history"' in body
+    assert 'data-testid="blacklist-lift"' not in body  # officers do not lift
+
+
+def test_a_manager_lifts_an_entry_from_its_page_with_a_reason(client, manager):
+    # given
+    entry = listed()
+    client.force_login(manager)
+    url = reverse("agents:blacklist_lift", args=[entry.pk])
+    # when: no reason
+    refused = client.post(url, {"reason": " "})
+    # then
+    assert refused.status_code == 400
+    assert refused.context["form"].errors["reason"]
+    # when
+    response = client.post(url, {"reason": "Court annulled the termination"})
+    # then
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert entry.lift_reason == "Court annulled the termination"
+    page = client.get(reverse("agents:blacklist_detail", args=[entry.pk])).content.decode()
+    assert "Court annulled the termination" in page
+    again = client.post(url, {"reason": "Again"})
+    assert again.status_code == 400
+    assert AuditEvent.objects.filter(action="blacklist.lift").count() == 1
+
+
+def test_a_manager_adds_an_agent_by_its_code(client, manager):
+    # given
+    agent = AgentFactory(code="SUSPECT-1")
+    client.force_login(manager)
+    # when
+    response = client.post(ADD, {"agent_code": "SUSPECT-1", "reason": "Owner convicted", "years": "5"})
+    # then
+    assert response.status_code == 302
+    entry = BlacklistEntry.objects.get(agent=agent)
+    assert entry.source == BlacklistEntry.Source.MANUAL
+    assert entry.expires_at.year - entry.listed_at.year == 5
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"agent_code": "NOPE", "reason": "x"}, "agent_code"),
+        ({"agent_code": "SUSPECT-1", "reason": ""}, "reason"),
+        ({"agent_code": "SUSPECT-1", "reason": "x", "years": "11"}, "years"),
+    ],
+)
+def test_the_add_form_says_what_is_wrong_and_writes_nothing(client, manager, data, field):
+    AgentFactory(code="SUSPECT-1")
+    client.force_login(manager)
+    response = client.post(ADD, data)
+    assert response.status_code == 400
+    assert response.context["form"].errors[field]
+    assert not BlacklistEntry.objects.exists()
+
+
+def test_adding_an_agent_of_another_province_reads_as_no_such_agent(client, make_user):
+    AgentFactory(code="SG-9", province_code="079")
+    client.force_login(make_user(Role.MANAGER, provinces=["001"], username="hn-manager"))
+    response = client.post(ADD, {"agent_code": "SG-9", "reason": "x"})
+    assert response.status_code == 400
+    assert response.context["form"].errors["agent_code"]
+    assert not BlacklistEntry.objects.exists()
+
+
+def test_adding_an_agent_already_listed_is_refused_on_the_code(client, manager):
+    entry = listed()
+    client.force_login(manager)
+    response = client.post(ADD, {"agent_code": entry.agent_code, "reason": "again"})
+    assert response.status_code == 400
+    assert response.context["form"].errors["agent_code"]
+
+
+def test_an_expired_entry_shows_as_expired_and_offers_no_lift(client, manager):
+    entry = listed()
+    BlacklistEntry.objects.filter(pk=entry.pk).update(expires_at=timezone.now() - dt.timedelta(days=1))
+    client.force_login(manager)
+    response = client.get(reverse("agents:blacklist_detail", args=[entry.pk]))
+    assert response.context["entry"].state == BlacklistEntry.State.EXPIRED
+    assert 'data-testid="blacklist-lift"' not in response.content.decode()
