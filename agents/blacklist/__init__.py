@@ -6,9 +6,10 @@ def ready() -> None:
     """Called from AgentsConfig.ready()."""
     from django.utils.translation import gettext_lazy as _
 
-    from core.registry import NavItem, register_audit_actions, register_nav, register_permissions
+    from core.registry import NavItem, register_audit_actions, register_nav, register_permissions, register_seeder
     from core.roles import Role
 
+    from .demo import seed_blacklist
     from .services import ADD_PERMISSION, LIFT_PERMISSION, VIEW_PERMISSION
 
     # officers and auditors read; managers also list by hand and lift
@@ -31,3 +32,5 @@ def ready() -> None:
             "blacklist.lift": _("Blacklist entry lifted"),
         }
     )
+    # after the registrations' seeder: its points and agents are not among those it spreads registrations over
+    register_seeder(25, "Blacklist", seed_blacklist)
