@@ -163,3 +163,109 @@ def test_an_expired_entry_shows_as_expired_and_offers_no_lift(client, manager):
     response = client.get(reverse("agents:blacklist_detail", args=[entry.pk]))
     assert response.context["entry"].state == BlacklistEntry.State.EXPIRED
     assert 'data-testid="blacklist-lift"' not in response.content.decode()
+
+
+# --- the owner's ID document on the agent and point forms --------------------------------------------
+
+
+def test_the_agent_form_takes_the_owners_document_and_never_shows_its_number_back(client, officer):
+    # given
+    agent = AgentFactory(code="OWN-1", owner_id_doc_type="CCCD", owner_id_doc_number="001090012345")
+    client.force_login(officer)
+    url = reverse("agents:agent_edit", args=[agent.pk])
+    # when
+    page = client.get(url).content.decode()
+    # then: the number is not on the page, its masked form is
+    assert "001090012345" not in page
+    assert "**********45" in page
+    # when: saved with the number left blank
+    form = client.get(url).context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    data.update(
+        {
+            "province": agent.province_id,
+            "owner_id_doc_type": "CCCD",
+            "owner_id_doc_number": "",
+            "authorised_from": "2025-01-01",
+            "name": "Renamed",
+        }
+    )
+    response = client.post(url, data)
+    # then: the number on record is kept
+    assert response.status_code == 302, response.context["form"].errors if response.context else response
+    agent.refresh_from_db()
+    assert agent.owner_id_doc_number == "001090012345"
+    assert agent.name == "Renamed"
+
+
+def test_a_point_takes_a_phone_and_an_owners_document_through_its_form(client, officer):
+    # given
+    point = PointFactory(code="OWN-P1")
+    client.force_login(officer)
+    url = reverse("agents:point_edit", args=[point.pk])
+    form = client.get(url).context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    data.update(
+        {
+            "province": point.province_id,
+            "agent_code": point.agent.code,
+            "opens_at": "08:00",
+            "closes_at": "21:00",
+            "authorised_from": "2025-01-01",
+            "phone": "0386 111 222",
+            "owner_id_doc_type": "CMND",
+            "owner_id_doc_number": "123456789",
+        }
+    )
+    # when
+    response = client.post(url, data)
+    # then
+    assert response.status_code == 302, response.context["form"].errors if response.context else response
+    point.refresh_from_db()
+    assert point.phone == "+84386111222"
+    assert point.owner_id_doc_number == "123456789"
+    assert point.owner_id_doc_key
+
+
+def test_an_owners_number_without_its_type_is_refused_on_the_form(client, officer):
+    point = PointFactory(code="OWN-P2")
+    client.force_login(officer)
+    url = reverse("agents:point_edit", args=[point.pk])
+    data = {k: v for k, v in client.get(url).context["form"].initial.items() if v is not None}
+    data.update(
+        {
+            "province": point.province_id,
+            "agent_code": point.agent.code,
+            "opens_at": "08:00",
+            "closes_at": "21:00",
+            "authorised_from": "2025-01-01",
+            "owner_id_doc_number": "123456789",
+        }
+    )
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["owner_id_doc_type"]
+
+
+def test_a_listed_agents_page_shows_its_entry_and_a_manager_may_list_another(client, manager):
+    # given
+    entry = listed()
+    other = AgentFactory(owner_id_doc_type="CCCD", owner_id_doc_number="001090099999")
+    client.force_login(manager)
+    # when
+    page = client.get(reverse("agents:agent_detail", args=[entry.agent_id])).content.decode()
+    other_page = client.get(reverse("agents:agent_detail", args=[other.pk])).content.decode()
+    # then
+    assert reverse("agents:blacklist_detail", args=[entry.pk]) in page
+    assert 'data-testid="agent-blacklist-add"' in other_page
+    assert "001090099999" not in other_page
+    assert "CCCD 00********99" in other_page
+
+
+def test_an_officer_sees_the_entry_but_no_add_button(client, officer):
+    entry = listed()
+    client.force_login(officer)
+    page = client.get(reverse("agents:agent_detail", args=[entry.agent_id]))
+    body = page.content.decode()
+    assert 'data-testid="agent-blacklist"' in body
+    assert 'data-testid="agent-blacklist-add"' not in body
