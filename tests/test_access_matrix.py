@@ -355,6 +355,8 @@ MATRIX: dict[str, Access] = {
     "agents:blacklist_detail": Access(read=READERS, obj="blacklist"),
     "agents:blacklist_add": Access(read=MANAGER, write=MANAGER, data={"agent_code": "AG-HN", "reason": "matrix"}),
     "agents:blacklist_lift": Access(read=MANAGER, write=MANAGER, obj="blacklist", data={"reason": "matrix"}),
+    "api:blacklist_list": Access(read=READERS),
+    "api:blacklist_detail": Access(read=READERS, obj="blacklist"),
     # --- core.webhooks (issue 16): operator-wide, so managed by managers with every province only
     "core:webhook_list": Access(read=AUDIT),
     "core:webhook_detail": Access(read=AUDIT, obj="webhook", scope=GLOBAL),

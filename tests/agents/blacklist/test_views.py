@@ -269,3 +269,24 @@ def test_an_officer_sees_the_entry_but_no_add_button(client, officer):
     body = page.content.decode()
     assert 'data-testid="agent-blacklist"' in body
     assert 'data-testid="agent-blacklist-add"' not in body
+
+
+# --- the read API ------------------------------------------------------------------------------------
+
+
+def test_the_api_lists_entries_in_scope_masked_without_keys(client, make_user):
+    # given
+    hanoi, saigon = listed(province_code="001"), listed(province_code="079")
+    client.force_login(make_user(Role.AUDITOR, provinces=["001"], username="api-auditor"))
+    # when
+    body = client.get(reverse("api:blacklist_list")).json()
+    detail = client.get(reverse("api:blacklist_detail", args=[hanoi.pk]))
+    # then
+    assert [row["agent_code"] for row in body["results"]] == [hanoi.agent_code]
+    identities = body["results"][0]["identities"]
+    assert {i["kind"] for i in identities} == {"TAX_CODE", "PHONE", "OWNER_ID"}
+    text = str(body)
+    assert TAX_CODE not in text
+    assert all(key.key not in text for key in hanoi.keys.all())
+    assert detail.json()["state"] == "ACTIVE"
+    assert client.get(reverse("api:blacklist_detail", args=[saigon.pk])).status_code == 404
