@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from core.crypto import mask
+from core.crypto import mask, normalise_id_number
 from core.imports import CsvStream, ImportFileError, check_upload_size
 from core.models import Province
 
@@ -47,7 +47,8 @@ class OwnerDocMixin(forms.Form):
         self.initial["owner_id_doc_number"] = ""
         stored = self.instance.owner_id_doc_number if self.instance.pk else ""
         if stored:
-            field.help_text = _("On record: %(masked)s. Leave blank to keep it.") % {"masked": mask(stored, 0, 2)}
+            masked = mask(normalise_id_number(stored), 2, 2)
+            field.help_text = _("On record: %(masked)s. Leave blank to keep it.") % {"masked": masked}
 
     def clean(self):
         data = super().clean()

@@ -32,7 +32,7 @@ class BlacklistEntry(models.Model):
         MANUAL = "MANUAL", _("Added by a manager")
 
     class State(models.TextChoices):  # derived, never stored: the pages' filter and badge
-        ACTIVE = "ACTIVE", _("Active")
+        ACTIVE = "ACTIVE", _("In force")
         EXPIRED = "EXPIRED", _("Expired")
         LIFTED = "LIFTED", _("Lifted")
 

@@ -26,7 +26,10 @@ def entry_get(*, user, pk) -> BlacklistEntry:
 
 
 def entry_keys(entry: BlacklistEntry) -> list[BlacklistKey]:
-    return list(entry.keys.order_by("kind", "origin", "id"))
+    """Tax code, then phones, then owners' documents; the agent's own before its points'."""
+    order = list(BlacklistKey.Kind.values)
+    keys = entry.keys.order_by("origin", "id")
+    return sorted(keys, key=lambda k: (order.index(k.kind), k.origin != entry.agent_code))
 
 
 def entry_history(entry: BlacklistEntry, limit: int = HISTORY_LIMIT) -> list[AuditEvent]:
