@@ -112,3 +112,16 @@ def test_the_monthly_report_counts_the_agents_and_points_flagged_that_month(scen
     assert in_hanoi[f"flagged.{CODE}"] == 2
     assert in_saigon[f"flagged.{CODE}"] == 0
     assert compute_figures(month.previous)[f"flagged.{CODE}"] == 0
+
+
+def test_the_rule_page_shows_the_rule_and_its_backtest_says_why_it_has_none(client, manager):
+    # given
+    client.force_login(manager)
+    # when
+    page = client.get(reverse("registrations:rule_detail", args=[CODE]))
+    backtest = client.post(reverse("registrations:rule_backtest", args=[CODE]), {"reason": "try"})
+    # then
+    assert page.status_code == 200
+    assert "Agent or point matches the blacklist" in page.content.decode()
+    assert backtest.status_code == 200
+    assert "this rule judges agents and points" in backtest.content.decode()
