@@ -79,3 +79,7 @@ class AgentsConfig(AppConfig):
         from .demo import seed_agents
 
         register_seeder(10, "Agents and points", seed_agents)
+
+        from . import blacklist
+
+        blacklist.ready()

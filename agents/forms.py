@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from core.crypto import mask, normalise_id_number
 from core.imports import CsvStream, ImportFileError, check_upload_size
 from core.models import Province
 
@@ -30,7 +31,37 @@ class ScopedModelForm(forms.ModelForm):
         return agent
 
 
-class AgentForm(ScopedModelForm):
+class OwnerDocMixin(forms.Form):
+    """The owner's ID document: its number is never put back on the page (personal data); left blank on an
+    edit, the number on record stays (its masked form is shown in the help text)."""
+
+    owner_id_doc_number = forms.CharField(
+        label=_("Owner's ID document number"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def _init_owner(self):
+        field = self.fields["owner_id_doc_number"]
+        self.initial["owner_id_doc_number"] = ""
+        stored = self.instance.owner_id_doc_number if self.instance.pk else ""
+        if stored:
+            masked = mask(normalise_id_number(stored), 2, 2)
+            field.help_text = _("On record: %(masked)s. Leave blank to keep it.") % {"masked": masked}
+
+    def clean(self):
+        data = super().clean()
+        number = (data.get("owner_id_doc_number") or "").strip()
+        stored = self.instance.owner_id_doc_number if self.instance.pk else ""
+        if not data.get("owner_id_doc_type"):
+            data["owner_id_doc_number"] = number  # validated with the type (both or neither)
+        elif not number and stored:
+            data["owner_id_doc_number"] = stored  # kept
+        return data
+
+
+class AgentForm(OwnerDocMixin, ScopedModelForm):
     parent_code = forms.CharField(label=_("Parent agent code"), required=False, max_length=32)
 
     class Meta:
@@ -44,12 +75,15 @@ class AgentForm(ScopedModelForm):
             "phone",
             "province",
             "contract_no",
+            "owner_id_doc_type",
+            "owner_id_doc_number",
             "authorised_from",
             "authorised_until",
         ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self._init_owner()
         if self.instance.pk and self.instance.parent_id:
             self.initial["parent_code"] = self.instance.parent.code
 
@@ -62,7 +96,7 @@ class AgentForm(ScopedModelForm):
         return data
 
 
-class PointForm(ScopedModelForm):
+class PointForm(OwnerDocMixin, ScopedModelForm):
     agent_code = forms.CharField(label=_("Agent code"), max_length=32)
 
     class Meta:
@@ -78,6 +112,9 @@ class PointForm(ScopedModelForm):
             "longitude",
             "opens_at",
             "closes_at",
+            "phone",
+            "owner_id_doc_type",
+            "owner_id_doc_number",
             "authorised_from",
             "authorised_until",
         ]
@@ -88,6 +125,7 @@ class PointForm(ScopedModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self._init_owner()
         if self.instance.pk:
             self.initial["agent_code"] = self.instance.agent.code
 

@@ -40,6 +40,8 @@ from core.scoping import province_scope
 from core.texts import system_text
 
 from . import texts, validators
+from .blacklist.keys import phone_key, tax_code_key
+from .blacklist.services import blacklist_on_termination
 from .models import Agent, AgentKind, PointKind, RegistrationPoint, Status, StatusChange
 
 AGENT_COLUMNS = [
@@ -75,6 +77,8 @@ AGENT_FIELDS = [
     "kind",
     "tax_code",
     "phone",
+    "tax_code_key",
+    "phone_key",
     "province_id",
     "contract_no",
     "authorised_from",
@@ -135,6 +139,9 @@ def _parse_agent(row, scope, known_provinces, warn) -> dict:
         "tax_code": validators.normalise_tax_code(row["tax_code"]),
         "phone": validators.normalise_phone(row["phone"]),
     }
+    # written in bulk (no save()): the keys the blacklist compares, as Agent.fill_keys makes them
+    values["tax_code_key"] = tax_code_key(values["tax_code"])
+    values["phone_key"] = phone_key(values["phone"])
     _window(row, values, warn)
     for field, check in (("tax_code", validators.validate_tax_code), ("phone", validators.validate_phone)):
         try:
@@ -250,6 +257,17 @@ class _Upserter:
             self.model.objects.filter(id__in=[o.id for o in changed]).update(updated_at=self.now)
         StatusChange.objects.bulk_create(history)
         self.status_changes += sum(1 for h in history if h.from_status)
+        self._blacklist_terminated(history)
+
+    def _blacklist_terminated(self, history: list[StatusChange]) -> None:
+        """An agent the file makes TERMINATED goes on the blacklist, as through agents.services."""
+        if self.subject != "agent":
+            return
+        for change in history:
+            if change.to_status == Status.TERMINATED:
+                blacklist_on_termination(
+                    agent_ids=[change.agent_id], reason=change.reason, actor=self.actor, at=change.changed_at
+                )
 
     def _change(self, pk, from_status, to_status, line) -> StatusChange:
         return StatusChange(

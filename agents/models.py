@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.crypto import EncryptedTextField
 from core.models import Province
 from core.scoping import ScopedQuerySet
 
@@ -31,6 +32,12 @@ class PointKind(models.TextChoices):
     AUTHORISED_FIXED = "AUTHORISED_FIXED", _("Authorised fixed point")
 
 
+class OwnerDocType(models.TextChoices):
+    CCCD = "CCCD", _("Citizen identity card (CCCD)")
+    CMND = "CMND", _("Identity card (CMND)")
+    PASSPORT = "PASSPORT", _("Passport")
+
+
 class Supervised(models.Model):
     """What agents and points share: status, authorisation window, risk."""
 
@@ -57,6 +64,19 @@ class Supervised(models.Model):
         validators.validate_window(self.authorised_from, self.authorised_until)
 
 
+def _with_keys(obj, update_fields):
+    """Fill an agent's or a point's identity keys when a save writes what they are made of (all of it, or
+    one of their source fields); the update_fields to save then."""
+    sources, keys = IDENTITY_KEYS[type(obj)]
+    if update_fields is None:
+        obj.fill_keys()
+        return None
+    if sources & set(update_fields):
+        obj.fill_keys()
+        return {*update_fields, *keys}
+    return update_fields
+
+
 class Agent(Supervised):
     """An enterprise that registers subscribers for the operator (or the operator itself)."""
 
@@ -75,6 +95,15 @@ class Agent(Supervised):
     phone = models.CharField(_("phone"), max_length=16, blank=True, validators=[validators.validate_phone])
     province = models.ForeignKey(Province, verbose_name=_("province"), on_delete=models.PROTECT, related_name="+")
     contract_no = models.CharField(_("authorisation contract no."), max_length=64, blank=True)
+    # The owner (or legal representative): whom the blacklist recognises when a terminated dealer comes back.
+    owner_id_doc_type = models.CharField(
+        _("owner's ID document type"), max_length=8, choices=OwnerDocType.choices, blank=True
+    )
+    owner_id_doc_number = EncryptedTextField(_("owner's ID document number"), blank=True)
+    # Keyed hashes (agents.blacklist.keys) of tax code, phone and owner's document, written with the values.
+    tax_code_key = models.CharField(_("tax code key"), max_length=64, blank=True, editable=False)
+    phone_key = models.CharField(_("phone key"), max_length=64, blank=True, editable=False)
+    owner_id_doc_key = models.CharField(_("owner's ID document key"), max_length=64, blank=True, editable=False)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -92,15 +121,35 @@ class Agent(Supervised):
             models.Index(fields=["risk_score", "id"], name="agent_risk_idx"),
             models.Index(fields=["updated_at", "id"], name="agent_updated_idx"),
             models.Index(fields=["tax_code"], name="agent_tax_code_idx"),
+            # the blacklist rule's lookups (registrations.checks.rules.blacklist)
+            models.Index(fields=["tax_code_key"], name="agent_tax_key_idx", condition=~models.Q(tax_code_key="")),
+            models.Index(fields=["phone_key"], name="agent_phone_key_idx", condition=~models.Q(phone_key="")),
+            models.Index(
+                fields=["owner_id_doc_key"], name="agent_owner_key_idx", condition=~models.Q(owner_id_doc_key="")
+            ),
         ]
 
     def __str__(self):
         return f"{self.code} {self.name}"
 
+    def save(self, *args, **kwargs):
+        kwargs["update_fields"] = _with_keys(self, kwargs.get("update_fields"))
+        super().save(*args, **kwargs)
+
+    def fill_keys(self) -> None:
+        """The keyed hashes of tax code, phone and owner's document from the values (every write path)."""
+        from .blacklist import keys
+
+        self.tax_code_key = keys.tax_code_key(self.tax_code)
+        self.phone_key = keys.phone_key(self.phone)
+        self.owner_id_doc_key = keys.owner_key(self.owner_id_doc_type, self.owner_id_doc_number)
+
     def clean(self):
-        super().clean()
-        if self.parent_id:
-            validators.validate_parent(self, self.parent)
+        validators.collect_errors(
+            super().clean,
+            lambda: validators.validate_parent(self, self.parent) if self.parent_id else None,
+            lambda: validators.validate_owner_doc(self.owner_id_doc_type, self.owner_id_doc_number),
+        )
 
 
 class RegistrationPoint(Supervised):
@@ -116,6 +165,13 @@ class RegistrationPoint(Supervised):
     longitude = models.DecimalField(_("longitude"), max_digits=8, decimal_places=5, null=True, blank=True)
     opens_at = models.TimeField(_("opens at"), null=True, blank=True, help_text=_("Local time (Asia/Ho_Chi_Minh)."))
     closes_at = models.TimeField(_("closes at"), null=True, blank=True)
+    phone = models.CharField(_("phone"), max_length=16, blank=True, validators=[validators.validate_phone])
+    owner_id_doc_type = models.CharField(
+        _("owner's ID document type"), max_length=8, choices=OwnerDocType.choices, blank=True
+    )
+    owner_id_doc_number = EncryptedTextField(_("owner's ID document number"), blank=True)
+    phone_key = models.CharField(_("phone key"), max_length=64, blank=True, editable=False)
+    owner_id_doc_key = models.CharField(_("owner's ID document key"), max_length=64, blank=True, editable=False)
     last_inspection_on = models.DateField(_("last inspection"), null=True, blank=True, editable=False)
     next_inspection_on = models.DateField(_("next inspection"), null=True, blank=True, editable=False)
 
@@ -131,16 +187,31 @@ class RegistrationPoint(Supervised):
             models.Index(fields=["name", "id"], name="point_name_idx"),
             models.Index(fields=["updated_at", "id"], name="point_updated_idx"),
             models.Index(fields=["risk_score", "id"], name="point_risk_idx"),
+            models.Index(fields=["phone_key"], name="point_phone_key_idx", condition=~models.Q(phone_key="")),
+            models.Index(
+                fields=["owner_id_doc_key"], name="point_owner_key_idx", condition=~models.Q(owner_id_doc_key="")
+            ),
         ]
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+    def save(self, *args, **kwargs):
+        kwargs["update_fields"] = _with_keys(self, kwargs.get("update_fields"))
+        super().save(*args, **kwargs)
+
+    def fill_keys(self) -> None:
+        from .blacklist import keys
+
+        self.phone_key = keys.phone_key(self.phone)
+        self.owner_id_doc_key = keys.owner_key(self.owner_id_doc_type, self.owner_id_doc_number)
 
     def clean(self):
         validators.collect_errors(
             super().clean,
             lambda: validators.validate_coordinates(self.latitude, self.longitude),
             lambda: validators.validate_hours(self.opens_at, self.closes_at),
+            lambda: validators.validate_owner_doc(self.owner_id_doc_type, self.owner_id_doc_number),
         )
 
 
@@ -189,3 +260,14 @@ class StatusChange(models.Model):
 
     def __str__(self):
         return f"{self.from_status or '-'} -> {self.to_status} @ {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+# The keyed hashes each model keeps beside its values (fill_keys); every save writes them.
+_OWNER = {"owner_id_doc_type", "owner_id_doc_number"}
+IDENTITY_KEYS = {  # model -> (the fields the keys are made of, the keys)
+    Agent: ({"tax_code", "phone", *_OWNER}, ("tax_code_key", "phone_key", "owner_id_doc_key")),
+    RegistrationPoint: ({"phone", *_OWNER}, ("phone_key", "owner_id_doc_key")),
+}
+
+# The blacklist sub-package's models live with it (DESIGN section 8); imported here so they belong to agents.
+from .blacklist.models import BlacklistEntry, BlacklistKey  # noqa: E402, F401

@@ -12,18 +12,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
+from core.crypto import mask
 from core.imports import ImportFileError
 from core.models import ImportJob
 from core.runs import QueueUnavailable, RunKind, queue_unavailable_message, send_task
 from core.texts import system_text
 
 from . import importers, texts
+from .blacklist.services import blacklist_on_termination
 from .models import Agent, RegistrationPoint, Status, StatusChange
 from .validators import (
     normalise_phone,
     normalise_tax_code,
     validate_coordinates,
     validate_hours,
+    validate_owner_doc,
     validate_parent,
     validate_window,
 )
@@ -39,6 +42,8 @@ AGENT_FIELDS = (
     "phone",
     "province",
     "contract_no",
+    "owner_id_doc_type",
+    "owner_id_doc_number",
     "authorised_from",
     "authorised_until",
 )
@@ -53,9 +58,14 @@ POINT_FIELDS = (
     "longitude",
     "opens_at",
     "closes_at",
+    "phone",
+    "owner_id_doc_type",
+    "owner_id_doc_number",
     "authorised_from",
     "authorised_until",
 )
+# Personal data: an audit row keeps only a masked form (core.crypto.mask) of these.
+PERSONAL_FIELDS = {"owner_id_doc_number"}
 # Allowed moves; TERMINATED is final.
 TRANSITIONS = {
     Status.ACTIVE: {Status.SUSPENDED, Status.TERMINATED},
@@ -65,7 +75,12 @@ TRANSITIONS = {
 
 
 def _snapshot(obj, fields) -> dict:
-    return {f: _as_text(getattr(obj, f + "_id", None) or getattr(obj, f) or "") for f in fields}
+    return {
+        f: mask(getattr(obj, f) or "", 0, 2)
+        if f in PERSONAL_FIELDS
+        else _as_text(getattr(obj, f + "_id", None) or getattr(obj, f) or "")
+        for f in fields
+    }
 
 
 def _as_text(value) -> str:
@@ -109,6 +124,14 @@ def _agent_checks(agent: Agent):
             lambda: validate_window(agent.authorised_from, agent.authorised_until),
         ),
         (("parent",), lambda: validate_parent(agent, agent.parent) if agent.parent_id else None),
+        _owner_check(agent),
+    )
+
+
+def _owner_check(obj):
+    return (
+        ("owner_id_doc_type", "owner_id_doc_number"),
+        lambda: validate_owner_doc(obj.owner_id_doc_type, obj.owner_id_doc_number),
     )
 
 
@@ -120,6 +143,7 @@ def _point_checks(point: RegistrationPoint):
         ),
         (("latitude", "longitude"), lambda: validate_coordinates(point.latitude, point.longitude)),
         (("opens_at", "closes_at"), lambda: validate_hours(point.opens_at, point.closes_at)),
+        _owner_check(point),
     )
 
 
@@ -145,6 +169,8 @@ def agent_create(*, actor, source=StatusChange.Source.APP, status=Status.ACTIVE,
     agent.save()
     _record_initial_status(agent, actor=actor, source=source)
     audit_record(action="agent.create", actor=actor, obj=agent, fields=_snapshot(agent, AGENT_FIELDS))
+    if agent.status == Status.TERMINATED:  # created terminated (the API, a migration from another system)
+        blacklist_on_termination(agent_ids=[agent.pk], reason=system_text(texts.CREATED_TERMINATED), actor=actor)
     return agent
 
 
@@ -170,6 +196,7 @@ def agent_update(*, agent: Agent, actor, **data) -> Agent:
 
 @transaction.atomic
 def point_create(*, actor, source=StatusChange.Source.APP, status=Status.ACTIVE, **data) -> RegistrationPoint:
+    data["phone"] = normalise_phone(data.get("phone", ""))
     point = RegistrationPoint(status=status, **data)
     point.full_clean()
     point.save()
@@ -180,6 +207,8 @@ def point_create(*, actor, source=StatusChange.Source.APP, status=Status.ACTIVE,
 
 @transaction.atomic
 def point_update(*, point: RegistrationPoint, actor, **data) -> RegistrationPoint:
+    if "phone" in data:
+        data["phone"] = normalise_phone(data["phone"])
     before = _snapshot(point, POINT_FIELDS)
     for field, value in data.items():
         if field not in POINT_FIELDS:
@@ -227,6 +256,9 @@ def _change_status(obj, *, to_status, reason, actor, source, at=None) -> StatusC
         reason=reason,
         fields={"from": change.from_status, "to": to_status},
     )
+    if kind == "agent" and to_status == Status.TERMINATED:
+        # every path that terminates an agent comes here (the app, the API, an approved sanction)
+        blacklist_on_termination(agent_ids=[obj.pk], reason=reason, actor=actor, at=change.changed_at)
     return change
 
 

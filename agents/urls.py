@@ -1,10 +1,12 @@
 from django.urls import path
 
 from . import views
+from .blacklist import urls as blacklist_urls
 
 app_name = "agents"
 
 urlpatterns = [
+    *blacklist_urls.urlpatterns,  # before "<int:pk>/<str:action>/"
     path("", views.agent_list, name="agent_list"),
     path("new/", views.agent_create, name="agent_create"),
     path("export.csv", views.agent_export, name="agent_export"),

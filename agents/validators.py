@@ -47,6 +47,14 @@ def validate_phone(value: str) -> None:
         raise ValidationError(_("Not a valid Vietnamese phone number."), code="phone")
 
 
+def validate_owner_doc(doc_type: str, number: str) -> None:
+    """The owner's ID document: its type and its number together, or neither."""
+    if doc_type and not (number or "").strip():
+        raise ValidationError({"owner_id_doc_number": _("Give the number of the owner's ID document.")})
+    if (number or "").strip() and not doc_type:
+        raise ValidationError({"owner_id_doc_type": _("Give the type of the owner's ID document.")})
+
+
 def _as_decimal(value) -> Decimal | None:
     """None when absent or unreadable: the field's own validation reports an unreadable value."""
     if value is None:

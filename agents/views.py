@@ -15,6 +15,9 @@ from core.pagination import keyset_paginate
 from core.web import add_errors, csv_export
 
 from . import importers, selectors, services
+from .blacklist import selectors as blacklist_selectors
+from .blacklist import services as blacklist_services
+from .blacklist.keys import masked_owner
 from .filters import AgentFilter, PointFilter
 from .forms import AgentForm, ImportForm, PointForm, StatusActionForm
 from .models import Agent
@@ -87,6 +90,13 @@ def agent_detail(request, pk):
             "children": selectors.agent_list(user=request.user).filter(parent=agent).order_by("code")[:50],
             "history": selectors.status_history(agent)[:100],
             "action_form": StatusActionForm(),
+            "owner_doc": masked_owner(agent.owner_id_doc_type, agent.owner_id_doc_number),
+            "blacklist_entries": (
+                blacklist_selectors.agent_entries(user=request.user, agent=agent)
+                if request.user.has_perm(blacklist_services.VIEW_PERMISSION)
+                else []
+            ),
+            "can_blacklist": blacklist_services.may_add(request.user),
         },
     )
 
@@ -106,6 +116,7 @@ def point_detail(request, pk):
             "agent_visible": agent_visible,
             "history": selectors.status_history(point)[:100],
             "action_form": StatusActionForm(),
+            "owner_doc": masked_owner(point.owner_id_doc_type, point.owner_id_doc_number),
         },
     )
 

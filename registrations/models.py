@@ -247,6 +247,7 @@ class SubjectType(models.TextChoices):
     REGISTRATION = "registration", _("Registration")
     ACTIVATION = "activation", _("Activation")
     POINT = "point", _("Registration point")
+    AGENT = "agent", _("Agent")
 
 
 class Rule(models.Model):
@@ -357,7 +358,10 @@ class Flag(models.Model):
         ordering = ["-last_seen", "-id"]
         verbose_name = _("flag")
         verbose_name_plural = _("flags")
-        constraints = [models.UniqueConstraint(fields=["rule", "subject_id"], name="flag_rule_subject_uniq")]
+        # subject_type too: BLACKLISTED_AGENT flags agents and points, whose ids may be equal
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "subject_id", "subject_type"], name="flag_rule_subject_uniq")
+        ]
         indexes = [
             models.Index(fields=["status", "severity", "last_seen"], name="flag_queue_idx"),
             # the queue's keyset pages: WHERE status = … ORDER BY last_seen DESC, id DESC (issue 15)

@@ -398,6 +398,12 @@ MATRIX: dict[str, Access] = {
     "api:sanction_suggestion_list": Access(read=READERS),
     "api:sanction_suggestion_detail": Access(read=READERS, obj="finding", args=lambda f: [suggestion_for(f).pk]),
     # --- agents.blacklist (issue 16)
+    "agents:blacklist_list": Access(read=READERS),
+    "agents:blacklist_detail": Access(read=READERS, obj="blacklist"),
+    "agents:blacklist_add": Access(read=MANAGER, write=MANAGER, data={"agent_code": "AG-HN", "reason": "matrix"}),
+    "agents:blacklist_lift": Access(read=MANAGER, write=MANAGER, obj="blacklist", data={"reason": "matrix"}),
+    "api:blacklist_list": Access(read=READERS),
+    "api:blacklist_detail": Access(read=READERS, obj="blacklist"),
     # --- core.webhooks (issue 16): operator-wide, so managed by managers with every province only
     "core:webhook_list": Access(read=AUDIT),
     "core:webhook_detail": Access(read=AUDIT, obj="webhook", scope=GLOBAL),
@@ -509,6 +515,7 @@ class Scene:
             "nightly": {"in": _nightly()},
             "checklist": {"in": _checklist()},
             "webhook": {"in": _webhook_endpoint()},
+            "blacklist": {"in": _blacklist_entry("001"), "out": _blacklist_entry("079")},
         }
         # one open task per point (a database constraint): each task gets a point of its own
         self.objects["task"] = {k: TaskFactory(point=self.new_point(k)) for k in self.points}
@@ -564,6 +571,13 @@ def _webhook_endpoint():
     return WebhookEndpoint.objects.create(
         name="Scene SOC", url="http://127.0.0.1:9/scene", event_types=["sanction.approved"], secret="whsec_c2NlbmU="
     )
+
+
+def _blacklist_entry(province_code):
+    from agents.blacklist.services import blacklist_on_termination
+
+    agent = AgentFactory(province_code=province_code, status="TERMINATED")
+    return blacklist_on_termination(agent_ids=[agent.pk], reason="matrix")[0]
 
 
 def _checklist():

@@ -15,7 +15,7 @@ from rest_framework import serializers
 from core.models import Province
 
 from .. import selectors
-from ..models import Agent, AgentKind, PointKind, RegistrationPoint, RiskTier, Status
+from ..models import Agent, AgentKind, OwnerDocType, PointKind, RegistrationPoint, RiskTier, Status
 
 TIME_FORMATS = ["%H:%M", "%H:%M:%S"]
 
@@ -161,6 +161,16 @@ class AgentInputSerializer(serializers.Serializer):
     )
     province = province_field()
     contract_no = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    owner_id_doc_type = EnumField(
+        OwnerDocType, enum_name="OwnerDocTypeEnum", required=False, allow_blank=True, write_only=True
+    )
+    owner_id_doc_number = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text=_("The owner's ID document number: write-only (personal data); the blacklist compares it."),
+    )
     authorised_from = serializers.DateField(required=False, allow_null=True)
     authorised_until = serializers.DateField(
         required=False, allow_null=True, help_text=_("Exclusive: not authorised on this day.")
@@ -252,6 +262,19 @@ class PointInputSerializer(serializers.Serializer):
         help_text=_("HH:MM local time (Asia/Ho_Chi_Minh); blank hours: always open."),
     )
     closes_at = LocalTimeField(input_formats=TIME_FORMATS, required=False, allow_null=True)
+    phone = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, help_text=_("Vietnamese number; stored as E.164.")
+    )
+    owner_id_doc_type = EnumField(
+        OwnerDocType, enum_name="OwnerDocTypeEnum", required=False, allow_blank=True, write_only=True
+    )
+    owner_id_doc_number = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text=_("The owner's ID document number: write-only (personal data); the blacklist compares it."),
+    )
     authorised_from = serializers.DateField(required=False, allow_null=True)
     authorised_until = serializers.DateField(
         required=False, allow_null=True, help_text=_("Exclusive: not authorised on this day.")

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from ..blacklist.api import urls as blacklist_urls
 from . import views
 
 urlpatterns = [
@@ -17,4 +18,5 @@ urlpatterns = [
         path(f"points/<int:pk>/{action}/", views.PointStatusApi.as_view(status_action=action), name=f"point_{action}")
         for action in views.STATUS_ACTIONS
     ),
+    *blacklist_urls.urlpatterns,
 ]

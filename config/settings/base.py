@@ -9,6 +9,7 @@ AUDIT_ANCHOR_FILE (where the audit chain's head is appended; default var/audit-a
 ALLOWED_HOSTS (comma separated), DEBUG (0/1)
 S3_BUCKET, S3_ENDPOINT_URL, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_REGION  (set: uploads on S3; unset: var/media)
 RETENTION_YEARS (default 2: cancelled registrations are anonymised that many years after cancellation)
+BLACKLIST_YEARS (default 3: how long a terminated agent's identity keys stay on the blacklist)
 TRUSTED_PROXIES (comma separated addresses or networks of our own reverse proxies; their X-Forwarded-For is read)
 """
 
@@ -426,6 +427,9 @@ SITE_URL = os.environ.get("SITE_URL", "")
 # `apply_retention` and the nightly chain's "retention" step); DESIGN section 1: identity records are
 # kept for the service life plus 2 years.
 RETENTION_YEARS = int(os.environ.get("RETENTION_YEARS", "2"))
+# A terminated agent's tax code, phone numbers and owner's ID document stay on the blacklist (agents.blacklist)
+# this many years from the termination, unless a manager lifts the entry sooner.
+BLACKLIST_YEARS = int(os.environ.get("BLACKLIST_YEARS", "3"))
 
 LOGGING = {
     "version": 1,

@@ -29,6 +29,9 @@ SORT_LABELS = {
     "-risk_score": gettext_lazy("Highest risk first"),
     "risk_score": gettext_lazy("Lowest risk first"),
     "-updated_at": gettext_lazy("Recently changed"),
+    "-listed_at": gettext_lazy("Newest first"),
+    "listed_at": gettext_lazy("Oldest first"),
+    "expires_at": gettext_lazy("Expiring first"),
 }
 
 

@@ -230,6 +230,8 @@ def _plans(run: CheckRun, ruleset: dict[str, Rule], codes: list[str], as_of: dat
     )
     plans = {}
     for code in codes:
+        if code in rules.TYPED:  # agents and points: few, judged in full every time
+            continue
         rule = ruleset[code]
         try:
             params = rules.validate_parameters(code, rule.parameters)
@@ -394,21 +396,27 @@ def _judged(cursor, scope: tuple[str, str, tuple]) -> int:
     return judged
 
 
-def _hits(cursor, query: rules.Query, scope, registrations: bool) -> None:
-    """Step 1: the rule's hits as the table rule_hits, less anonymised registrations. CREATE TABLE AS,
-    not INSERT ... SELECT: PostgreSQL runs only the former's query with parallel workers."""
+def _hits(cursor, query: rules.Query, scope, spec: rules.RuleSpec) -> None:
+    """Step 1: the rule's hits as the table rule_hits (subject_id, point_id, agent_id, and for a typed rule
+    subject_type), less anonymised registrations. CREATE TABLE AS, not INSERT ... SELECT: PostgreSQL runs
+    only the former's query with parallel workers."""
+    registrations = spec.subject_type == SubjectType.REGISTRATION
+    # a typed rule's SELECT says each row's subject type (an agent or a point); the others' subjects are all
+    # of the rule's one type, so their (large) hits carry no such column
+    typed = ", CAST(q.subject_type AS VARCHAR(12)) AS subject_type" if spec.typed else ""
     # An incremental run's few rows against the big tables by index lookups; UNAUTHORISED_POINT joins
     # them to the points' periods by hash first.
     narrow = scope is not None and scope[0] != "UNAUTHORISED_POINT"
     if narrow:
         _lookups_only(cursor)
     cursor.execute(
-        f"CREATE TEMPORARY TABLE {HITS} AS SELECT q.subject_id, q.point_id, q.agent_id FROM ({query.sql}) q",  # noqa: S608
+        f"CREATE TEMPORARY TABLE {HITS} AS SELECT q.subject_id, q.point_id, q.agent_id{typed} "  # noqa: S608
+        f"FROM ({query.sql}) q",
         query.params,
     )
     if scope is not None and not narrow:
         _lookups_only(cursor)
-    cursor.execute(f"CREATE UNIQUE INDEX {HITS}_subject ON {HITS} (subject_id)")
+    cursor.execute(f"CREATE UNIQUE INDEX {HITS}_subject ON {HITS} (subject_id{', subject_type' if typed else ''})")
     if registrations and scope is not None:  # few hits: look each up
         cursor.execute(
             f"DELETE FROM {HITS} h USING {REG} r WHERE r.id = h.subject_id AND r.anonymised_at IS NOT NULL"  # noqa: S608
@@ -440,7 +448,11 @@ def _record(
     version, severity = rule.version, rule.severity
     params_json = json.dumps(params, sort_keys=True)
     json_param = "CAST(%s AS jsonb)" if postgres else "%s"
-    hit = f"EXISTS (SELECT 1 FROM {HITS} h WHERE h.subject_id = {FLAG}.subject_id)"  # noqa: S608 - names only
+    # the same subject: by id, and for a typed rule (agents and points, whose ids may be equal) by type too
+    same = f"h.subject_id = {FLAG}.subject_id"
+    if spec.typed:
+        same += f" AND h.subject_type = {FLAG}.subject_type"
+    hit = f"EXISTS (SELECT 1 FROM {HITS} h WHERE {same})"  # noqa: S608 - names only
     this_rule = f"{FLAG}.rule_id = %s"
     counts = {}
     with connection.cursor() as cursor:
@@ -491,7 +503,7 @@ def _record(
             counts["judged"] = _judged(cursor, scope)
             judged = f"EXISTS (SELECT 1 FROM {inc.SCOPE} s WHERE s.id = {FLAG}.subject_id)"  # noqa: S608
         # 1. the hits
-        _hits(cursor, query, scope, spec.subject_type == SubjectType.REGISTRATION)
+        _hits(cursor, query, scope, spec)
         if scope is not None:
             cursor.execute(f"DELETE FROM {HITS} WHERE subject_id NOT IN (SELECT id FROM {inc.SCOPE})")  # noqa: S608
         if postgres:
@@ -530,15 +542,19 @@ def _record(
 
         # 4. new subjects: a new OPEN flag each, with its first event
         registration_id = "h.subject_id" if spec.subject_type == SubjectType.REGISTRATION else "NULL"
+        subject_type, type_param = ("h.subject_type", ()) if spec.typed else ("%s", (spec.subject_type,))
+        same_type = " AND f.subject_type = h.subject_type" if spec.typed else ""
         activation_id = "h.subject_id" if spec.subject_type == SubjectType.ACTIVATION else "NULL"
         insert_flags = f"""INSERT INTO {FLAG} (rule_id, subject_type, subject_id, registration_id, activation_id,
                 point_id, agent_id, severity, status, first_seen, last_seen, resolved_at, rule_version, parameters,
                 reviewer_id, reviewed_at, reason)
-            SELECT %s, %s, h.subject_id, {registration_id}, {activation_id}, h.point_id, h.agent_id, %s, %s, %s, %s,
-                NULL, %s, {json_param}, NULL, NULL, ''
+            SELECT %s, {subject_type}, h.subject_id, {registration_id}, {activation_id}, h.point_id, h.agent_id, %s,
+                %s, %s, %s, NULL, %s, {json_param}, NULL, NULL, ''
             FROM {HITS} h
-            WHERE NOT EXISTS (SELECT 1 FROM {FLAG} f WHERE f.rule_id = %s AND f.subject_id = h.subject_id)"""  # noqa: S608
-        insert_params = (rule.pk, spec.subject_type, severity, OPEN, ts, ts, version, params_json, rule.pk)
+            WHERE NOT EXISTS (
+                SELECT 1 FROM {FLAG} f WHERE f.rule_id = %s AND f.subject_id = h.subject_id{same_type}
+            )"""  # noqa: S608
+        insert_params = (rule.pk, *type_param, severity, OPEN, ts, ts, version, params_json, rule.pk)
         raised = ("", OPEN, f"Raised by version {version} of the rule.", run.pk)
         event_columns = "flag_id, at, actor_id, from_status, to_status, reason, check_run_id"
         if postgres:
@@ -578,10 +594,10 @@ def _record(
         differs = "IS DISTINCT FROM" if postgres else "IS NOT"
         run_sql(
             f"""UPDATE {FLAG}
-            SET point_id = (SELECT h.point_id FROM {HITS} h WHERE h.subject_id = {FLAG}.subject_id),
-                agent_id = (SELECT h.agent_id FROM {HITS} h WHERE h.subject_id = {FLAG}.subject_id)
+            SET point_id = (SELECT h.point_id FROM {HITS} h WHERE {same}),
+                agent_id = (SELECT h.agent_id FROM {HITS} h WHERE {same})
             WHERE {this_rule} AND EXISTS (
-                SELECT 1 FROM {HITS} h WHERE h.subject_id = {FLAG}.subject_id
+                SELECT 1 FROM {HITS} h WHERE {same}
                 AND (h.point_id {differs} {FLAG}.point_id OR h.agent_id {differs} {FLAG}.agent_id))""",  # noqa: S608
             (rule.pk,),
         )

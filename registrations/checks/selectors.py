@@ -9,14 +9,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, F
+from django.db.models import Case, Count, F, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from agents.blacklist import selectors as blacklist_selectors
 from core.scoping import access_object
 
-from ..models import CheckRun, Flag, FlagEvent, FlagStatus, RegistrationStatus, Rule, RuleVersion
+from ..models import CheckRun, Flag, FlagEvent, FlagStatus, RegistrationStatus, Rule, RuleVersion, SubjectType
 from ..records import selectors
 from .rules.catalogue import BY_CODE
 from .rules.params import parameter_schema
@@ -35,9 +36,28 @@ def _flags(user):
     return (
         Flag.objects.for_user(user)
         .select_related("rule", "point", "agent", "reviewer")
-        # the registration's external id or the activation's ICCID, without loading (and decrypting) the subject
-        .annotate(subject_key=Coalesce(F("registration__external_id"), F("activation__iccid")))
+        # the registration's external id, the activation's ICCID or the agent's or point's code, without
+        # loading (and decrypting) the subject
+        .annotate(
+            subject_key=Coalesce(
+                F("registration__external_id"),
+                F("activation__iccid"),
+                Case(
+                    When(subject_type=SubjectType.AGENT, then=F("agent__code")),
+                    When(subject_type=SubjectType.POINT, then=F("point__code")),
+                ),
+            )
+        )
     )
+
+
+def blacklist_matches(*, user, flag: Flag) -> list:
+    """BLACKLISTED_AGENT: what its agent or point matched (kind, masked value, the entry), as it is now."""
+    if flag.rule.code != "BLACKLISTED_AGENT" or flag.agent_id is None:
+        return []
+    if flag.subject_type == SubjectType.POINT and flag.point_id:
+        return blacklist_selectors.matches(user=user, point=flag.point)
+    return blacklist_selectors.matches(user=user, agent=flag.agent)
 
 
 def flag_list(*, user):

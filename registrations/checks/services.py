@@ -257,8 +257,8 @@ def rule_backtest(*, rule: Rule, parameters: dict, user, sample: int = BACKTEST_
     through it in the user's provinces, in a transaction that is always rolled back, so even a rule that
     wrote by mistake would leave no trace.
     """
-    if rule.code not in rules.RULES:
-        raise BacktestUnavailable(rule.code)
+    if rule.code not in rules.RULES or rule.subject_type not in (SubjectType.REGISTRATION, SubjectType.ACTIVATION):
+        raise BacktestUnavailable(rule.code)  # a backtest samples registrations or activations
     parameters = rules.validate_parameters(rule.code, parameters)
     with transaction.atomic():
         try:

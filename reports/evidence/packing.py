@@ -211,7 +211,12 @@ def _flag_row(f) -> list:
         personal = [reg.registered_at, m.msisdn, m.subscriber_name, m.birth_year, reg.id_doc_type,
                     m.id_doc_number, m.address]  # fmt: skip
     else:
-        key = f.activation.iccid if f.activation_id else (f.point.code if f.point_id else str(f.subject_id))
+        if f.activation_id:
+            key = f.activation.iccid
+        elif f.subject_type == "agent" and f.agent_id:  # BLACKLISTED_AGENT on an agent: its code, as export_flags
+            key = f.agent.code
+        else:
+            key = f.point.code if f.point_id else str(f.subject_id)
         personal = [""] * 7
     return [
         f.pk, f.rule.code, f.severity, f.status, f.subject_type, key, f.point.code if f.point_id else "",

@@ -20,9 +20,9 @@ Codes (in this order; `METRIC_CODES`):
 - `registrations`: registrations whose `registered_at` is in the month, any status;
 - `registrations_cancelled`: of those, status `CANCELLED`;
 - `activations`: activations (one per ICCID, the earliest `activated_at`) whose `activated_at` is in the month;
-- `flagged.<RULE>` (the 15 rule codes): subjects of the month (registrations by `registered_at`,
-  activations by `activated_at`) with a flag of that rule whose status is `OPEN` or `CONFIRMED` when the
-  report is computed;
+- `flagged.<RULE>` (every rule code): subjects of the month (registrations by `registered_at`,
+  activations by `activated_at`, agents and points by the flag's `first_seen`) with a flag of that rule
+  whose status is `OPEN` or `CONFIRMED` when the report is computed;
 - `flagged_any`: registrations of the month with at least one such flag, of any rule;
 - `points_active`, `agents_active`: points (agents) whose status at the month's end was `ACTIVE`. The status
   at the end is the `to_status` of the latest status change before the end (ties: the later id); for one
@@ -218,14 +218,20 @@ def compute_figures(month: Month, provinces: Iterable[str] | None = None) -> dic
     )
     figures["activations"] = Activation.objects.filter(_in("activated_at", month), _activation_scope(provinces)).count()
 
-    # One query for the 15 rules: a flag is unique per (rule, subject), so counting flags counts subjects.
-    of_month = (Q(subject_type=SubjectType.REGISTRATION) & _in("registration__registered_at", month)) | (
-        Q(subject_type=SubjectType.ACTIVATION) & _in("activation__activated_at", month)
+    # One query for all the rules: a flag is unique per (rule, subject), so counting flags counts subjects.
+    # An agent or a point (BLACKLISTED_AGENT) is a subject of the month its flag was first raised in.
+    of_month = (
+        (Q(subject_type=SubjectType.REGISTRATION) & _in("registration__registered_at", month))
+        | (Q(subject_type=SubjectType.ACTIVATION) & _in("activation__activated_at", month))
+        | (Q(subject_type__in=(SubjectType.AGENT, SubjectType.POINT)) & _in("first_seen", month))
     )
     scope = Q()
     if provinces:
-        scope = (Q(subject_type=SubjectType.REGISTRATION) & Q(registration__point__province__in=provinces)) | (
-            Q(subject_type=SubjectType.ACTIVATION) & _activation_scope(provinces, "activation__iccid")
+        scope = (
+            (Q(subject_type=SubjectType.REGISTRATION) & Q(registration__point__province__in=provinces))
+            | (Q(subject_type=SubjectType.ACTIVATION) & _activation_scope(provinces, "activation__iccid"))
+            | (Q(subject_type=SubjectType.POINT) & Q(point__province__in=provinces))
+            | (Q(subject_type=SubjectType.AGENT) & Q(agent__province__in=provinces))
         )
     flagged = Flag.objects.filter(of_month, scope, status__in=LIVE_FLAG_STATUSES).aggregate(
         **{f"r{i}": Count("pk", filter=Q(rule__code=code)) for i, code in enumerate(RULE_CODES)}

@@ -22,7 +22,17 @@ def rule(code: str) -> Rule:
     return found
 
 
-def make_flag(code: str, *, registration=None, activation=None, status=FlagStatus.OPEN, last_seen=None, **kwargs):
+def make_flag(
+    code: str,
+    *,
+    registration=None,
+    activation=None,
+    subject_point=None,
+    subject_agent=None,
+    status=FlagStatus.OPEN,
+    last_seen=None,
+    **kwargs,
+):
     the_rule = rule(code)
     now = timezone.now()
     if registration is not None:
@@ -33,8 +43,17 @@ def make_flag(code: str, *, registration=None, activation=None, status=FlagStatu
             "point": registration.point,
             "agent": registration.agent,
         }
-    else:
+    elif activation is not None:
         subject = {"subject_type": SubjectType.ACTIVATION, "subject_id": activation.pk, "activation": activation}
+    elif subject_point is not None:
+        subject = {
+            "subject_type": SubjectType.POINT,
+            "subject_id": subject_point.pk,
+            "point": subject_point,
+            "agent": subject_point.agent,
+        }
+    else:
+        subject = {"subject_type": SubjectType.AGENT, "subject_id": subject_agent.pk, "agent": subject_agent}
     last_seen = last_seen or now
     values = {
         "severity": the_rule.severity,

@@ -252,7 +252,7 @@ def test_all_enabled_rules_run_by_default_and_a_disabled_one_only_when_named():
     mismatch()
     everything = run()
     assert MISMATCH not in everything.rule_codes
-    assert len(everything.rule_codes) == 14
+    assert len(everything.rule_codes) == 15  # every rule (15 and BLACKLISTED_AGENT) but the disabled one
     assert not Flag.objects.exists()
     named = run(MISMATCH)
     assert named.rule_codes == [MISMATCH]
@@ -279,7 +279,8 @@ def test_missing_rule_rows_are_restored_from_the_catalogue():
 
 def test_the_migration_seeded_every_rule_with_names_and_legal_basis():
     seeded = {rule.code: rule for rule in Rule.objects.all()}
-    assert len(seeded) == 15
+    assert len(seeded) == 16  # the 15 of DESIGN section 5 and BLACKLISTED_AGENT (issue 16)
+    assert seeded["BLACKLISTED_AGENT"].subject_type == "agent"
     assert seeded["REGISTRATION_BURST"].parameters == {"max_in_window": 20, "window_minutes": 10}
     assert seeded["EXCESS_SIMS_PER_ID"].parameters == {"max_without_contract": 3}
     assert seeded["ACTIVATED_UNREGISTERED"].subject_type == "activation"

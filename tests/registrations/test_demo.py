@@ -10,6 +10,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from agents.blacklist.demo import seed_blacklist
 from agents.demo import seed_agents
 from agents.models import PointKind, RegistrationPoint, Status, StatusChange
 from registrations.demo import seed_registrations
@@ -25,6 +26,7 @@ def demo(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         seed_agents()
         summary = seed_registrations()
+        seed_blacklist()  # issue 16: a terminated dealer back under a new code, for BLACKLISTED_AGENT
         yield summary
         transaction.set_rollback(True)
 

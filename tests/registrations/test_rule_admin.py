@@ -64,7 +64,7 @@ def test_rule_list_shows_every_rule_with_its_open_flags_in_scope(client, make_us
     client.force_login(make_user(Role.AUDITOR, provinces=["001"]))
     response = client.get(RULES)
     rules = {rule.code: rule for rule in response.context["rules"]}
-    assert len(rules) == 15
+    assert len(rules) == 16  # the 15 of DESIGN section 5 and BLACKLISTED_AGENT (issue 16)
     assert rules["UNDERAGE"].open_flags == 1
     assert rules["PREACTIVATED"].open_flags == 0
 

@@ -58,6 +58,7 @@ def test_every_code_of_section_5_has_a_rule():
         "REUSED_PORTRAIT",
         "CONFLICTING_IDENTITY",
         "REGISTRATION_BURST",
+        "BLACKLISTED_AGENT",  # issue 16
     }
 
 

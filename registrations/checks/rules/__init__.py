@@ -1,7 +1,8 @@
 """The rules of DESIGN section 5: code -> a function (params, now) -> one SELECT of the flagged subjects.
 
 Each function returns a `Query` whose rows are (subject_id, point_id, agent_id), one per flagged
-subject: set-based SQL that runs the same on PostgreSQL and SQLite. `registrations.checks.runner` records
+subject (BLACKLISTED_AGENT, whose subject is an agent or a point, adds a fourth column, subject_type):
+set-based SQL that runs the same on PostgreSQL and SQLite. `registrations.checks.runner` records
 the flags; `evaluate` and `count_hits` run a rule without recording anything (tests, backtests).
 
     from registrations.checks import rules
@@ -16,7 +17,7 @@ from datetime import datetime
 from django.db import connection
 from django.utils import timezone
 
-from . import documents, points, records, sims
+from . import blacklist, documents, points, records, sims
 from .catalogue import BY_CODE, CODES
 from .params import default_parameters, parameter_schema, validate_parameters
 from .sql import Query
@@ -24,6 +25,7 @@ from .sql import Query
 __all__ = [
     "CODES",
     "RULES",
+    "TYPED",
     "Query",
     "RuleSpec",
     "count_hits",
@@ -38,9 +40,14 @@ __all__ = [
 @dataclass(frozen=True)
 class RuleSpec:
     code: str
-    subject_type: str  # SubjectType value: "registration" or "activation"
+    subject_type: str  # SubjectType value: "registration", "activation" or "agent" (an agent or a point)
     severity: str
     build: Callable[[dict, datetime], Query]
+
+    @property
+    def typed(self) -> bool:
+        """True when the rule's SELECT gives each row's subject_type (its subjects are of several types)."""
+        return self.code in TYPED
 
     def query(self, params: dict | None, now: datetime) -> Query:
         """The rule's SELECT with `params` (validated; missing ones take their defaults) as of `now`."""
@@ -63,7 +70,10 @@ _FUNCTIONS: dict[str, Callable[[dict, datetime], Query]] = {
     "REUSED_PORTRAIT": documents.reused_portrait,
     "CONFLICTING_IDENTITY": documents.conflicting_identity,
     "REGISTRATION_BURST": points.registration_burst,
+    "BLACKLISTED_AGENT": blacklist.blacklisted_agent,
 }
+# Rules whose SELECT has a fourth column, subject_type, and that every run judges in full (few subjects).
+TYPED = frozenset({"BLACKLISTED_AGENT"})
 
 RULES: dict[str, RuleSpec] = {
     code: RuleSpec(code, BY_CODE[code]["subject_type"], BY_CODE[code]["severity"], _FUNCTIONS[code]) for code in CODES
@@ -81,7 +91,7 @@ def iter_hits(code: str, params: dict | None = None, now: datetime | None = None
 
 def evaluate(code: str, params: dict | None = None, now: datetime | None = None) -> list[tuple]:
     """All flagged (subject_id, point_id, agent_id) of a rule, sorted: for tests and small data."""
-    return sorted(iter_hits(code, params, now))
+    return sorted(iter_hits(code, params, now), key=lambda row: tuple((v is not None, v or 0) for v in row))
 
 
 def count_hits(code: str, params: dict | None = None, now: datetime | None = None) -> int:

@@ -1,4 +1,5 @@
-"""The 15 rules of DESIGN section 5 as shipped: names, descriptions, legal basis, severity, subject, defaults.
+"""The 15 rules of DESIGN section 5 and issue 16's BLACKLISTED_AGENT as shipped: names, descriptions, legal
+basis, severity, subject, defaults.
 
 The codes are contracts. Descriptions name parameters as `{name}`: pages fill in the rule's current
 values (issue 13), so a description never shows an old default. This is the content the data migration
@@ -12,9 +13,13 @@ DIRECTIVE_11 = "Chỉ thị 11/CT-BTTTT (Directive 11/CT-BTTTT)"
 DECREE_163 = "Nghị định 163/2024/NĐ-CP (Decree 163/2024/ND-CP)"
 CIRCULAR_08 = "Thông tư 08/2026/TT-BKHCN (Circular 08/2026/TT-BKHCN)"
 CIRCULAR_59 = "Thông tư 59/2021/TT-BCA (Circular 59/2021/TT-BCA)"
+BLACKLIST_POLICY = (
+    "Chính sách nhà mạng: đại lý bị chấm dứt bị đưa vào danh sách đen 3 năm, theo thông lệ DoT Ấn Độ 2023 "
+    "(Operator policy: a terminated agent is blacklisted for 3 years, after India's DoT 2023 PoS rules)"
+)
 
 CRITICAL, HIGH, MEDIUM = "critical", "high", "medium"
-REGISTRATION, ACTIVATION = "registration", "activation"
+REGISTRATION, ACTIVATION, AGENT = "registration", "activation", "agent"
 
 RULES: list[dict] = [
     {
@@ -210,6 +215,22 @@ RULES: list[dict] = [
         "a sign of SIMs registered in bulk with pre-filled subscriber data.",
         "description_vi": "Hơn {max_in_window} bản đăng ký tại một điểm trong {window_minutes} phút: dấu "
         "hiệu đăng ký hàng loạt bằng thông tin thuê bao điền sẵn.",
+    },
+    {
+        # subject: an agent or a point (rules.blacklist); "agent" stands for both on the Rule row
+        "code": "BLACKLISTED_AGENT",
+        "severity": CRITICAL,
+        "subject_type": AGENT,
+        "parameters": {},
+        "legal_basis": f"{BLACKLIST_POLICY}; {DIRECTIVE_11}",
+        "name_en": "Agent or point matches the blacklist",
+        "name_vi": "Đại lý hoặc điểm trùng danh sách đen",
+        "description_en": "An agent or point (not terminated) whose tax code, phone number or owner's ID document "
+        "matches a blacklist entry in force of another agent (terminated, or listed by a manager): a terminated "
+        "dealer coming back under a new code. Compared as keyed hashes, never in clear.",
+        "description_vi": "Đại lý hoặc điểm (chưa chấm dứt) có mã số thuế, số điện thoại hoặc giấy tờ tùy thân "
+        "của chủ trùng với một mục còn hiệu lực trong danh sách đen của đại lý khác (đã bị chấm dứt hoặc do "
+        "quản lý thêm): đại lý bị chấm dứt quay lại dưới mã mới. So khớp bằng mã băm có khóa, không so bản rõ.",
     },
 ]
 

@@ -176,6 +176,7 @@ def _detail(request, flag, *, form=None, status=200):
         "can_confirm": flag.status in services.ALLOWED_FROM[FlagStatus.CONFIRMED],
         "can_dismiss": flag.status in services.ALLOWED_FROM[FlagStatus.DISMISSED],
         "inspection_url": _inspection_url(request.user, flag),
+        "blacklist_matches": selectors.blacklist_matches(user=request.user, flag=flag),
     }
     return render(request, "registrations/flag_detail.html", context, status=status)
 

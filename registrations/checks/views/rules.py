@@ -13,6 +13,7 @@ from core.web import add_errors
 
 from .. import selectors, services
 from ..forms import RollbackForm, RuleForm
+from ..rules import RULES as ENGINE_RULES
 
 VIEW_RULE = "registrations.view_rule"
 CHANGE_RULE = services.CHANGE_RULE_PERMISSION
@@ -120,5 +121,11 @@ def rule_backtest(request, code):
         except ValidationError as exc:
             add_errors(form, exc)
         except services.BacktestUnavailable:
-            context["error"] = _("The rules engine has no function for this rule yet: nothing to backtest.")
+            if rule.code in ENGINE_RULES:  # a rule whose subjects are agents and points (BLACKLISTED_AGENT)
+                context["error"] = _(
+                    "A backtest samples registrations and activations; this rule judges agents and points: "
+                    "run the checks to see what it flags."
+                )
+            else:
+                context["error"] = _("The rules engine has no function for this rule yet: nothing to backtest.")
     return render(request, "registrations/_backtest.html", context)

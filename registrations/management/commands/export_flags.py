@@ -16,7 +16,7 @@ HEADER = ["rule", "severity", "status", "subject_type", "subject_key", "point_co
 class Command(BaseCommand):
     help = (
         "Write the flags as CSV to stdout: rule,severity,status,subject_type,subject_key,point_code,agent_code "
-        "(subject_key: the registration's external_id, the activation's ICCID, or the point's code). "
+        "(subject_key: the registration's external_id, the activation's ICCID, or the agent's or point's code). "
         "Filter with --rule CODE and --status OPEN|CONFIRMED|DISMISSED|RESOLVED."
     )
 
@@ -67,7 +67,9 @@ class Command(BaseCommand):
                 key = external_id
             elif subject_type == SubjectType.ACTIVATION:
                 key = iccid
-            else:
+            elif subject_type == SubjectType.AGENT:
+                key = agent_code
+            else:  # a point
                 key = point_code
             writer.writerow([code, severity, status, subject_type, key or "", point_code or "", agent_code or ""])
             count += 1

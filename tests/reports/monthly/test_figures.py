@@ -21,6 +21,7 @@ RULES = (
     "REUSED_PORTRAIT",
     "CONFLICTING_IDENTITY",
     "REGISTRATION_BURST",
+    "BLACKLISTED_AGENT",  # issue 16: its subjects are agents and points, counted by their flag's first_seen
 )
 
 
