@@ -9,7 +9,7 @@ from django.utils import timezone
 from . import signing
 from .models import TEST_EVENT, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
-NAME = "Demo: operator's SOC (disabled)"
+NAME = "Demo: hệ thống SOC của nhà mạng (đang tắt)"
 URL = "http://127.0.0.1:9/demo-webhooks"  # the discard port: nothing listens there
 
 Status, Outcome, Error = WebhookDelivery.Status, WebhookAttempt.Outcome, WebhookAttempt.Error

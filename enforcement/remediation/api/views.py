@@ -9,7 +9,7 @@ Staff and integration accounts only: the lists carry MSISDNs because the operato
 """
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -111,7 +111,9 @@ class OutcomeJobApi(APIView):
     required_permissions = (services.OUTCOME_PERMISSION,)
     permission_classes = [HasViewPermissions]
 
-    @extend_schema(responses=OutcomeJobSerializer)
+    @extend_schema(
+        responses={200: OutcomeJobSerializer, 404: OpenApiResponse(description="No such outcomes file of yours.")}
+    )
     def get(self, request, pk):
         job = selectors.outcome_job_get(user=request.user, pk=pk)
         return Response(OutcomeJobSerializer(job, context={"request": request}).data)

@@ -11,7 +11,7 @@ from registrations.models import Flag, FlagStatus
 from tests.agents.factories import AgentFactory, PointFactory
 from tests.registrations.test_importers import import_regs, reg
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("provinces_loaded")]
 
 
 def test_a_case_closes_when_a_later_import_completes_the_record():
