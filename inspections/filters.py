@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Province
+from core.renderers import ListFilterForm
 from registrations.models import Severity
 from registrations.records.filters import local_day_start
 
@@ -92,6 +93,7 @@ class TaskFilter(_PointSearch):
     cancelled = django_filters.BooleanFilter(method="filter_cancelled", label=_("Cancelled"), widget=_yes_no())
 
     class Meta:
+        form = ListFilterForm  # selects and inputs written in Python: no template per <option>
         model = InspectionTask
         fields = [
             "q",
@@ -149,6 +151,7 @@ class FindingFilter(_PointSearch):
     )
 
     class Meta:
+        form = ListFilterForm  # selects and inputs written in Python: no template per <option>
         model = Finding
         fields = ["q", "province", "status", "severity", "kind", "found_from", "found_to"]
 
@@ -172,6 +175,7 @@ class SanctionFilter(_PointSearch):
     )
 
     class Meta:
+        form = ListFilterForm  # selects and inputs written in Python: no template per <option>
         model = Sanction
         fields = ["q", "province", "status", "kind", "decided_from", "decided_to"]
 
@@ -193,6 +197,7 @@ class ActionFilter(_PointSearch):
     )
 
     class Meta:
+        form = ListFilterForm  # selects and inputs written in Python: no template per <option>
         model = CorrectiveAction
         fields = ["q", "province", "status", "overdue", "due_from", "due_to"]
 

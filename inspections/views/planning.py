@@ -41,7 +41,7 @@ def _workload(user):
 @staff(VIEW_TASK)
 def task_list(request):
     """The planning page: filters, unassigned tasks first then by due date, the inspectors' workload."""
-    filterset = TaskFilter(request.GET, queryset=selectors.task_list(user=request.user), request=request)
+    filterset = TaskFilter(request.GET, queryset=selectors.planning_rows(user=request.user), request=request)
     results = filterset.qs if filterset.is_valid() else filterset.queryset.none()
     context = {
         "filter": filterset,
@@ -50,6 +50,8 @@ def task_list(request):
         "today": timezone.localdate(),
         "can_assign": request.user.has_perm(REVIEW),
         "queue_path": request.get_full_path(),
+        # each row's tick box label, translated once (rows.with_id), not a {% blocktranslate %} per row
+        "tick_label": _("Tick task %(id)s"),
     }
     if request.headers.get("HX-Request"):
         return render(request, "inspections/office/task_list_rows.html", context)

@@ -54,7 +54,7 @@ EXPORT_COLUMNS = [
 
 def _queue_context(request, params: QueryDict) -> dict:
     user = request.user
-    queryset = selectors.flag_list(user=user)
+    queryset = selectors.queue_rows(user=user)
     filterset = FlagFilter(params, queryset=queryset, request=request)
     results = filterset.qs if filterset.is_valid() else queryset.none()
     page = keyset_paginate(
@@ -85,6 +85,8 @@ def _queue_context(request, params: QueryDict) -> dict:
         "queue_path": f"{reverse('registrations:flag_list')}?{params.urlencode()}",
         "export_query": urlencode({k: v for k, v in params.items() if k not in ("after", "sort")}),
         "selected_ids": set(),
+        # each row's tick box label, translated once (rows.with_id), not a {% blocktranslate %} per row
+        "tick_label": _("Tick flag %(id)s"),
     }
 
 
