@@ -7,10 +7,17 @@ quarter of a list page's time (issue 15's profile). This renderer writes the sam
 between options) with format_html and hands every other template to Django's renderer, so a widget with
 a template of its own is rendered as before.
 
-Used by the list filter forms (`ListFilterForm`, set as `Meta.form` on a FilterSet).
+Used by the list filter forms (`ListFilterForm`, set as `Meta.form` on a FilterSet). A select whose choices are
+a fixed list (a status, a kind; not a queryset's rows) is written once per process for each value and
+language, and taken from there on every later request: the same form widgets are not written again for
+each page.
 """
 
+from collections import OrderedDict
+from functools import partial
+
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.forms.renderers import DjangoTemplates
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
@@ -84,7 +91,45 @@ class ListFormRenderer(DjangoTemplates):
 LIST_RENDERER = ListFormRenderer()
 
 
+# (field name, value, attrs, the choices as shown) -> the select's HTML; bounded: values come from query strings
+_SELECTS: OrderedDict[tuple, str] = OrderedDict()
+SELECT_CACHE_SIZE = 512
+
+
+def _shown(choices) -> tuple:
+    """The choices as the reader sees them (labels translated): a part of the cache key, so a label in
+    another language, or another form's field of the same name, is another entry."""
+    return tuple(
+        (str(value), _shown(label) if isinstance(label, (list, tuple)) else str(label)) for value, label in choices
+    )
+
+
+def _cached_select(render, field, name, value, attrs=None, renderer=None):
+    key = (name, str(value), tuple(sorted((attrs or {}).items())), _shown(field.choices))
+    html = _SELECTS.get(key)
+    if html is None:
+        html = render(name, value, attrs=attrs, renderer=renderer)
+        _SELECTS[key] = html
+        if len(_SELECTS) > SELECT_CACHE_SIZE:
+            _SELECTS.popitem(last=False)
+    else:
+        _SELECTS.move_to_end(key)
+    return html
+
+
+def _fixed_choices(field) -> bool:
+    choices = getattr(field, "choices", None)
+    return isinstance(choices, (list, tuple)) and not isinstance(choices, ModelChoiceIterator)
+
+
 class ListFilterForm(forms.Form):
     """The form class of the list pages' FilterSets (`class Meta: form = ListFilterForm`)."""
 
     default_renderer = LIST_RENDERER
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if type(widget) is forms.Select and _fixed_choices(field):
+                widget.render = partial(_cached_select, widget.render, field)

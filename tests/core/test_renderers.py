@@ -5,7 +5,10 @@ import re
 import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
+from django.utils import translation
+from django.utils.translation import gettext_lazy
 
+from core import renderers
 from core.renderers import LIST_RENDERER, ListFilterForm
 
 
@@ -57,3 +60,58 @@ def test_select_is_written_without_option_templates(monkeypatch):
     html = str(form["kind"])
     assert '<option value="B" selected>b</option>' in html
     assert html.startswith('<select name="kind" id="id_kind">')
+
+
+class Filters(ListFilterForm):
+    kind = forms.ChoiceField(choices=[("", "any"), ("A", "Fixed <point>"), ("B", "Mobile & co")], required=False)
+    other = forms.ChoiceField(choices=[("", "all"), ("A", "Other A")], required=False)
+
+
+@pytest.mark.parametrize("data", [{}, {"kind": "A"}, {"kind": "B"}, {"kind": "<nonsense>"}])
+def test_a_fixed_select_is_written_once_and_the_same_on_every_later_request(monkeypatch, data):
+    # given: a first request writes it
+    first = str(Filters(data or None)["kind"])
+    # when: every later request takes it without writing it again
+    monkeypatch.setattr(renderers, "_select", lambda widget: pytest.fail("written again"))
+    later = [str(Filters(data or None)["kind"]) for _ in range(3)]
+    # then: what Django's templates write
+    assert later == [first] * 3
+    assert _squash(first) == _squash(Sample(data or None, renderer=DjangoTemplates())["kind"])
+
+
+def test_the_cache_tells_apart_fields_of_the_same_name_and_languages():
+    # given: two forms with a "kind" field of other labels, and a label in two languages
+    class Other(ListFilterForm):
+        kind = forms.ChoiceField(choices=[("", "all"), ("A", "Something else")], required=False)
+
+    class Translated(ListFilterForm):
+        status = forms.ChoiceField(choices=[("S", gettext_lazy("Suspended"))], required=False)
+
+    # then
+    assert "Fixed &lt;point&gt;" in str(Filters()["kind"])
+    assert "Something else" in str(Other()["kind"])
+    with translation.override("en"):
+        english = str(Translated()["status"])
+    with translation.override("vi"):
+        vietnamese = str(Translated()["status"])
+    assert "Suspended" in english
+    assert "Suspended" not in vietnamese
+
+
+def test_the_cache_is_bounded_whatever_values_come_in(monkeypatch):
+    monkeypatch.setattr(renderers, "SELECT_CACHE_SIZE", 10)
+    for i in range(50):
+        str(Filters({"kind": f"value-{i}"})["kind"])
+    assert len(renderers._SELECTS) <= 10
+
+
+def test_a_select_of_a_querysets_rows_is_not_cached(db):
+    from core.models import Province
+
+    class Provinces(ListFilterForm):
+        province = forms.ModelChoiceField(queryset=Province.objects.order_by("code"), required=False)
+
+    renderers._SELECTS.clear()
+    html = str(Provinces()["province"])
+    assert "Hà Nội" in html
+    assert renderers._SELECTS == {}
