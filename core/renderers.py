@@ -8,16 +8,17 @@ between options) with format_html and hands every other template to Django's ren
 a template of its own is rendered as before.
 
 Used by the list filter forms (`ListFilterForm`, set as `Meta.form` on a FilterSet). A select whose choices are
-a fixed list (a status, a kind; not a queryset's rows) is written once per process for each value and
-language, and taken from there on every later request: the same form widgets are not written again for
-each page.
+a fixed list (a status, a kind; not a queryset's rows), and the province select (ProvinceChoiceFilter, below),
+is written once per process for each value and language (and set of provinces), and taken from there on every
+later request: the same form widgets are not written again for each page.
 """
 
 from collections import OrderedDict
 from functools import partial
 
+import django_filters
 from django import forms
-from django.forms.models import ModelChoiceIterator
+from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 from django.forms.renderers import DjangoTemplates
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
@@ -110,7 +111,7 @@ def _cached_select(render, field, name, value, attrs=None, renderer=None):
     if html is None:
         html = render(name, value, attrs=attrs, renderer=renderer)
         _SELECTS[key] = html
-        if len(_SELECTS) > SELECT_CACHE_SIZE:
+        while len(_SELECTS) > SELECT_CACHE_SIZE:
             _SELECTS.popitem(last=False)
     else:
         _SELECTS.move_to_end(key)
@@ -131,5 +132,46 @@ class ListFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
-            if type(widget) is forms.Select and _fixed_choices(field):
+            if type(widget) is forms.Select and (_fixed_choices(field) or isinstance(field, ProvinceChoiceField)):
                 widget.render = partial(_cached_select, widget.render, field)
+
+
+# --- the province select of the list filter forms ---------------------------------------------------------
+# Every list's filter form offers the user's provinces: 63 model instances read through a server-side cursor
+# and written as 63 options on every page. The provinces are reference data (loaded by a migration, never
+# edited at runtime): their names are read once per process, each page asks only which codes the user has
+# (one light query) and the select is written once per process for each such set, value and language.
+
+_PROVINCE_LABELS: dict[str, str] = {}
+
+
+def _province_labels() -> dict[str, str]:
+    if not _PROVINCE_LABELS:
+        from core.models import Province
+
+        _PROVINCE_LABELS.update((province.code, str(province)) for province in Province.objects.all())
+    return _PROVINCE_LABELS
+
+
+class _ProvinceIterator(django_filters.fields.ModelChoiceIterator):
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        if self.field.null_label is not None:
+            yield (self.field.null_value, self.field.null_label)
+        labels = _province_labels()
+        for code in self.queryset.order_by("code").values_list("pk", flat=True):
+            yield (ModelChoiceIteratorValue(code, None), labels.get(code) or code)
+
+
+class ProvinceChoiceField(django_filters.fields.ModelChoiceField):
+    """A ModelChoiceField of provinces whose options come from the codes alone (see above); it validates
+    a chosen province against its queryset as any ModelChoiceField does."""
+
+    iterator = _ProvinceIterator
+
+
+class ProvinceChoiceFilter(django_filters.ModelChoiceFilter):
+    """`province = ProvinceChoiceFilter(queryset=<the user's provinces>, ...)` in a list's FilterSet."""
+
+    field_class = ProvinceChoiceField

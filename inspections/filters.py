@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Province
-from core.renderers import ListFilterForm
+from core.renderers import ListFilterForm, ProvinceChoiceFilter
 from registrations.models import Severity
 from registrations.records.filters import local_day_start
 
@@ -52,7 +52,7 @@ def _inspectors(request):
 
 class _PointSearch(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Point code or name"))
-    province = django_filters.ModelChoiceFilter(
+    province = ProvinceChoiceFilter(
         field_name="point__province", queryset=_provinces, label=_("Province"), empty_label=ANY_LABEL
     )
 

@@ -115,3 +115,43 @@ def test_a_select_of_a_querysets_rows_is_not_cached(db):
     html = str(Provinces()["province"])
     assert "Hà Nội" in html
     assert renderers._SELECTS == {}
+
+
+@pytest.mark.parametrize("provinces", [None, ["001", "079"]])
+@pytest.mark.parametrize("data", [{}, {"province": "079"}, {"province": "048"}, {"province": "<x>"}])
+def test_the_province_select_is_what_a_model_choice_filter_writes_and_validates_the_same(
+    make_user, provinces, data
+):
+    import django_filters
+
+    from agents.models import RegistrationPoint
+    from core.models import Province
+    from core.renderers import ProvinceChoiceFilter
+
+    # given: the user's provinces (all, or Hà Nội and TP Hồ Chí Minh) behind both kinds of filter
+    user = make_user(provinces=provinces)
+
+    def scope(request):
+        return Province.objects.for_user(user)
+
+    class Before(django_filters.FilterSet):
+        province = django_filters.ModelChoiceFilter(queryset=scope, empty_label="any")
+
+        class Meta:
+            model = RegistrationPoint
+            fields = ["province"]
+
+    class After(django_filters.FilterSet):
+        province = ProvinceChoiceFilter(queryset=scope, empty_label="any")
+
+        class Meta:
+            model = RegistrationPoint
+            form = ListFilterForm
+            fields = ["province"]
+
+    before, after = Before(data or None), After(data or None)
+    # then: the same options, the same one selected, the same verdict on the value
+    assert after.is_valid() == before.is_valid()
+    assert after.form.errors == before.form.errors
+    for _ in range(2):  # written, then taken from the cache
+        assert _squash(After(data or None).form["province"]) == _squash(before.form["province"])
