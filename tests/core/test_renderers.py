@@ -119,9 +119,7 @@ def test_a_select_of_a_querysets_rows_is_not_cached(db):
 
 @pytest.mark.parametrize("provinces", [None, ["001", "079"]])
 @pytest.mark.parametrize("data", [{}, {"province": "079"}, {"province": "048"}, {"province": "<x>"}])
-def test_the_province_select_is_what_a_model_choice_filter_writes_and_validates_the_same(
-    make_user, provinces, data
-):
+def test_the_province_select_is_what_a_model_choice_filter_writes_and_validates_the_same(make_user, provinces, data):
     import django_filters
 
     from agents.models import RegistrationPoint
