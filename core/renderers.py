@@ -105,8 +105,8 @@ def _shown(choices) -> tuple:
     )
 
 
-def _cached_select(render, field, name, value, attrs=None, renderer=None):
-    key = (name, str(value), tuple(sorted((attrs or {}).items())), _shown(field.choices))
+def _cached_select(render, widget, name, value, attrs=None, renderer=None):
+    key = (name, str(value), tuple(sorted((attrs or {}).items())), _shown(widget.choices))
     html = _SELECTS.get(key)
     if html is None:
         html = render(name, value, attrs=attrs, renderer=renderer)
@@ -118,9 +118,9 @@ def _cached_select(render, field, name, value, attrs=None, renderer=None):
     return html
 
 
-def _fixed_choices(field) -> bool:
-    choices = getattr(field, "choices", None)
-    return isinstance(choices, (list, tuple)) and not isinstance(choices, ModelChoiceIterator)
+def _fixed_choices(widget) -> bool:
+    """A list written in the code (a ChoiceField's, or a Select's own as for a yes/no filter), not rows."""
+    return isinstance(widget.choices, (list, tuple)) and not isinstance(widget.choices, ModelChoiceIterator)
 
 
 class ListFilterForm(forms.Form):
@@ -132,8 +132,8 @@ class ListFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
-            if type(widget) is forms.Select and (_fixed_choices(field) or isinstance(field, ProvinceChoiceField)):
-                widget.render = partial(_cached_select, widget.render, field)
+            if type(widget) is forms.Select and (_fixed_choices(widget) or isinstance(field, ProvinceChoiceField)):
+                widget.render = partial(_cached_select, widget.render, widget)
 
 
 # --- the province select of the list filter forms ---------------------------------------------------------

@@ -153,3 +153,17 @@ def test_the_province_select_is_what_a_model_choice_filter_writes_and_validates_
     assert after.form.errors == before.form.errors
     for _ in range(2):  # written, then taken from the cache
         assert _squash(After(data or None).form["province"]) == _squash(before.form["province"])
+
+
+def test_a_yes_no_select_of_a_boolean_filter_is_cached_too(monkeypatch):
+    # given: a boolean field whose Select carries its own choices (the planning page's "Overdue")
+    class YesNo(ListFilterForm):
+        overdue = forms.NullBooleanField(
+            required=False, widget=forms.Select(choices=[("", "any"), ("true", "Yes"), ("false", "No")])
+        )
+
+    first = str(YesNo({"overdue": "true"})["overdue"])
+    monkeypatch.setattr(renderers, "_select", lambda widget: pytest.fail("written again"))
+    # then
+    assert str(YesNo({"overdue": "true"})["overdue"]) == first
+    assert '<option value="true" selected>Yes</option>' in first
