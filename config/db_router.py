@@ -9,12 +9,15 @@ With the replica configured (settings add the `replica` alias, this router and R
   - anything after the request's first write (it reads its own writes: the primary from then on; the audit
     row an export writes before its rows does not count, nothing reads it back);
 - every write, every other request (POST, PUT, PATCH, DELETE), Celery tasks (imports, check runs, packs),
-  management commands and migrations use the primary (`default`).
+  management commands and migrations use the primary (`default`);
+- for STICKY_SECONDS after a request that may have written, the same browser's requests read the primary too
+  (a cookie): the page a form redirects to shows what was just saved whatever the replica's lag.
 
 Raw SQL through `django.db.connection` always runs on the primary. Without DATABASE_REPLICA_URL nothing
 changes: no alias, no router, no middleware.
 """
 
+import time
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -23,6 +26,9 @@ from django.db import connections
 REPLICA = "replica"
 PRIMARY = "default"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# After a request that may have written, the same browser reads the primary for this long (a cookie).
+STICKY_COOKIE = "saw_primary_until"
+STICKY_SECONDS = 10
 # Read from the primary always: signing in, sessions, roles and permissions, lockouts.
 PRIMARY_APPS = frozenset({"sessions", "auth", "contenttypes", "axes", "authtoken"})
 PRIMARY_MODELS = frozenset({"core.user"})
@@ -65,13 +71,19 @@ class ReplicaRouter:
 
 class ReplicaReadsMiddleware:
     """Marks a GET/HEAD request as one whose reads may go to the replica (ReplicaRouter decides each read).
-    First in MIDDLEWARE, so the whole request is inside the mark."""
+    First in MIDDLEWARE, so the whole request is inside the mark.
+
+    Read your writes across requests: a request that may have written (any POST, PUT, PATCH, DELETE, or a GET
+    that wrote) sets a cookie for STICKY_SECONDS, and the same browser's requests read the primary until it
+    expires, so the page a form redirects to shows what was just saved even while the replica lags behind."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         if request.method not in SAFE_METHODS:
+            return _sticky(request, self.get_response(request))
+        if _recently_wrote(request):
             return self.get_response(request)
         scope = _Scope()
         token = _scope.set(scope)
@@ -79,10 +91,32 @@ class ReplicaReadsMiddleware:
             response = self.get_response(request)
         finally:
             _scope.reset(token)
+        if scope.wrote:
+            return _sticky(request, response)
         if getattr(response, "streaming", False):
             # a streamed export reads as it is sent, after this returned: its reads stay in the mark
             response.streaming_content = _within(scope, response.streaming_content)
         return response
+
+
+def _recently_wrote(request) -> bool:
+    try:
+        return float(request.COOKIES.get(STICKY_COOKIE, "0")) > time.time()
+    except ValueError:
+        return False
+
+
+def _sticky(request, response):
+    until = time.time() + STICKY_SECONDS
+    response.set_cookie(
+        STICKY_COOKIE,
+        f"{until:.0f}",
+        max_age=STICKY_SECONDS,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
+    return response
 
 
 def _within(scope: _Scope, content):

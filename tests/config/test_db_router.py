@@ -5,6 +5,7 @@ here is a second alias on the test database itself, so every query is real and w
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agents.models import RegistrationPoint
-from config.db_router import REPLICA, ReplicaRouter, replica_reads
+from config.db_router import REPLICA, STICKY_COOKIE, ReplicaRouter, replica_reads
 from core.audit import audit_record
 from core.models import Province
 from core.provinces import load_provinces
@@ -165,3 +166,29 @@ def test_settings_add_the_replica_alias_router_and_middleware_only_with_database
         assert out.stdout.split()[:2] == ["False", "None"]
         assert ROUTER not in out.stdout
         assert MIDDLEWARE not in out.stdout
+
+
+def test_after_a_post_the_same_browser_reads_the_primary_until_the_cookie_expires(replica, client, make_user):
+    # given: a POST (a status change) and the page it redirects to
+    point = PointFactory()
+    client.force_login(make_user(Role.OFFICER))
+    url = reverse("agents:point_status", args=[point.pk, "suspend"])
+    answer = client.post(url, {"action": "suspend", "reason": "Replica test."})
+    assert STICKY_COOKIE in answer.cookies
+    # when: the redirect's page is asked within the cookie's life
+    _response, primary, rep = _on_each(lambda: client.get(answer["Location"]))
+    # then: it reads the primary, which has the change
+    assert "agents_registrationpoint" in primary
+    assert rep == ""
+    # when: the cookie has expired
+    client.cookies[STICKY_COOKIE] = str(int(time.time()) - 1)
+    _response, primary, rep = _on_each(lambda: client.get(answer["Location"]))
+    # then: the replica again
+    assert "agents_registrationpoint" in rep
+
+
+def test_a_forged_or_bad_sticky_cookie_only_sends_reads_to_the_primary(replica, client, make_user):
+    client.force_login(make_user(Role.OFFICER))
+    client.cookies[STICKY_COOKIE] = "not a time"
+    _response, primary, rep = _on_each(lambda: client.get(reverse("agents:point_list")))
+    assert "agents_registrationpoint" in rep
