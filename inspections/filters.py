@@ -47,7 +47,8 @@ def _provinces(request):
 def _inspectors(request):
     if request is None:
         return selectors.inspectors().none()
-    return selectors.inspectors(user=request.user).order_by("username")
+    # the select shows usernames: not every column of each account on every page
+    return selectors.inspectors(user=request.user).order_by("username").only("username")
 
 
 class _PointSearch(django_filters.FilterSet):

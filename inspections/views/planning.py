@@ -34,7 +34,9 @@ from ._common import ADD_TASK, PAGE_SIZE, REVIEW, VIEW_TASK, default_due, next_u
 
 
 def _workload(user):
-    return selectors.with_workload(selectors.inspectors(user=user), user=user)
+    # the table shows names and counts: not every column of each account
+    inspectors = selectors.inspectors(user=user).only("username", "first_name", "last_name")
+    return selectors.with_workload(inspectors, user=user)
 
 
 @require_safe

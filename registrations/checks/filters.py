@@ -40,7 +40,13 @@ class FlagFilter(django_filters.FilterSet):
     DEFAULT_STATUS = FlagStatus.OPEN
     BLANK_ALLOWED = ("status",)  # `status=`: every status (core.api.filters)
 
-    rule = RuleChoiceFilter(queryset=Rule.objects.all(), to_field_name="code", label=_("Rule"), empty_label=_("any"))
+    # the select shows names: not each rule's descriptions and parameters on every page
+    rule = RuleChoiceFilter(
+        queryset=Rule.objects.only("code", "name_en", "name_vi"),
+        to_field_name="code",
+        label=_("Rule"),
+        empty_label=_("any"),
+    )
     severity = django_filters.ChoiceFilter(choices=Severity.choices, label=_("Severity"), empty_label=_("any"))
     status = django_filters.ChoiceFilter(choices=FlagStatus.choices, label=_("Status"), empty_label=_("any"))
     province = ProvinceChoiceFilter(
