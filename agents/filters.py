@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Province
-from core.renderers import ListFilterForm
+from core.renderers import ListFilterForm, ProvinceChoiceFilter
 
 from .models import Agent, AgentKind, PointKind, RegistrationPoint, RiskTier, Status
 from .selectors import agent_tree_ids
@@ -30,7 +30,7 @@ def _date_widget():
 
 class SupervisedFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    province = django_filters.ModelChoiceFilter(queryset=_provinces, label=_("Province"), empty_label=ANY_LABEL)
+    province = ProvinceChoiceFilter(queryset=_provinces, label=_("Province"), empty_label=ANY_LABEL)
     status = django_filters.ChoiceFilter(choices=Status.choices, label=_("Status"), empty_label=ANY_LABEL)
     risk_tier = django_filters.ChoiceFilter(
         choices=[*RiskTier.choices, (NOT_SCORED, _("Not scored yet"))],

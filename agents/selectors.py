@@ -15,6 +15,31 @@ def point_list(*, user):
     return RegistrationPoint.objects.for_user(user).select_related("province", "agent")
 
 
+# What a row of the agents and points lists shows, and their sort fields (issue 15): not every column of
+# the agent or point and of each related row.
+_ROW_FIELDS = (
+    "code",
+    "name",
+    "kind",
+    "province__name",
+    "status",
+    "risk_tier",
+    "risk_score",
+    "risk_factors",
+    "updated_at",
+)
+
+
+def agent_rows(*, user):
+    """agent_list with only the columns a list row shows (the parent's code and province: visible_parent)."""
+    return agent_list(user=user).only(*_ROW_FIELDS, "parent__code", "parent__province")
+
+
+def point_rows(*, user):
+    """point_list with only the columns a list row shows."""
+    return point_list(user=user).only(*_ROW_FIELDS, "agent__code", "address")
+
+
 def agent_get(*, user, pk) -> Agent:
     return access_object(agent_list(user=user), user, pk=pk)
 

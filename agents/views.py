@@ -47,7 +47,7 @@ def agent_list(request):
     return _list(
         request,
         filter_class=AgentFilter,
-        queryset=selectors.agent_list(user=request.user),
+        queryset=selectors.agent_rows(user=request.user),
         sorts=AGENT_SORTS,
         template="agents/agent_list.html",
     )
@@ -61,7 +61,7 @@ def point_list(request):
     return _list(
         request,
         filter_class=PointFilter,
-        queryset=selectors.point_list(user=request.user),
+        queryset=selectors.point_rows(user=request.user),
         sorts=POINT_SORTS,
         template="agents/point_list.html",
     )

@@ -1,6 +1,6 @@
 """Benchmark: the list pages of issues 11 and 15 (points, agents, registrations, registration search, flag
-queue) through Django's test client, on whatever the bench database holds (`make bench`: the points and
-registrations benches' rows; `make load`'s data works too).
+queue, inspection tasks) through Django's test client, on whatever the bench database holds (`make bench`: the
+points and registrations benches' rows; `make load`'s data works too).
 
 For an officer with every province and one limited to Hà Nội, each page is asked once to warm up, then
 RUNS times; printed: the median wall time, the CPU time of this process (the figure a machine shared
@@ -154,6 +154,8 @@ def _floor_ms(queryset, order, runs: int = RUNS) -> float:
 def pages(client, user) -> list[tuple[str, object, object]]:
     """(label, fetch, floor queryset and order) per page, for this client and user."""
     from agents import selectors as agent_selectors
+    from inspections import selectors as task_selectors
+    from inspections.models import OPEN_TASK_STATUSES
     from registrations.checks import selectors as flag_selectors
     from registrations.models import Registration
     from registrations.records import selectors as record_selectors
@@ -168,6 +170,7 @@ def pages(client, user) -> list[tuple[str, object, object]]:
     agents = agent_selectors.agent_list(user=user)
     registrations = record_selectors.registration_list(user=user)
     flags = flag_selectors.flag_list(user=user).filter(status="OPEN")
+    tasks = task_selectors.task_list(user=user).filter(status__in=OPEN_TASK_STATUSES)
     htmx = {"HTTP_HX_REQUEST": "true"}
     return [
         ("points list", lambda: client.get("/agents/points/"), (points, ("code", "pk"))),
@@ -178,6 +181,7 @@ def pages(client, user) -> list[tuple[str, object, object]]:
         ("registrations list", lambda: client.get("/registrations/"), (registrations, ("-registered_at", "-pk"))),
         ("registration search", _search_fetcher(client, msisdn), (Registration.objects.filter(msisdn=msisdn), ())),
         ("flag queue", lambda: client.get("/registrations/flags/"), (flags, ("-last_seen", "-pk"))),
+        ("inspection tasks list", lambda: client.get("/inspections/"), (tasks, ("due_date", "pk"))),
     ]
 
 

@@ -43,6 +43,10 @@ def main():
     parser.add_argument(
         "--no-pages", action="store_true", help="skip the list pages benchmark (on the data the others leave)"
     )
+    parser.add_argument(
+        "--no-wrk", action="store_true", help="skip the pages under load (wrk against gunicorn, bench/wrk.py)"
+    )
+    parser.add_argument("--wrk-seconds", type=int, default=10, help="length of each wrk run (default 10)")
     args = parser.parse_args()
 
     import django
@@ -58,7 +62,7 @@ def main():
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from bench import agents_list, dashboard, incremental, pages, registrations_import, rules, search
+    from bench import agents_list, dashboard, incremental, pages, registrations_import, rules, search, wrk
 
     if args.points:
         _print(agents_list.run(args.points))
@@ -69,6 +73,8 @@ def main():
         _print(dashboard.run())
     if not args.no_pages and not args.rules_rows:
         _print(pages.run())
+    if not args.no_wrk and not args.rules_rows:
+        _print(wrk.run(seconds=args.wrk_seconds))
     if args.rules_rows:
         # last: it points the connection at a database of its own
         _print(rules.run(args.rules_rows))

@@ -7,10 +7,18 @@ quarter of a list page's time (issue 15's profile). This renderer writes the sam
 between options) with format_html and hands every other template to Django's renderer, so a widget with
 a template of its own is rendered as before.
 
-Used by the list filter forms (`ListFilterForm`, set as `Meta.form` on a FilterSet).
+Used by the list filter forms (`ListFilterForm`, set as `Meta.form` on a FilterSet). A select whose choices are
+a fixed list (a status, a kind; not a queryset's rows), and the province select (ProvinceChoiceFilter, below),
+is written once per process for each value and language (and set of provinces), and taken from there on every
+later request: the same form widgets are not written again for each page.
 """
 
+from collections import OrderedDict
+from functools import partial
+
+import django_filters
 from django import forms
+from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 from django.forms.renderers import DjangoTemplates
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
@@ -84,7 +92,86 @@ class ListFormRenderer(DjangoTemplates):
 LIST_RENDERER = ListFormRenderer()
 
 
+# (field name, value, attrs, the choices as shown) -> the select's HTML; bounded: values come from query strings
+_SELECTS: OrderedDict[tuple, str] = OrderedDict()
+SELECT_CACHE_SIZE = 512
+
+
+def _shown(choices) -> tuple:
+    """The choices as the reader sees them (labels translated): a part of the cache key, so a label in
+    another language, or another form's field of the same name, is another entry."""
+    return tuple(
+        (str(value), _shown(label) if isinstance(label, (list, tuple)) else str(label)) for value, label in choices
+    )
+
+
+def _cached_select(render, widget, name, value, attrs=None, renderer=None):
+    key = (name, str(value), tuple(sorted((attrs or {}).items())), _shown(widget.choices))
+    html = _SELECTS.get(key)
+    if html is None:
+        html = render(name, value, attrs=attrs, renderer=renderer)
+        _SELECTS[key] = html
+        while len(_SELECTS) > SELECT_CACHE_SIZE:
+            _SELECTS.popitem(last=False)
+    else:
+        _SELECTS.move_to_end(key)
+    return html
+
+
+def _fixed_choices(widget) -> bool:
+    """A list written in the code (a ChoiceField's, or a Select's own as for a yes/no filter), not rows."""
+    return isinstance(widget.choices, (list, tuple)) and not isinstance(widget.choices, ModelChoiceIterator)
+
+
 class ListFilterForm(forms.Form):
     """The form class of the list pages' FilterSets (`class Meta: form = ListFilterForm`)."""
 
     default_renderer = LIST_RENDERER
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if type(widget) is forms.Select and (_fixed_choices(widget) or isinstance(field, ProvinceChoiceField)):
+                widget.render = partial(_cached_select, widget.render, widget)
+
+
+# --- the province select of the list filter forms ---------------------------------------------------------
+# Every list's filter form offers the user's provinces: 63 model instances read through a server-side cursor
+# and written as 63 options on every page. The provinces are reference data (loaded by a migration, never
+# edited at runtime): their names are read once per process, each page asks only which codes the user has
+# (one light query) and the select is written once per process for each such set, value and language.
+
+_PROVINCE_LABELS: dict[str, str] = {}
+
+
+def _province_labels() -> dict[str, str]:
+    if not _PROVINCE_LABELS:
+        from core.models import Province
+
+        _PROVINCE_LABELS.update((province.code, str(province)) for province in Province.objects.all())
+    return _PROVINCE_LABELS
+
+
+class _ProvinceIterator(django_filters.fields.ModelChoiceIterator):
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        if self.field.null_label is not None:
+            yield (self.field.null_value, self.field.null_label)
+        labels = _province_labels()
+        for code in self.queryset.order_by("code").values_list("pk", flat=True):
+            yield (ModelChoiceIteratorValue(code, None), labels.get(code) or code)
+
+
+class ProvinceChoiceField(django_filters.fields.ModelChoiceField):
+    """A ModelChoiceField of provinces whose options come from the codes alone (see above); it validates
+    a chosen province against its queryset as any ModelChoiceField does."""
+
+    iterator = _ProvinceIterator
+
+
+class ProvinceChoiceFilter(django_filters.ModelChoiceFilter):
+    """`province = ProvinceChoiceFilter(queryset=<the user's provinces>, ...)` in a list's FilterSet."""
+
+    field_class = ProvinceChoiceField

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Province
+from core.renderers import ListFilterForm, ProvinceChoiceFilter
 from registrations.models import Severity
 from registrations.records.filters import local_day_start
 
@@ -46,12 +47,13 @@ def _provinces(request):
 def _inspectors(request):
     if request is None:
         return selectors.inspectors().none()
-    return selectors.inspectors(user=request.user).order_by("username")
+    # the select shows usernames: not every column of each account on every page
+    return selectors.inspectors(user=request.user).order_by("username").only("username")
 
 
 class _PointSearch(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Point code or name"))
-    province = django_filters.ModelChoiceFilter(
+    province = ProvinceChoiceFilter(
         field_name="point__province", queryset=_provinces, label=_("Province"), empty_label=ANY_LABEL
     )
 
@@ -92,6 +94,7 @@ class TaskFilter(_PointSearch):
     cancelled = django_filters.BooleanFilter(method="filter_cancelled", label=_("Cancelled"), widget=_yes_no())
 
     class Meta:
+        form = ListFilterForm  # selects and inputs written in Python: no template per <option>
         model = InspectionTask
         fields = [
             "q",
@@ -149,6 +152,7 @@ class FindingFilter(_PointSearch):
     )
 
     class Meta:
+        form = ListFilterForm  # selects and inputs written in Python: no template per <option>
         model = Finding
         fields = ["q", "province", "status", "severity", "kind", "found_from", "found_to"]
 
@@ -172,6 +176,7 @@ class SanctionFilter(_PointSearch):
     )
 
     class Meta:
+        form = ListFilterForm  # selects and inputs written in Python: no template per <option>
         model = Sanction
         fields = ["q", "province", "status", "kind", "decided_from", "decided_to"]
 
@@ -193,6 +198,7 @@ class ActionFilter(_PointSearch):
     )
 
     class Meta:
+        form = ListFilterForm  # selects and inputs written in Python: no template per <option>
         model = CorrectiveAction
         fields = ["q", "province", "status", "overdue", "due_from", "due_to"]
 

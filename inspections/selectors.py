@@ -44,6 +44,26 @@ def task_list(*, user):
     )
 
 
+def planning_rows(*, user):
+    """task_list with only what a row of the planning page shows (issue 15): each row was five model instances
+    with every column (the task, its point, the point's agent, the inspector, the report)."""
+    return (
+        InspectionTask.objects.for_user(user)
+        .select_related("point__province", "inspector")
+        .only(
+            "kind",
+            "status",
+            "due_date",
+            "point__code",
+            "point__name",
+            "point__province__name",
+            "inspector__username",
+            "inspector__first_name",
+            "inspector__last_name",
+        )
+    )
+
+
 # `?part=assigned`: the planning page's cursor is in its second part (see planning_page)
 ASSIGNED_PART = "assigned"
 

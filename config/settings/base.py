@@ -1,6 +1,7 @@
 """Settings read from the environment; with nothing set, a working development setup.
 
 DATABASE_URL  (default: SQLite file var/db.sqlite3)
+DATABASE_REPLICA_URL (a PostgreSQL read replica of DATABASE_URL for pages and exports: config/db_router.py)
 REDIS_URL     (set: Celery broker/results and cache on Redis; unset: a queue in files under var/celery/,
                served by the worker that `make run` starts beside the web server)
 CELERY_EAGER  (1: no worker, tasks run inside the request that sends them)
@@ -24,6 +25,7 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -180,6 +182,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+# A PostgreSQL read replica (streaming replication of the primary) for the pages' and exports' reads
+# (config/db_router.py says which reads go there); writes, transactions, workers and commands use the primary.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    # tests: the replica alias is the test database itself
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
+    MIDDLEWARE.insert(0, "config.db_router.ReplicaReadsMiddleware")  # marks GET/HEAD requests' reads
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Where each audit event's id and hash are appended as it commits (blank: only the log line). One file per
 # database by default: anchors of one database must never be checked against another's trail.
@@ -364,6 +379,24 @@ if REDIS_URL:
     CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
         "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
     }
+# Queues by kind (issue 15): a worker started without -Q (make run, make worker) takes every queue; on more
+# machines, each worker takes the kinds it is there for (`celery -A config worker -Q imports`, README: Scaling).
+# A task not routed here goes to the default queue.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue(name) for name in ("celery", "imports", "checks", "reports")]
+CELERY_TASK_ROUTES = {
+    # files of up to millions of rows
+    "agents.run_import_task": {"queue": "imports"},
+    "registrations.run_import_task": {"queue": "imports"},
+    # the rules over every registration, and the nightly chain that runs them with its other steps
+    "registrations.run_checks_task": {"queue": "checks"},
+    "inspections.nightly_chain_task": {"queue": "checks"},
+    "inspections.schedule_inspections_task": {"queue": "checks"},
+    "reports.subjects.apply_retention_task": {"queue": "checks"},
+    # evidence packs and the audit trail's verification: long reads that write one file or one record
+    "reports.evidence.make_pack_task": {"queue": "reports"},
+    "core.verify_audit_task": {"queue": "reports"},
+}
 # The lease of a long job (core.runs): a RUNNING run silent for this long belongs to a process that died;
 # its page says so and offers to resume, and the next run takes over.
 RUNS_STALE_AFTER_SECONDS = int(os.environ.get("RUNS_STALE_AFTER_SECONDS", "60"))

@@ -19,6 +19,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .rows import display
+
 register = template.Library()
 
 SORT_LABELS = {
@@ -80,7 +82,7 @@ def risk_badge(obj):
         '<span class="risk risk-{}"{}>{} · {}</span>',
         obj.risk_tier.lower(),
         title,
-        obj.get_risk_tier_display(),
+        display(obj, "risk_tier"),
         # as the factors are written: 31 rather than 31,00 (issue 13: "60,00" read as a different number)
         _number(obj.risk_score, get_format("DECIMAL_SEPARATOR")),
     )

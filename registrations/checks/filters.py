@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from agents.models import Agent, RegistrationPoint
 from agents.selectors import agent_tree_ids
 from core.models import Province
-from core.renderers import ListFilterForm
+from core.renderers import ListFilterForm, ProvinceChoiceFilter
 
 from ..models import Flag, FlagStatus, Rule, Severity
 from ..records.filters import code_variants, date_widget, local_day_start
@@ -40,10 +40,16 @@ class FlagFilter(django_filters.FilterSet):
     DEFAULT_STATUS = FlagStatus.OPEN
     BLANK_ALLOWED = ("status",)  # `status=`: every status (core.api.filters)
 
-    rule = RuleChoiceFilter(queryset=Rule.objects.all(), to_field_name="code", label=_("Rule"), empty_label=_("any"))
+    # the select shows names: not each rule's descriptions and parameters on every page
+    rule = RuleChoiceFilter(
+        queryset=Rule.objects.only("code", "name_en", "name_vi"),
+        to_field_name="code",
+        label=_("Rule"),
+        empty_label=_("any"),
+    )
     severity = django_filters.ChoiceFilter(choices=Severity.choices, label=_("Severity"), empty_label=_("any"))
     status = django_filters.ChoiceFilter(choices=FlagStatus.choices, label=_("Status"), empty_label=_("any"))
-    province = django_filters.ModelChoiceFilter(
+    province = ProvinceChoiceFilter(
         queryset=_flag_provinces, field_name="point__province", label=_("Province"), empty_label=_("any")
     )
     agent = django_filters.CharFilter(method="filter_agent", label=_("Agent code"))

@@ -65,6 +65,28 @@ def flag_list(*, user):
     return _flags(user).defer("rule__description_en", "rule__description_vi", "rule__parameters")
 
 
+def queue_rows(*, user):
+    """flag_list with only what a row of the queue shows (issue 15): every column of the flag, its rule, point,
+    agent and reviewer was five model instances' worth of columns per row, most never shown."""
+    return (
+        Flag.objects.for_user(user)
+        .select_related("rule", "point", "agent")
+        .annotate(subject_key=Coalesce(F("registration__external_id"), F("activation__iccid")))
+        .only(
+            "rule__code",
+            "rule__name_en",
+            "rule__name_vi",
+            "severity",
+            "status",
+            "subject_type",
+            "subject_id",
+            "point__code",
+            "agent__code",
+            "last_seen",
+        )
+    )
+
+
 def flag_get(*, user, pk) -> Flag:
     """One flag the user may see, with its subject; 404 for "not there" and "not yours" alike."""
     queryset = _flags(user).select_related("registration__point", "registration__agent", "activation")
@@ -96,17 +118,21 @@ def rule_counts_capped(queryset, *, cap: int | None = None) -> list[dict]:
     cap = QUEUE_COUNT_CAP if cap is None else cap
     rules = list(Rule.objects.order_by("code").values("id", "code", "name_en", "name_vi", rule_severity=F("severity")))
     base = queryset.order_by().values("rule_id")
-    parts = [base.filter(rule_id=rule["id"])[: cap + 1] for rule in rules]
     found: dict[int, int] = {}
-    if parts and connection.features.supports_slicing_ordering_in_compound:
-        union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-        sql, params = union.query.sql_with_params()
+    if rules and connection.features.supports_slicing_ordering_in_compound:
+        # Django's SQL of the filtered flags, compiled once (not once per rule: issue 15), its values kept as
+        # parameters; one LIMITed SELECT of it per rule, which PostgreSQL flattens into an index scan
+        sql, params = base.query.sql_with_params()
+        part = f"(SELECT f.rule_id FROM ({sql}) f WHERE f.rule_id = %s LIMIT {int(cap) + 1})"  # noqa: S608
+        union = " UNION ALL ".join([part] * len(rules))
         with connection.cursor() as cursor:
-            # Django's own SQL for the union, counted per rule; its values stay parameters
-            cursor.execute(f"SELECT rule_id, COUNT(*) FROM ({sql}) capped GROUP BY rule_id", params)  # noqa: S608
+            cursor.execute(
+                f"SELECT rule_id, COUNT(*) FROM ({union}) capped GROUP BY rule_id",  # noqa: S608
+                [value for rule in rules for value in (*params, rule["id"])],
+            )
             found = dict(cursor.fetchall())
     else:
-        found = {rule["id"]: part.count() for rule, part in zip(rules, parts, strict=True)}
+        found = {rule["id"]: base.filter(rule_id=rule["id"])[: cap + 1].count() for rule in rules}
     rows = []
     for rule in rules:
         n = found.get(rule["id"], 0)

@@ -78,6 +78,25 @@ def masked(registration: Registration) -> MaskedPersonalData:
     )
 
 
+@dataclass(frozen=True)
+class MaskedRow:
+    """What a list row shows of a registration's personal data, masked as `masked` masks it."""
+
+    msisdn: str
+    subscriber_name: str
+    id_doc_number: str
+
+
+def masked_row(registration: Registration) -> MaskedRow:
+    """masked() for a list row (issue 15): only the values a row shows, so a page of rows neither decrypts
+    an address per row nor needs it loaded."""
+    return MaskedRow(
+        msisdn=mask_msisdn(registration.msisdn),
+        subscriber_name=mask_name(registration.subscriber_name),
+        id_doc_number=mask_id_number(registration.id_doc_number),
+    )
+
+
 def revealed(registration: Registration) -> dict:
     """The unmasked values of REVEALED_FIELDS; only registration_reveal (services) may hand these out."""
     return {field: getattr(registration, field) for field in REVEALED_FIELDS}

@@ -53,7 +53,7 @@ def registration_list(request):
 
 
 def _list(request, params: QueryDict, *, refused: bool = False):
-    queryset = selectors.registration_list(user=request.user)
+    queryset = selectors.registration_rows(user=request.user)
     data, expired = search_recall(request, params, namespace=SEARCH_NAMESPACE)
     filterset = RegistrationFilter(data, queryset=queryset, request=request)
     # An unreadable filter (a number that is no phone number), an expired search or one refused finds

@@ -3,7 +3,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .. import validators
-from ..records.masking import mask_msisdn, masked, national_msisdn
+from ..records.masking import mask_msisdn, masked, masked_row, national_msisdn
 
 register = template.Library()
 
@@ -25,6 +25,12 @@ ISSUE_LABELS = {
 def masked_filter(registration):
     """{% with m=registration|masked %}{{ m.msisdn }}…{% endwith %}: the masked personal data."""
     return masked(registration)
+
+
+@register.filter(name="masked_row")
+def masked_row_filter(registration):
+    """{% with m=registration|masked_row %}: the masked values a list row shows (msisdn, name, ID number)."""
+    return masked_row(registration)
 
 
 @register.filter(name="mask_msisdn")

@@ -5,7 +5,10 @@ import re
 import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
+from django.utils import translation
+from django.utils.translation import gettext_lazy
 
+from core import renderers
 from core.renderers import LIST_RENDERER, ListFilterForm
 
 
@@ -57,3 +60,110 @@ def test_select_is_written_without_option_templates(monkeypatch):
     html = str(form["kind"])
     assert '<option value="B" selected>b</option>' in html
     assert html.startswith('<select name="kind" id="id_kind">')
+
+
+class Filters(ListFilterForm):
+    kind = forms.ChoiceField(choices=[("", "any"), ("A", "Fixed <point>"), ("B", "Mobile & co")], required=False)
+    other = forms.ChoiceField(choices=[("", "all"), ("A", "Other A")], required=False)
+
+
+@pytest.mark.parametrize("data", [{}, {"kind": "A"}, {"kind": "B"}, {"kind": "<nonsense>"}])
+def test_a_fixed_select_is_written_once_and_the_same_on_every_later_request(monkeypatch, data):
+    # given: a first request writes it
+    first = str(Filters(data or None)["kind"])
+    # when: every later request takes it without writing it again
+    monkeypatch.setattr(renderers, "_select", lambda widget: pytest.fail("written again"))
+    later = [str(Filters(data or None)["kind"]) for _ in range(3)]
+    # then: what Django's templates write
+    assert later == [first] * 3
+    assert _squash(first) == _squash(Sample(data or None, renderer=DjangoTemplates())["kind"])
+
+
+def test_the_cache_tells_apart_fields_of_the_same_name_and_languages():
+    # given: two forms with a "kind" field of other labels, and a label in two languages
+    class Other(ListFilterForm):
+        kind = forms.ChoiceField(choices=[("", "all"), ("A", "Something else")], required=False)
+
+    class Translated(ListFilterForm):
+        status = forms.ChoiceField(choices=[("S", gettext_lazy("Suspended"))], required=False)
+
+    # then
+    assert "Fixed &lt;point&gt;" in str(Filters()["kind"])
+    assert "Something else" in str(Other()["kind"])
+    with translation.override("en"):
+        english = str(Translated()["status"])
+    with translation.override("vi"):
+        vietnamese = str(Translated()["status"])
+    assert "Suspended" in english
+    assert "Suspended" not in vietnamese
+
+
+def test_the_cache_is_bounded_whatever_values_come_in(monkeypatch):
+    monkeypatch.setattr(renderers, "SELECT_CACHE_SIZE", 10)
+    for i in range(50):
+        str(Filters({"kind": f"value-{i}"})["kind"])
+    assert len(renderers._SELECTS) <= 10
+
+
+def test_a_select_of_a_querysets_rows_is_not_cached(db):
+    from core.models import Province
+
+    class Provinces(ListFilterForm):
+        province = forms.ModelChoiceField(queryset=Province.objects.order_by("code"), required=False)
+
+    renderers._SELECTS.clear()
+    html = str(Provinces()["province"])
+    assert "Hà Nội" in html
+    assert renderers._SELECTS == {}
+
+
+@pytest.mark.parametrize("provinces", [None, ["001", "079"]])
+@pytest.mark.parametrize("data", [{}, {"province": "079"}, {"province": "048"}, {"province": "<x>"}])
+def test_the_province_select_is_what_a_model_choice_filter_writes_and_validates_the_same(make_user, provinces, data):
+    import django_filters
+
+    from agents.models import RegistrationPoint
+    from core.models import Province
+    from core.renderers import ProvinceChoiceFilter
+
+    # given: the user's provinces (all, or Hà Nội and TP Hồ Chí Minh) behind both kinds of filter
+    user = make_user(provinces=provinces)
+
+    def scope(request):
+        return Province.objects.for_user(user)
+
+    class Before(django_filters.FilterSet):
+        province = django_filters.ModelChoiceFilter(queryset=scope, empty_label="any")
+
+        class Meta:
+            model = RegistrationPoint
+            fields = ["province"]
+
+    class After(django_filters.FilterSet):
+        province = ProvinceChoiceFilter(queryset=scope, empty_label="any")
+
+        class Meta:
+            model = RegistrationPoint
+            form = ListFilterForm
+            fields = ["province"]
+
+    before, after = Before(data or None), After(data or None)
+    # then: the same options, the same one selected, the same verdict on the value
+    assert after.is_valid() == before.is_valid()
+    assert after.form.errors == before.form.errors
+    for _ in range(2):  # written, then taken from the cache
+        assert _squash(After(data or None).form["province"]) == _squash(before.form["province"])
+
+
+def test_a_yes_no_select_of_a_boolean_filter_is_cached_too(monkeypatch):
+    # given: a boolean field whose Select carries its own choices (the planning page's "Overdue")
+    class YesNo(ListFilterForm):
+        overdue = forms.NullBooleanField(
+            required=False, widget=forms.Select(choices=[("", "any"), ("true", "Yes"), ("false", "No")])
+        )
+
+    first = str(YesNo({"overdue": "true"})["overdue"])
+    monkeypatch.setattr(renderers, "_select", lambda widget: pytest.fail("written again"))
+    # then
+    assert str(YesNo({"overdue": "true"})["overdue"]) == first
+    assert '<option value="true" selected>Yes</option>' in first

@@ -54,7 +54,7 @@ EXPORT_COLUMNS = [
 
 def _queue_context(request, params: QueryDict) -> dict:
     user = request.user
-    queryset = selectors.flag_list(user=user)
+    queryset = selectors.queue_rows(user=user)
     filterset = FlagFilter(params, queryset=queryset, request=request)
     results = filterset.qs if filterset.is_valid() else queryset.none()
     page = keyset_paginate(
@@ -64,8 +64,7 @@ def _queue_context(request, params: QueryDict) -> dict:
     others = params.copy()
     others.pop("rule", None)
     others.pop("after", None)
-    facet = FlagFilter(others, queryset=Flag.objects.for_user(user), request=request)
-    counts = selectors.rule_counts_capped(facet.qs) if facet.is_valid() else []
+    counts = selectors.rule_counts_capped(facet) if (facet := _facet(filterset, others, request)) is not None else []
     base = {k: v for k, v in others.items() if v not in ("", None) and k != "sort"}
     if "status" in others:  # keep "any status" (status=) when that is what the filter says
         base["status"] = others.get("status")
@@ -85,7 +84,24 @@ def _queue_context(request, params: QueryDict) -> dict:
         "queue_path": f"{reverse('registrations:flag_list')}?{params.urlencode()}",
         "export_query": urlencode({k: v for k, v in params.items() if k not in ("after", "sort")}),
         "selected_ids": set(),
+        # each row's tick box label, translated once (rows.with_id), not a {% blocktranslate %} per row
+        "tick_label": _("Tick flag %(id)s"),
     }
+
+
+def _facet(filterset, others: QueryDict, request):
+    """The flags under every filter but the rule (None when those filters are not valid). When the page's
+    filters are valid, the same cleaned values are applied again without the rule, rather than a second
+    FilterSet built and validated on every page (issue 15); otherwise the filters without the rule are read
+    on their own (a bad rule code alone leaves the counts)."""
+    queryset = Flag.objects.for_user(request.user)
+    if filterset.is_valid():
+        for name, value in filterset.form.cleaned_data.items():
+            if name != "rule":
+                queryset = filterset.filters[name].filter(queryset, value)
+        return queryset
+    facet = FlagFilter(others, queryset=queryset, request=request)
+    return facet.qs if facet.is_valid() else None
 
 
 @require_safe
