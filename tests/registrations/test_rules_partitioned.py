@@ -47,6 +47,9 @@ SHARD_LOCAL_BY_DOCUMENT = {
 # ... and the ones that are not: an activation with no registration anywhere (an anti-join over every shard),
 # a portrait shared by documents of different shards, a burst of registrations of many documents at one point.
 NEEDS_OTHER_SHARDS = {"ACTIVATED_UNREGISTERED", "REUSED_PORTRAIT", "REGISTRATION_BURST"}
+# ... and the ones that never read registrations: agents and points against the blacklist (reference tables).
+READS_NO_REGISTRATIONS = {"BLACKLISTED_AGENT"}
+ON_REGISTRATIONS = [code for code in rules.CODES if code not in READS_NO_REGISTRATIONS]
 
 
 def _on(table: str, sql: str) -> str:
@@ -126,7 +129,7 @@ def test_the_copies_hold_every_registration_spread_over_their_partitions(now):
         assert cursor.fetchone()[0] > 0.9 * total
 
 
-@pytest.mark.parametrize("code", rules.CODES)
+@pytest.mark.parametrize("code", ON_REGISTRATIONS)
 def test_each_rule_flags_the_same_on_a_partitioned_table_as_on_the_plain_one(now, code):
     # given
     query = rules.RULES[code].query(None, now)
@@ -140,7 +143,7 @@ def test_each_rule_flags_the_same_on_a_partitioned_table_as_on_the_plain_one(now
     assert by_document == plain
 
 
-@pytest.mark.parametrize("code", rules.CODES)
+@pytest.mark.parametrize("code", ON_REGISTRATIONS)
 def test_each_rule_is_shard_local_under_the_document_key_or_listed_as_needing_other_shards(now, code):
     # given: the rule on the whole table (distributed by id_doc_hash, equal to the plain table's: above) and on
     # each shard alone
@@ -156,5 +159,12 @@ def test_each_rule_is_shard_local_under_the_document_key_or_listed_as_needing_ot
 
 
 def test_every_rule_is_in_one_list_or_the_other():
-    assert set(rules.CODES) == SHARD_LOCAL_BY_DOCUMENT | NEEDS_OTHER_SHARDS
+    assert set(rules.CODES) == SHARD_LOCAL_BY_DOCUMENT | NEEDS_OTHER_SHARDS | READS_NO_REGISTRATIONS
     assert not SHARD_LOCAL_BY_DOCUMENT & NEEDS_OTHER_SHARDS
+    assert not (SHARD_LOCAL_BY_DOCUMENT | NEEDS_OTHER_SHARDS) & READS_NO_REGISTRATIONS
+
+
+@pytest.mark.parametrize("code", sorted(READS_NO_REGISTRATIONS))
+def test_the_rules_left_out_never_read_registrations(now, code):
+    query = rules.RULES[code].query(None, now)
+    assert not re.search(rf"\b{TABLE}\b", query.sql)
