@@ -117,6 +117,11 @@ class Campaign(models.Model):
         return f"#{self.pk}"
 
     @property
+    def period_last_day(self):
+        """The period's last day (period_until is exclusive)."""
+        return self.period_until - timezone.timedelta(days=1)
+
+    @property
     def subject(self):
         return self.point if self.subject_type == self.Subject.POINT else self.agent
 

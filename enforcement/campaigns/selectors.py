@@ -1,0 +1,57 @@
+"""Reads of the campaign pages and API, scoped by the user's provinces (a campaign's province is its
+point's or agent's). A campaign's figures count its cases the user may see, exactly as the remediation
+case list filtered by that campaign shows them (a case's province is its registration's point's)."""
+
+from django.db.models import Count
+
+from core.scoping import access_object
+
+from ..remediation.models import RemediationCase
+from .models import Campaign
+from .progress import Progress, counts_by_campaign, done_share, empty_counts
+
+LIST_SORTS = ("-created_at", "created_at")
+
+
+def campaign_list(*, user):
+    return Campaign.objects.for_user(user).select_related("point", "agent", "province", "created_by")
+
+
+def campaign_get(*, user, pk) -> Campaign:
+    return access_object(
+        Campaign.objects.select_related(
+            "point", "agent", "province", "created_by", "closed_by", "termination", "termination__actor"
+        ),
+        user,
+        pk=pk,
+    )
+
+
+def progress_for(*, user, campaigns) -> dict[int, dict]:
+    """{campaign id: counts} of the user's cases of these campaigns (one query), with the done share."""
+    ids = [c.pk for c in campaigns]
+    counts = counts_by_campaign(RemediationCase.objects.for_user(user).filter(campaign_id__in=ids))
+    result = {}
+    for pk in ids:
+        row = counts.get(pk, empty_counts())
+        row["done"] = done_share(row)
+        row["figures"] = [
+            (bucket, row.get(bucket.value, 0), _share(row.get(bucket.value, 0), row["total"])) for bucket in Progress
+        ]
+        result[pk] = row
+    return result
+
+
+def _share(n: int, total: int) -> float:
+    return 0 if not total else round(100 * n / total, 2)
+
+
+def status_counts(queryset) -> dict[str, int]:
+    """The filtered list's campaigns per status (one GROUP BY)."""
+    rows = queryset.order_by().values("status").annotate(n=Count("id"))
+    by_status = {row["status"]: row["n"] for row in rows}
+    return {
+        "open": by_status.get(Campaign.Status.OPEN, 0),
+        "closed": by_status.get(Campaign.Status.CLOSED, 0),
+        "total": sum(by_status.values()),
+    }
