@@ -19,6 +19,7 @@ def ready() -> None:
     )
     from core.roles import Role
 
+    from . import tasks  # noqa: F401  (a worker knows the tasks by name)
     from .demo import seed_campaigns
     from .services import (
         ADD_PERMISSION,

@@ -2,13 +2,13 @@
 point's or agent's). A campaign's figures count its cases the user may see, exactly as the remediation
 case list filtered by that campaign shows them (a case's province is its registration's point's)."""
 
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from core.scoping import access_object
 
 from ..remediation.models import RemediationCase
 from .models import Campaign
-from .progress import Progress, counts_by_campaign, done_share, empty_counts
+from .progress import Progress, counts_by_campaign, done_share, empty_counts, progress_q
 
 LIST_SORTS = ("-created_at", "created_at")
 
@@ -55,3 +55,27 @@ def status_counts(queryset) -> dict[str, int]:
         "closed": by_status.get(Campaign.Status.CLOSED, 0),
         "total": sum(by_status.values()),
     }
+
+
+def month_figures(*, provinces, first, last) -> dict:
+    """The monthly report's campaign figures for the local days first..last, for every province (None) or the
+    given codes (a campaign's province is its point's or agent's):
+
+    - `open`: campaigns open at the month's end (created before it, not closed before it);
+    - `by_progress`: the cases of the campaigns that were open at some time in the month (created before its
+      end, not closed before its start), by how they stand when the report is computed (progress.py).
+    """
+    from datetime import timedelta
+
+    from .services import day_start
+
+    start, end = day_start(first), day_start(last + timedelta(days=1))
+    campaigns = Campaign.objects.filter(created_at__lt=end)
+    if provinces is not None:
+        campaigns = campaigns.filter(province__in=provinces)
+    still_open = campaigns.filter(Q(closed_at__isnull=True) | Q(closed_at__gte=end))
+    active = campaigns.filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start))
+    counts = RemediationCase.objects.filter(campaign__in=active).aggregate(
+        **{bucket: Count("id", filter=progress_q(bucket)) for bucket in Progress.values}
+    )
+    return {"open": still_open.count(), "by_progress": {bucket: counts[bucket] for bucket in Progress.values}}
