@@ -13,14 +13,14 @@ Every case is in exactly one of them, so the four add up to the campaign's cases
 
 from django.db import models
 from django.db.models import Count, Q
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Progress(models.TextChoices):
-    REVERIFIED = "REVERIFIED", _("Re-verified")
-    CORRECTED = "CORRECTED", _("Corrected")
-    TERMINATED = "TERMINATED", _("Terminated")
-    PENDING = "PENDING", _("Pending")
+    REVERIFIED = "REVERIFIED", pgettext_lazy("campaign progress", "Re-verified")
+    CORRECTED = "CORRECTED", pgettext_lazy("campaign progress", "Corrected")
+    TERMINATED = "TERMINATED", pgettext_lazy("campaign progress", "Terminated")
+    PENDING = "PENDING", pgettext_lazy("campaign progress", "Pending")
 
 
 def progress_q(bucket: str, prefix: str = "") -> Q:

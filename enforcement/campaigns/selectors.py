@@ -35,9 +35,12 @@ def progress_for(*, user, campaigns) -> dict[int, dict]:
     for pk in ids:
         row = counts.get(pk, empty_counts())
         row["done"] = done_share(row)
-        row["figures"] = [
-            (bucket, row.get(bucket.value, 0), _share(row.get(bucket.value, 0), row["total"])) for bucket in Progress
-        ]
+        # (bucket, count, share of the total in %, where its bar segment starts in %)
+        row["figures"], start = [], 0.0
+        for bucket in Progress:
+            share = _share(row.get(bucket.value, 0), row["total"])
+            row["figures"].append((bucket, row.get(bucket.value, 0), share, round(start, 2)))
+            start += share
         result[pk] = row
     return result
 
