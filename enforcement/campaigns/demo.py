@@ -23,6 +23,7 @@ from core.models import User
 from registrations.models import PopulationCheck, Registration
 
 from ..remediation.models import RemediationCase
+from ..remediation.services import ladder_advance
 from .models import Campaign
 from .services import _start, campaign_create, close_finished, default_days, settle_cases
 
@@ -106,6 +107,7 @@ def seed_campaigns() -> str:
             )
             made.append(f"{point.code} {mine.cases.count()} cases")
         close_finished(now=now + dt.timedelta(minutes=3))
+        ladder_advance(now=now + dt.timedelta(minutes=4))  # the pending cases' reminders come due
     if not made:
         return "skipped: no terminated demo agents (seed the sanctions and the blacklist first)"
     return "; ".join(made)

@@ -24,6 +24,7 @@ corrected (see progress.py), closes campaigns with no pending case, and announce
 each campaign whose counts changed, at most once per campaign per local day.
 """
 
+import logging
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
@@ -36,6 +37,7 @@ from django.utils.translation import gettext as _
 from agents.models import Agent, RegistrationPoint, Status, StatusChange
 from core import events
 from core.audit import audit_record
+from core.runs import QueueUnavailable, send_task
 from core.scoping import user_can_see_province
 from registrations.models import PopulationCheck, Registration, RegistrationStatus
 
@@ -53,6 +55,8 @@ MAX_PERIOD_DAYS = 3660
 IDENTITY_FIELDS = ("name_key", "date_of_birth", "gender", "id_doc_type", "id_doc_hash")
 
 Case = RemediationCase
+ADVANCE_TASK = "enforcement.remediation_advance_task"
+logger = logging.getLogger(__name__)
 
 
 def default_days() -> int:
@@ -198,6 +202,8 @@ def _start(
     campaign.matched, campaign.skipped = matched, matched - opened
     if not opened:  # nothing to re-verify: nothing pending
         campaign.status, campaign.closed_at = Campaign.Status.CLOSED, now
+    else:  # the new cases' first step comes due now: the ladder's clock moves without waiting for its quarter hour
+        transaction.on_commit(_advance_soon)
     campaign.save(update_fields=["matched", "skipped", "status", "closed_at"])
     audit_record(
         action="campaign.create",
@@ -216,6 +222,13 @@ def _start(
         },
     )
     return campaign
+
+
+def _advance_soon() -> None:
+    try:
+        send_task(ADVANCE_TASK)
+    except QueueUnavailable:
+        logger.warning("Queue unreachable: the campaign's cases reach their first step at the next quarter hour")
 
 
 def may_create(user) -> bool:
@@ -245,8 +258,11 @@ def campaign_create(
     """A manager's campaign over any period, with a reason."""
     if not may_create(actor):
         raise PermissionDenied
-    subject = _subject_of(subject_type, code, actor)
     errors = {}
+    try:
+        subject = _subject_of(subject_type, code, actor)
+    except ValidationError as exc:  # said together with the other fields' errors
+        errors.update(exc.message_dict)
     if period_from is None:
         errors["period_from"] = _("Give the first day of the period.")
     if period_until is None:

@@ -136,10 +136,11 @@ def test_the_form_s_bad_input_gets_clear_errors_on_its_fields(client, manager, h
             "code": "NOPE",
             "period_from": "2026-01-01",
             "period_until": "2026-02-01",
-            "reason": "A reason long enough",
+            "reason": "short",
         },
     )
     assert "No agent with code NOPE" in response.context["form"].errors["code"][0]
+    assert "at least 10 characters" in response.context["form"].errors["reason"][0]
     assert not Campaign.objects.exists()
 
 
