@@ -40,7 +40,7 @@ def test_the_demo_has_a_half_done_campaign_a_closed_one_and_a_manager_s(demo_wor
     # then
     ddv = Campaign.objects.get(agent__code="DDV-031")
     counts = counts_by_campaign(RemediationCase.objects.all())[ddv.pk]
-    assert ddv.trigger == "TERMINATION" and ddv.status == "OPEN"
+    assert (ddv.trigger, ddv.status) == ("TERMINATION", "OPEN")
     assert all(counts[b] > 0 for b in ("REVERIFIED", "CORRECTED", "TERMINATED", "PENDING")), counts
     assert counts["PENDING"] < counts["total"]
     assert Campaign.objects.get(agent__code="SIMVANG").status == "CLOSED"
