@@ -170,3 +170,10 @@ def test_a_manager_closes_a_campaign_with_nothing_pending(client, manager, hn_po
     # then
     campaign.refresh_from_db()
     assert (campaign.status, campaign.closed_by) == ("CLOSED", manager)
+
+
+def test_a_campaign_case_s_page_links_back_to_its_campaign(client, officer, manager, hn_point):
+    campaign = a_campaign(point=hn_point, actor=manager, regs=1)
+    client.force_login(officer)
+    response = client.get(reverse("enforcement:remediation_case_detail", args=[campaign.cases.get().pk]))
+    assert reverse("enforcement:campaign_detail", args=[campaign.pk]) in response.content.decode()
