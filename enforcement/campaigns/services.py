@@ -335,17 +335,20 @@ def campaigns_for_terminations(*, now: datetime | None = None, actor=None) -> li
 # --- progress -----------------------------------------------------------------------------------------
 
 
-def _identity_changed() -> Q:
-    changed = Q()
-    for name in IDENTITY_FIELDS:
-        now_value, then_value = f"registration__{name}", f"baseline__{name}"
-        # null-safe "is distinct from": either side null and not both, or both set and different
-        changed |= (
-            Q(**{f"{now_value}__isnull": True}, **{f"{then_value}__isnull": False})
-            | Q(**{f"{now_value}__isnull": False}, **{f"{then_value}__isnull": True})
-            | ~Q(**{now_value: F(then_value)})
+def _with_unchanged_fields(queryset):
+    """Annotate `unchanged_fields`: how many identity fields equal their baseline (both blank counts as equal).
+    Counted with CASE, not negated lookups: Django's negation of a lookup on nullable columns would call two
+    blank dates "changed"."""
+    same = [
+        models.When(
+            Q(**{f"registration__{name}__isnull": True, f"baseline__{name}__isnull": True})
+            | Q(**{f"registration__{name}": F(f"baseline__{name}")}),
+            then=Value(1),
         )
-    return changed
+        for name in IDENTITY_FIELDS
+    ]
+    total = sum((models.Case(when, default=Value(0), output_field=models.IntegerField()) for when in same), Value(0))
+    return queryset.annotate(unchanged_fields=total)
 
 
 def _close(queryset, reason: str, now: datetime) -> int:
@@ -363,13 +366,13 @@ def settle_cases(*, now: datetime) -> dict[str, int]:
         registration__anonymised_at__isnull=True,
         registration__population_check=PopulationCheck.MATCH,
     ).exclude(registration__status=RegistrationStatus.CANCELLED)
-    corrected = _close(
-        Case.objects.filter(pk__in=live.filter(_identity_changed()).values("pk")), Progress.CORRECTED, now
-    )
+    live = _with_unchanged_fields(live)
+    changed = live.filter(unchanged_fields__lt=len(IDENTITY_FIELDS))
+    corrected = _close(Case.objects.filter(pk__in=changed.values("pk")), Progress.CORRECTED, now)
     rechecked = Q(baseline__population_check__in=[c for c in PopulationCheck.values if c != PopulationCheck.MATCH])
     rechecked |= Q(registration__updated_at__gt=F("opened_at"))
     reverified = _close(
-        Case.objects.filter(pk__in=live.exclude(_identity_changed()).filter(rechecked).values("pk")),
+        Case.objects.filter(pk__in=live.filter(rechecked, unchanged_fields=len(IDENTITY_FIELDS)).values("pk")),
         Progress.REVERIFIED,
         now,
     )

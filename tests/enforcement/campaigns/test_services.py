@@ -276,3 +276,28 @@ def test_the_nightly_step_starts_settles_and_announces(manager, point, monkeypat
     point_terminate(point=point, reason="Closed after inspection", actor=manager)
     summary = nightly_campaigns(now=timezone.now() + dt.timedelta(minutes=1))
     assert (summary["started"], summary["announced"]) == (1, 1)
+
+
+def test_blank_identity_fields_that_stay_blank_are_not_a_correction(point, manager):
+    # given: no date of birth, no gender, before and after
+    reg = RegistrationFactory(
+        point=point, population_check=PopulationCheck.PENDING, date_of_birth=None, gender="", id_doc_number="X1"
+    )
+    campaign = a_campaign(point=point, actor=manager, days=5)
+    reg.population_check = PopulationCheck.MATCH
+    reg.save()
+    # when
+    settle_cases(now=timezone.now())
+    # then
+    assert campaign.cases.get().close_reason == "REVERIFIED"
+
+
+def test_a_birth_date_given_where_there_was_none_is_a_correction(point, manager):
+    reg = RegistrationFactory(
+        point=point, population_check=PopulationCheck.PENDING, date_of_birth=None, id_doc_number="X2"
+    )
+    campaign = a_campaign(point=point, actor=manager, days=5)
+    reg.date_of_birth, reg.population_check = dt.date(1990, 5, 17), PopulationCheck.MATCH
+    reg.save()
+    settle_cases(now=timezone.now())
+    assert campaign.cases.get().close_reason == "CORRECTED"
