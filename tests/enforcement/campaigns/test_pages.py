@@ -177,3 +177,28 @@ def test_a_campaign_case_s_page_links_back_to_its_campaign(client, officer, mana
     client.force_login(officer)
     response = client.get(reverse("enforcement:remediation_case_detail", args=[campaign.cases.get().pk]))
     assert reverse("enforcement:campaign_detail", args=[campaign.pk]) in response.content.decode()
+
+
+def test_a_limited_reader_counts_only_the_cases_of_their_provinces_as_the_case_list_does(client, make_user, manager):
+    # given: a Hà Nội agent with a point in Hà Nội and one in TP Hồ Chí Minh, two cases in each
+    agent = AgentFactory(province_code="001")
+    for point in (PointFactory(agent=agent), PointFactory(agent=agent, province_code="079")):
+        RegistrationFactory(point=point)
+        RegistrationFactory(point=point)
+    campaign = a_campaign(agent=agent, actor=manager, days=5)
+    client.force_login(make_user(Role.OFFICER, provinces=["001"]))
+    # when
+    page = client.get(reverse("enforcement:campaign_detail", args=[campaign.pk]))
+    cases = client.get(reverse("enforcement:remediation_case_list"), {"campaign": campaign.pk})
+    # then
+    assert page.context["progress"]["total"] == cases.context["counts"]["total"] == 2
+    assert campaign.cases.count() == 4
+
+
+def test_the_event_and_the_nightly_step_are_registered():
+    from core.events import EVENT_TYPES
+    from core.registry import NIGHTLY_STEPS
+
+    assert "campaign.progress" in EVENT_TYPES
+    names = [step.name for step in NIGHTLY_STEPS]
+    assert names.index("campaigns") > names.index("remediation")  # counts the cases the ladder just closed
