@@ -47,3 +47,16 @@ def test_the_api_refuses_a_blank_filter_and_an_inspector(api, make_user):
     assert api.get(reverse("api:campaign_list"), {"status": ""}).status_code == 400
     api.force_authenticate(make_user(Role.INSPECTOR))
     assert api.get(reverse("api:campaign_list")).status_code == 403
+
+
+def test_the_api_list_s_queries_do_not_grow_with_campaigns(api, officer, manager, django_assert_max_num_queries):
+    point = PointFactory(agent=AgentFactory(province_code="001"))
+    a_campaign(point=point, regs=2, actor=manager)
+    api.force_authenticate(officer)
+    with django_assert_max_num_queries(20) as few:
+        api.get(reverse("api:campaign_list"))
+    for _ in range(3):
+        a_campaign(point=PointFactory(agent=point.agent), regs=2, actor=manager)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = api.get(reverse("api:campaign_list"))
+    assert len(response.json()["results"]) == 4
