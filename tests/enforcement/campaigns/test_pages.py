@@ -202,3 +202,19 @@ def test_the_event_and_the_nightly_step_are_registered():
     assert "campaign.progress" in EVENT_TYPES
     names = [step.name for step in NIGHTLY_STEPS]
     assert names.index("campaigns") > names.index("remediation")  # counts the cases the ladder just closed
+
+
+def test_the_dashboard_counts_open_campaigns_and_pending_subscriptions_as_the_lists_they_link_to(
+    client, officer, manager, hn_point
+):
+    # given: a half-done campaign (two pending) and a closed one
+    half_done(hn_point, manager)
+    a_campaign(point=PointFactory(agent=hn_point.agent), actor=manager)
+    client.force_login(officer)
+    # when
+    context = client.get(reverse("reports:dashboard")).context
+    # then
+    campaigns, pending = context["campaigns_open"], context["campaign_cases_pending"]
+    assert (campaigns.value, pending.value) == (1, 2)
+    assert client.get(campaigns.url).context["counts"]["total"] == 1
+    assert client.get(pending.url).context["counts"]["total"] == 2
