@@ -17,4 +17,4 @@ class EnforcementConfig(AppConfig):
 
 
 # Sub-packages (each with the skeleton of DESIGN section 8); added to as they land.
-SUBPACKAGES: list[str] = ["remediation", "sanctions"]
+SUBPACKAGES: list[str] = ["remediation", "sanctions", "campaigns"]

@@ -28,6 +28,7 @@ from core.models import ImportJob
 from core.roles import Role
 from registrations.models import CheckRun, Rule
 from tests.agents.factories import AgentFactory, PointFactory
+from tests.enforcement.campaigns import matrix as campaigns
 from tests.enforcement.remediation import matrix as remediation
 from tests.enforcement.sanctions.matrix import ladder_form, suggestion_for
 from tests.inspections.factories import ReportFactory, TaskFactory, make_action, make_finding, make_sanction
@@ -371,6 +372,14 @@ MATRIX: dict[str, Access] = {
     "api:remediation_outcomes": Access(read=IMPORTERS, get="none", write=IMPORTERS, data=remediation.OUTCOMES_BODY),
     "api:remediation_outcome_job": Access(read=IMPORTERS, obj="outcomes_job", scope=TEAM),
     # --- enforcement.campaigns (issue 16)
+    "enforcement:campaign_list": Access(read=READERS),
+    "enforcement:campaign_create": Access(read=MANAGER, write=MANAGER, data=campaigns.create_body),
+    "enforcement:campaign_detail": Access(read=READERS, obj="point", args=lambda p: [campaigns.campaign_for(p).pk]),
+    "enforcement:campaign_close": Access(
+        read=MANAGER, get="none", write=MANAGER, obj="point", args=lambda p: [campaigns.campaign_for(p).pk], data={}
+    ),
+    "api:campaign_list": Access(read=API_READERS),
+    "api:campaign_detail": Access(read=API_READERS, obj="point", args=lambda p: [campaigns.campaign_for(p).pk]),
     # --- enforcement.sanctions: the sanction ladder (issue 16)
     "enforcement:ladder": Access(read=READERS, note="operator-wide setting: every reader reads it"),
     "enforcement:ladder_edit": Access(read=MANAGER, write=MANAGER, data=ladder_form),

@@ -11,6 +11,8 @@ ALLOWED_HOSTS (comma separated), DEBUG (0/1)
 S3_BUCKET, S3_ENDPOINT_URL, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_REGION  (set: uploads on S3; unset: var/media)
 RETENTION_YEARS (default 2: cancelled registrations are anonymised that many years after cancellation)
 BLACKLIST_YEARS (default 3: how long a terminated agent's identity keys stay on the blacklist)
+CAMPAIGN_DEFAULT_DAYS (default 365: an automatic re-verification campaign's period before the termination)
+CAMPAIGN_SWEEP_DAYS (default 7: terminations this recent without a campaign get one)
 TRUSTED_PROXIES (comma separated addresses or networks of our own reverse proxies; their X-Forwarded-For is read)
 """
 
@@ -416,6 +418,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # the remediation ladder's clock (enforcement.remediation): Circular 08's 2-hour suspension is on its list
     # within a quarter hour of the flag
     "remediation-ladder": {"task": "enforcement.remediation_advance_task", "schedule": crontab(minute="*/15")},
+    # a terminated point's or agent's re-verification campaign starts within the hour (enforcement.campaigns)
+    "campaign-terminations": {"task": "enforcement.campaigns_for_terminations_task", "schedule": crontab(minute=7)},
 }
 # The operator's outcomes file for the remediation ladder (external_id, step, outcome, done_at): small.
 REMEDIATION_OUTCOMES_MAX_BYTES = int(os.environ.get("REMEDIATION_OUTCOMES_MAX_BYTES", str(5 * 1024 * 1024)))
@@ -463,6 +467,10 @@ RETENTION_YEARS = int(os.environ.get("RETENTION_YEARS", "2"))
 # A terminated agent's tax code, phone numbers and owner's ID document stay on the blacklist (agents.blacklist)
 # this many years from the termination, unless a manager lifts the entry sooner.
 BLACKLIST_YEARS = int(os.environ.get("BLACKLIST_YEARS", "3"))
+# Re-verification campaigns (enforcement.campaigns): an automatic campaign covers the registrations of this many
+# days before the termination; terminations older than CAMPAIGN_SWEEP_DAYS get none (the feature's first run).
+CAMPAIGN_DEFAULT_DAYS = int(os.environ.get("CAMPAIGN_DEFAULT_DAYS", "365"))
+CAMPAIGN_SWEEP_DAYS = int(os.environ.get("CAMPAIGN_SWEEP_DAYS", "7"))
 
 LOGGING = {
     "version": 1,

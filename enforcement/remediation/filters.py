@@ -7,6 +7,7 @@ from django.utils.translation import pgettext_lazy
 from core.models import Province
 from core.scoping import province_scope
 
+from ..campaigns.progress import Progress, progress_q
 from .models import LADDER_RULES, RemediationCase, Step, Track
 from .selectors import rule_filter
 
@@ -31,9 +32,15 @@ class CaseFilter(django_filters.FilterSet):
         empty_label=_("any"),
     )
 
+    # a campaign's cases (enforcement.campaigns links its figures here): the id, and how they stand
+    campaign = django_filters.NumberFilter(field_name="campaign_id", label=_("Campaign"), min_value=1)
+    progress = django_filters.ChoiceFilter(
+        choices=Progress.choices, method="filter_progress", label=_("Campaign progress"), empty_label=_("any")
+    )
+
     class Meta:
         model = RemediationCase
-        fields = ["status", "step", "rule", "track", "province"]
+        fields = ["status", "step", "rule", "track", "province", "campaign", "progress"]
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
@@ -52,6 +59,9 @@ class CaseFilter(django_filters.FilterSet):
 
     def filter_rule(self, queryset, name, value):
         return rule_filter(queryset, value)
+
+    def filter_progress(self, queryset, name, value):
+        return queryset.filter(campaign__isnull=False).filter(progress_q(value))
 
 
 def _rule_name(rule, code: str) -> str:

@@ -144,6 +144,9 @@ class RemediationCase(models.Model):
         TERMINATED = "TERMINATED", _("Subscription terminated (operator's report)")
         CANCELLED = "CANCELLED", _("Registration cancelled")
         ANONYMISED = "ANONYMISED", _("Subscriber's data erased")
+        # campaign cases (enforcement.campaigns): their flags may be none, so these close them
+        REVERIFIED = "REVERIFIED", _("Re-verified: population database check now matches")
+        CORRECTED = "CORRECTED", _("Corrected: identity changed by a later import and verified")
 
     registration = models.ForeignKey(
         Registration, verbose_name=_("registration"), on_delete=models.PROTECT, related_name="remediation_cases"
@@ -162,6 +165,15 @@ class RemediationCase(models.Model):
         _("closed because"), max_length=16, choices=CloseReason.choices, blank=True, default=""
     )
     policy_version = models.PositiveIntegerField(_("policy version"), default=1)
+    # the re-verification campaign that put it on the ladder (enforcement.campaigns); null: the flags did
+    campaign = models.ForeignKey(
+        "enforcement.Campaign",
+        verbose_name=_("campaign"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
 
     objects = ScopedQuerySet.as_manager()
     scope_province_field = "registration__point__province"

@@ -295,6 +295,8 @@ def dashboard(*, user, today: date | None = None) -> dict:
         context.update(_subject_figures(user, today))
     if can("enforcement.view_remediationcase"):
         context.update(_remediation_figures(user, today))
+    if can("enforcement.view_campaign"):
+        context.update(_campaign_figures(user))
 
     context["charts"] = charts
     return context
@@ -433,6 +435,23 @@ def _subject_figures(user, today: date) -> dict:
     return {
         "subjects_open": Figure(counts["open"], link(SUBJECT_LIST, due="open")),
         "subjects_overdue": Figure(counts["overdue"], link(SUBJECT_LIST, due="overdue")),
+    }
+
+
+def _campaign_figures(user) -> dict:
+    """Open re-verification campaigns and their subscriptions still pending, each linking to the list it
+    counts (the campaign list filtered OPEN; the remediation case list filtered by progress PENDING)."""
+    from enforcement.campaigns.models import Campaign
+    from enforcement.campaigns.progress import Progress, progress_q
+    from enforcement.remediation.models import RemediationCase
+
+    pending = RemediationCase.objects.for_user(user).filter(campaign__isnull=False).filter(progress_q(Progress.PENDING))
+    return {
+        "campaigns_open": Figure(
+            Campaign.objects.for_user(user).filter(status=Campaign.Status.OPEN).count(),
+            link("enforcement:campaign_list", status=Campaign.Status.OPEN),
+        ),
+        "campaign_cases_pending": Figure(pending.count(), link(REMEDIATION_LIST, progress=Progress.PENDING)),
     }
 
 

@@ -44,7 +44,11 @@ Codes (in this order; `METRIC_CODES`):
 - `remediation_cases.<STEP>` (REMINDER, SUSPEND_OUTGOING, ONE_WAY_BLOCK, TWO_WAY_BLOCK, TERMINATION): cases
   whose step came due in the month (the ladder reached it; a case closed before a step's due time never does);
 - `remediation_steps_on_time`: of those steps, the ones the operator reported DONE by their due time (instants);
-- `remediation_steps_late`: of those steps, the ones reported DONE after their due time.
+- `remediation_steps_late`: of those steps, the ones reported DONE after their due time;
+- `campaigns_open`: re-verification campaigns (enforcement.campaigns, issue 16) open at the month's end, by
+  their point's or agent's province;
+- `campaign_cases.<PROGRESS>` (REVERIFIED, CORRECTED, TERMINATED, PENDING): the cases of the campaigns open at
+  some time in the month, by how they stand when the report is computed (enforcement/campaigns/progress.py).
 
 Every figure is one aggregate query (or part of one); nothing loops over rows in Python.
 """
@@ -58,6 +62,8 @@ from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subque
 from django.db.models.functions import Coalesce, NullIf, TruncDate, TruncMonth
 
 from agents.models import Agent, RegistrationPoint, Status, StatusChange
+from enforcement.campaigns.progress import Progress
+from enforcement.campaigns.selectors import month_figures as campaign_month_figures
 from enforcement.remediation.models import STEP_POSITION
 from enforcement.remediation.selectors import month_figures as remediation_month_figures
 from inspections.models import ActionStatus, CorrectiveAction, Finding, InspectionTask, Sanction, TaskStatus
@@ -90,6 +96,8 @@ METRIC_CODES: tuple[str, ...] = (
     *(f"remediation_cases.{step}" for step in sorted(STEP_POSITION, key=STEP_POSITION.get)),
     "remediation_steps_on_time",
     "remediation_steps_late",
+    "campaigns_open",
+    *(f"campaign_cases.{bucket}" for bucket in Progress.values),
 )
 
 # The two series of the page's 12-month trend (DESIGN section 1: pre-activated SIMs, unverified records).
@@ -303,6 +311,10 @@ def compute_figures(month: Month, provinces: Iterable[str] | None = None) -> dic
         figures[f"remediation_cases.{step}"] = n
     figures["remediation_steps_on_time"] = remediation["on_time"]
     figures["remediation_steps_late"] = remediation["late"]
+    campaigns = campaign_month_figures(provinces=provinces or None, first=month.first_day, last=month.last_day)
+    figures["campaigns_open"] = campaigns["open"]
+    for bucket, n in campaigns["by_progress"].items():
+        figures[f"campaign_cases.{bucket}"] = n
     return {code: int(figures[code]) for code in METRIC_CODES}
 
 

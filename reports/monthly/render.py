@@ -49,6 +49,7 @@ _LABELS = {
     "remediation_cases_opened": gettext_lazy("Remediation cases opened"),
     "remediation_steps_on_time": gettext_lazy("Remediation steps done by the operator on time"),
     "remediation_steps_late": gettext_lazy("Remediation steps done by the operator late"),
+    "campaigns_open": gettext_lazy("Re-verification campaigns open at the month's end"),
 }
 MONEY_CODES = frozenset({"fines_vnd"})
 
@@ -66,8 +67,31 @@ def metric_label(code: str) -> str:
         step = code.split(".", 1)[1]
         if step in Step.values:
             return _("Remediation step due: %(step)s") % {"step": Step(step).label}
+    if code.startswith("campaign_cases."):
+        from enforcement.campaigns.progress import Progress
+
+        bucket = code.split(".", 1)[1]
+        if bucket in Progress.values:
+            return _("Campaign subscriptions: %(progress)s") % {"progress": Progress(bucket).label}
     label = _LABELS.get(code)
     return str(label) if label is not None else code
+
+
+def campaign_summary(figures: dict) -> str:
+    """The re-verification campaigns' figures in a sentence (active language); "" for a report without them
+    (one issued before they existed)."""
+    codes = ("campaigns_open", *(f"campaign_cases.{b}" for b in ("REVERIFIED", "CORRECTED", "TERMINATED", "PENDING")))
+    if any(code not in figures for code in codes):
+        return ""
+    values = {code.split(".")[-1]: format_number(figures[code]) for code in codes}
+    return (
+        _(
+            "Re-verification campaigns open at the month's end: %(campaigns_open)s. Subscriptions in the month's "
+            "campaigns: re-verified against the population database %(REVERIFIED)s, corrected %(CORRECTED)s, "
+            "terminated %(TERMINATED)s, still pending on the remediation ladder %(PENDING)s."
+        )
+        % values
+    )
 
 
 def format_number(value: int) -> str:
@@ -211,6 +235,10 @@ def render_pdf(
             )
         )
         story.append(table)
+        summary = campaign_summary(figures)
+        if summary:
+            story.append(p(_("Re-verification campaigns"), h2))
+            story.append(p(summary))
         if trend:
             story.append(p(_("12-month trend"), h2))
             trend_rows = [[p(_("Month"), small), *(p(metric_label(code), small) for code in TREND_CODES)]]

@@ -19,6 +19,7 @@ from .links import drill_links
 from .models import ReportIssue
 from .render import (
     LEGAL_BASIS,
+    campaign_summary,
     format_number,
     format_value,
     metric_label,
@@ -78,6 +79,7 @@ def monthly(request):
         provinces=provinces,
         scope_text=scope_text(provinces),
         rows=_rows(figures, drill_links(month, provinces)),
+        campaign_summary=campaign_summary(figures),
         trend_rows=[{"month": row["month"], "values": [format_number(row[c]) for c in TREND_CODES]} for row in trend],
         trend_labels=[metric_label(code) for code in TREND_CODES],
         chart=trend_chart(trend),
@@ -187,6 +189,7 @@ def monthly_issue_detail(request, pk):
         "month": Month.of(month),
         "scope_text": scope_text(issue.provinces),
         "rows": _rows(issue.figures),
+        "campaign_summary": campaign_summary(issue.figures),
         "previous": previous,
         "changes": changes,
         "versions": selectors.issues_for(request.user, Month.of(month)).filter(

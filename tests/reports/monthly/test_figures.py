@@ -51,6 +51,11 @@ def test_metric_codes_are_the_contract_in_order():
         "remediation_cases.TERMINATION",
         "remediation_steps_on_time",
         "remediation_steps_late",
+        "campaigns_open",
+        "campaign_cases.REVERIFIED",
+        "campaign_cases.CORRECTED",
+        "campaign_cases.TERMINATED",
+        "campaign_cases.PENDING",
     ) == METRIC_CODES
 
 

@@ -1,0 +1,41 @@
+"""The campaign list's filters: one FilterSet for the page and the API."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.models import Province
+from core.scoping import province_scope
+
+from .models import Campaign
+
+
+class CampaignFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label=_("Point or agent code"))
+    status = django_filters.ChoiceFilter(choices=Campaign.Status.choices, label=_("Status"), empty_label=_("any"))
+    trigger = django_filters.ChoiceFilter(choices=Campaign.Trigger.choices, label=_("Started by"), empty_label=_("any"))
+    subject_type = django_filters.ChoiceFilter(
+        choices=Campaign.Subject.choices, label=_("Subject"), empty_label=_("any")
+    )
+    province = django_filters.ModelChoiceFilter(
+        queryset=Province.objects.none(), label=_("Province"), empty_label=_("any")
+    )
+
+    class Meta:
+        model = Campaign
+        fields = ["q", "status", "trigger", "subject_type", "province"]
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        provinces = Province.objects.all()
+        scope = province_scope(request.user) if request is not None else None
+        if scope is not None:
+            provinces = provinces.filter(code__in=scope)
+        self.filters["province"].queryset = provinces
+        self.form.fields["province"].queryset = provinces
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(point__code__iexact=value) | Q(agent__code__iexact=value))
