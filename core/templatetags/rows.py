@@ -7,6 +7,7 @@ translations, each hashed through gettext). These give the same strings from wha
 {% load rows %}
 {{ p.pk|pk_url:"agents:point_detail" }}   /agents/points/42/: the pattern reversed once per URLconf and prefix
 {{ p|display:"kind" }}                    the choice's label in the reader's language (get_kind_display)
+{{ tick|with_id:f.pk }}                   a message with %(id)s translated once by the view, filled per row
 """
 
 from django import template
