@@ -10,10 +10,12 @@ class InspectionsConfig(AppConfig):
         from core.texts import register_parameter_words, register_system_texts
 
         from .texts import ALL as system_texts
-        from .texts import AS_TYPED, CRITICAL_FLAGS, rule_names
+        from .texts import AS_TYPED, CRITICAL_FLAGS, SANCTION_APPROVED, rule_names, sanction_type_name
 
         register_system_texts(*system_texts)  # reasons written into records, shown translated (core.texts)
         register_parameter_words(CRITICAL_FLAGS, "rules", rule_names)  # stored rule codes, read as rule names
+        register_parameter_words(SANCTION_APPROVED, "type", sanction_type_name)  # stored English name, read in words
+        register_parameter_words(SANCTION_APPROVED, "basis", str)  # the catalogue's legal basis, bilingual as is
         for msgid, name in AS_TYPED:  # user names and province names: never "translated" (a user called inspector)
             register_parameter_words(msgid, name, str)
         from core.registry import (

@@ -53,3 +53,15 @@ def rule_names(codes: str) -> str:
         rule = BY_CODE.get(code.strip())
         names.append(rule[field] if rule else code)
     return "; ".join(names)
+
+
+def sanction_type_name(stored: str) -> str:
+    """The `type` of SANCTION_APPROVED as stored (the English name) in the reader's language, from the catalogue
+    the app ships; a type a manager added later stays as stored."""
+    from django.utils.translation import get_language
+
+    from .catalogue import SANCTION_TYPES
+
+    if not (get_language() or "").lower().startswith("vi"):
+        return stored
+    return next((vi for _code, en, vi, *_rest in SANCTION_TYPES if en == stored), stored)

@@ -188,6 +188,28 @@ def test_approved_point_suspension_suspends_the_point_with_history(officer, mana
     assert point.agent.status == Status.ACTIVE
 
 
+def test_the_status_change_of_an_approved_sanction_reads_in_the_readers_language(officer, manager, point, finding):
+    # given: the reason is stored in English, with the catalogue type's English name
+    from django.utils import translation
+
+    from core.texts import show_system_text
+
+    sanction = propose(finding, officer, "suspend-point")
+    sanction = services.sanction_approve(sanction=sanction, actor=manager)
+    change = StatusChange.objects.get(pk=sanction.status_change_id)
+    kind = sanction.sanction_type
+    assert kind.name_en in change.reason
+    # when
+    with translation.override("vi"):
+        shown_vi = show_system_text(change.reason)
+    with translation.override("en"):
+        shown_en = show_system_text(change.reason)
+    # then: the Vietnamese reader sees the Vietnamese name, the English reader the stored text
+    assert kind.name_vi in shown_vi
+    assert kind.name_en not in shown_vi
+    assert shown_en == change.reason
+
+
 def test_approved_agent_suspension_suspends_the_agent_and_its_points(officer, manager, point, finding):
     # given
     sibling = PointFactory(agent=point.agent)
