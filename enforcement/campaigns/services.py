@@ -41,8 +41,8 @@ from core.runs import QueueUnavailable, send_task
 from core.scoping import user_can_see_province
 from registrations.models import PopulationCheck, Registration, RegistrationStatus
 
-from ..remediation.models import LadderPolicy, RemediationCase, Track
-from ..remediation.services import _insert_select
+from ..remediation.models import LadderPolicy, RemediationCase
+from ..remediation.services import cases_insert, insert_select
 from .models import Campaign, CampaignBaseline
 from .progress import Progress, counts_by_campaign, empty_counts
 
@@ -101,57 +101,14 @@ def _open_campaign_cases(campaign: Campaign, now: datetime, policy: LadderPolicy
     matched = candidates.count()
     open_case = Case.objects.filter(registration_id=OuterRef("pk"), status=Case.Status.OPEN)
     mismatch = Q(population_check=PopulationCheck.MISMATCH)
-    rows = (
-        candidates.exclude(Exists(open_case))
-        .annotate(
-            c_registration=F("pk"),
-            c_source=Value(Case.Source.CAMPAIGN),
-            c_campaign=Value(campaign.pk),
-            c_track=models.Case(
-                models.When(mismatch, then=Value(Track.POPULATION)),
-                default=Value(Track.RECORD),
-                output_field=models.CharField(),
-            ),
-            c_status=Value(Case.Status.OPEN),
-            c_opened=Value(now, output_field=models.DateTimeField()),
-            c_mismatch=models.Case(
-                models.When(mismatch, then=Value(now, output_field=models.DateTimeField())),
-                default=Value(None),
-                output_field=models.DateTimeField(),
-            ),
-            c_current=Value(""),
-            c_next=Value(""),
-            c_reason=Value(""),
-            c_version=Value(policy.version),
-        )
-        .values(
-            "c_registration",
-            "c_source",
-            "c_campaign",
-            "c_track",
-            "c_status",
-            "c_opened",
-            "c_mismatch",
-            "c_current",
-            "c_next",
-            "c_reason",
-            "c_version",
-        )
+    opened = cases_insert(
+        candidates.exclude(Exists(open_case)),
+        source=Case.Source.CAMPAIGN,
+        mismatch=mismatch,
+        policy=policy,
+        now=now,
+        campaign=campaign,
     )
-    columns = [
-        "registration",
-        "source",
-        "campaign",
-        "track",
-        "status",
-        "opened_at",
-        "mismatch_at",
-        "current_step",
-        "next_step",
-        "close_reason",
-        "policy_version",
-    ]
-    opened = _insert_select(Case, columns, rows)
     baselines = (
         Case.objects.filter(campaign=campaign)
         .annotate(
@@ -161,7 +118,7 @@ def _open_campaign_cases(campaign: Campaign, now: datetime, policy: LadderPolicy
         )
         .values("b_case", *[f"b_{name}" for name in IDENTITY_FIELDS], "b_check")
     )
-    _insert_select(CampaignBaseline, ["case", *IDENTITY_FIELDS, "population_check"], baselines)
+    insert_select(CampaignBaseline, ["case", *IDENTITY_FIELDS, "population_check"], baselines)
     return matched, opened
 
 

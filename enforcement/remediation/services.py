@@ -201,7 +201,7 @@ def _ladder_flags(registration_ref, *, codes=LADDER_RULES, statuses=LIVE_FLAGS):
     return Flag.objects.filter(registration_id=registration_ref, rule__code__in=codes, status__in=statuses)
 
 
-def _insert_select(model, columns: list[str], queryset) -> int:
+def insert_select(model, columns: list[str], queryset) -> int:
     """INSERT INTO model (columns) SELECT ...: the queryset's annotations, in `columns`' order, compiled by
     the ORM (so the same statement runs on PostgreSQL and SQLite)."""
     sql, params = queryset.order_by().query.sql_with_params()
@@ -213,51 +213,29 @@ def _insert_select(model, columns: list[str], queryset) -> int:
         return cursor.rowcount
 
 
-def _open_cases(policy: LadderPolicy, now: datetime) -> int:
-    live = _ladder_flags(OuterRef("pk"))
-    mismatch = _ladder_flags(OuterRef("pk"), codes=[POPULATION_RULE])
-    open_case = Case.objects.filter(registration_id=OuterRef("pk"), status=OPEN)
-    # a subscription the operator reported terminated is gone: its flags stay until an import cancels it
-    terminated = Case.objects.filter(registration_id=OuterRef("pk"), close_reason=Case.CloseReason.TERMINATED)
-    has_mismatch = Exists(mismatch)
-    rows = (
-        Registration.objects.filter(Exists(live), anonymised_at__isnull=True)
-        .exclude(status=RegistrationStatus.CANCELLED)
-        .exclude(Exists(open_case))
-        .exclude(Exists(terminated))
-        .annotate(
-            c_registration=F("pk"),
-            c_source=Value(Case.Source.FLAG),
-            c_track=models.Case(
-                models.When(has_mismatch, then=Value(Track.POPULATION)),
-                default=Value(Track.RECORD),
-                output_field=models.CharField(),
-            ),
-            c_status=Value(OPEN),
-            c_opened=Value(now, output_field=models.DateTimeField()),
-            c_mismatch=models.Case(
-                models.When(has_mismatch, then=Value(now, output_field=models.DateTimeField())),
-                default=Value(None),
-                output_field=models.DateTimeField(),
-            ),
-            c_current=Value(""),
-            c_next=Value(""),
-            c_reason=Value(""),
-            c_version=Value(policy.version),
-        )
-        .values(
-            "c_registration",
-            "c_source",
-            "c_track",
-            "c_status",
-            "c_opened",
-            "c_mismatch",
-            "c_current",
-            "c_next",
-            "c_reason",
-            "c_version",
-        )
-    )
+def cases_insert(registrations, *, source: str, mismatch, policy: LadderPolicy, now: datetime, campaign=None) -> int:
+    """One INSERT ... SELECT: an open case for each of `registrations` (the caller leaves out those with an open
+    case), on the Circular 08 track where `mismatch` (a Q or a boolean expression on the registration) holds."""
+    annotations = {
+        "c_registration": F("pk"),
+        "c_source": Value(source),
+        "c_track": models.Case(
+            models.When(mismatch, then=Value(Track.POPULATION)),
+            default=Value(Track.RECORD),
+            output_field=models.CharField(),
+        ),
+        "c_status": Value(OPEN),
+        "c_opened": Value(now, output_field=models.DateTimeField()),
+        "c_mismatch": models.Case(
+            models.When(mismatch, then=Value(now, output_field=models.DateTimeField())),
+            default=Value(None),
+            output_field=models.DateTimeField(),
+        ),
+        "c_current": Value(""),
+        "c_next": Value(""),
+        "c_reason": Value(""),
+        "c_version": Value(policy.version),
+    }
     columns = [
         "registration",
         "source",
@@ -270,7 +248,27 @@ def _open_cases(policy: LadderPolicy, now: datetime) -> int:
         "close_reason",
         "policy_version",
     ]
-    return _insert_select(Case, columns, rows)
+    if campaign is not None:
+        annotations["c_campaign"] = Value(campaign.pk)
+        columns.append("campaign")
+    names = [f"c_{name}" for name in ("registration", "source", "track", "status", "opened", "mismatch")]
+    names += ["c_current", "c_next", "c_reason", "c_version"] + (["c_campaign"] if campaign is not None else [])
+    return insert_select(Case, columns, registrations.annotate(**annotations).values(*names))
+
+
+def _open_cases(policy: LadderPolicy, now: datetime) -> int:
+    live = _ladder_flags(OuterRef("pk"))
+    mismatch = _ladder_flags(OuterRef("pk"), codes=[POPULATION_RULE])
+    open_case = Case.objects.filter(registration_id=OuterRef("pk"), status=OPEN)
+    # a subscription the operator reported terminated is gone: its flags stay until an import cancels it
+    terminated = Case.objects.filter(registration_id=OuterRef("pk"), close_reason=Case.CloseReason.TERMINATED)
+    rows = (
+        Registration.objects.filter(Exists(live), anonymised_at__isnull=True)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .exclude(Exists(open_case))
+        .exclude(Exists(terminated))
+    )
+    return cases_insert(rows, source=Case.Source.FLAG, mismatch=Exists(mismatch), policy=policy, now=now)
 
 
 def _switch_to_population(now: datetime) -> int:
@@ -328,7 +326,7 @@ def _reach_steps(policy: LadderPolicy, now: datetime) -> dict[str, int]:
             )
             .values("s_case", "s_step", "s_position", "s_due", "s_reached", "s_outcome")
         )
-        count = _insert_select(CaseStep, ["case", "step", "position", "due_at", "reached_at", "outcome"], rows)
+        count = insert_select(CaseStep, ["case", "step", "position", "due_at", "reached_at", "outcome"], rows)
         if count:
             reached[step] = count
     return reached
