@@ -37,7 +37,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection, models, transaction
-from django.db.models import Exists, F, OuterRef, Subquery, Value
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -332,9 +332,22 @@ def _reach_steps(policy: LadderPolicy, now: datetime) -> dict[str, int]:
     return reached
 
 
-def _set_positions(policy: LadderPolicy) -> None:
+# Rows written by one advance past which the tables' planner statistics are refreshed in the same transaction.
+ANALYZE_AFTER = 10_000
+
+
+def _analyze(*models_) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for model in models_:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608 - a model's table
+
+
+def _set_positions(policy: LadderPolicy, *, cases=None) -> None:
+    """Each open case's current step, next step and its due time; `cases`: only these (an advance touches the
+    cases it opened, switched or moved), else every open case (a policy change re-dates them all)."""
     latest = CaseStep.objects.filter(case_id=OuterRef("pk")).order_by("-position").values("step")[:1]
-    open_cases = Case.objects.filter(status=OPEN)
+    open_cases = Case.objects.filter(status=OPEN) if cases is None else cases.filter(status=OPEN)
     open_cases.update(current_step=models.functions.Coalesce(Subquery(latest), Value("")))
     step_case, due_case = ladder.next_due_expressions(policy)
     open_cases.update(next_step=step_case, next_due_at=due_case)
@@ -349,7 +362,12 @@ def ladder_advance(*, now: datetime | None = None, actor=None) -> dict:
     summary = {"opened": _open_cases(policy, now), "switched": _switch_to_population(now)}
     summary["closed"] = _close_cases(now)
     summary["reached"] = _reach_steps(policy, now)
-    _set_positions(policy)
+    if summary["opened"] > ANALYZE_AFTER or sum(summary["reached"].values()) > ANALYZE_AFTER:
+        _analyze(Case, CaseStep)  # a first run opens every case at once: plan the next statements on fresh counts
+    touched = Case.objects.filter(
+        Q(opened_at=now) | Q(mismatch_at=now) | Exists(CaseStep.objects.filter(case_id=OuterRef("pk"), reached_at=now))
+    )
+    _set_positions(policy, cases=touched)  # not every open case every 15 minutes: only those that changed
     summary["open"] = Case.objects.filter(status=OPEN).count()
     if summary["opened"] or summary["switched"] or summary["closed"] or summary["reached"]:
         audit_record(
