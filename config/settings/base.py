@@ -447,6 +447,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # a point or an agent: the sanction catalogue's target and a campaign's subject share one choice set
+    "ENUM_NAME_OVERRIDES": {"PointOrAgentEnum": "inspections.models.outcomes.SanctionTarget"},
     # 400/401/403 (and 404 on paths with an id) on every operation: core/api/schema.py
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -3,7 +3,7 @@ campaign answers 404, and the progress counts only the cases the caller may see.
 
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError as DrfValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
@@ -52,7 +52,9 @@ class CampaignDetailApi(APIView):
     permission_classes = [HasViewPermissions]
     required_permissions = (VIEW_PERMISSION,)
 
-    @extend_schema(responses=serializers.CampaignSerializer)
+    @extend_schema(
+        responses={200: serializers.CampaignSerializer, 404: OpenApiResponse(description="No such campaign of yours.")}
+    )
     def get(self, request, pk):
         campaign = selectors.campaign_get(user=request.user, pk=pk)
         context = {"progress": selectors.progress_for(user=request.user, campaigns=[campaign])}
