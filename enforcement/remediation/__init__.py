@@ -22,12 +22,12 @@ def ready() -> None:
 
     from . import tasks  # noqa: F401  (a worker knows the tasks by name)
     from .demo import seed_remediation
+    from .outcomes import REJECT_TEXTS
     from .services import (
         ISSUE_PERMISSION,
         LISTS_READY_EVENT,
         OUTCOME_PERMISSION,
         POLICY_PERMISSION,
-        REJECT_TEXTS,
         VIEW_PERMISSION,
         nightly_advance,
         step_lines,

@@ -20,7 +20,8 @@ from registrations.models import Flag, Registration
 
 from . import ladder
 from .models import LADDER_RULES, POPULATION_RULE, CaseStep, LadderPolicy, ListIssue, RemediationCase, Step, Track
-from .services import LIVE_FLAGS, ladder_advance, list_issue, outcomes_job_create, outcomes_run
+from .outcomes import outcomes_job_create, outcomes_run
+from .services import LIVE_FLAGS, ladder_advance, list_issue
 
 H, D = timedelta(hours=1), timedelta(days=1)
 # how long ago each demo registration's case opened (by the suffix of its external id), and why

@@ -12,7 +12,8 @@ from registrations.models import Flag
 
 from . import ladder
 from .models import LADDER_RULES, STEP_POSITION, CaseStep, LadderPolicy, ListIssue, RemediationCase, Step
-from .services import LIVE_FLAGS, OUTCOMES_KIND, scoped_steps, unsent_steps
+from .outcomes import OUTCOMES_KIND
+from .services import LIVE_FLAGS, scoped_steps, unsent_steps
 
 LIST_SORTS = ("-opened_at", "opened_at")
 RECENT_ISSUES = 20

@@ -25,7 +25,7 @@ def remediation_advance_task() -> dict:
 @shared_task(name="enforcement.remediation_outcomes_task", acks_late=True)
 def remediation_outcomes_task(job_id: int) -> str:
     """Apply an uploaded outcomes file (a second delivery finds the job taken and does nothing)."""
-    from .services import outcomes_run
+    from .outcomes import outcomes_run
 
     job = outcomes_run(job_id=job_id)
     return "skipped" if job is None else job.status

@@ -18,6 +18,7 @@ from core.imports import ImportFileError
 from core.pagination import keyset_paginate
 from core.web import add_errors
 
+from . import outcomes as reported
 from . import selectors, services
 from .filters import CaseFilter
 from .forms import IssueForm, OutcomesForm, PolicyForm, StepListForm
@@ -225,7 +226,7 @@ def outcomes(request):
         status = 400
         if form.is_valid():
             try:
-                job = services.outcomes_submit(actor=request.user, upload=form.cleaned_data["file"])
+                job = reported.outcomes_submit(actor=request.user, upload=form.cleaned_data["file"])
             except ImportFileError as exc:
                 form.add_error("file", str(exc))
             else:
@@ -234,7 +235,7 @@ def outcomes(request):
     context = {
         "form": form,
         "jobs": selectors.outcome_jobs(user=request.user)[: selectors.RECENT_JOBS],
-        "max_bytes": services.outcomes_max_bytes(),
+        "max_bytes": reported.outcomes_max_bytes(),
     }
     return render(request, "enforcement/remediation/outcomes.html", context, status=status)
 
@@ -245,7 +246,7 @@ def outcomes(request):
 @permission_required(OUTCOME_PERMISSION, raise_exception=True)
 def outcome_job(request, pk):
     job = selectors.outcome_job_get(user=request.user, pk=pk)
-    context = {"job": job, "rejects": services.rejects_of(job) if job.is_finished else []}
+    context = {"job": job, "rejects": reported.rejects_of(job) if job.is_finished else []}
     if request.headers.get("HX-Request"):
         return render(request, "enforcement/remediation/outcome_job_body.html", context)
     return render(request, "enforcement/remediation/outcome_job.html", context)

@@ -4,7 +4,8 @@ from rest_framework import serializers
 from core.models import ImportJob
 
 from ..models import Step
-from ..services import MAX_API_OUTCOMES, MAX_API_SEND
+from ..outcomes import MAX_API_OUTCOMES
+from ..services import MAX_API_SEND
 
 
 class StepListQuerySerializer(serializers.Serializer):
@@ -77,7 +78,7 @@ class OutcomeJobSerializer(serializers.ModelSerializer):
     def get_rejects(self, job) -> list[dict]:
         from core.texts import show_system_text
 
-        from ..services import rejects_of
+        from ..outcomes import rejects_of
 
         rejects = rejects_of(job) if job.is_finished else []
         return [{"line": int(r["line"]), "reason": show_system_text(r["reason"])} for r in rejects]

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from core.api.permissions import HasViewPermissions
 from core.web import call_service
 
-from .. import selectors, services
+from .. import outcomes, selectors, services
 from ..models import ListIssue
 from .serializers import (
     OutcomeJobSerializer,
@@ -101,7 +101,7 @@ class OutcomesApi(APIView):
     def post(self, request):
         data = OutcomesInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        job = call_service(services.outcomes_submit_rows, actor=request.user, rows=data.validated_data["outcomes"])
+        job = call_service(outcomes.outcomes_submit_rows, actor=request.user, rows=data.validated_data["outcomes"])
         job.refresh_from_db()  # an in-process (eager) run may already have finished it
         body = OutcomeJobSerializer(job, context={"request": request}).data
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["status_url"]})

@@ -9,7 +9,8 @@ from rest_framework.test import APIClient
 from core.models import AuditEvent
 from core.roles import Role
 from enforcement.remediation.models import CaseStep
-from enforcement.remediation.services import ladder_advance, outcomes_run
+from enforcement.remediation.outcomes import outcomes_run
+from enforcement.remediation.services import ladder_advance
 from tests.agents.factories import AgentFactory, PointFactory
 
 from .factories import flagged

@@ -11,7 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from core.imports import ImportFileError
 from core.models import ImportJob
 from enforcement.remediation.models import CaseStep, RemediationCase, Step
-from enforcement.remediation.services import ladder_advance, outcomes_run, outcomes_submit, rejects_of
+from enforcement.remediation.outcomes import outcomes_run, outcomes_submit, rejects_of
+from enforcement.remediation.services import ladder_advance
 from tests.agents.factories import AgentFactory, PointFactory
 
 from .factories import flagged

@@ -171,7 +171,7 @@ def test_uploading_outcomes_records_them_and_lists_rejects(client, officer, hn_p
     response = client.post(reverse("enforcement:remediation_outcomes"), {"file": upload})
     assert response.status_code == 302
     job = ImportJob.objects.get(kind="remed_outcomes")
-    from enforcement.remediation.services import outcomes_run
+    from enforcement.remediation.outcomes import outcomes_run
 
     outcomes_run(job_id=job.pk)
     page = client.get(reverse("enforcement:remediation_outcome_job", args=[job.pk]))
