@@ -76,7 +76,13 @@ class RegistrationFactory(DjangoModelFactory):
     id_issue_date = dt.date(2022, 3, 1)
     id_issue_place = "Cục Cảnh sát QLHC về TTXH"
     address = "12 Tràng Tiền, Hoàn Kiếm, Hà Nội"
-    registered_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=2))
+    # two days ago at 10:00 local: inside every point's opening hours whatever the clock says (a time of
+    # day taken from the clock made OUTSIDE_HOURS fire on suites run after 21:00 in Hà Nội)
+    registered_at = factory.LazyFunction(
+        lambda: timezone.localtime(timezone.now() - dt.timedelta(days=2)).replace(
+            hour=10, minute=0, second=0, microsecond=0
+        )
+    )
     has_portrait = True
     has_id_front = True
     has_id_back = True
