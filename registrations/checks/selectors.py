@@ -109,6 +109,47 @@ def rule_counts(queryset) -> list[dict]:
     )
 
 
+# Sources that count the queue's flags per rule exactly without reading the flags (reports.dashboard registers
+# its trigger-kept tally, on PostgreSQL): each answers {rule id: count} or None when it cannot serve the user
+# and filters asked. Registered by a later app, so that this one does not import it (DESIGN section 8).
+_RULE_COUNT_SOURCES: list = []
+
+
+def register_rule_count_source(source) -> None:
+    """`source(user, filters)` -> {rule id: count} or None; `filters` are the queue's cleaned filters but the
+    rule's (FlagFilter's form.cleaned_data)."""
+    if source not in _RULE_COUNT_SOURCES:
+        _RULE_COUNT_SOURCES.append(source)
+
+
+def queue_rule_counts(queryset, *, user, filters: dict | None) -> list[dict]:
+    """The queue's per-rule counts (rows as rule_counts_capped's) of `queryset`, the flags under every filter
+    but the rule: from a registered exact source when one answers for these filters (`filters` None: none is
+    asked), otherwise counted, each up to QUEUE_COUNT_CAP."""
+    if filters is not None:
+        for source in _RULE_COUNT_SOURCES:
+            found = source(user, filters)
+            if found is not None:
+                return _count_rows(found, cap=None)
+    return rule_counts_capped(queryset)
+
+
+def _rules() -> list[dict]:
+    return list(Rule.objects.order_by("code").values("id", "code", "name_en", "name_vi", rule_severity=F("severity")))
+
+
+def _count_rows(found: dict[int, int], *, cap: int | None, rules: list[dict] | None = None) -> list[dict]:
+    """Rows of the rules with flags, in code order; past `cap` (if any) a row says n = cap, capped = True."""
+    rows = []
+    for rule in _rules() if rules is None else rules:
+        n = found.get(rule["id"], 0)
+        if n:
+            rule_id = rule.pop("id")
+            capped = cap is not None and n > cap
+            rows.append({**rule, "n": min(n, cap) if capped else n, "capped": capped, "rule_id": rule_id})
+    return rows
+
+
 def rule_counts_capped(queryset, *, cap: int | None = None) -> list[dict]:
     """As rule_counts, each count stopping at `cap`: a row whose rule has more flags than that says
     n = cap and capped = True ("more than 10,000"). Each rule reads at most cap + 1 index entries
@@ -116,30 +157,25 @@ def rule_counts_capped(queryset, *, cap: int | None = None) -> list[dict]:
     ALL of one LIMITed SELECT per rule, counted by rule), one per rule where a compound statement cannot
     hold a LIMIT (SQLite)."""
     cap = QUEUE_COUNT_CAP if cap is None else cap
-    rules = list(Rule.objects.order_by("code").values("id", "code", "name_en", "name_vi", rule_severity=F("severity")))
+    rules = _rules()
+    rule_ids = [rule["id"] for rule in rules]
     base = queryset.order_by().values("rule_id")
     found: dict[int, int] = {}
-    if rules and connection.features.supports_slicing_ordering_in_compound:
+    if rule_ids and connection.features.supports_slicing_ordering_in_compound:
         # Django's SQL of the filtered flags, compiled once (not once per rule: issue 15), its values kept as
         # parameters; one LIMITed SELECT of it per rule, which PostgreSQL flattens into an index scan
         sql, params = base.query.sql_with_params()
         part = f"(SELECT f.rule_id FROM ({sql}) f WHERE f.rule_id = %s LIMIT {int(cap) + 1})"  # noqa: S608
-        union = " UNION ALL ".join([part] * len(rules))
+        union = " UNION ALL ".join([part] * len(rule_ids))
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT rule_id, COUNT(*) FROM ({union}) capped GROUP BY rule_id",  # noqa: S608
-                [value for rule in rules for value in (*params, rule["id"])],
+                [value for rule_id in rule_ids for value in (*params, rule_id)],
             )
             found = dict(cursor.fetchall())
     else:
-        found = {rule["id"]: base.filter(rule_id=rule["id"])[: cap + 1].count() for rule in rules}
-    rows = []
-    for rule in rules:
-        n = found.get(rule["id"], 0)
-        if n:
-            rule_id = rule.pop("id")
-            rows.append({**rule, "n": min(n, cap), "capped": n > cap, "rule_id": rule_id})
-    return rows
+        found = {rule_id: base.filter(rule_id=rule_id)[: cap + 1].count() for rule_id in rule_ids}
+    return _count_rows(found, cap=cap, rules=rules)
 
 
 def flag_history(flag: Flag, limit: int = HISTORY_LIMIT) -> list[FlagEvent]:

@@ -7,7 +7,9 @@ def ready() -> None:
 
     from core.registry import NightlyStep, register_audit_actions, register_home, register_nightly_step
     from core.roles import Role
+    from registrations.checks.selectors import register_rule_count_source
 
+    from .selectors import queue_rule_counts
     from .services import dashboard_aggregate, step_lines
 
     for role in (Role.OFFICER, Role.MANAGER, Role.AUDITOR):
@@ -16,3 +18,4 @@ def ready() -> None:
         NightlyStep("dashboard", _("Dashboard counts"), dashboard_aggregate, order=80, describe=step_lines)
     )
     register_audit_actions({"dashboard.aggregate": _("Dashboard counts prepared")})
+    register_rule_count_source(queue_rule_counts)

@@ -317,6 +317,31 @@ def flag_groups(user) -> list[tuple[int, str, str, int]]:
     return list(flags.values_list("rule_id", "severity", "status").annotate(n=Count("id")))
 
 
+# The flag queue's filters the tally's columns answer (the rule is the facet's own); any other filter in use
+# and the queue counts its flags itself.
+TALLY_FILTERS = ("status", "severity")
+
+
+def queue_rule_counts(user, filters: dict) -> dict[int, int] | None:
+    """The flag queue's per-rule counts from the tally (registrations.checks.selectors.register_rule_count_source):
+    exact, and without reading half a million flags each time the queue opens (14 ms of its SQL at 1M
+    registrations, against under 1 ms here). Answers only where the tally holds exactly the queue's flags: on
+    PostgreSQL (the triggers), for a user with every province (the tally keys flags by point, and flags without
+    one, on APP registrations and activations, have no province), for open or confirmed flags (the statuses it
+    keeps), filtered at most by severity. None otherwise: the queue then counts."""
+    if connection.vendor != "postgresql" or province_scope(user) is not None:
+        return None
+    if any(value not in (None, "") for name, value in filters.items() if name not in TALLY_FILTERS):
+        return None
+    status = filters.get("status")
+    if status not in TALLIED:
+        return None
+    tally = FlagTally.objects.order_by().filter(status=status)
+    if filters.get("severity"):
+        tally = tally.filter(severity=filters["severity"])
+    return {rule_id: n for rule_id, n in tally.values_list("rule_id").annotate(total=Sum("n")) if n}
+
+
 def _flag_figures(groups) -> dict:
     """Open flags by rule (names, not codes) and by severity; the pre-activated SIM cases, all from the open and
     confirmed flags grouped by rule, severity and status."""

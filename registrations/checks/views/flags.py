@@ -64,7 +64,10 @@ def _queue_context(request, params: QueryDict) -> dict:
     others = params.copy()
     others.pop("rule", None)
     others.pop("after", None)
-    counts = selectors.rule_counts_capped(facet) if (facet := _facet(filterset, others, request)) is not None else []
+    facet = _facet(filterset, others, request)
+    # the page's valid filters but the rule: an exact source (reports' tally) may answer for them
+    filters = {k: v for k, v in filterset.form.cleaned_data.items() if k != "rule"} if filterset.is_valid() else None
+    counts = [] if facet is None else selectors.queue_rule_counts(facet, user=user, filters=filters)
     base = {k: v for k, v in others.items() if v not in ("", None) and k != "sort"}
     if "status" in others:  # keep "any status" (status=) when that is what the filter says
         base["status"] = others.get("status")
