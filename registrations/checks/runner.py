@@ -30,7 +30,6 @@ its lease; and its backend, should it still be working on a statement, notices t
 seconds (`client_connection_check_interval`) and rolls back.
 """
 
-import json
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -52,26 +51,20 @@ from core.templatetags.display import when
 from ..models import (
     Activation,
     CheckRun,
-    Flag,
     FlagEvent,
     FlagStatus,
     KeyChange,
     Registration,
     Rule,
     Severity,
-    SubjectType,
 )
 from . import incremental as inc
 from . import rules
+from .recording import FLAG, record
 from .rules import catalogue
-from .rules.sql import instant
 
 logger = logging.getLogger(__name__)
 
-HITS = "rule_hits"
-FLAG = Flag._meta.db_table
-REG = Registration._meta.db_table
-EVENT = FlagEvent._meta.db_table
 
 OPEN, CONFIRMED, DISMISSED, RESOLVED = FlagStatus.OPEN, FlagStatus.CONFIRMED, FlagStatus.DISMISSED, FlagStatus.RESOLVED
 
@@ -293,7 +286,7 @@ def _run_rule(run: CheckRun, rule: Rule, as_of: datetime, plan: _Plan | None = N
             scope = (rule.code, *inc.scope_sql(rule.code, params, as_of, plan.before))
             query = inc.scoped_query(rule.code, query, params, as_of)
         with transaction.atomic():
-            counts = _record(run, rule, params, query, scope)
+            counts = record(run, rule, params, query, scope)
     except Exception as exc:
         logger.exception("Rule %s failed in check run %s", rule.code, run.pk)
         return {"status": "failed", "error": f"{type(exc).__name__}: {exc}"[:1000], "seconds": _since(started)}
@@ -377,232 +370,3 @@ def _announce_critical(run: CheckRun) -> None:
             "more": total > len(ids),
         },
     )
-
-
-# --- recording one rule's hits as flags -----------------------------------------------------------
-
-
-def _judged(cursor, scope: tuple[str, str, tuple]) -> int:
-    """An incremental rule's affected set as the table rule_scope (and its rows, scope_rows); its size."""
-    code, scope_sql, scope_params = scope
-    cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{inc.SCOPE}")
-    cursor.execute(f"CREATE TEMPORARY TABLE {inc.SCOPE} AS SELECT DISTINCT s.id FROM ({scope_sql}) s", scope_params)  # noqa: S608
-    cursor.execute(f"CREATE UNIQUE INDEX {inc.SCOPE}_id ON {inc.SCOPE} (id)")
-    cursor.execute(f"ANALYZE {inc.SCOPE}")
-    cursor.execute(f"SELECT COUNT(*) FROM {inc.SCOPE}")  # noqa: S608
-    judged = cursor.fetchone()[0]
-    if code in inc.WITH_ROWS:
-        inc.scope_rows(cursor, code)
-    return judged
-
-
-def _hits(cursor, query: rules.Query, scope, spec: rules.RuleSpec) -> None:
-    """Step 1: the rule's hits as the table rule_hits (subject_id, point_id, agent_id, and for a typed rule
-    subject_type), less anonymised registrations. CREATE TABLE AS, not INSERT ... SELECT: PostgreSQL runs
-    only the former's query with parallel workers."""
-    registrations = spec.subject_type == SubjectType.REGISTRATION
-    # a typed rule's SELECT says each row's subject type (an agent or a point); the others' subjects are all
-    # of the rule's one type, so their (large) hits carry no such column
-    typed = ", CAST(q.subject_type AS VARCHAR(12)) AS subject_type" if spec.typed else ""
-    # An incremental run's few rows against the big tables by index lookups; UNAUTHORISED_POINT joins
-    # them to the points' periods by hash first.
-    narrow = scope is not None and scope[0] != "UNAUTHORISED_POINT"
-    if narrow:
-        _lookups_only(cursor)
-    cursor.execute(
-        f"CREATE TEMPORARY TABLE {HITS} AS SELECT q.subject_id, q.point_id, q.agent_id{typed} "  # noqa: S608
-        f"FROM ({query.sql}) q",
-        query.params,
-    )
-    if scope is not None and not narrow:
-        _lookups_only(cursor)
-    cursor.execute(f"CREATE UNIQUE INDEX {HITS}_subject ON {HITS} (subject_id{', subject_type' if typed else ''})")
-    if registrations and scope is not None:  # few hits: look each up
-        cursor.execute(
-            f"DELETE FROM {HITS} h USING {REG} r WHERE r.id = h.subject_id AND r.anonymised_at IS NOT NULL"  # noqa: S608
-        )
-    elif registrations:
-        cursor.execute(
-            f"DELETE FROM {HITS} WHERE subject_id IN (SELECT id FROM {REG} WHERE anonymised_at IS NOT NULL)"  # noqa: S608
-        )
-
-
-def _lookups_only(cursor) -> None:
-    """For the rest of the transaction: an incremental run's few rows against the big tables by index
-    lookups, not by a hash of a whole table (the planner cannot know how few they are)."""
-    for setting in ("enable_hashjoin", "enable_mergejoin"):
-        cursor.execute("SELECT set_config(%s, 'off', true)", [setting])
-
-
-def _record(
-    run: CheckRun, rule: Rule, params: dict, query: rules.Query, scope: tuple[str, str, tuple] | None = None
-) -> dict:
-    """Steps 1-5 of the module docstring for one rule, inside the caller's transaction; the counts.
-
-    `scope` (incremental runs, PostgreSQL): the rule's code, the SELECT of the subject ids it judges and
-    its parameters; hits outside it are dropped and only flags of subjects inside it may be resolved.
-    """
-    spec = rules.RULES[rule.code]
-    postgres = connection.vendor == "postgresql"
-    ts = instant(run.started_at)
-    version, severity = rule.version, rule.severity
-    params_json = json.dumps(params, sort_keys=True)
-    json_param = "CAST(%s AS jsonb)" if postgres else "%s"
-    # the same subject: by id, and for a typed rule (agents and points, whose ids may be equal) by type too
-    same = f"h.subject_id = {FLAG}.subject_id"
-    if spec.typed:
-        same += f" AND h.subject_type = {FLAG}.subject_type"
-    hit = f"EXISTS (SELECT 1 FROM {HITS} h WHERE {same})"  # noqa: S608 - names only
-    this_rule = f"{FLAG}.rule_id = %s"
-    counts = {}
-    with connection.cursor() as cursor:
-
-        def run_sql(sql: str, params=()) -> int:
-            cursor.execute(sql, params)
-            return cursor.rowcount
-
-        def change(set_sql: str, set_params: tuple, where: str, where_params: tuple, event: tuple) -> int:
-            """UPDATE the flags of this rule matching `where`, with one FlagEvent (from, to, reason) each.
-
-            PostgreSQL: one statement (the events are made from the UPDATE's RETURNING), so a reviewer's
-            concurrent change cannot slip between the two. SQLite: the events first, then the UPDATE of
-            the same rows; nothing can write in between, this transaction holds the database's write lock.
-            """
-            from_status, to_status, reason = event
-            event_params = (ts, from_status, to_status, reason, run.pk)
-            columns = "flag_id, at, actor_id, from_status, to_status, reason, check_run_id"
-            if postgres:
-                return run_sql(
-                    f"""WITH changed AS (
-                        UPDATE {FLAG} SET {set_sql} WHERE {this_rule} AND {where} RETURNING {FLAG}.id
-                    )
-                    INSERT INTO {EVENT} ({columns}) SELECT changed.id, %s, NULL, %s, %s, %s, %s FROM changed""",  # noqa: S608
-                    (*set_params, rule.pk, *where_params, *event_params),
-                )
-            run_sql(
-                f"INSERT INTO {EVENT} ({columns}) SELECT {FLAG}.id, %s, NULL, %s, %s, %s, %s FROM {FLAG} "  # noqa: S608
-                f"WHERE {this_rule} AND {where}",
-                (*event_params, rule.pk, *where_params),
-            )
-            return run_sql(
-                f"UPDATE {FLAG} SET {set_sql} WHERE {this_rule} AND {where}",  # noqa: S608
-                (*set_params, rule.pk, *where_params),
-            )
-
-        if postgres:
-            # Sorts and hashes of whole-table rules stay in memory, and no time goes into compiling
-            # expressions (JIT) for statements that run once; both reset when the transaction ends.
-            cursor.execute("SELECT set_config('work_mem', %s, true)", [getattr(settings, "CHECKS_WORK_MEM", "256MB")])
-            cursor.execute("SELECT set_config('jit', 'off', true)")
-            # A killed run's backend stops at its next check instead of working on (and holding its row
-            # locks) for the rest of a long statement.
-            cursor.execute("SELECT set_config('client_connection_check_interval', '5s', true)")
-        cursor.execute(f"DROP TABLE IF EXISTS {'pg_temp' if postgres else 'temp'}.{HITS}")
-        judged = "TRUE"
-        if scope is not None:
-            counts["judged"] = _judged(cursor, scope)
-            judged = f"EXISTS (SELECT 1 FROM {inc.SCOPE} s WHERE s.id = {FLAG}.subject_id)"  # noqa: S608
-        # 1. the hits
-        _hits(cursor, query, scope, spec)
-        if scope is not None:
-            cursor.execute(f"DELETE FROM {HITS} WHERE subject_id NOT IN (SELECT id FROM {inc.SCOPE})")  # noqa: S608
-        if postgres:
-            cursor.execute(f"ANALYZE {HITS}")
-        cursor.execute(f"SELECT COUNT(*) FROM {HITS}")  # noqa: S608
-        counts["flagged"] = cursor.fetchone()[0]
-
-        # 2. no longer holds: OPEN and CONFIRMED become RESOLVED (an anonymised registration's flags stay)
-        frozen = f"EXISTS (SELECT 1 FROM {REG} r WHERE r.id = {FLAG}.registration_id AND r.anonymised_at IS NOT NULL)"  # noqa: S608
-        counts["resolved"] = sum(
-            change(
-                "status = %s, resolved_at = %s",
-                (RESOLVED, ts),
-                f"status = %s AND {judged} AND NOT {hit} AND NOT {frozen}",
-                (from_status,),
-                (from_status, RESOLVED, "The condition no longer holds."),
-            )
-            for from_status in (CONFIRMED, OPEN)
-        )
-
-        # 3. holds again: RESOLVED, and DISMISSED under another version of the rule, are reopened
-        reopen = (
-            f"status = %s, resolved_at = NULL, last_seen = %s, rule_version = %s, parameters = {json_param}, "
-            "severity = %s"
-        )
-        reopen_params = (OPEN, ts, version, params_json, severity)
-        counts["reopened"] = change(
-            reopen, reopen_params, f"status = %s AND {hit}", (RESOLVED,), (RESOLVED, OPEN, "The condition holds again.")
-        ) + change(
-            reopen,
-            reopen_params,
-            f"status = %s AND rule_version <> %s AND {hit}",
-            (DISMISSED, version),
-            (DISMISSED, OPEN, f"The rule changed (version {version}) and the condition holds."),
-        )
-
-        # 4. new subjects: a new OPEN flag each, with its first event
-        registration_id = "h.subject_id" if spec.subject_type == SubjectType.REGISTRATION else "NULL"
-        subject_type, type_param = ("h.subject_type", ()) if spec.typed else ("%s", (spec.subject_type,))
-        same_type = " AND f.subject_type = h.subject_type" if spec.typed else ""
-        activation_id = "h.subject_id" if spec.subject_type == SubjectType.ACTIVATION else "NULL"
-        insert_flags = f"""INSERT INTO {FLAG} (rule_id, subject_type, subject_id, registration_id, activation_id,
-                point_id, agent_id, severity, status, first_seen, last_seen, resolved_at, rule_version, parameters,
-                reviewer_id, reviewed_at, reason)
-            SELECT %s, {subject_type}, h.subject_id, {registration_id}, {activation_id}, h.point_id, h.agent_id, %s,
-                %s, %s, %s, NULL, %s, {json_param}, NULL, NULL, ''
-            FROM {HITS} h
-            WHERE NOT EXISTS (
-                SELECT 1 FROM {FLAG} f WHERE f.rule_id = %s AND f.subject_id = h.subject_id{same_type}
-            )"""  # noqa: S608
-        insert_params = (rule.pk, *type_param, severity, OPEN, ts, ts, version, params_json, rule.pk)
-        raised = ("", OPEN, f"Raised by version {version} of the rule.", run.pk)
-        event_columns = "flag_id, at, actor_id, from_status, to_status, reason, check_run_id"
-        if postgres:
-            counts["new"] = run_sql(
-                f"""WITH raised AS ({insert_flags} RETURNING id)
-                INSERT INTO {EVENT} ({event_columns}) SELECT raised.id, %s, NULL, %s, %s, %s, %s FROM raised""",  # noqa: S608
-                (*insert_params, ts, *raised),
-            )
-        else:
-            counts["new"] = run_sql(insert_flags, insert_params)
-            if counts["new"]:
-                # the flags of this rule first seen at this run's start: the ones just inserted
-                run_sql(
-                    f"INSERT INTO {EVENT} ({event_columns}) SELECT f.id, %s, NULL, %s, %s, %s, %s FROM {FLAG} f "  # noqa: S608
-                    "WHERE f.rule_id = %s AND f.first_seen = %s",
-                    (ts, *raised, rule.pk, ts),
-                )
-
-        # 5. still holds: last_seen (and the current version and parameters) only
-        fresh = f"{this_rule} AND last_seen <> %s AND {hit}"
-        still_open = run_sql(
-            f"UPDATE {FLAG} SET last_seen = %s, rule_version = %s, parameters = {json_param}, severity = %s "  # noqa: S608
-            f"WHERE {fresh} AND status IN (%s, %s) AND rule_version <> %s",
-            (ts, version, params_json, severity, rule.pk, ts, OPEN, CONFIRMED, version),
-        )
-        still_open += run_sql(
-            f"UPDATE {FLAG} SET last_seen = %s WHERE {fresh} AND status IN (%s, %s)",  # noqa: S608
-            (ts, rule.pk, ts, OPEN, CONFIRMED),
-        )
-        counts["still_open"] = still_open
-        counts["dismissed"] = run_sql(
-            f"UPDATE {FLAG} SET last_seen = %s WHERE {fresh} AND status = %s",  # noqa: S608
-            (ts, rule.pk, ts, DISMISSED),
-        )
-
-        # where it happened may have changed (a re-imported registration at another point)
-        differs = "IS DISTINCT FROM" if postgres else "IS NOT"
-        run_sql(
-            f"""UPDATE {FLAG}
-            SET point_id = (SELECT h.point_id FROM {HITS} h WHERE {same}),
-                agent_id = (SELECT h.agent_id FROM {HITS} h WHERE {same})
-            WHERE {this_rule} AND EXISTS (
-                SELECT 1 FROM {HITS} h WHERE {same}
-                AND (h.point_id {differs} {FLAG}.point_id OR h.agent_id {differs} {FLAG}.agent_id))""",  # noqa: S608
-            (rule.pk,),
-        )
-        cursor.execute(f"DROP TABLE {HITS}")
-        if scope is not None:
-            cursor.execute(f"DROP TABLE {inc.SCOPE}")
-            cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{inc.ROWS}")
-    return counts
