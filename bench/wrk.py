@@ -196,7 +196,7 @@ def _met(ok: bool) -> str:
     return "met" if ok else "NOT met"
 
 
-def run(seconds: int = 10, connections: int = 16) -> list[str]:
+def run(seconds: int = 10, connections: int = 16, only: tuple[str, ...] = ()) -> list[str]:
     from django.db import connection
 
     from agents.models import RegistrationPoint
@@ -227,7 +227,7 @@ def run(seconds: int = 10, connections: int = 16) -> list[str]:
         # the bare view before the first page, between each two and after the last: each page is compared
         # with the runs just before and after it, so the other users of the machine weigh on both alike
         bares.append(measure(BARE[1]))
-        for label, path in PAGES:
+        for label, path in [page for page in PAGES if not only or any(word in page[0] for word in only)]:
             pages.append((label, *measure(path)))
             bares.append(measure(BARE[1]))
     finally:
@@ -268,11 +268,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=10, help="each wrk run's length (default 10)")
     parser.add_argument("--connections", type=int, default=16, help="wrk's open connections (default 16)")
+    parser.add_argument("--page", action="append", default=[], help="only the pages whose label holds this word")
     args = parser.parse_args()
     import django
 
     django.setup()
-    for line in run(seconds=args.seconds, connections=args.connections):
+    for line in run(seconds=args.seconds, connections=args.connections, only=tuple(args.page)):
         print(line, flush=True)
 
 

@@ -175,3 +175,30 @@ class ProvinceChoiceFilter(django_filters.ModelChoiceFilter):
     """`province = ProvinceChoiceFilter(queryset=<the user's provinces>, ...)` in a list's FilterSet."""
 
     field_class = ProvinceChoiceField
+
+
+# --- short choice lists read from the database ------------------------------------------------------------
+
+
+class ShortListIterator(django_filters.fields.ModelChoiceIterator):
+    """Options of a list of a few dozen rows (the rules, the inspectors) in one plain query. Django's iterator
+    reads through QuerySet.iterator(), a server-side cursor on PostgreSQL: DECLARE, FETCH and CLOSE, three
+    round trips on every page, meant for lists too long to hold in memory."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        if getattr(self.field, "null_label", None) is not None:
+            yield (self.field.null_value, self.field.null_label)
+        for obj in self.queryset.all():
+            yield self.choice(obj)
+
+
+class ShortListChoiceField(django_filters.fields.ModelChoiceField):
+    iterator = ShortListIterator
+
+
+class ShortListChoiceFilter(django_filters.ModelChoiceFilter):
+    """A ModelChoiceFilter over a short list (see ShortListIterator)."""
+
+    field_class = ShortListChoiceField

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Province
-from core.renderers import ListFilterForm, ProvinceChoiceFilter
+from core.renderers import ListFilterForm, ProvinceChoiceFilter, ShortListChoiceFilter
 from registrations.models import Severity
 from registrations.records.filters import local_day_start
 
@@ -86,7 +86,7 @@ class TaskFilter(_PointSearch):
     closed_to = django_filters.DateFilter(
         method="filter_closed_to", label=_("Closed until"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    inspector = django_filters.ModelChoiceFilter(queryset=_inspectors, label=_("Inspector"), empty_label=ANY_LABEL)
+    inspector = ShortListChoiceFilter(queryset=_inspectors, label=_("Inspector"), empty_label=ANY_LABEL)
     unassigned = django_filters.BooleanFilter(
         field_name="inspector", lookup_expr="isnull", label=_("Unassigned"), widget=_yes_no()
     )

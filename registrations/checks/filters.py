@@ -10,13 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from agents.models import Agent, RegistrationPoint
 from agents.selectors import agent_tree_ids
 from core.models import Province
-from core.renderers import ListFilterForm, ProvinceChoiceFilter
+from core.renderers import ListFilterForm, ProvinceChoiceFilter, ShortListChoiceField
 
 from ..models import Flag, FlagStatus, Rule, Severity
 from ..records.filters import code_variants, date_widget, local_day_start
 
 
-class _RuleChoiceField(forms.ModelChoiceField):
+class _RuleChoiceField(ShortListChoiceField):
     def label_from_instance(self, obj):
         from ..templatetags.flag_tags import rule_name
 

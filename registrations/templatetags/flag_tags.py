@@ -88,8 +88,9 @@ def flag_reason(text: str) -> str:
 @register.simple_tag
 def flag_row(flag, can_review, selected_ids, tick_label):
     """One row of the flag queue (issue 15: a page of 50 rows spent most of its time resolving template
-    variables cell by cell). Writes what flag_list_rows.html's row wrote, byte for byte (a test compares
-    them): the tick box for a reviewer, rule, severity, status, subject, point, agent, last seen."""
+    variables cell by cell). The flag is a row of checks.selectors.queue_rows. Writes what flag_list_rows.html's
+    row wrote, byte for byte (a test compares them): the tick box for a reviewer, rule, severity, status,
+    subject, point, agent, last seen."""
     from core.templatetags.badges import status_badge
     from core.templatetags.display import when
     from core.templatetags.rows import display, pk_url
@@ -112,6 +113,7 @@ def flag_row(flag, can_review, selected_ids, tick_label):
     if flag.subject_type != "registration":
         kind = format_html(' <span class="badge">{}</span>', display(flag, "subject_type"))
     subject_key = getattr(flag, "subject_key", None)
+    rule = {"code": flag.rule_code, "name_en": flag.rule_name_en, "name_vi": flag.rule_name_vi}
     return format_html(
         '<tr data-testid="flag-row">{}\n'
         '    <td class="rule-cell"><a href="{}" title="{}">{}</a></td>\n'
@@ -124,13 +126,13 @@ def flag_row(flag, can_review, selected_ids, tick_label):
         "  </tr>",
         tick,
         pk_url(pk, "registrations:flag_detail"),
-        flag.rule.code,
-        rule_name(flag.rule),
+        flag.rule_code,
+        rule_name(rule),
         severity_badge(flag.severity),
         status_badge(flag.status, display(flag, "status")),
         subject_key if subject_key else flag.subject_id,
         kind,
-        (flag.point.code if flag.point_id else "") or "—",
-        (flag.agent.code if flag.agent_id else "") or "—",
+        flag.point_code or "—",
+        flag.agent_code or "—",
         when(flag.last_seen),
     )
