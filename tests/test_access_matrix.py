@@ -355,6 +355,7 @@ MATRIX: dict[str, Access] = {
     "enforcement:remediation_case_detail": Access(
         read=READERS, obj="registration", args=lambda r: [remediation.case_for(r).pk]
     ),
+    "enforcement:remediation_step_list": Access(read=READERS, note="MSISDNs masked on the page"),
     "enforcement:remediation_lists": Access(read=READERS, note="MSISDNs masked on the page"),
     "enforcement:remediation_list_issue": Access(read=STAFF, get="none", write=STAFF, data=remediation.send_body),
     "enforcement:remediation_issue_csv": Access(
@@ -367,6 +368,10 @@ MATRIX: dict[str, Access] = {
     "enforcement:remediation_policy": Access(read=READERS, write=MANAGER, data=remediation.policy_body),
     "enforcement:remediation_outcomes": Access(read=STAFF, write=STAFF, data={}),
     "enforcement:remediation_outcome_job": Access(read=STAFF, obj="outcomes_job", scope=TEAM),
+    "api:remediation_case_list": Access(read=API_READERS, note="MSISDNs masked"),
+    "api:remediation_case_detail": Access(
+        read=API_READERS, obj="registration", args=lambda r: [remediation.case_for(r).pk]
+    ),
     "api:remediation_steplist": Access(read=IMPORTERS, audited_read=True, data={}),
     "api:remediation_steplist_send": Access(read=IMPORTERS, get="none", write=IMPORTERS, data=remediation.send_body),
     "api:remediation_outcomes": Access(read=IMPORTERS, get="none", write=IMPORTERS, data=remediation.OUTCOMES_BODY),
@@ -377,6 +382,22 @@ MATRIX: dict[str, Access] = {
     "enforcement:campaign_detail": Access(read=READERS, obj="point", args=lambda p: [campaigns.campaign_for(p).pk]),
     "enforcement:campaign_close": Access(
         read=MANAGER, get="none", write=MANAGER, obj="point", args=lambda p: [campaigns.campaign_for(p).pk], data={}
+    ),
+    "enforcement:campaign_withdraw": Access(
+        read=MANAGER,
+        get="none",
+        write=MANAGER,
+        obj="point",
+        args=lambda p: [campaigns.campaign_for(p).pk],
+        data=campaigns.WITHDRAW_BODY,
+    ),
+    "api:campaign_withdraw": Access(
+        read=MANAGER,
+        get="none",
+        write=MANAGER,
+        obj="point",
+        args=lambda p: [campaigns.campaign_for(p).pk],
+        data=campaigns.WITHDRAW_BODY,
     ),
     "api:campaign_list": Access(read=API_READERS),
     "api:campaign_detail": Access(read=API_READERS, obj="point", args=lambda p: [campaigns.campaign_for(p).pk]),

@@ -41,7 +41,12 @@ def ready() -> None:
             VIEW_PERMISSION,
             order=355,
             roles=frozenset(readers),
-            also_active=("enforcement:campaign_detail", "enforcement:campaign_create", "enforcement:campaign_close"),
+            also_active=(
+                "enforcement:campaign_detail",
+                "enforcement:campaign_create",
+                "enforcement:campaign_close",
+                "enforcement:campaign_withdraw",
+            ),
         )
     )
     # after the remediation ladder's step (order 20): cases it closed are counted as they stand
@@ -53,6 +58,7 @@ def ready() -> None:
             "campaign.create": _("Re-verification campaign started"),
             "campaign.settle": _("Re-verification campaign cases settled"),
             "campaign.close": _("Re-verification campaign closed"),
+            "campaign.withdraw": _("Re-verification campaign withdrawn"),
         }
     )
     register_event_types({PROGRESS_EVENT: _("Re-verification campaign progress")})

@@ -1,6 +1,9 @@
 """The campaign list's filters: one FilterSet for the page and the API."""
 
+import datetime as dt
+
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -20,10 +23,14 @@ class CampaignFilter(django_filters.FilterSet):
     province = django_filters.ModelChoiceFilter(
         queryset=Province.objects.none(), label=_("Province"), empty_label=_("any")
     )
+    # open at the end of a local day (the monthly report's `campaigns_open`: its month's last day)
+    open_on = django_filters.DateFilter(
+        method="filter_open_on", label=_("Open at the end of"), widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     class Meta:
         model = Campaign
-        fields = ["q", "status", "trigger", "subject_type", "province"]
+        fields = ["q", "status", "trigger", "subject_type", "province", "open_on"]
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
@@ -39,3 +46,9 @@ class CampaignFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(Q(point__code__iexact=value) | Q(agent__code__iexact=value))
+
+    def filter_open_on(self, queryset, name, value):
+        from .services import day_start
+
+        end = day_start(value + dt.timedelta(days=1))
+        return queryset.filter(created_at__lt=end).filter(Q(closed_at__isnull=True) | Q(closed_at__gte=end))

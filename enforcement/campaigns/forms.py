@@ -38,3 +38,16 @@ class CampaignForm(forms.Form):
             "period_from": today - dt.timedelta(days=default_days()),
             "period_until": today + dt.timedelta(days=1),
         }
+
+
+class WithdrawForm(forms.Form):
+    """Withdrawing a campaign started by mistake: the reason is required."""
+
+    reason = forms.CharField(
+        label=_("Reason for withdrawal"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Its cases still open are closed as withdrawn; steps already sent stay on record. Kept with the "
+            "campaign and in the audit trail (at least 10 characters)."
+        ),
+    )

@@ -5,7 +5,9 @@ CAMPAIGN (enforcement.remediation), and the campaign shows how those cases ended
 - `Campaign`: the subject (a point, or an agent: the registrations whose agent it is, through its points
   and its own channel), the period [period_from, period_until) of registered_at's local date, what started
   it (a termination, automatic; or a manager's decision with a reason), its status (OPEN; CLOSED once no
-  case of it is pending) and the counts it last announced (`campaign.progress`, at most once a day).
+  case of it is pending; WITHDRAWN when a manager cancelled it as started by mistake: `closed_at`/`closed_by`
+  say when and who, `withdraw_reason` why) and the counts it last announced (`campaign.progress`, at most
+  once a day).
 - `CampaignBaseline`: a campaign case's registration as it was when the case opened (identity fields and
   the population-database check), so the nightly step can tell a re-verified subscription (the check
   became MATCH) from a corrected one (a later import changed the identity and the check is MATCH).
@@ -38,6 +40,8 @@ class Campaign(models.Model):
     class Status(models.TextChoices):
         OPEN = "OPEN", _("Open")
         CLOSED = "CLOSED", _("Closed")
+        # cancelled by a manager (started by mistake): its open cases were closed WITHDRAWN
+        WITHDRAWN = "WITHDRAWN", _("Withdrawn")
 
     subject_type = models.CharField(_("subject"), max_length=5, choices=Subject.choices)
     point = models.ForeignKey(
@@ -66,7 +70,7 @@ class Campaign(models.Model):
         related_name="campaign",
     )
     reason = models.TextField(_("reason"), blank=True)
-    status = models.CharField(_("status"), max_length=6, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(_("status"), max_length=9, choices=Status.choices, default=Status.OPEN)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -85,6 +89,8 @@ class Campaign(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # why a manager withdrew it (status WITHDRAWN; when and who: closed_at, closed_by)
+    withdraw_reason = models.TextField(_("reason for withdrawal"), blank=True)
     matched = models.PositiveIntegerField(_("subscriptions in the period"), default=0)
     # registrations of the period that were already on the ladder (an open case): left on their own case
     skipped = models.PositiveIntegerField(_("already on the ladder"), default=0)

@@ -6,9 +6,15 @@
 - CORRECTED: closed CORRECTED: a later import changed the identity fields (normalised name, date of birth,
   gender, document type or number) and the check is MATCH;
 - TERMINATED: closed for any other reason: the operator reported the subscription terminated, a later
-  import cancelled it, or the subscriber's data were erased (the subscription is no longer live on record).
+  import cancelled it, or the subscriber's data were erased (the subscription is no longer live on record);
+- WITHDRAWN: closed WITHDRAWN: a manager withdrew the campaign as started by mistake while the case was
+  still open. Its own bucket, not TERMINATED (the subscription was not terminated: nobody re-verified it
+  either, it was never meant to be on the ladder) and not PENDING (nothing more will happen to it). Cases
+  the campaign had already settled keep their bucket; steps already sent stay on record with their list
+  issue and any outcome the operator reports.
 
-Every case is in exactly one of them, so the four add up to the campaign's cases.
+Every case is in exactly one of them, so the five add up to the campaign's cases; "done" (no longer
+pending) counts the withdrawn ones, so a withdrawn campaign is 100 % done.
 """
 
 from django.db import models
@@ -21,17 +27,18 @@ class Progress(models.TextChoices):
     CORRECTED = "CORRECTED", pgettext_lazy("campaign progress", "Corrected")
     TERMINATED = "TERMINATED", pgettext_lazy("campaign progress", "Terminated")
     PENDING = "PENDING", pgettext_lazy("campaign progress", "Pending")
+    WITHDRAWN = "WITHDRAWN", pgettext_lazy("campaign progress", "Withdrawn")
 
 
 def progress_q(bucket: str, prefix: str = "") -> Q:
     """The cases of `bucket` (on RemediationCase; `prefix` e.g. "cases__" from Campaign)."""
     if bucket == Progress.PENDING:
         return Q(**{f"{prefix}status": "OPEN"})
-    if bucket in (Progress.REVERIFIED, Progress.CORRECTED):
+    if bucket in (Progress.REVERIFIED, Progress.CORRECTED, Progress.WITHDRAWN):
         return Q(**{f"{prefix}status": "CLOSED", f"{prefix}close_reason": bucket})
     if bucket == Progress.TERMINATED:
         return Q(**{f"{prefix}status": "CLOSED"}) & ~Q(
-            **{f"{prefix}close_reason__in": [Progress.REVERIFIED, Progress.CORRECTED]}
+            **{f"{prefix}close_reason__in": [Progress.REVERIFIED, Progress.CORRECTED, Progress.WITHDRAWN]}
         )
     raise ValueError(bucket)
 

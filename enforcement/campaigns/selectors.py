@@ -64,9 +64,12 @@ def month_figures(*, provinces, first, last) -> dict:
     """The monthly report's campaign figures for the local days first..last, for every province (None) or the
     given codes (a campaign's province is its point's or agent's):
 
-    - `open`: campaigns open at the month's end (created before it, not closed before it);
+    - `open`: campaigns open at the month's end (created before it, not closed or withdrawn before it), by
+      the campaign's province (as the campaign list counts them: `?open_on=<last day>`);
     - `by_progress`: the cases of the campaigns that were open at some time in the month (created before its
-      end, not closed before its start), by how they stand when the report is computed (progress.py).
+      end, not closed or withdrawn before its start), by how they stand when the report is computed
+      (progress.py), by the case's province (its registration's point's), as the case list and the
+      campaign page count a campaign's cases (`?campaign_open_from=&campaign_open_to=&progress=`).
     """
     from datetime import timedelta
 
@@ -74,11 +77,14 @@ def month_figures(*, provinces, first, last) -> dict:
 
     start, end = day_start(first), day_start(last + timedelta(days=1))
     campaigns = Campaign.objects.filter(created_at__lt=end)
+    cases = RemediationCase.objects.all()
+    if provinces is not None:
+        cases = cases.filter(registration__point__province__in=provinces)
+    active = campaigns.filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start))
     if provinces is not None:
         campaigns = campaigns.filter(province__in=provinces)
     still_open = campaigns.filter(Q(closed_at__isnull=True) | Q(closed_at__gte=end))
-    active = campaigns.filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start))
-    counts = RemediationCase.objects.filter(campaign__in=active).aggregate(
+    counts = cases.filter(campaign__in=active).aggregate(
         **{bucket: Count("id", filter=progress_q(bucket)) for bucket in Progress.values}
     )
     return {"open": still_open.count(), "by_progress": {bucket: counts[bucket] for bucket in Progress.values}}

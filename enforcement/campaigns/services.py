@@ -49,6 +49,7 @@ from .progress import Progress, counts_by_campaign, empty_counts
 VIEW_PERMISSION = "enforcement.view_campaign"
 ADD_PERMISSION = "enforcement.add_campaign"
 CLOSE_PERMISSION = "enforcement.change_campaign"
+WITHDRAW_PERMISSION = CLOSE_PERMISSION  # managers: the same right as closing
 PROGRESS_EVENT = "campaign.progress"
 REASON_MIN_LENGTH = 10
 MAX_PERIOD_DAYS = 3660
@@ -424,6 +425,54 @@ def campaign_close(*, campaign: Campaign, actor) -> Campaign:
     campaign.status, campaign.closed_at, campaign.closed_by = Campaign.Status.CLOSED, timezone.now(), actor
     campaign.save(update_fields=["status", "closed_at", "closed_by"])
     audit_record(action="campaign.close", actor=actor, obj=campaign, province_code=campaign.province_id)
+    return campaign
+
+
+def may_withdraw(user) -> bool:
+    return user.has_perm(WITHDRAW_PERMISSION)
+
+
+@transaction.atomic
+def campaign_withdraw(*, campaign: Campaign, actor, reason: str, now: datetime | None = None) -> Campaign:
+    """A manager withdraws an open campaign started by mistake, with a reason: its cases still open are
+    closed WITHDRAWN (progress.py), the campaign becomes WITHDRAWN with who, when and why, audited.
+
+    Nothing already sent is lost: the cases' steps stay with their list issue (an outcome the operator
+    reports later is still recorded); unsent steps leave the step lists because their case is closed. Cases
+    the campaign had already settled keep how they ended. A registration whose flags still hold is put back
+    on the ladder by the next advance, as a case of its own (source FLAG)."""
+    if not may_withdraw(actor) or not user_can_see_province(actor, campaign.province_id):
+        raise PermissionDenied
+    reason = " ".join((reason or "").split())
+    if len(reason) < REASON_MIN_LENGTH:
+        raise ValidationError(
+            {
+                "reason": _("Give the reason for withdrawing this campaign (at least %(n)d characters).")
+                % {"n": REASON_MIN_LENGTH}
+            }
+        )
+    now = now or timezone.now()
+    LadderPolicy.current()
+    LadderPolicy.objects.select_for_update().get(pk=1)  # one writer of open cases at a time (as _start)
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.status != Campaign.Status.OPEN:
+        raise ValidationError(_("Only an open campaign can be withdrawn."))
+    withdrawn = _close(
+        Case.objects.filter(campaign=campaign, source=Case.Source.CAMPAIGN, status=Case.Status.OPEN),
+        Progress.WITHDRAWN,
+        now,
+    )
+    campaign.status, campaign.closed_at, campaign.closed_by = Campaign.Status.WITHDRAWN, now, actor
+    campaign.withdraw_reason = reason
+    campaign.save(update_fields=["status", "closed_at", "closed_by", "withdraw_reason"])
+    audit_record(
+        action="campaign.withdraw",
+        actor=actor,
+        obj=campaign,
+        reason=reason,
+        province_code=campaign.province_id,
+        fields={"withdrawn_cases": withdrawn},
+    )
     return campaign
 
 

@@ -14,10 +14,10 @@ from core.web import add_errors
 
 from . import selectors, services
 from .filters import CampaignFilter
-from .forms import CampaignForm
+from .forms import CampaignForm, WithdrawForm
 from .models import Campaign
 from .progress import Progress
-from .services import ADD_PERMISSION, CLOSE_PERMISSION, VIEW_PERMISSION
+from .services import ADD_PERMISSION, CLOSE_PERMISSION, VIEW_PERMISSION, WITHDRAW_PERMISSION
 
 PAGE_SIZE = 50
 
@@ -47,18 +47,23 @@ def campaign_list(request):
     return render(request, "enforcement/campaigns/campaign_list.html", context)
 
 
-@_reader
-def campaign_detail(request, pk):
-    campaign = selectors.campaign_get(user=request.user, pk=pk)
+def _detail(request, campaign, withdraw_form=None, status=200):
     progress = selectors.progress_for(user=request.user, campaigns=[campaign])[campaign.pk]
+    is_open = campaign.status == Campaign.Status.OPEN
+    can_withdraw = is_open and request.user.has_perm(WITHDRAW_PERMISSION)
     context = {
         "campaign": campaign,
         "progress": progress,
-        "can_close": campaign.status == Campaign.Status.OPEN
-        and request.user.has_perm(CLOSE_PERMISSION)
-        and not progress[Progress.PENDING],
+        "can_close": is_open and request.user.has_perm(CLOSE_PERMISSION) and not progress[Progress.PENDING],
+        "can_withdraw": can_withdraw,
+        "withdraw_form": (withdraw_form or WithdrawForm()) if can_withdraw else None,
     }
-    return render(request, "enforcement/campaigns/campaign_detail.html", context)
+    return render(request, "enforcement/campaigns/campaign_detail.html", context, status=status)
+
+
+@_reader
+def campaign_detail(request, pk):
+    return _detail(request, selectors.campaign_get(user=request.user, pk=pk))
 
 
 @require_http_methods(["GET", "POST"])
@@ -100,3 +105,26 @@ def campaign_close(request, pk):
     else:
         messages.success(request, _("Campaign #%(id)s closed.") % {"id": campaign.pk})
     return redirect("enforcement:campaign_detail", pk=campaign.pk)
+
+
+@require_POST
+@login_required
+@people_only
+@permission_required(WITHDRAW_PERMISSION, raise_exception=True)
+def campaign_withdraw(request, pk):
+    campaign = selectors.campaign_get(user=request.user, pk=pk)
+    form = WithdrawForm(request.POST)
+    if form.is_valid():
+        try:
+            campaign = services.campaign_withdraw(
+                campaign=campaign, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            if not hasattr(exc, "error_dict"):  # no longer open: said on the page it comes back to
+                messages.error(request, " ".join(exc.messages))
+                return redirect("enforcement:campaign_detail", pk=campaign.pk)
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("Campaign #%(id)s withdrawn: its open cases are closed.") % {"id": campaign.pk})
+            return redirect("enforcement:campaign_detail", pk=campaign.pk)
+    return _detail(request, campaign, withdraw_form=form, status=400)

@@ -50,6 +50,7 @@ def ready() -> None:
             roles=frozenset(readers),
             also_active=(
                 "enforcement:remediation_case_detail",
+                "enforcement:remediation_step_list",
                 "enforcement:remediation_lists",
                 "enforcement:remediation_policy",
                 "enforcement:remediation_outcomes",

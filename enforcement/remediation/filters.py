@@ -1,6 +1,15 @@
-"""The case list's filters: one FilterSet for the page (and any later API list)."""
+"""The case list's filters: one FilterSet for the page and the API (/api/v1/remediation/cases/), and the
+case step list's (the steps behind the monthly report's on-time and late figures).
+
+Date filters take local days (Asia/Ho_Chi_Minh) and compare instants, as the monthly report counts them
+(reports/monthly/figures.py): each of the report's remediation and campaign figures links to a list
+filtered so it holds exactly the rows the figure counts."""
+
+import datetime as dt
 
 import django_filters
+from django import forms
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -8,8 +17,21 @@ from core.models import Province
 from core.scoping import province_scope
 
 from ..campaigns.progress import Progress, progress_q
-from .models import LADDER_RULES, RemediationCase, Step, Track
+from .models import LADDER_RULES, CaseStep, RemediationCase, Step, Track
 from .selectors import rule_filter
+from .services import day_end
+
+
+def _date_widget():
+    return forms.DateInput(attrs={"type": "date"})
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return day_end(day - dt.timedelta(days=1))
+
+
+def _date_filter(label):
+    return django_filters.DateFilter(method="filter_dates", label=label, widget=_date_widget())
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -38,9 +60,23 @@ class CaseFilter(django_filters.FilterSet):
         choices=Progress.choices, method="filter_progress", label=_("Campaign progress"), empty_label=_("any")
     )
 
+    # the monthly report's figures: opened in a period; a step that came due in a period (the same step of
+    # the case: one EXISTS over the case's steps); the cases of the campaigns open at some time in a period
+    opened_from = _date_filter(_("Opened from"))
+    opened_to = _date_filter(_("Opened until"))
+    due_step = django_filters.ChoiceFilter(
+        choices=Step.choices, method="filter_dates", label=_("Step due"), empty_label=_("any")
+    )
+    due_from = _date_filter(_("Step due from"))
+    due_to = _date_filter(_("Step due until"))
+    campaign_open_from = _date_filter(_("Campaign open from"))
+    campaign_open_to = _date_filter(_("Campaign open until"))
+
     class Meta:
         model = RemediationCase
         fields = ["status", "step", "rule", "track", "province", "campaign", "progress"]
+        fields += ["opened_from", "opened_to", "due_step", "due_from", "due_to"]
+        fields += ["campaign_open_from", "campaign_open_to"]
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
@@ -62,6 +98,90 @@ class CaseFilter(django_filters.FilterSet):
 
     def filter_progress(self, queryset, name, value):
         return queryset.filter(campaign__isnull=False).filter(progress_q(value))
+
+    def filter_dates(self, queryset, name, value):
+        return queryset  # applied together in filter_queryset (the step's filters name one step row)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        if data.get("opened_from"):
+            queryset = queryset.filter(opened_at__gte=_day_start(data["opened_from"]))
+        if data.get("opened_to"):
+            queryset = queryset.filter(opened_at__lt=day_end(data["opened_to"]))
+        if data.get("due_step") or data.get("due_from") or data.get("due_to"):
+            steps = CaseStep.objects.filter(case_id=OuterRef("pk"))
+            if data.get("due_step"):
+                steps = steps.filter(step=data["due_step"])
+            if data.get("due_from"):
+                steps = steps.filter(due_at__gte=_day_start(data["due_from"]))
+            if data.get("due_to"):
+                steps = steps.filter(due_at__lt=day_end(data["due_to"]))
+            queryset = queryset.filter(Exists(steps))
+        if data.get("campaign_open_from"):
+            since = _day_start(data["campaign_open_from"])
+            queryset = queryset.filter(campaign__isnull=False).filter(
+                Q(campaign__closed_at__isnull=True) | Q(campaign__closed_at__gte=since)
+            )
+        if data.get("campaign_open_to"):
+            queryset = queryset.filter(campaign__created_at__lt=day_end(data["campaign_open_to"]))
+        return queryset
+
+
+HANDLED_CHOICES = [
+    ("ON_TIME", _("Done on time")),
+    ("LATE", _("Done late")),
+    ("FAILED", _("Failed")),
+    ("NOT_REPORTED", _("Not reported")),
+]
+
+
+class StepFilter(django_filters.FilterSet):
+    """The case steps list: steps by their due day and how the operator handled them (a step is handled on
+    time when reported DONE with `done_at` <= its due time, as `CaseStep.on_time` and the report say)."""
+
+    step = django_filters.ChoiceFilter(choices=Step.choices, label=_("Step"), empty_label=_("any"))
+    handled = django_filters.ChoiceFilter(
+        choices=HANDLED_CHOICES, method="filter_handled", label=_("Handled"), empty_label=_("any")
+    )
+    province = django_filters.ModelChoiceFilter(
+        field_name="case__registration__point__province",
+        queryset=Province.objects.none(),
+        label=_("Province"),
+        empty_label=_("any"),
+    )
+    due_from = django_filters.DateFilter(method="filter_due_from", label=_("Due from"), widget=_date_widget())
+    due_to = django_filters.DateFilter(method="filter_due_to", label=_("Due until"), widget=_date_widget())
+
+    class Meta:
+        model = CaseStep
+        fields = ["step", "handled", "province", "due_from", "due_to"]
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        provinces = Province.objects.all()
+        scope = province_scope(request.user) if request is not None else None
+        if scope is not None:
+            provinces = provinces.filter(code__in=scope)
+        self.filters["province"].queryset = provinces
+        self.form.fields["province"].queryset = provinces
+
+    def filter_handled(self, queryset, name, value):
+        done = Q(outcome=CaseStep.Outcome.DONE, done_at__isnull=False)
+        return queryset.filter(
+            {
+                "ON_TIME": done & Q(done_at__lte=F("due_at")),
+                "LATE": done & Q(done_at__gt=F("due_at")),
+                "FAILED": Q(outcome=CaseStep.Outcome.FAILED),
+                "NOT_REPORTED": Q(outcome=CaseStep.Outcome.NONE),
+            }[value]
+        )
+
+    def filter_due_from(self, queryset, name, value):
+        return queryset.filter(due_at__gte=_day_start(value))
+
+    def filter_due_to(self, queryset, name, value):
+        return queryset.filter(due_at__lt=day_end(value))
 
 
 def _rule_name(rule, code: str) -> str:

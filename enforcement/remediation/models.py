@@ -147,6 +147,7 @@ class RemediationCase(models.Model):
         # campaign cases (enforcement.campaigns): their flags may be none, so these close them
         REVERIFIED = "REVERIFIED", _("Re-verified: population database check now matches")
         CORRECTED = "CORRECTED", _("Corrected: identity changed by a later import and verified")
+        WITHDRAWN = "WITHDRAWN", _("Withdrawn with its campaign (started by mistake)")
 
     registration = models.ForeignKey(
         Registration, verbose_name=_("registration"), on_delete=models.PROTECT, related_name="remediation_cases"

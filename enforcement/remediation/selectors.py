@@ -16,6 +16,7 @@ from .outcomes import OUTCOMES_KIND
 from .services import LIVE_FLAGS, scoped_steps, unsent_steps
 
 LIST_SORTS = ("-opened_at", "opened_at")
+STEP_SORTS = ("-due_at", "due_at")
 RECENT_ISSUES = 20
 RECENT_JOBS = 10
 
@@ -23,6 +24,13 @@ RECENT_JOBS = 10
 def case_list(*, user):
     return RemediationCase.objects.for_user(user).select_related(
         "registration", "registration__point", "registration__point__province"
+    )
+
+
+def step_rows(*, user):
+    """Case steps in the user's provinces, for the case step list (the report's on-time and late figures)."""
+    return scoped_steps(user).select_related(
+        "case", "case__registration", "case__registration__point", "case__registration__point__province", "issue"
     )
 
 

@@ -7,6 +7,7 @@ from . import views
 urlpatterns = [
     path("remediation/", views.case_list, name="remediation_case_list"),
     path("remediation/cases/<int:pk>/", views.case_detail, name="remediation_case_detail"),
+    path("remediation/steps/", views.step_list, name="remediation_step_list"),
     path("remediation/lists/", views.step_lists, name="remediation_lists"),
     path("remediation/lists/issue/", views.list_issue, name="remediation_list_issue"),
     path("remediation/lists/issues/<int:pk>/csv/", views.issue_csv, name="remediation_issue_csv"),

@@ -20,7 +20,7 @@ from core.web import add_errors
 
 from . import outcomes as reported
 from . import selectors, services
-from .filters import CaseFilter
+from .filters import CaseFilter, StepFilter
 from .forms import IssueForm, OutcomesForm, PolicyForm, StepListForm
 from .models import LadderPolicy, LadderPolicyVersion, ListIssue, Step
 from .services import ISSUE_PERMISSION, OUTCOME_PERMISSION, VIEW_PERMISSION
@@ -44,6 +44,22 @@ def case_list(request):
     if request.headers.get("HX-Request"):
         return render(request, "enforcement/remediation/case_rows.html", context)
     return render(request, "enforcement/remediation/case_list.html", context)
+
+
+@_reader
+def step_list(request):
+    """Case steps by due day and how the operator handled them: the rows behind the monthly report's
+    on-time and late figures (which count steps: a case may have several in a month)."""
+    queryset = selectors.step_rows(user=request.user)
+    filterset = StepFilter(request.GET, queryset=queryset, request=request)
+    results = filterset.qs if filterset.is_valid() else queryset.none()
+    page = keyset_paginate(
+        results, request.GET, size=PAGE_SIZE, sort_options=selectors.STEP_SORTS, default_sort="-due_at"
+    )
+    context = {"filter": filterset, "page": page, "total": results.count()}
+    if request.headers.get("HX-Request"):
+        return render(request, "enforcement/remediation/step_rows.html", context)
+    return render(request, "enforcement/remediation/step_list.html", context)
 
 
 @_reader

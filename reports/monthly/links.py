@@ -47,4 +47,27 @@ def drill_links(month: Month, provinces: list[str]) -> dict[str, str]:
         links[f"flagged.{code}"] = url(
             "registrations:flag_list", rule=code, status="", live="true", subject_from=first, subject_to=last, **one
         )
+    links.update(_enforcement_links(url, first, last, one))
+    return links
+
+
+def _enforcement_links(url, first: str, last: str, one: dict) -> dict[str, str]:
+    """The remediation ladder's and the campaigns' figures (issue 16): each list counts exactly the figure's
+    rows. The on-time and late figures count case steps (a case may have several due in a month), so they
+    open the case step list, not the case list."""
+    from enforcement.campaigns.progress import Progress
+    from enforcement.remediation.models import STEP_POSITION
+
+    cases = "enforcement:remediation_case_list"
+    steps = {"due_from": first, "due_to": last, **one}
+    links = {"remediation_cases_opened": url(cases, opened_from=first, opened_to=last, **one)}
+    for step in sorted(STEP_POSITION, key=STEP_POSITION.get):
+        links[f"remediation_cases.{step}"] = url(cases, due_step=step, **steps)
+    links["remediation_steps_on_time"] = url("enforcement:remediation_step_list", handled="ON_TIME", **steps)
+    links["remediation_steps_late"] = url("enforcement:remediation_step_list", handled="LATE", **steps)
+    links["campaigns_open"] = url("enforcement:campaign_list", open_on=last, **one)
+    for bucket in Progress.values:
+        links[f"campaign_cases.{bucket}"] = url(
+            cases, progress=bucket, campaign_open_from=first, campaign_open_to=last, **one
+        )
     return links

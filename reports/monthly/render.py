@@ -91,7 +91,16 @@ def campaign_summary(figures: dict) -> str:
             "terminated %(TERMINATED)s, still pending on the remediation ladder %(PENDING)s."
         )
         % values
-    )
+    ) + _withdrawn_sentence(figures)
+
+
+def _withdrawn_sentence(figures: dict) -> str:
+    """Subscriptions of withdrawn campaigns, when there are any (reports issued before withdrawal existed
+    have no such figure)."""
+    withdrawn = figures.get("campaign_cases.WITHDRAWN") or 0
+    if not withdrawn:
+        return ""
+    return " " + _("Withdrawn with their campaign (started by mistake): %(n)s.") % {"n": format_number(withdrawn)}
 
 
 def format_number(value: int) -> str:

@@ -8,6 +8,7 @@ class ProgressSerializer(serializers.Serializer):
     CORRECTED = serializers.IntegerField(help_text="Closed: a later import changed the identity; it matches.")
     TERMINATED = serializers.IntegerField(help_text="Closed: terminated, cancelled or the data erased.")
     PENDING = serializers.IntegerField(help_text="Open: still on the ladder's clock.")
+    WITHDRAWN = serializers.IntegerField(help_text="Closed when a manager withdrew the campaign (started by mistake).")
     total = serializers.IntegerField()
     done = serializers.IntegerField(help_text="Whole percent of the cases no longer pending.")
 
@@ -30,6 +31,7 @@ class CampaignSerializer(serializers.ModelSerializer):
             "status",
             "created_at",
             "closed_at",
+            "withdraw_reason",
             "matched",
             "skipped",
             "progress",
@@ -41,4 +43,8 @@ class CampaignSerializer(serializers.ModelSerializer):
 
     def get_progress(self, campaign) -> ProgressSerializer:
         row = self.context["progress"][campaign.pk]
-        return {k: row[k] for k in ("REVERIFIED", "CORRECTED", "TERMINATED", "PENDING", "total", "done")}
+        return {k: row[k] for k in ("REVERIFIED", "CORRECTED", "TERMINATED", "PENDING", "WITHDRAWN", "total", "done")}
+
+
+class WithdrawInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="Why the campaign is withdrawn (at least 10 characters).")

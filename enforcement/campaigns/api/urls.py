@@ -7,4 +7,5 @@ from . import views
 urlpatterns = [
     path("campaigns/", views.CampaignListApi.as_view(), name="campaign_list"),
     path("campaigns/<int:pk>/", views.CampaignDetailApi.as_view(), name="campaign_detail"),
+    path("campaigns/<int:pk>/withdraw/", views.CampaignWithdrawApi.as_view(), name="campaign_withdraw"),
 ]

@@ -1,5 +1,6 @@
-"""Read-only API of the re-verification campaigns (/api/v1/), scoped like the pages: another province's
-campaign answers 404, and the progress counts only the cases the caller may see."""
+"""API of the re-verification campaigns (/api/v1/), scoped like the pages: another province's campaign
+answers 404, and the progress counts only the cases the caller may see. Managers may withdraw an open
+campaign started by mistake (POST .../withdraw/ with a reason), as on the page."""
 
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -11,10 +12,11 @@ from rest_framework.views import APIView
 
 from core.api.pages import CheckedCursorPagination
 from core.api.permissions import HasViewPermissions
+from core.web import call_service
 
-from .. import selectors
+from .. import selectors, services
 from ..filters import CampaignFilter
-from ..services import VIEW_PERMISSION
+from ..services import VIEW_PERMISSION, WITHDRAW_PERMISSION
 from . import serializers
 
 
@@ -57,5 +59,30 @@ class CampaignDetailApi(APIView):
     )
     def get(self, request, pk):
         campaign = selectors.campaign_get(user=request.user, pk=pk)
+        context = {"progress": selectors.progress_for(user=request.user, campaigns=[campaign])}
+        return Response(serializers.CampaignSerializer(campaign, context=context).data)
+
+
+class CampaignWithdrawApi(APIView):
+    """Withdraw an open campaign started by mistake: its open cases close as WITHDRAWN (managers)."""
+
+    permission_classes = [HasViewPermissions]
+    required_permissions = (VIEW_PERMISSION, WITHDRAW_PERMISSION)
+
+    @extend_schema(
+        request=serializers.WithdrawInputSerializer,
+        responses={
+            200: serializers.CampaignSerializer,
+            404: OpenApiResponse(description="No such campaign of yours."),
+        },
+    )
+    def post(self, request, pk):
+        campaign = selectors.campaign_get(user=request.user, pk=pk)
+        data = serializers.WithdrawInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        campaign = call_service(
+            services.campaign_withdraw, campaign=campaign, actor=request.user, reason=data.validated_data["reason"]
+        )
+        campaign = selectors.campaign_get(user=request.user, pk=campaign.pk)
         context = {"progress": selectors.progress_for(user=request.user, campaigns=[campaign])}
         return Response(serializers.CampaignSerializer(campaign, context=context).data)

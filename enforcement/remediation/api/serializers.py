@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from core.models import ImportJob
 
-from ..models import Step
+from ..models import CaseStep, RemediationCase, Step
 from ..outcomes import MAX_API_OUTCOMES
 from ..services import MAX_API_SEND
 
@@ -82,3 +82,65 @@ class OutcomeJobSerializer(serializers.ModelSerializer):
 
         rejects = rejects_of(job) if job.is_finished else []
         return [{"line": int(r["line"]), "reason": show_system_text(r["reason"])} for r in rejects]
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    """A case as the case list page shows it: the subscriber by external id and masked number only."""
+
+    external_id = serializers.CharField(source="registration.external_id")
+    msisdn_masked = serializers.SerializerMethodField(help_text="Masked as on the pages (0912****78).")
+    point_code = serializers.SerializerMethodField()
+    province = serializers.SerializerMethodField(help_text="The registration's point's province; blank: the app.")
+    # text, not the models' enums again (one enum per choice set in the schema)
+    source = serializers.CharField(help_text="FLAG or CAMPAIGN")
+    track = serializers.CharField(help_text="RECORD (Decree 49) or POPULATION (Circular 08)")
+    status = serializers.CharField(help_text="OPEN or CLOSED")
+    current_step = serializers.CharField(help_text="The last step reached; blank before the first.")
+    next_step = serializers.CharField()
+    close_reason = serializers.CharField(help_text="Blank while open; WITHDRAWN: its campaign was withdrawn.")
+    campaign = serializers.IntegerField(source="campaign_id", allow_null=True)
+
+    class Meta:
+        model = RemediationCase
+        fields = ["id", "external_id", "msisdn_masked", "point_code", "province", "source", "track", "status"]
+        fields += ["opened_at", "current_step", "next_step", "next_due_at", "closed_at", "close_reason", "campaign"]
+        read_only_fields = fields
+
+    def get_msisdn_masked(self, case) -> str:
+        from registrations.records.masking import mask_msisdn
+
+        return mask_msisdn(case.registration.msisdn)
+
+    def get_point_code(self, case) -> str:
+        point = case.registration.point
+        return point.code if point else ""
+
+    def get_province(self, case) -> str:
+        point = case.registration.point
+        return point.province_id if point else ""
+
+
+class CaseStepSerializer(serializers.ModelSerializer):
+    step = serializers.CharField()
+    outcome = serializers.CharField(help_text="DONE, FAILED, or blank: not reported")
+    issue = serializers.IntegerField(source="issue_id", allow_null=True, help_text="The list issue that sent it.")
+    on_time = serializers.BooleanField(allow_null=True, help_text="Done by its due time; null until DONE.")
+
+    class Meta:
+        model = CaseStep
+        fields = ["step", "due_at", "reached_at", "issue", "outcome", "done_at", "on_time"]
+        read_only_fields = fields
+
+
+class CaseDetailSerializer(CaseSerializer):
+    subscriber_name_masked = serializers.SerializerMethodField(help_text="Initials, as on the case page.")
+    steps = CaseStepSerializer(many=True)
+
+    class Meta(CaseSerializer.Meta):
+        fields = [*CaseSerializer.Meta.fields, "subscriber_name_masked", "steps"]
+        read_only_fields = fields
+
+    def get_subscriber_name_masked(self, case) -> str:
+        from registrations.records.masking import mask_name
+
+        return mask_name(case.registration.subscriber_name)

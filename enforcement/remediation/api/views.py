@@ -1,25 +1,36 @@
-"""The remediation API for the operator's systems (issue 16):
+"""The remediation API (issue 16):
 
+- GET  /api/v1/remediation/cases/             the cases, filtered as the case list page (one FilterSet), in
+                                              the caller's provinces, keyset pages; MSISDNs masked;
+- GET  /api/v1/remediation/cases/<id>/        one case with its steps (another province's: 404);
 - GET  /api/v1/remediation/lists/?step=&day=  a step's unsent list for a local day, with MSISDNs (audited);
 - POST /api/v1/remediation/lists/send/        mark the ids it took as sent (each case step at most once);
 - POST /api/v1/remediation/outcomes/          what the operator did, run as a job like an uploaded file;
 - GET  /api/v1/remediation/outcomes/<id>/     that job's state and rejected rows.
 
-Staff and integration accounts only: the lists carry MSISDNs because the operator's CRM acts on them.
+The cases: every role that reads the case list page (and integration accounts). The step lists and
+outcomes: staff and integration accounts only: the lists carry MSISDNs because the operator's CRM acts on
+them.
 """
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.filters import StrictFilterBackend
+from core.api.pages import CheckedCursorPagination
 from core.api.permissions import HasViewPermissions
 from core.web import call_service
 
 from .. import outcomes, selectors, services
+from ..filters import CaseFilter
 from ..models import ListIssue
 from .serializers import (
+    CaseDetailSerializer,
+    CaseSerializer,
     OutcomeJobSerializer,
     OutcomesInputSerializer,
     SendInputSerializer,
@@ -27,6 +38,42 @@ from .serializers import (
     StepListQuerySerializer,
     StepListSerializer,
 )
+
+
+class CasePagination(CheckedCursorPagination):
+    ordering = ("-opened_at", "-id")
+
+
+class CaseListApi(GenericAPIView):
+    """Remediation cases in your provinces, newest first; the case list page's filters (a blank value is
+    refused: leave the filter out for any value)."""
+
+    permission_classes = [HasViewPermissions]
+    required_permissions = (services.VIEW_PERMISSION,)
+    filter_backends = [StrictFilterBackend]
+    filterset_class = CaseFilter
+    pagination_class = CasePagination
+    serializer_class = CaseSerializer
+
+    def get_queryset(self):
+        return selectors.case_list(user=self.request.user)
+
+    @extend_schema(responses=CaseSerializer(many=True))
+    def get(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(CaseSerializer(page, many=True).data)
+
+
+class CaseDetailApi(APIView):
+    """One case with its steps (when due, the list issue that sent it, the operator's outcome)."""
+
+    permission_classes = [HasViewPermissions]
+    required_permissions = (services.VIEW_PERMISSION,)
+
+    @extend_schema(responses={200: CaseDetailSerializer, 404: OpenApiResponse(description="No such case of yours.")})
+    def get(self, request, pk):
+        case = selectors.case_get(user=request.user, pk=pk)
+        return Response(CaseDetailSerializer(case).data)
 
 
 class StepListApi(APIView):

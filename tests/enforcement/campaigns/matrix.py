@@ -33,3 +33,6 @@ def create_body(_o=None) -> dict:
         "period_until": today.isoformat(),
         "reason": "Access matrix: a manager's campaign",
     }
+
+
+WITHDRAW_BODY = {"reason": "Access matrix: started by mistake"}

@@ -36,6 +36,7 @@ def test_the_api_lists_campaigns_of_your_provinces_with_their_progress(api, make
         "CORRECTED": 0,
         "TERMINATED": 0,
         "PENDING": 1,
+        "WITHDRAWN": 0,
         "total": 2,
         "done": 50,
     }

@@ -188,7 +188,7 @@ def test_cases_settle_as_re_verified_corrected_terminated_or_pending(point, mana
     reasons = [r.remediation_cases.get().close_reason for r in regs]
     assert reasons == ["REVERIFIED", "CORRECTED", "TERMINATED", "", ""]
     counts = counts_by_campaign(RemediationCase.objects.all())[campaign.pk]
-    assert counts == {"REVERIFIED": 1, "CORRECTED": 1, "TERMINATED": 1, "PENDING": 2, "total": 5}
+    assert counts == {"REVERIFIED": 1, "CORRECTED": 1, "TERMINATED": 1, "PENDING": 2, "WITHDRAWN": 0, "total": 5}
 
 
 def test_a_match_that_was_already_there_and_never_re_sent_is_not_re_verification(point, manager):

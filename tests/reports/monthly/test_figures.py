@@ -56,6 +56,7 @@ def test_metric_codes_are_the_contract_in_order():
         "campaign_cases.CORRECTED",
         "campaign_cases.TERMINATED",
         "campaign_cases.PENDING",
+        "campaign_cases.WITHDRAWN",
     ) == METRIC_CODES
 
 
