@@ -96,9 +96,9 @@ def _checks(ctx: Context) -> dict:
             actor=ctx.actor,
             now=ctx.now,
             progress=lambda _run: ctx.beat("checks"),
-            # Full, not incremental, until an incremental run also waits for the imports in flight at its start:
-            # a row whose transaction took its change number before the run and committed after it would
-            # otherwise go unjudged until the next full run (registrations.checks.incremental).
+            # what changed since the last run, each rule in full once a week (CHECKS_FULL_EVERY_DAYS); the run's
+            # watermark waits for the imports in flight (registrations.checks.incremental.watermark)
+            incremental=True,
         )
     except CheckRunBusy as exc:
         raise StepFailed(str(exc)) from exc

@@ -13,6 +13,7 @@ RETENTION_YEARS (default 2: cancelled registrations are anonymised that many yea
 BLACKLIST_YEARS (default 3: how long a terminated agent's identity keys stay on the blacklist)
 CAMPAIGN_DEFAULT_DAYS (default 365: an automatic re-verification campaign's period before the termination)
 CAMPAIGN_SWEEP_DAYS (default 7: terminations this recent without a campaign get one)
+CHECKS_FULL_EVERY_DAYS (default 7), CHECKS_INFLIGHT_WAIT_SECONDS (900), CHECKS_INFLIGHT_GRACE_SECONDS (0.5): check runs
 TRUSTED_PROXIES (comma separated addresses or networks of our own reverse proxies; their X-Forwarded-For is read)
 """
 
@@ -473,6 +474,12 @@ BLACKLIST_YEARS = int(os.environ.get("BLACKLIST_YEARS", "3"))
 # days before the termination; terminations older than CAMPAIGN_SWEEP_DAYS get none (the feature's first run).
 CAMPAIGN_DEFAULT_DAYS = int(os.environ.get("CAMPAIGN_DEFAULT_DAYS", "365"))
 CAMPAIGN_SWEEP_DAYS = int(os.environ.get("CAMPAIGN_SWEEP_DAYS", "7"))
+# Check runs (registrations.checks): a rule's incremental runs give way to a full run when its last full run is
+# this many days old; a run's watermark waits this long at most for the transactions in flight at its start
+# (an import committing), after a grace for a writer that has its change number but no transaction id yet.
+CHECKS_FULL_EVERY_DAYS = int(os.environ.get("CHECKS_FULL_EVERY_DAYS", "7"))
+CHECKS_INFLIGHT_WAIT_SECONDS = float(os.environ.get("CHECKS_INFLIGHT_WAIT_SECONDS", "900"))
+CHECKS_INFLIGHT_GRACE_SECONDS = float(os.environ.get("CHECKS_INFLIGHT_GRACE_SECONDS", "0.5"))
 
 LOGGING = {
     "version": 1,

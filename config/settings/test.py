@@ -8,6 +8,9 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LANGUAGE_CODE = "en"
 # Anchor files are tested on their own (tests/core/test_audit.py gives each test a file of its own).
 AUDIT_ANCHOR_FILE = ""
+# Hundreds of check runs: no grace before a watermark's wait (tests/registrations/test_incremental_inflight.py
+# tests it on its own).
+CHECKS_INFLIGHT_GRACE_SECONDS = 0
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not an in-memory database: the browser test of an import opens it from a worker process.

@@ -37,13 +37,16 @@ The runner resolves only flags of subjects in the affected set. A rule is judged
 earlier DONE run judged it with its current version and parameters, when its last full run is older than
 CHECKS_FULL_EVERY_DAYS, and always on SQLite (no sequence, no triggers there).
 
-Limit: a run sees changes committed when it starts. A transaction that took change_seq values before a
-run started but committed after that run read the watermark is passed over until the next full run; the
-nightly chain imports and then checks in sequence, so it does not meet this.
+Transactions in flight: a run's watermark is taken once every transaction that may hold a value below it
+has ended (`watermark`), so an import committing during a run is read by the next one, never passed over.
 """
 
+import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from django.conf import settings
 
 from agents.models import Agent, RegistrationPoint, StatusChange
 
@@ -58,6 +61,7 @@ POINT = RegistrationPoint._meta.db_table
 AGENT = Agent._meta.db_table
 STATUS = StatusChange._meta.db_table
 SCOPE = "rule_scope"
+logger = logging.getLogger(__name__)
 
 ROW_RULES = {
     "INCOMPLETE_RECORD",
@@ -111,13 +115,58 @@ class Since:
 
 
 def watermark(cursor) -> dict:
-    """The highest change_seq and StatusChange id now (each the end of an index)."""
+    """Where the next incremental run starts: the last change_seq and StatusChange id handed out, once every
+    transaction that may hold a lower one has ended.
+
+    The highest committed value would not do: sessions take values in one order and commit in another, so a
+    transaction holding a lower value than one already committed (an import in flight) would be passed over
+    for good. The sequences' last values are read first, then every transaction then in progress is waited
+    for (`CHECKS_INFLIGHT_WAIT_SECONDS`), after a short grace (`CHECKS_INFLIGHT_GRACE_SECONDS`) for a writer
+    that took its value but has no transaction id yet (the microseconds between a row's nextval() and its
+    write). Every value at or below the mark is then committed or rolled back, so the run that reads after
+    this sees all of them. When the wait times out the mark says `unsettled`: the run still judges what it
+    sees, but no later run starts from it (they start from the run before, judging more)."""
+    status_seq = _serial_sequence(cursor, STATUS)
     cursor.execute(
-        f"SELECT GREATEST((SELECT MAX(change_seq) FROM {REG}), (SELECT MAX(change_seq) FROM {ACT}), "  # noqa: S608
-        f"(SELECT MAX(seq) FROM {KEYS}), 0), COALESCE((SELECT MAX(id) FROM {STATUS}), 0)"
+        "SELECT (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM registrations_change_seq), "
+        + (f"(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {status_seq})" if status_seq else "0")
     )
     seq, status_change = cursor.fetchone()
-    return {"seq": int(seq), "status_change": int(status_change)}
+    mark = {"seq": int(seq), "status_change": int(status_change)}
+    grace = float(getattr(settings, "CHECKS_INFLIGHT_GRACE_SECONDS", 0.5))
+    if grace > 0:
+        time.sleep(grace)
+    if not _writers_ended(cursor, float(getattr(settings, "CHECKS_INFLIGHT_WAIT_SECONDS", 900))):
+        return {"unsettled": True}
+    return mark
+
+
+def _serial_sequence(cursor, table: str) -> str | None:
+    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+    return cursor.fetchone()[0]
+
+
+# Each transaction holds a lock on its own id from its first write to its end (pg_locks is readable by any
+# role; a snapshot would not do: PostgreSQL leaves running ids at or above its xmax out of its list).
+_WRITERS = (
+    "SELECT COALESCE(array_agg(transactionid::text), '{}') FROM pg_locks "
+    "WHERE locktype = 'transactionid' AND mode = 'ExclusiveLock' AND granted AND pid <> pg_backend_pid()"
+)
+
+
+def _writers_ended(cursor, timeout: float) -> bool:
+    """Wait until every transaction writing now (but this session's own) has ended; False on timeout."""
+    cursor.execute(_WRITERS)
+    waiting = set(cursor.fetchone()[0])
+    deadline = time.monotonic() + timeout
+    while waiting:
+        if time.monotonic() >= deadline:
+            logger.warning("Check run: transactions still in progress after %s s; the run is not a base", timeout)
+            return False
+        time.sleep(0.2)
+        cursor.execute(_WRITERS)
+        waiting &= set(cursor.fetchone()[0])
+    return True
 
 
 def prepare(cursor, since: Since, codes) -> dict:

@@ -235,7 +235,8 @@ def _plans(run: CheckRun, ruleset: dict[str, Rule], codes: list[str], as_of: dat
             result = (past["results"] or {}).get(code) or {}
             how = (past["watermark"].get("rules") or {}).get(code) or {}
             same = how.get("version") == rule.version and how.get("parameters") == params
-            return how if result.get("status") == "done" and same else None
+            settled = "seq" in past["watermark"]  # not a run whose wait for writers timed out
+            return how if result.get("status") == "done" and same and settled else None
 
         last = next((past for past in earlier if judged(past)), None)
         full = next((past for past in earlier if (judged(past) or {}).get("mode") == "full"), None)

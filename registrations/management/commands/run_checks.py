@@ -24,12 +24,19 @@ class Command(BaseCommand):
             help="a rule code of DESIGN section 5; repeat (or list several) to run more than one",
         )
         parser.add_argument("--user", help="user name the run is recorded under (default: the system)")
-        parser.add_argument(
+        how = parser.add_mutually_exclusive_group()
+        how.add_argument(
+            "--full",
+            action="store_true",
+            help="judge every registration, activation, agent and point (the default judges what changed)",
+        )
+        how.add_argument(
             "--incremental",
             action="store_true",
             help=(
-                "judge only what changed since the last run, and what time alone changed (grace periods); "
-                "a rule without a recent full run is judged in full (as the nightly chain runs it)"
+                "the default: judge only what changed since the last run, and what time alone changed (grace "
+                "periods); a rule without a full run in CHECKS_FULL_EVERY_DAYS (7) days, or whose version or "
+                "parameters changed, and every rule on SQLite, is judged in full"
             ),
         )
 
@@ -53,7 +60,7 @@ class Command(BaseCommand):
                 trigger=CheckRun.Trigger.COMMAND,
                 actor=actor,
                 progress=progress,
-                incremental=options["incremental"],
+                incremental=not options["full"],
             )
         except UnknownRule as exc:
             raise CommandError(str(exc)) from exc
