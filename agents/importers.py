@@ -13,6 +13,20 @@ them, and reported as warnings: DESIGN section 4 rejects a row only when it cann
 Counts are per row read: rows read = created + updated + unchanged + rejected. A code repeated in a
 file is upserted twice, the later row winning (as registrations do), with a warning naming both lines.
 
+points.csv's optional owner columns (issue 16): after the contract's columns a file may carry `phone`,
+`owner_id_doc_type` and `owner_id_doc_number` (agents.csv's and the point form's names), so a blacklisted owner
+coming back through an import is recognised. A file without them imports exactly as before. They are checked as
+the point form checks them, and a row that fails is rejected with the reason: a phone that is not a valid
+Vietnamese number; a document type other than CCCD, CMND or PASSPORT; a type without a number or a number
+without a type; a number longer than 20 characters or with no letter or digit. A blank cell changes nothing: the
+phone or the owner's document on record stays (a file cannot erase an identity the blacklist compares; clear it
+in the point's form or through the API); a new point without them has none. The phone is stored as E.164 and the
+document number encrypted, each with its keyed hash (agents.blacklist.keys), as a save does; the number is
+never shown in clear: a rejected row's number is masked in the rejects file, and no reason quotes it.
+
+After a file's transaction commits, the agents and points it created or changed are judged against the
+blacklist at once (agents.hooks; registrations' BLACKLISTED_AGENT, one set-based statement for the file).
+
 Province scope (a user limited to some provinces): a row is written only when the record as stored and
 as it would be after the write are both in the user's provinces, and every code it refers to (a point's
 agent, an agent's parent) is an agent the user can read. A reference to an agent of another province
@@ -26,6 +40,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
+from core.crypto import mask, normalise_id_number
 from core.imports import (
     CsvStream,
     ImportResult,
@@ -40,9 +55,10 @@ from core.scoping import province_scope
 from core.texts import system_text
 
 from . import texts, validators
-from .blacklist.keys import phone_key, tax_code_key
+from .blacklist.keys import owner_key, phone_key, tax_code_key
 from .blacklist.services import blacklist_on_termination
-from .models import Agent, AgentKind, PointKind, RegistrationPoint, Status, StatusChange
+from .hooks import agents_written
+from .models import Agent, AgentKind, OwnerDocType, PointKind, RegistrationPoint, Status, StatusChange
 
 AGENT_COLUMNS = [
     "code",
@@ -72,6 +88,9 @@ POINT_COLUMNS = [
     "authorised_from",
     "authorised_until",
 ]
+# Optional trailing columns of points.csv (issue 16): the point's phone and its owner's ID document.
+POINT_OWNER_COLUMNS = ["phone", "owner_id_doc_type", "owner_id_doc_number"]
+OWNER_DOC_MAX_LENGTH = 20  # as the point form's field
 AGENT_FIELDS = [
     "name",
     "kind",
@@ -96,6 +115,11 @@ POINT_FIELDS = [
     "closes_at",
     "authorised_from",
     "authorised_until",
+]
+# Fields a row writes only when it gives them (a blank cell keeps what is stored): (compared, written).
+POINT_KEPT_WHEN_BLANK = [
+    ("phone", ("phone", "phone_key")),
+    ("owner_id_doc_key", ("owner_id_doc_type", "owner_id_doc_number", "owner_id_doc_key")),
 ]
 CHUNK = 1000
 
@@ -194,25 +218,67 @@ def _parse_point(row, scope, known_provinces, agents_by_code, warn) -> dict:
     except ValidationError as exc:
         warn(" ".join(exc.messages))
     _window(row, values, warn)
+    _parse_point_owner(row, values)
     return values
+
+
+def _parse_point_owner(row, values) -> None:
+    """The optional phone and owner's document columns into `values`, only where the row gives them (a blank
+    cell keeps what is stored); RowError as the point form would refuse them. No reason quotes the number."""
+    phone = row.get("phone", "")
+    if phone:
+        try:
+            validators.validate_phone(phone)
+        except ValidationError as exc:
+            raise RowError(f"phone: {exc.messages[0]}") from None
+        values["phone"] = validators.normalise_phone(phone)
+        values["phone_key"] = phone_key(values["phone"])
+    doc_type = row.get("owner_id_doc_type", "")
+    number = row.get("owner_id_doc_number", "")
+    if not (doc_type or number):
+        return
+    if doc_type:
+        parse_choice(doc_type, "owner_id_doc_type", OwnerDocType)
+    try:
+        validators.validate_owner_doc(doc_type, number)
+    except ValidationError as exc:
+        (field, messages), *_rest = exc.message_dict.items()
+        raise RowError(f"{field}: {messages[0]}") from None
+    if len(number) > OWNER_DOC_MAX_LENGTH:
+        raise RowError(_("owner_id_doc_number: at most %(n)d characters.") % {"n": OWNER_DOC_MAX_LENGTH})
+    if not normalise_id_number(number):
+        raise RowError(_("owner_id_doc_number: no letter or digit."))
+    values.update(owner_id_doc_type=doc_type, owner_id_doc_number=number, owner_id_doc_key=owner_key(doc_type, number))
+
+
+def _safe_row(row: dict) -> dict:
+    """A row as the rejects file keeps it: the owner's document number masked (personal data)."""
+    number = row.get("owner_id_doc_number")
+    if not number:
+        return row
+    return {**row, "owner_id_doc_number": mask(normalise_id_number(number) or number, 2, 2)}
 
 
 class _Upserter:
     """Writes one chunk of parsed rows: creates, real updates, status history."""
 
-    def __init__(self, model, fields, subject, *, actor, result, file_name, scope):
+    def __init__(self, model, fields, subject, *, actor, result, file_name, scope, kept=()):
         self.model, self.fields, self.subject = model, fields, subject
+        self.kept = list(kept)  # (compared, written) fields a row writes only when it gives them
         self.actor, self.result, self.file_name, self.scope = actor, result, file_name, scope
         self.now = timezone.now()
         self.state: dict[str, str] = {}  # code -> created / updated / unchanged, as its last row left it
         self.line_state: dict[int, str] = {}  # line -> what became of that row (counts are per row)
         self.last_line: dict[str, int] = {}  # code -> line of its last row written
         self.status_changes = 0
+        self.written: set[int] = set()  # ids created or changed: judged against the blacklist after the commit
 
     def write(self, chunk: dict[str, tuple[int, dict, dict]]) -> None:
         """chunk: code -> (line, values, raw row)."""
+        compared = [c for c, _written in self.kept]
         existing = {
-            r["code"]: r for r in self.model.objects.filter(code__in=chunk).values("id", "code", "status", *self.fields)
+            r["code"]: r
+            for r in self.model.objects.filter(code__in=chunk).values("id", "code", "status", *self.fields, *compared)
         }
         new, changed, history = [], [], []
         for code, (line, values, raw) in chunk.items():
@@ -226,10 +292,10 @@ class _Upserter:
             if self.scope is not None and current["province_id"] not in self.scope:
                 # worded alike for any code: it must not tell which province (or that one) holds it
                 self.result.reject(
-                    line, _("Code %(code)s cannot be written from your provinces.") % {"code": code}, raw
+                    line, _("Code %(code)s cannot be written from your provinces.") % {"code": code}, _safe_row(raw)
                 )
                 continue
-            diff = [f for f in self.fields if current[f] != values[f]]
+            diff = [f for f in [*self.fields, *compared] if f in values and current[f] != values[f]]
             status_changed = status is not None and status != current["status"]
             if diff or status_changed:
                 obj = self.model(id=current["id"], code=code, status=status or current["status"], **values)
@@ -253,11 +319,20 @@ class _Upserter:
                 self.line_state[line] = "created"
                 history.append(self._change(obj.pk, "", obj.status, line))
         if changed:
-            self.model.objects.bulk_update(changed, [*self.fields, "status"])
-            self.model.objects.filter(id__in=[o.id for o in changed]).update(updated_at=self.now)
+            self._update(changed, chunk)
+        self.written.update(obj.pk for obj in changed)
+        self.written.update(obj.pk for _line, obj in new)
         StatusChange.objects.bulk_create(history)
         self.status_changes += sum(1 for h in history if h.from_status)
         self._blacklist_terminated(history)
+
+    def _update(self, changed: list, chunk: dict) -> None:
+        self.model.objects.bulk_update(changed, [*self.fields, "status"])
+        for compare, written in self.kept:  # only the rows that give them: a blank cell keeps what is stored
+            given = [obj for obj in changed if compare in chunk[obj.code][1]]
+            if given:
+                self.model.objects.bulk_update(given, list(written))
+        self.model.objects.filter(id__in=[o.id for o in changed]).update(updated_at=self.now)
 
     def _blacklist_terminated(self, history: list[StatusChange]) -> None:
         """An agent the file makes TERMINATED goes on the blacklist, as through agents.services."""
@@ -293,20 +368,21 @@ class _Upserter:
             setattr(self.result, state, getattr(self.result, state) + 1)
 
 
-def _run(binary, *, columns, parse, upserter) -> ImportResult:
+def _run(binary, *, columns, parse, upserter, optional=()) -> ImportResult:
     result = upserter.result
-    result.columns = columns
     chunk: dict[str, tuple[int, dict, dict]] = {}
     seen: dict[str, int] = {}  # code -> line of its row that was last accepted
-    for line, row, problem in CsvStream(binary, columns).rows():
+    stream = CsvStream(binary, columns, optional=optional)
+    result.columns = stream.columns
+    for line, row, problem in stream.rows():
         if problem:
-            result.reject(line, problem, row)
+            result.reject(line, problem, _safe_row(row))
             continue
         warnings: list[str] = []
         try:
             values = parse(row, warnings.append)
         except (RowError, ValueError) as exc:
-            result.reject(line, str(exc), row)
+            result.reject(line, str(exc), _safe_row(row))
             continue
         if row["code"] in seen:
             warnings.append(
@@ -361,6 +437,7 @@ def import_agents(binary, *, actor, file_name: str = "agents.csv") -> ImportResu
         _apply_parents(parents["wanted"], upserter, result, scope)
         upserter.finish()
         _audit(result, actor=actor, file_name=file_name, status_changes=upserter.status_changes)
+        agents_written(agent_ids=upserter.written, actor=actor)
     return result
 
 
@@ -438,9 +515,17 @@ def import_points(binary, *, actor, file_name: str = "points.csv") -> ImportResu
 
     with transaction.atomic():
         upserter = _Upserter(
-            RegistrationPoint, POINT_FIELDS, "point", actor=actor, result=result, file_name=file_name, scope=scope
+            RegistrationPoint,
+            POINT_FIELDS,
+            "point",
+            actor=actor,
+            result=result,
+            file_name=file_name,
+            scope=scope,
+            kept=POINT_KEPT_WHEN_BLANK,
         )
-        _run(binary, columns=POINT_COLUMNS, parse=parse, upserter=upserter)
+        _run(binary, columns=POINT_COLUMNS, parse=parse, upserter=upserter, optional=POINT_OWNER_COLUMNS)
         upserter.finish()
         _audit(result, actor=actor, file_name=file_name, status_changes=upserter.status_changes)
+        agents_written(point_ids=upserter.written, actor=actor)
     return result

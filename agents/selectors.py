@@ -1,5 +1,8 @@
 """Reads for pages, exports and the API; all start from the user's province scope."""
 
+import csv
+import io
+
 from django.db import connection
 
 from core.scoping import access_object, user_can_see_province
@@ -86,3 +89,22 @@ def agent_tree_ids(agent_ids) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(sql, ids)
         return [row[0] for row in cursor.fetchall()]
+
+
+REJECTS_SHOWN = 20
+
+
+def import_job_rejects_sample(job, limit: int = REJECTS_SHOWN) -> tuple[list[tuple[str, str]], bool]:
+    """The first `limit` rejected rows of a finished agents/points job as (line, reason), read from its rejects
+    file (which keeps no document number in clear), and whether there are more: what the result page lists."""
+    if not job.rejects_file:
+        return [], False
+    rows: list[tuple[str, str]] = []
+    with job.rejects_file.open("rb") as binary:
+        reader = csv.reader(io.TextIOWrapper(binary, encoding="utf-8", newline=""))
+        next(reader, None)  # the header
+        for record in reader:
+            if len(rows) == limit:
+                return rows, True
+            rows.append((record[0], record[1] if len(record) > 1 else ""))
+    return rows, False

@@ -1,14 +1,17 @@
-"""Every write to agents and points: validated, atomic, audited, with status history."""
+"""Every write to agents and points: validated, atomic, audited, with status history. A create or a real change
+of an agent or a point is announced to the after-write hooks once committed (agents.hooks: registrations judges
+BLACKLISTED_AGENT for it at once, issue 16)."""
 
 import logging
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
@@ -20,6 +23,7 @@ from core.texts import system_text
 
 from . import importers, texts
 from .blacklist.services import blacklist_on_termination
+from .hooks import agents_written
 from .models import Agent, RegistrationPoint, Status, StatusChange
 from .validators import (
     normalise_phone,
@@ -171,6 +175,7 @@ def agent_create(*, actor, source=StatusChange.Source.APP, status=Status.ACTIVE,
     audit_record(action="agent.create", actor=actor, obj=agent, fields=_snapshot(agent, AGENT_FIELDS))
     if agent.status == Status.TERMINATED:  # created terminated (the API, a migration from another system)
         blacklist_on_termination(agent_ids=[agent.pk], reason=system_text(texts.CREATED_TERMINATED), actor=actor)
+    agents_written(agent_ids=[agent.pk], actor=actor)  # judged against the blacklist once committed (issue 16)
     return agent
 
 
@@ -191,6 +196,7 @@ def agent_update(*, agent: Agent, actor, **data) -> Agent:
     if changed:
         agent.save(update_fields=[*data.keys(), "updated_at"])
         audit_record(action="agent.update", actor=actor, obj=agent, fields=changed)
+        agents_written(agent_ids=[agent.pk], actor=actor)
     return agent
 
 
@@ -202,6 +208,7 @@ def point_create(*, actor, source=StatusChange.Source.APP, status=Status.ACTIVE,
     point.save()
     _record_initial_status(point, actor=actor, source=source)
     audit_record(action="point.create", actor=actor, obj=point, fields=_snapshot(point, POINT_FIELDS))
+    agents_written(point_ids=[point.pk], actor=actor)
     return point
 
 
@@ -220,6 +227,7 @@ def point_update(*, point: RegistrationPoint, actor, **data) -> RegistrationPoin
     if changed:
         point.save(update_fields=[*data.keys(), "updated_at"])
         audit_record(action="point.update", actor=actor, obj=point, fields=changed)
+        agents_written(point_ids=[point.pk], actor=actor)
     return point
 
 
@@ -412,8 +420,10 @@ def import_jobs_mark_abandoned(jobs) -> int:
 def import_job_run(*, job: ImportJob) -> ImportJob:
     """Import a claimed job's stored file in this process and record the outcome on the job: DONE with
     counts, warnings and a rejects file, or FAILED with the reason (nothing written: one transaction)."""
+    # reasons and warnings in the uploader's language (the header's switch; blank: the site's), not the worker's
+    language = getattr(job.created_by, "language", "") or settings.LANGUAGE_CODE
     try:
-        with job.source_file.open("rb") as binary:
+        with job.source_file.open("rb") as binary, translation.override(language):
             result = IMPORT_KINDS[job.kind](binary, actor=job.created_by, file_name=job.file_name)
     except ImportFileError as exc:
         job.status, job.error = ImportJob.Status.FAILED, str(exc)

@@ -354,6 +354,8 @@ def _team_jobs(request):
 
 def _progress_context(request) -> dict:
     jobs = _team_jobs(request)
+    for job in jobs:  # the first rejected rows with their reasons, on the page (all of them in the CSV)
+        job.reject_sample, job.more_rejects = selectors.import_job_rejects_sample(job)
     polling = any(not job.is_finished for job in jobs)
     return {"jobs": jobs, "query": ",".join(str(job.pk) for job in jobs), "polling": polling}
 

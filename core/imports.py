@@ -134,7 +134,8 @@ class CsvStream:
     """The data rows of a contract CSV file (a binary file object), with line numbers and the byte offset.
 
     The header is read and checked at once: ImportFileError when the file is empty, not CSV, its
-    header is not UTF-8, or a column of `columns` is missing (extra columns are ignored). Then either
+    header is not UTF-8, or a column of `columns` is missing (extra columns are ignored; those of `optional`
+    that the header names are read too, after the contract's, and are then in `columns`). Then either
     `rows()` (simple: a dict per row) or, in a hot loop, `reader` with `pick`, `problem` and `as_columns`.
     A badly encoded row, a NUL character or a short row is a problem of that row only.
 
@@ -146,7 +147,16 @@ class CsvStream:
     physical line where they end. The JSON API uses it so a reject names the row's place in its batch.
     """
 
-    def __init__(self, binary, columns: list[str], *, offset: int = 0, line: int = 0, number_records=False):
+    def __init__(
+        self,
+        binary,
+        columns: list[str],
+        *,
+        offset: int = 0,
+        line: int = 0,
+        number_records=False,
+        optional: tuple[str, ...] = (),
+    ):
         self.columns = columns
         self.number_records = number_records
         check_utf8_text(binary)
@@ -167,6 +177,11 @@ class CsvStream:
         self.header_length = len(header)
         self.indexes = [header.index(c) for c in columns]
         self.min_values = max(self.indexes) + 1
+        # optional columns the header has join the row (after the contract's); a short row reads them blank
+        self.optional = [c for c in optional if c in header and c not in columns]
+        if self.optional:
+            self.columns = [*columns, *self.optional]
+            self.indexes += [header.index(c) for c in self.optional]
         self.pick = itemgetter(*self.indexes)
         if offset:
             self.lines = _Lines(binary, offset)

@@ -141,3 +141,15 @@ QUEUE_SWEEPS: dict[str, object] = {}
 
 def register_queue_sweep(name: str, source) -> None:
     QUEUE_SWEEPS[name] = source
+
+
+# What a higher app does once agents or points were written (issue 16: registrations judges BLACKLISTED_AGENT for
+# them at once). Each hook is callable(*, agent_ids, point_ids, actor) -> None; agents calls it after the write's
+# transaction commits (every write path: the services behind the pages and the API, the CSV imports), once per
+# write with every id written, so a hook is set-based over an import's many rows. A failing hook is logged and
+# never undoes or fails the write.
+AGENTS_WRITTEN_HOOKS: dict[str, object] = {}
+
+
+def register_agents_written(name: str, hook) -> None:
+    AGENTS_WRITTEN_HOOKS[name] = hook

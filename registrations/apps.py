@@ -95,6 +95,7 @@ class RegistrationsConfig(AppConfig):
                 "flags.export": _("Flags exported"),
                 "rule.update": _("Rule changed"),
                 "checks.run": _("Checks run"),
+                "checks.on_save": _("Blacklist checked on save"),
             }
         )
 
@@ -102,6 +103,14 @@ class RegistrationsConfig(AppConfig):
         from core.events import register_event_types
 
         register_event_types({"flags.critical_raised": _("New critical flags")})
+
+        # agents and points judged against the blacklist the moment they are saved (issue 16; agents does not
+        # import registrations: it calls this hook after its writes commit)
+        from core.registry import register_agents_written
+
+        from .checks.services import flags_judge_written
+
+        register_agents_written("BLACKLISTED_AGENT", flags_judge_written)
 
         from .demo import seed_registrations
 

@@ -3,7 +3,7 @@
 - SIMVANG (Hà Nội) was terminated for selling pre-activated SIMs: its tax code, phone, owner's CCCD and its
   point's phone are listed. Its owner comes back as HOANGKIM, a new agent code with the same phone (written
   another way) and the same CCCD, with a point; and one of DDV's points in Hà Nội now carries the phone of
-  SIMVANG's old point. The next check run flags HOANGKIM, its point and that point (BLACKLISTED_AGENT).
+  SIMVANG's old point. HOANGKIM, its point and that point are flagged (BLACKLISTED_AGENT) as they are saved.
 - MINHAN has SIMVANG's phone but one digit: a near miss, not flagged.
 - NHATTAN was terminated and its entry lifted by a manager (the termination was annulled); CUUPHONG was
   terminated four years ago, so its entry has expired; THANHDAT, still active, was listed by a manager.

@@ -1,11 +1,22 @@
 """Recording one rule's hits as flags: steps 1 to 5 of registrations.checks.runner's module docstring, each one
 set-based statement over the temporary table `rule_hits`, inside the caller's transaction (split out of the
-runner, which keeps the run's lifecycle: the lease, the plans of incremental runs, progress and the audit)."""
+runner, which keeps the run's lifecycle: the lease, the plans of incremental runs, progress and the audit).
+
+Two callers: a check run, and a save of agents or points (issue 16: BLACKLISTED_AGENT judged at once for the
+subjects just written, registrations.checks.services.flags_judge_written). Both record through `record`, so
+they cannot disagree: the save's flag is the very row a later run finds (and only moves its `last_seen`).
+One recorder of a rule at a time (a transaction-level advisory lock per rule on PostgreSQL; SQLite writes one
+transaction at a time anyway), so a save never races a run into the unique constraint of flags.
+"""
 
 import json
+from datetime import datetime
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Count, QuerySet
+
+from core import events
 
 from ..models import (
     CheckRun,
@@ -14,6 +25,7 @@ from ..models import (
     FlagStatus,
     Registration,
     Rule,
+    Severity,
     SubjectType,
 )
 from . import incremental as inc
@@ -25,15 +37,27 @@ HITS = "rule_hits"
 FLAG = Flag._meta.db_table
 REG = Registration._meta.db_table
 EVENT = FlagEvent._meta.db_table
+RECORD_LOCK = 0x53_41_57_52  # "SAWR": with the rule's id, one recorder of a rule at a time
+# The flag history's reason for a flag raised when agents or points were saved (not by a check run); shown in
+# the reader's language by registrations.templatetags.flag_tags.flag_reason.
+RAISED_ON_SAVE = "Raised by version {version} of the rule when the record was saved."
 
 
-def _judged(cursor, scope: tuple[str, str, tuple]) -> int:
-    """An incremental rule's affected set as the table rule_scope (and its rows, scope_rows); its size."""
+def _temp(postgres: bool) -> str:
+    return "pg_temp" if postgres else "temp"
+
+
+def _judged(cursor, scope: tuple[str, str, tuple], typed: bool, postgres: bool) -> int:
+    """An incremental rule's affected set as the table rule_scope (and its rows, scope_rows); its size. For a
+    typed rule (agents and points, whose ids may be equal) the scope's rows are (id, subject_type)."""
     code, scope_sql, scope_params = scope
-    cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{inc.SCOPE}")
-    cursor.execute(f"CREATE TEMPORARY TABLE {inc.SCOPE} AS SELECT DISTINCT s.id FROM ({scope_sql}) s", scope_params)  # noqa: S608
-    cursor.execute(f"CREATE UNIQUE INDEX {inc.SCOPE}_id ON {inc.SCOPE} (id)")
-    cursor.execute(f"ANALYZE {inc.SCOPE}")
+    columns = "s.id, CAST(s.subject_type AS VARCHAR(12)) AS subject_type" if typed else "s.id"
+    cursor.execute(f"DROP TABLE IF EXISTS {_temp(postgres)}.{inc.SCOPE}")
+    create = f"CREATE TEMPORARY TABLE {inc.SCOPE} AS SELECT DISTINCT {columns} FROM ({scope_sql}) s"  # noqa: S608
+    cursor.execute(create, scope_params)
+    cursor.execute(f"CREATE UNIQUE INDEX {inc.SCOPE}_id ON {inc.SCOPE} (id{', subject_type' if typed else ''})")
+    if postgres:
+        cursor.execute(f"ANALYZE {inc.SCOPE}")
     cursor.execute(f"SELECT COUNT(*) FROM {inc.SCOPE}")  # noqa: S608
     judged = cursor.fetchone()[0]
     if code in inc.WITH_ROWS:
@@ -50,8 +74,8 @@ def _hits(cursor, query: rules.Query, scope, spec: rules.RuleSpec) -> None:
     # of the rule's one type, so their (large) hits carry no such column
     typed = ", CAST(q.subject_type AS VARCHAR(12)) AS subject_type" if spec.typed else ""
     # An incremental run's few rows against the big tables by index lookups; UNAUTHORISED_POINT joins
-    # them to the points' periods by hash first.
-    narrow = scope is not None and scope[0] != "UNAUTHORISED_POINT"
+    # them to the points' periods by hash first, and a typed rule reads the (small) agents and points whole.
+    narrow = scope is not None and scope[0] != "UNAUTHORISED_POINT" and not spec.typed
     if narrow:
         _lookups_only(cursor)
     cursor.execute(
@@ -72,24 +96,68 @@ def _hits(cursor, query: rules.Query, scope, spec: rules.RuleSpec) -> None:
         )
 
 
+def _drop_unjudged(cursor, typed: bool) -> None:
+    """The hits outside the subjects judged (rule_scope) are not this judgement's business."""
+    if typed:
+        cursor.execute(
+            f"DELETE FROM {HITS} WHERE NOT EXISTS (SELECT 1 FROM {inc.SCOPE} s "  # noqa: S608
+            f"WHERE s.id = {HITS}.subject_id AND s.subject_type = {HITS}.subject_type)"
+        )
+    else:
+        cursor.execute(f"DELETE FROM {HITS} WHERE subject_id NOT IN (SELECT id FROM {inc.SCOPE})")  # noqa: S608
+
+
 def _lookups_only(cursor) -> None:
     """For the rest of the transaction: an incremental run's few rows against the big tables by index
-    lookups, not by a hash of a whole table (the planner cannot know how few they are)."""
+    lookups, not by a hash of a whole table (the planner cannot know how few they are). PostgreSQL only."""
+    if connection.vendor != "postgresql":
+        return
     for setting in ("enable_hashjoin", "enable_mergejoin"):
         cursor.execute("SELECT set_config(%s, 'off', true)", [setting])
 
 
+def _settings_and_lock(cursor, rule: Rule) -> None:
+    """PostgreSQL, for the rest of the transaction: the settings of a rule's recording, and its lock."""
+    # Sorts and hashes of whole-table rules stay in memory, and no time goes into compiling expressions (JIT)
+    # for statements that run once; both reset when the transaction ends.
+    cursor.execute("SELECT set_config('work_mem', %s, true)", [getattr(settings, "CHECKS_WORK_MEM", "256MB")])
+    cursor.execute("SELECT set_config('jit', 'off', true)")
+    # A killed run's backend stops at its next check instead of working on (and holding its row locks) for
+    # the rest of a long statement.
+    cursor.execute("SELECT set_config('client_connection_check_interval', '5s', true)")
+    # One recorder of this rule at a time (a check run, a save): whichever comes second sees the other's flags
+    # committed, so neither inserts a flag the other did (the unique constraint).
+    cursor.execute("SELECT pg_advisory_xact_lock(CAST(%s AS integer), CAST(%s AS integer))", [RECORD_LOCK, rule.pk])
+
+
+def _raised_reason(run: CheckRun | None, version: int) -> str:
+    if run is None:
+        return RAISED_ON_SAVE.format(version=version)
+    return f"Raised by version {version} of the rule."
+
+
 def record(
-    run: CheckRun, rule: Rule, params: dict, query: rules.Query, scope: tuple[str, str, tuple] | None = None
+    run: CheckRun | None,
+    rule: Rule,
+    params: dict,
+    query: rules.Query,
+    scope: tuple[str, str, tuple] | None = None,
+    *,
+    at: datetime | None = None,
 ) -> dict:
     """Steps 1-5 of the runner's module docstring for one rule, inside the caller's transaction; the counts.
 
-    `scope` (incremental runs, PostgreSQL): the rule's code, the SELECT of the subject ids it judges and
-    its parameters; hits outside it are dropped and only flags of subjects inside it may be resolved.
+    `scope` (incremental runs, PostgreSQL; a save of agents or points, any database): the rule's code, the
+    SELECT of the subject ids it judges (for a typed rule: id and subject_type) and its parameters; hits
+    outside it are dropped and only flags of subjects inside it may be resolved.
+
+    `run`: the check run whose events these are; None for a save (issue 16), which judges as of `at` and
+    writes events without a run (their reason says the save raised them).
     """
     spec = rules.RULES[rule.code]
     postgres = connection.vendor == "postgresql"
-    ts = instant(run.started_at)
+    ts = instant(at or run.started_at)
+    run_id = run.pk if run is not None else None
     version, severity = rule.version, rule.severity
     params_json = json.dumps(params, sort_keys=True)
     json_param = "CAST(%s AS jsonb)" if postgres else "%s"
@@ -114,7 +182,7 @@ def record(
             the same rows; nothing can write in between, this transaction holds the database's write lock.
             """
             from_status, to_status, reason = event
-            event_params = (ts, from_status, to_status, reason, run.pk)
+            event_params = (ts, from_status, to_status, reason, run_id)
             columns = "flag_id, at, actor_id, from_status, to_status, reason, check_run_id"
             if postgres:
                 return run_sql(
@@ -135,22 +203,19 @@ def record(
             )
 
         if postgres:
-            # Sorts and hashes of whole-table rules stay in memory, and no time goes into compiling
-            # expressions (JIT) for statements that run once; both reset when the transaction ends.
-            cursor.execute("SELECT set_config('work_mem', %s, true)", [getattr(settings, "CHECKS_WORK_MEM", "256MB")])
-            cursor.execute("SELECT set_config('jit', 'off', true)")
-            # A killed run's backend stops at its next check instead of working on (and holding its row
-            # locks) for the rest of a long statement.
-            cursor.execute("SELECT set_config('client_connection_check_interval', '5s', true)")
-        cursor.execute(f"DROP TABLE IF EXISTS {'pg_temp' if postgres else 'temp'}.{HITS}")
+            _settings_and_lock(cursor, rule)
+        cursor.execute(f"DROP TABLE IF EXISTS {_temp(postgres)}.{HITS}")
         judged = "TRUE"
+        same_scope = " AND s.subject_type = {table}.subject_type" if spec.typed else ""
         if scope is not None:
-            counts["judged"] = _judged(cursor, scope)
-            judged = f"EXISTS (SELECT 1 FROM {inc.SCOPE} s WHERE s.id = {FLAG}.subject_id)"  # noqa: S608
+            counts["judged"] = _judged(cursor, scope, spec.typed, postgres)
+            judged = (
+                f"EXISTS (SELECT 1 FROM {inc.SCOPE} s WHERE s.id = {FLAG}.subject_id{same_scope.format(table=FLAG)})"  # noqa: S608
+            )
         # 1. the hits
         _hits(cursor, query, scope, spec)
         if scope is not None:
-            cursor.execute(f"DELETE FROM {HITS} WHERE subject_id NOT IN (SELECT id FROM {inc.SCOPE})")  # noqa: S608
+            _drop_unjudged(cursor, spec.typed)
         if postgres:
             cursor.execute(f"ANALYZE {HITS}")
         cursor.execute(f"SELECT COUNT(*) FROM {HITS}")  # noqa: S608
@@ -200,7 +265,10 @@ def record(
                 SELECT 1 FROM {FLAG} f WHERE f.rule_id = %s AND f.subject_id = h.subject_id{same_type}
             )"""  # noqa: S608
         insert_params = (rule.pk, *type_param, severity, OPEN, ts, ts, version, params_json, rule.pk)
-        raised = ("", OPEN, f"Raised by version {version} of the rule.", run.pk)
+        raised_reason = (
+            RAISED_ON_SAVE.format(version=version) if run is None else f"Raised by version {version} of the rule."
+        )
+        raised = ("", OPEN, raised_reason, run_id)
         event_columns = "flag_id, at, actor_id, from_status, to_status, reason, check_run_id"
         if postgres:
             counts["new"] = run_sql(
@@ -249,5 +317,29 @@ def record(
         cursor.execute(f"DROP TABLE {HITS}")
         if scope is not None:
             cursor.execute(f"DROP TABLE {inc.SCOPE}")
-            cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{inc.ROWS}")
+            cursor.execute(f"DROP TABLE IF EXISTS {_temp(postgres)}.{inc.ROWS}")
     return counts
+
+
+CRITICAL_IDS_MAX = 1000  # ids in one "flags.critical_raised" event; the counts are always complete
+
+
+def announce_critical(raised: QuerySet, *, limit: int = CRITICAL_IDS_MAX, **about) -> None:
+    """Tell the operator's systems (core.events -> webhooks) of the critical flags raised or reopened, given as
+    their FlagEvents (to OPEN): counts per rule and the first `limit` flag ids, nothing about the subjects, with
+    `about` (the check run and its status; for a save also `source`). Nothing to tell: no event."""
+    raised = raised.filter(to_status=OPEN, flag__severity=Severity.CRITICAL)
+    counts = dict(
+        raised.values("flag__rule__code")
+        .annotate(n=Count("id"))
+        .order_by("flag__rule__code")
+        .values_list("flag__rule__code", "n")
+    )
+    total = sum(counts.values())
+    if not total:
+        return
+    ids = list(raised.order_by("flag_id").values_list("flag_id", flat=True)[:limit])
+    events.publish(
+        "flags.critical_raised",
+        {**about, "counts": counts, "total": total, "flag_ids": ids, "more": total > len(ids)},
+    )

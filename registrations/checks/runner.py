@@ -38,12 +38,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core import events
 from core.audit import audit_record
 from core.runs import RunBusy, RunKind
 from core.templatetags.display import when
@@ -56,11 +54,10 @@ from ..models import (
     KeyChange,
     Registration,
     Rule,
-    Severity,
 )
 from . import incremental as inc
 from . import rules
-from .recording import FLAG, record
+from .recording import FLAG, announce_critical, record
 from .rules import catalogue
 
 logger = logging.getLogger(__name__)
@@ -346,28 +343,8 @@ CRITICAL_IDS_MAX = 1000  # ids in one "flags.critical_raised" event; the counts 
 
 
 def _announce_critical(run: CheckRun) -> None:
-    """Tell the operator's systems (core.events -> webhooks) of the critical flags this run raised or reopened:
-    counts per rule and the first CRITICAL_IDS_MAX flag ids, nothing about the subjects. Nothing to tell:
-    no event."""
-    raised = FlagEvent.objects.filter(check_run=run, to_status=OPEN, flag__severity=Severity.CRITICAL)
-    counts = dict(
-        raised.values("flag__rule__code")
-        .annotate(n=Count("id"))
-        .order_by("flag__rule__code")
-        .values_list("flag__rule__code", "n")
-    )
-    total = sum(counts.values())
-    if not total:
-        return
-    ids = list(raised.order_by("flag_id").values_list("flag_id", flat=True)[:CRITICAL_IDS_MAX])
-    events.publish(
-        "flags.critical_raised",
-        {
-            "check_run": run.pk,
-            "status": run.status,
-            "counts": counts,
-            "total": total,
-            "flag_ids": ids,
-            "more": total > len(ids),
-        },
+    """Tell the operator's systems (core.events -> webhooks) of the critical flags this run raised or reopened
+    (recording.announce_critical: counts per rule and the first flag ids, nothing about the subjects)."""
+    announce_critical(
+        FlagEvent.objects.filter(check_run=run), limit=CRITICAL_IDS_MAX, check_run=run.pk, status=run.status
     )

@@ -8,25 +8,30 @@ flag, so each carries the flag's province and an auditor limited to some provinc
 reviews of flags in them).
 
 The rule functions and their parameters' schema and validation live in `rules/` (one module per rule
-family); running the rules is `runner.py`.
+family); running the rules is `runner.py`. `flags_judge_written` judges BLACKLISTED_AGENT for agents and points
+just saved (issue 16), through the runner's own recording.
 """
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agents.models import RegistrationPoint
 from core.audit import audit_record
 from core.runs import send_task
 
 from ..models import CheckRun, Flag, FlagEvent, FlagStatus, Rule, RuleVersion, SubjectType
 from ..records import selectors
 from . import rules
-from .runner import CHECK_RUNS
+from .recording import announce_critical, record
+from .runner import CHECK_RUNS, ensure_rules
 from .tasks import run_checks_task
 
 REVIEW_PERMISSION = "registrations.review_flag"
@@ -319,3 +324,68 @@ def checks_run_now(*, actor) -> None:
     transaction.on_commit(
         lambda: send_task(run_checks_task, kwargs={"trigger": CheckRun.Trigger.PAGE.value, "user_id": user_id})
     )
+
+
+# --- judging agents and points as they are saved (issue 16) ---
+
+BLACKLIST_RULE = "BLACKLISTED_AGENT"
+POINT = RegistrationPoint._meta.db_table
+
+
+def _ids_sql() -> str:
+    """The ids of a JSON array given as one parameter, however many (an import's thousands): one statement."""
+    if connection.vendor == "postgresql":
+        return "SELECT CAST(value AS BIGINT) AS id FROM json_array_elements_text(CAST(%s AS json))"
+    return "SELECT CAST(value AS INTEGER) AS id FROM json_each(%s)"
+
+
+def flags_judge_written(
+    *, agent_ids: Iterable[int], point_ids: Iterable[int], actor=None, now: datetime | None = None
+) -> dict | None:
+    """Judge BLACKLISTED_AGENT at once for agents and points just written (an agent with its points: they match
+    through its identities too), as a check run would and through its very recording (recording.record with a
+    scope): a match gets its flag now (or its resolved flag reopened) and a later run finds that same flag; a
+    subject judged that no longer matches has its flag resolved, as a run would. Nothing else is touched.
+
+    Called after the write commits (agents.hooks; registered in RegistrationsConfig.ready()), in one transaction
+    of its own; set-based: one scope of every id, one run of the rule's SELECT. The events carry no check run
+    and say the save raised them; critical flags raised are announced (`flags.critical_raised`, `source`
+    "save", `check_run` null) as a run announces its own. A disabled rule judges nothing. The counts, or None.
+    """
+    agents, points = sorted(set(agent_ids)), sorted(set(point_ids))
+    if not (agents or points):
+        return None
+    rule = ensure_rules()[BLACKLIST_RULE]
+    if not rule.enabled:
+        return None
+    params = rules.validate_parameters(BLACKLIST_RULE, rule.parameters)
+    at = now or timezone.now()
+    query = rules.RULES[BLACKLIST_RULE].build(params, at)
+    ids = _ids_sql()
+    scope_sql = f"""SELECT w.id, 'agent' AS subject_type FROM ({ids}) w
+        UNION ALL SELECT p.id, 'point' FROM {POINT} p WHERE p.agent_id IN ({ids})
+        UNION ALL SELECT w.id, 'point' FROM ({ids}) w"""  # noqa: S608 - a table name; the ids are parameters
+    scope = (BLACKLIST_RULE, scope_sql, (json.dumps(agents), json.dumps(agents), json.dumps(points)))
+    with transaction.atomic():
+        counts = record(None, rule, params, query, scope, at=at)
+        if counts["new"] or counts["reopened"] or counts["resolved"]:
+            audit_record(
+                action="checks.on_save",
+                actor=actor,
+                object_type="registrations.rule",
+                object_id=str(rule.pk),
+                object_repr=rule.code,
+                fields={
+                    "rule": rule.code,
+                    "agents": len(agents),
+                    "points": len(points),
+                    **{key: counts[key] for key in ("judged", "flagged", "new", "reopened", "resolved")},
+                },
+            )
+        announce_critical(
+            FlagEvent.objects.filter(flag__rule=rule, check_run=None, actor=None, at=at),
+            source="save",
+            check_run=None,
+            status=CheckRun.Status.DONE,
+        )
+    return counts

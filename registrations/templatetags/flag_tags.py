@@ -66,6 +66,11 @@ def get_item(mapping, key):
 # (English, like a code) and shown in the reader's language (issue 13).
 _SYSTEM_REASONS = [
     (re.compile(r"^Raised by version (\d+) of the rule\.$"), gettext_lazy("Raised by version %(v)s of the rule.")),
+    # registrations.checks.recording.RAISED_ON_SAVE: BLACKLISTED_AGENT judged as an agent or a point is saved
+    (
+        re.compile(r"^Raised by version (\d+) of the rule when the record was saved\.$"),
+        gettext_lazy("Raised by version %(v)s of the rule when the record was saved."),
+    ),
     (
         re.compile(r"^The rule changed \(version (\d+)\) and the condition holds\.$"),
         gettext_lazy("The rule changed (version %(v)s) and the condition holds."),

@@ -1,0 +1,33 @@
+"""After agents or points were written: the hooks higher apps registered (core.registry.AGENTS_WRITTEN_HOOKS;
+registrations judges BLACKLISTED_AGENT for the subjects written, issue 16), called once the write commits.
+
+Every write path that creates an agent or a point or changes one calls `agents_written` inside its transaction:
+agents.services (the pages, the API, the demo) and agents.importers (agents.csv, points.csv, once per file with
+every id written). The hooks run after the commit, in this process (a rolled-back write announces nothing), and a
+hook that fails is logged: the write stands, and the next check run judges what the hook did not.
+"""
+
+import logging
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from core.registry import AGENTS_WRITTEN_HOOKS
+
+logger = logging.getLogger(__name__)
+
+
+def agents_written(*, agent_ids: Iterable[int] = (), point_ids: Iterable[int] = (), actor=None) -> None:
+    """Call the registered hooks with these ids once the current transaction commits (at once outside one)."""
+    agents, points = sorted(set(agent_ids)), sorted(set(point_ids))
+    if not (agents or points) or not AGENTS_WRITTEN_HOOKS:
+        return
+
+    def run_hooks():
+        for name, hook in list(AGENTS_WRITTEN_HOOKS.items()):
+            try:
+                hook(agent_ids=agents, point_ids=points, actor=actor)
+            except Exception:  # the write has committed; the next check run catches up
+                logger.exception("After-write hook %r failed for %d agents, %d points", name, len(agents), len(points))
+
+    transaction.on_commit(run_hooks)
