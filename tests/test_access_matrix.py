@@ -406,6 +406,22 @@ MATRIX: dict[str, Access] = {
     "api:sanction_ladder": Access(read=READERS),
     "api:sanction_suggestion_list": Access(read=READERS),
     "api:sanction_suggestion_detail": Access(read=READERS, obj="finding", args=lambda f: [suggestion_for(f).pk]),
+    "api:sanction_suggestion_confirm": Access(
+        read=STAFF,
+        get="none",
+        write=STAFF,
+        obj="finding",
+        args=lambda f: [suggestion_for(f).pk],
+        data={"note": "matrix check"},
+    ),
+    "api:sanction_suggestion_dismiss": Access(
+        read=STAFF,
+        get="none",
+        write=STAFF,
+        obj="finding",
+        args=lambda f: [suggestion_for(f).pk],
+        data={"reason": "matrix check"},
+    ),
     # --- agents.blacklist (issue 16)
     "agents:blacklist_list": Access(read=READERS),
     "agents:blacklist_detail": Access(read=READERS, obj="blacklist"),
