@@ -403,6 +403,8 @@ MATRIX: dict[str, Access] = {
     ),
     "enforcement:finding_ladder_section": Access(read=READERS, obj="finding"),
     "enforcement:sanction_ladder_section": Access(read=READERS, obj="sanction"),
+    "enforcement:point_ladder_section": Access(read=READERS, obj="point"),
+    "enforcement:agent_ladder_section": Access(read=READERS, obj="agent"),
     "api:sanction_ladder": Access(read=READERS),
     "api:sanction_suggestion_list": Access(read=READERS),
     "api:sanction_suggestion_detail": Access(read=READERS, obj="finding", args=lambda f: [suggestion_for(f).pk]),
