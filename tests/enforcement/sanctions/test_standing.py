@@ -159,7 +159,7 @@ def test_the_section_is_in_vietnamese_for_a_vietnamese_user(client, officer, cli
     assert "Thang xử lý vi phạm" in body
     assert "Tính trong 365 ngày qua" in body
     assert "Counted in the last" not in body
-    assert "A new finding" not in body
+    assert "the ladder would suggest" not in body
     assert "12.000.000\u00a0₫" in body
 
 
@@ -217,3 +217,13 @@ def test_the_query_count_does_not_grow_with_findings(
     # one more at most: the open suggestions' count, asked only once there are more than the ten shown
     with django_assert_max_num_queries(len(few.captured_queries) + 1):
         assert client.get(url).status_code == 200
+
+
+def test_dates_are_local_days(client, officer, hanoi_point):
+    # given: a finding found at 00:30 local time ten days ago (still the day before in UTC)
+    day = timezone.localdate() - dt.timedelta(days=10)
+    found = dt.datetime.combine(day, dt.time(0, 30), tzinfo=timezone.get_current_timezone())
+    sanctioned(hanoi_point, found, actor=officer)
+    # then: the section says the local day
+    body = english(client, officer).get(point_url(hanoi_point)).content.decode()
+    assert f">{day:%Y-%m-%d}</td>" in body
