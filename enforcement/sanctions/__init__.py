@@ -4,7 +4,8 @@ sanction (warning, fine, suspension, termination) for an officer to confirm and 
 - models: the ladder's versions and the suggestions; ladder: its pure arithmetic
 - services: changing the ladder, suggesting (on an accepted report and nightly), confirming, dismissing
 - selectors: scoped reads and where findings stand on the ladder
-- views: the ladder page and its form, suggestions, and the sections on inspections' sanction pages
+- views: the ladder page and its form, suggestions, the sections on inspections' sanction pages and where a
+  point or an agent stands (sections of their pages)
 
 `ready()` registers what this sub-package adds: permissions, navigation, page sections, the findings hook,
 the nightly step, audit labels and the demo seeder.
@@ -61,6 +62,18 @@ def ready() -> None:
         PageSection(
             "inspections.sanction", "enforcement:sanction_ladder_section", "enforcement.view_sanctionsuggestion"
         )
+    )
+    # where a point or an agent stands on the ladder, on their pages (after inspections' own section)
+    register_section(
+        PageSection(
+            "agents.registrationpoint",
+            "enforcement:point_ladder_section",
+            "enforcement.view_sanctionsuggestion",
+            order=15,
+        )
+    )
+    register_section(
+        PageSection("agents.agent", "enforcement:agent_ladder_section", "enforcement.view_sanctionsuggestion", order=15)
     )
     register_digest_section(40, tasks.waiting_digest_section)  # the daily e-mail: suggestions awaiting an officer
     on_findings_recorded(findings_recorded)

@@ -29,6 +29,13 @@ def severity(sanction_type) -> tuple[int, int]:
     return KIND_RANK[SanctionKind(sanction_type.kind)], sanction_type.fine_min_vnd or 0
 
 
+def default_amount(sanction_type) -> int | None:
+    """A fine's amount starts at the lowest of its legal range; the officer may raise it within the range."""
+    if sanction_type.kind != SanctionKind.FINE:
+        return None
+    return sanction_type.fine_min_vnd if sanction_type.fine_min_vnd is not None else sanction_type.fine_max_vnd
+
+
 @dataclass(frozen=True)
 class Reached:
     ladder: str  # LadderKind

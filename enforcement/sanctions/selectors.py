@@ -6,14 +6,14 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 
 from core.scoping import access_object
 from inspections.models import Finding, Sanction, SanctionStatus, SanctionType
 
 from . import ladder as arithmetic
-from .models import LadderKind, LadderVersion, SanctionSuggestion
+from .models import LadderKind, LadderVersion, SanctionSuggestion, SuggestionStatus
 
 # a finding counts as an earlier offence when it has a sanction approved, or proposed and not (yet) rejected
 COUNTING = (SanctionStatus.APPROVED, SanctionStatus.PROPOSED)
@@ -130,3 +130,126 @@ def ladder_positions(findings: list[Finding], version: LadderVersion | None = No
             reached, chosen = arithmetic.choose(point, agent, point_type, agent_type)
         positions[finding.pk] = Position(finding.pk, reached, chosen, version.window_days, version)
     return positions
+
+
+# --- where a point or an agent stands (the sections on their pages) -----------------------------------------
+
+OPEN_SUGGESTIONS_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a point or an agent stands on the ladder today: what a new finding would count and reach.
+
+    The rung counts every earlier finding with a sanction in the window, as a suggestion would (for an agent,
+    at all its points); the lists hold only what the user may see, `hidden` the counted findings outside the
+    user's provinces."""
+
+    version: LadderVersion
+    since: dt.date  # the first local day the window counts
+    findings: list  # counted findings the user may see, newest first, each with `counting_sanctions`
+    hidden: int
+    own: arithmetic.Reached  # the subject's own ladder (the point's, or the agent's)
+    next: arithmetic.Reached  # the ladder a new finding would follow (the heavier of the two)
+    next_type: SanctionType | None  # None: the rung's code has left the catalogue
+    next_amount: int | None  # a fine's default amount (its lowest)
+    heavier_points: list  # agent page: [(point code, Reached, SanctionType)] where a point's own ladder is heavier
+    suggestions: list  # open suggestions (awaiting an officer), newest first, at most OPEN_SUGGESTIONS_SHOWN
+    suggestion_count: int
+
+    @property
+    def window_days(self) -> int:
+        return self.version.window_days
+
+
+def _reach(kind: str, prior: list, codes: list[str]) -> arithmetic.Reached:
+    return arithmetic.Reached(kind, arithmetic.rung_index(len(prior), len(codes)), len(codes), prior)
+
+
+def _heavier(point: arithmetic.Reached, agent: arithmetic.Reached, types: dict, version) -> tuple:
+    """(Reached, SanctionType or None) of the ladder a new finding would follow, as `ladder_positions` chooses."""
+    point_type = types.get(version.point_rungs[point.index])
+    agent_type = types.get(version.agent_rungs[agent.index])
+    if point_type is None or agent_type is None:
+        return (point, point_type) if agent_type is None else (agent, agent_type)
+    return arithmetic.choose(point, agent, point_type, agent_type)
+
+
+def ladder_standing(*, user, point=None, agent=None, now: dt.datetime | None = None) -> Standing | None:
+    """The standing of `point` (its point ladder, and its agent's) or of `agent` (its agent ladder), both already
+    fetched within the user's provinces. A fixed number of queries whatever the number of findings: the
+    ladder, its types, the counted findings of the agent, the visible ones with their sanctions, the open
+    suggestions. None when no ladder is set."""
+    version = ladder_current()
+    if version is None or not version.point_rungs or not version.agent_rungs:
+        return None
+    now = now or timezone.now()
+    types = ladder_types(version)
+    since = arithmetic.window_start(local_day(now), version.window_days)
+    agent_id = point.agent_id if point is not None else agent.pk
+    counted = list(
+        Finding.objects.filter(
+            point__agent_id=agent_id,
+            created_at__gte=timezone.make_aware(dt.datetime.combine(since, dt.time.min)),
+            created_at__lte=now,
+        )
+        .filter(Exists(Sanction.objects.filter(finding=OuterRef("pk"), status__in=COUNTING)))
+        .order_by("created_at", "pk")
+        .values_list("pk", "point_id", "point__code", "created_at")
+    )
+    at_agent = [(pk, local_day(at)) for pk, _p, _c, at in counted]
+    agent_reached = _reach(LadderKind.AGENT, at_agent, version.agent_rungs)
+    heavier_points = []
+    if point is not None:
+        at_point = [(pk, local_day(at)) for pk, point_id, _c, at in counted if point_id == point.pk]
+        own = _reach(LadderKind.POINT, at_point, version.point_rungs)
+        reached, next_type = _heavier(own, agent_reached, types, version)
+        subject_ids = [pk for pk, _day in at_point]
+    else:
+        own = agent_reached
+        reached, next_type = agent_reached, types.get(version.agent_rungs[agent_reached.index])
+        by_point = defaultdict(list)
+        for pk, point_id, code, at in counted:
+            by_point[(point_id, code)].append((pk, local_day(at)))
+        for (_point_id, code), prior in sorted(by_point.items(), key=lambda item: item[0][1]):
+            point_reached = _reach(LadderKind.POINT, prior, version.point_rungs)
+            chosen, chosen_type = _heavier(point_reached, agent_reached, types, version)
+            if chosen.ladder == LadderKind.POINT and chosen_type is not None and chosen_type != next_type:
+                heavier_points.append((code, chosen, chosen_type))
+        subject_ids = [pk for pk, _day in at_agent]
+    visible = list(
+        Finding.objects.for_user(user)
+        .filter(pk__in=subject_ids)
+        .select_related("point", "answer__item", "sim")
+        .prefetch_related(
+            Prefetch(
+                "sanctions",
+                queryset=Sanction.objects.filter(status__in=COUNTING)
+                .select_related("sanction_type", "ladder_suggestion")
+                .order_by("proposed_at", "pk"),
+                to_attr="counting_sanctions",
+            )
+        )
+        .order_by("-created_at", "-pk")
+    )
+    subject = {"point": point} if point is not None else {"agent": agent}
+    open_suggestions = SanctionSuggestion.objects.for_user(user).filter(status=SuggestionStatus.SUGGESTED, **subject)
+    shown = list(
+        open_suggestions.select_related("sanction_type", "point", "finding").order_by("-created_at", "-pk")[
+            : OPEN_SUGGESTIONS_SHOWN + 1
+        ]
+    )
+    suggestion_count = len(shown) if len(shown) <= OPEN_SUGGESTIONS_SHOWN else open_suggestions.count()
+    return Standing(
+        version=version,
+        since=since,
+        findings=visible,
+        hidden=len(subject_ids) - len(visible),
+        own=own,
+        next=reached,
+        next_type=next_type,
+        next_amount=arithmetic.default_amount(next_type) if next_type is not None else None,
+        heavier_points=heavier_points,
+        suggestions=shown[:OPEN_SUGGESTIONS_SHOWN],
+        suggestion_count=suggestion_count,
+    )

@@ -109,13 +109,6 @@ def _target_already(finding: Finding, sanction_type) -> bool:
     return sanction_type.kind == SanctionKind.SUSPENSION and target.status == Status.SUSPENDED
 
 
-def default_amount(sanction_type) -> int | None:
-    """A fine's amount starts at the lowest of its legal range; the officer may raise it within the range."""
-    if sanction_type.kind != SanctionKind.FINE:
-        return None
-    return sanction_type.fine_min_vnd if sanction_type.fine_min_vnd is not None else sanction_type.fine_max_vnd
-
-
 @transaction.atomic
 def suggestions_make(*, finding_ids, actor: User | None = None, now: dt.datetime | None = None) -> dict:
     """The next rung for each of these findings that has no suggestion yet (a finding never gets two: the
@@ -161,7 +154,7 @@ def suggestions_make(*, finding_ids, actor: User | None = None, now: dt.datetime
                 prior_count=position.prior_count,
                 prior_findings=[[pk, day.isoformat()] for pk, day in position.reached.prior],
                 sanction_type=sanction_type,
-                amount_vnd=default_amount(sanction_type),
+                amount_vnd=arithmetic.default_amount(sanction_type),
                 status=SuggestionStatus.NOT_NEEDED if why else SuggestionStatus.SUGGESTED,
                 not_needed=why,
                 created_at=now,

@@ -13,4 +13,6 @@ urlpatterns = [
     path("sanction-ladder/suggestions/<int:pk>/dismiss/", views.suggestion_dismiss, name="suggestion_dismiss"),
     path("sanction-ladder/sections/finding/<int:pk>/", views.finding_ladder_section, name="finding_ladder_section"),
     path("sanction-ladder/sections/sanction/<int:pk>/", views.sanction_ladder_section, name="sanction_ladder_section"),
+    path("sanction-ladder/sections/point/<int:pk>/", views.point_ladder_section, name="point_ladder_section"),
+    path("sanction-ladder/sections/agent/<int:pk>/", views.agent_ladder_section, name="agent_ladder_section"),
 ]

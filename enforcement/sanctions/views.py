@@ -1,6 +1,6 @@
 """Pages of the sanction ladder: the ladder and its versions, the manager's form, the suggestions (list and
-one with the officer's confirm and dismiss), and the sections shown on inspections' sanction pages. Thin:
-forms, selectors and services."""
+one with the officer's confirm and dismiss), the sections shown on inspections' sanction pages, and where a
+point or an agent stands on the ladder (sections of their pages). Thin: forms, selectors and services."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from agents import selectors as agent_selectors
 from core.decorators import people_only
 from core.pagination import keyset_paginate
 from core.web import add_errors
@@ -234,3 +235,42 @@ def sanction_ladder_section(request, pk):
     sanction = inspection_selectors.sanction_get(user=request.user, pk=pk)
     finding = _with_suggestion(type(sanction.finding).objects.filter(pk=sanction.finding_id)).get()
     return _section(request, finding, sanction)
+
+
+# --- sections on agents' pages: where a point or an agent stands ---------------------------------------------
+
+
+def _standing_section(request, standing, *, kind: str, obj):
+    context = {"standing": standing, "kind": kind, "obj": obj}
+    if standing is not None:
+        nxt = standing.next
+        context.update(
+            next_rung=nxt.index + 1,
+            next_summary=texts.position_summary(
+                ladder=nxt.ladder,
+                rung=nxt.index + 1,
+                rung_count=nxt.rung_count,
+                prior_count=len(nxt.prior),
+                window_days=standing.window_days,
+            ),
+            # on a point's page the agent's ladder may be the heavier one: say why the rung is not the point's
+            agent_ladder_applies=kind == "point" and nxt.ladder == LadderKind.AGENT,
+            can_act=request.user.has_perm(services.PROPOSE_PERMISSION),
+        )
+    return render(request, "enforcement/sanctions/_standing.html", context)
+
+
+@require_safe
+@staff(VIEW_SUGGESTION)
+def point_ladder_section(request, pk):
+    point = agent_selectors.point_get(user=request.user, pk=pk)
+    standing = selectors.ladder_standing(user=request.user, point=point)
+    return _standing_section(request, standing, kind="point", obj=point)
+
+
+@require_safe
+@staff(VIEW_SUGGESTION)
+def agent_ladder_section(request, pk):
+    agent = agent_selectors.agent_get(user=request.user, pk=pk)
+    standing = selectors.ladder_standing(user=request.user, agent=agent)
+    return _standing_section(request, standing, kind="agent", obj=agent)

@@ -48,6 +48,8 @@ READ_ONLY = [
     ("inspections:checklist_list", []),
     ("inspections:checklist_detail", [1]),
     ("inspections:point_section", [1]),
+    ("enforcement:point_ladder_section", [1]),
+    ("enforcement:agent_ladder_section", [1]),
     ("inspections:agent_section", [1]),
     ("inspections:home_section", []),
     ("inspections:my_tasks", []),

@@ -74,3 +74,28 @@ class SuggestionSerializer(serializers.ModelSerializer):
 
     def get_earlier_findings(self, suggestion) -> list[int]:
         return [pk for pk, _day in suggestion.prior_findings]
+
+
+class ConfirmInputSerializer(serializers.Serializer):
+    """Confirming a suggestion: the sanction is PROPOSED in the caller's name, for a manager to decide."""
+
+    amount_vnd = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=2**63 - 1,  # the column's range: a larger number is refused here, not by the database
+        help_text="A fine's amount in VND, within its type's legal range; null for any other kind. Left out: the "
+        "suggestion's own amount (a fine's lowest).",
+    )
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="The grounds shown to the manager who decides. Left out or blank: the ladder's grounds (its "
+        "position and the earlier findings it counted), as the page fills them in.",
+    )
+
+
+class DismissInputSerializer(serializers.Serializer):
+    """Dismissing a suggestion: nothing is proposed (a sanction may still be proposed by hand on the finding)."""
+
+    reason = serializers.CharField(help_text="Why no sanction follows the ladder here.")

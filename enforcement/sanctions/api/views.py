@@ -1,11 +1,16 @@
 """API of the sanction ladder (/api/v1/): the current ladder, and the suggestions within your provinces
-(scoped like the pages: another province's suggestion answers 404). Read-only: officers confirm and dismiss
-on the pages, where the grounds are written."""
+(scoped like the pages: another province's suggestion answers 404). Officers and managers confirm a
+suggestion (a PROPOSED sanction in their name, for a manager to decide) or dismiss it with a reason, through
+the pages' services and with the pages' permissions; a suggestion already dealt with answers 409."""
 
+from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.exceptions import NotFound
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers as drf_serializers
+from rest_framework import status
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.exceptions import ValidationError as DrfValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
@@ -13,8 +18,10 @@ from rest_framework.views import APIView
 
 from core.api.pages import CheckedCursorPagination
 from core.api.permissions import HasViewPermissions
+from core.middleware import language_for
+from core.web import api_error
 
-from .. import selectors
+from .. import selectors, services, texts
 from ..filters import SuggestionFilter
 from . import serializers
 
@@ -79,3 +86,113 @@ class SuggestionDetailApi(APIView):
     def get(self, request, pk: int):
         suggestion = selectors.suggestion_get(user=request.user, pk=pk)
         return Response(serializers.SuggestionSerializer(suggestion).data)
+
+
+# --- confirming and dismissing ----------------------------------------------------------------------------
+
+
+class AlreadyDecided(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "decided"
+
+
+NOT_FOUND = OpenApiResponse(description="No such suggestion within your provinces.")
+DECIDED = OpenApiResponse(
+    response=inline_serializer("SuggestionDecided", {"detail": drf_serializers.CharField()}),
+    description="The suggestion was already confirmed or dismissed, or the ladder had nothing to suggest: nothing "
+    "was changed. `detail` says so in the caller's language.",
+)
+
+
+class _SuggestionActApi(APIView):
+    """Shared by confirm and dismiss: the pages' permissions (view the suggestions and propose sanctions:
+    officers and managers), the suggestion fetched within the caller's provinces (else 404), the service's
+    errors as 400 (a field) or 409 (already decided), and messages in the caller's own language (a token's
+    user is known only here, after the language middleware ran)."""
+
+    permission_classes = [HasViewPermissions]
+    required_permissions = (VIEW_SUGGESTION, services.PROPOSE_PERMISSION)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        language = language_for(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Content-Language"] = translation.get_language()
+        return response
+
+    def act(self, service, **kwargs):
+        try:
+            return service(**kwargs)
+        except ValidationError as exc:
+            if getattr(exc, "code", None) == "decided":
+                raise AlreadyDecided(exc.messages[0]) from exc
+            raise api_error(exc) from exc
+
+    def answer(self, suggestion):
+        return Response(
+            serializers.SuggestionSerializer(selectors.suggestion_get(user=self.request.user, pk=suggestion.pk)).data
+        )
+
+
+class SuggestionConfirmApi(_SuggestionActApi):
+    """Confirm a suggestion: the sanction it names is PROPOSED in your name (a fine within its legal range) and
+    a manager who did not propose it decides, as for any other. Answers the suggestion, now CONFIRMED, with the
+    sanction's id."""
+
+    @extend_schema(
+        request=serializers.ConfirmInputSerializer,
+        responses={
+            200: serializers.SuggestionSerializer,
+            400: OpenApiResponse(
+                description="A bad body, an amount outside the fine's legal range (the message names the range), an "
+                "amount for a kind that takes none, or no grounds; nothing was changed."
+            ),
+            403: OpenApiResponse(description="Your role may not propose sanctions."),
+            404: NOT_FOUND,
+            409: DECIDED,
+        },
+    )
+    def post(self, request, pk: int):
+        suggestion = selectors.suggestion_get(user=request.user, pk=pk)
+        serializer = serializers.ConfirmInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        note = (data.get("note") or "").strip() or texts.grounds(suggestion)
+        self.act(
+            services.suggestion_confirm,
+            suggestion=suggestion,
+            amount_vnd=data.get("amount_vnd", suggestion.amount_vnd),  # an explicit null stays null
+            note=note,
+            actor=request.user,
+        )
+        return self.answer(suggestion)
+
+
+class SuggestionDismissApi(_SuggestionActApi):
+    """Dismiss a suggestion with a reason: nothing is proposed. Answers the suggestion, now DISMISSED."""
+
+    @extend_schema(
+        request=serializers.DismissInputSerializer,
+        responses={
+            200: serializers.SuggestionSerializer,
+            400: OpenApiResponse(description="No reason, or a bad body; nothing was changed."),
+            403: OpenApiResponse(description="Your role may not propose sanctions."),
+            404: NOT_FOUND,
+            409: DECIDED,
+        },
+    )
+    def post(self, request, pk: int):
+        suggestion = selectors.suggestion_get(user=request.user, pk=pk)
+        serializer = serializers.DismissInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.act(
+            services.suggestion_dismiss,
+            suggestion=suggestion,
+            reason=serializer.validated_data["reason"],
+            actor=request.user,
+        )
+        return self.answer(suggestion)
