@@ -136,6 +136,17 @@ def _raised_reason(run: CheckRun | None, version: int) -> str:
     return f"Raised by version {version} of the rule."
 
 
+def _unjudged_open(cursor, rule: Rule, judged: str, frozen: str) -> int:
+    """An incremental run's open and confirmed flags outside what it judged: they hold as before (the run is
+    exact), so its "still open" reads as a full run's (an anonymised registration's flags take no part)."""
+    cursor.execute(
+        f"SELECT COUNT(*) FROM {FLAG} WHERE {FLAG}.rule_id = %s AND status IN (%s, %s) "  # noqa: S608
+        f"AND NOT {judged} AND NOT {frozen}",
+        (rule.pk, OPEN, CONFIRMED),
+    )
+    return cursor.fetchone()[0]
+
+
 def record(
     run: CheckRun | None,
     rule: Rule,
@@ -297,7 +308,7 @@ def record(
             f"UPDATE {FLAG} SET last_seen = %s WHERE {fresh} AND status IN (%s, %s)",  # noqa: S608
             (ts, rule.pk, ts, OPEN, CONFIRMED),
         )
-        counts["still_open"] = still_open
+        counts["still_open"] = still_open + (0 if scope is None else _unjudged_open(cursor, rule, judged, frozen))
         counts["dismissed"] = run_sql(
             f"UPDATE {FLAG} SET last_seen = %s WHERE {fresh} AND status = %s",  # noqa: S608
             (ts, rule.pk, ts, DISMISSED),
