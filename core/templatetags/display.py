@@ -4,6 +4,7 @@
 (07/12/2026 14:05 / 2026-12-07 14:05) · `{% zone_note %}` names the zone once per page.
 """
 
+import datetime as dt
 import re
 from datetime import date
 
@@ -44,9 +45,12 @@ def when(value, seconds: str = "") -> str:
 
 @register.filter
 def day(value, empty: str = "—") -> str:
-    """A date, short, in the reader's language (07/12/2026, 2026-12-07); `empty` when there is none."""
+    """A date, short, in the reader's language (07/12/2026, 2026-12-07); `empty` when there is none. An
+    instant is shown by its local day (18:30 UTC on the 6th is the 7th in Hà Nội), not the UTC one."""
     if not value:
         return empty
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
     return formats.date_format(value, "SHORT_DATE_FORMAT")
 
 
