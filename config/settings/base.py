@@ -478,6 +478,9 @@ CAMPAIGN_SWEEP_DAYS = int(os.environ.get("CAMPAIGN_SWEEP_DAYS", "7"))
 # this many days old; a run's watermark waits this long at most for the transactions in flight at its start
 # (an import committing), after a grace for a writer that has its change number but no transaction id yet.
 CHECKS_FULL_EVERY_DAYS = int(os.environ.get("CHECKS_FULL_EVERY_DAYS", "7"))
+# ... and an incremental run goes full when more rows changed than this share of the table and this many rows.
+CHECKS_INCREMENTAL_MAX_SHARE = float(os.environ.get("CHECKS_INCREMENTAL_MAX_SHARE", "0.05"))
+CHECKS_INCREMENTAL_MIN_ROWS = int(os.environ.get("CHECKS_INCREMENTAL_MIN_ROWS", "100000"))
 CHECKS_INFLIGHT_WAIT_SECONDS = float(os.environ.get("CHECKS_INFLIGHT_WAIT_SECONDS", "900"))
 CHECKS_INFLIGHT_GRACE_SECONDS = float(os.environ.get("CHECKS_INFLIGHT_GRACE_SECONDS", "0.5"))
 

@@ -309,6 +309,26 @@ def test_an_incremental_run_on_unchanged_data_judges_nothing_and_writes_no_event
     assert FlagEvent.objects.count() == events
 
 
+@pytest.mark.parametrize(("changed", "mode"), [(3, "incremental"), (7, "full")])
+def test_an_incremental_run_goes_full_when_much_of_the_table_changed(settings, changed, mode):
+    # given: 10 registrations judged, then `changed` of them changed; the bar at half the table
+    settings.CHECKS_INCREMENTAL_MIN_ROWS = 0
+    settings.CHECKS_INCREMENTAL_MAX_SHARE = 0.5
+    made = [RegistrationFactory() for _ in range(10)]
+    full()
+    Registration.objects.filter(pk__in=[r.pk for r in made[:changed]]).update(subscriber_name="")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE registrations_registration")
+        cursor.execute("ANALYZE registrations_activation")
+
+    run = incremental()
+
+    assert run.watermark["mode"] == mode
+    assert modes(run) == {mode}
+    assert ("full_because_changed" in run.watermark) is (mode == "full")
+    assert len(open_subjects("INCOMPLETE_RECORD")) == changed  # the same flags either way
+
+
 def test_a_rule_whose_parameters_changed_is_judged_in_full():
     RegistrationFactory(date_of_birth=dt.date(2010, 1, 1), gender="M")
     full()
