@@ -59,3 +59,11 @@ def with_id(text: str, value) -> str:
     `{% blocktranslate with id=f.pk %}Tick flag {{ id }}{% endblocktranslate %}` writes (the same message),
     without a translation lookup and a context per row. ({% translate %} cannot stand in: it escapes the %.)"""
     return text % {"id": value}
+
+
+@register.filter
+def uses_other_filters(filterset, primary) -> bool:
+    """Whether a filter outside `primary` has a value in the request (includes/filter_form.html opens "More
+    filters" then, so a filter in use is never hidden)."""
+    data = getattr(filterset, "data", None) or {}
+    return any(data.get(name) for name in filterset.filters if name not in primary)

@@ -32,6 +32,9 @@ def _reader(view):
     return require_safe(login_required(people_only(permission_required(VIEW_PERMISSION, raise_exception=True)(view))))
 
 
+CASE_PRIMARY_FILTERS = ("status", "step", "rule", "track", "province")
+
+
 @_reader
 def case_list(request):
     queryset = selectors.case_list(user=request.user)
@@ -43,6 +46,8 @@ def case_list(request):
     context = {"filter": filterset, "page": page, "counts": selectors.case_counts(results)}
     if request.headers.get("HX-Request"):
         return render(request, "enforcement/remediation/case_rows.html", context)
+    # the filters people choose; the monthly report's drill-down ones fold under "More filters" unless used
+    context["primary_filters"] = CASE_PRIMARY_FILTERS
     return render(request, "enforcement/remediation/case_list.html", context)
 
 

@@ -71,6 +71,14 @@ def test_the_rule_filter_finds_cases_by_their_live_flags(client, officer, hn_poi
     assert response.context["counts"]["total"] == 1
 
 
+@pytest.mark.parametrize(("params", "folded_open"), [({}, False), ({"status": "OPEN"}, False), ({"campaign": "1"}, True)])
+def test_the_drill_down_filters_fold_unless_one_is_in_use(client, officer, params, folded_open):
+    client.force_login(officer)
+    body = client.get(reverse("enforcement:remediation_case_list"), params).content.decode()
+    assert '<details class="more-filters" open>' in body if folded_open else '<details class="more-filters">' in body
+    assert body.index('name="status"') < body.index("more-filters") < body.index('name="campaign"')
+
+
 def test_a_case_page_shows_its_timeline_with_the_subscriber_masked(client, officer, hn_point):
     reg = flagged("INCOMPLETE_RECORD", point=hn_point, msisdn="+84912345678")
     ladder_advance(now=dt.datetime.now(HCM) - 16 * DAY)
