@@ -71,7 +71,9 @@ def test_the_rule_filter_finds_cases_by_their_live_flags(client, officer, hn_poi
     assert response.context["counts"]["total"] == 1
 
 
-@pytest.mark.parametrize(("params", "folded_open"), [({}, False), ({"status": "OPEN"}, False), ({"campaign": "1"}, True)])
+@pytest.mark.parametrize(
+    ("params", "folded_open"), [({}, False), ({"status": "OPEN"}, False), ({"campaign": "1"}, True)]
+)
 def test_the_drill_down_filters_fold_unless_one_is_in_use(client, officer, params, folded_open):
     client.force_login(officer)
     body = client.get(reverse("enforcement:remediation_case_list"), params).content.decode()
