@@ -147,10 +147,13 @@ def _serial_sequence(cursor, table: str) -> str | None:
 
 
 # Each transaction holds a lock on its own id from its first write to its end (pg_locks is readable by any
-# role; a snapshot would not do: PostgreSQL leaves running ids at or above its xmax out of its list).
+# role; a snapshot would not do: PostgreSQL leaves running ids at or above its xmax out of its list). Only
+# this database's sessions: a transaction id lock names no database, the session's row in pg_stat_activity does.
 _WRITERS = (
-    "SELECT COALESCE(array_agg(transactionid::text), '{}') FROM pg_locks "
-    "WHERE locktype = 'transactionid' AND mode = 'ExclusiveLock' AND granted AND pid <> pg_backend_pid()"
+    "SELECT COALESCE(array_agg(l.transactionid::text), '{}') FROM pg_locks l "
+    "JOIN pg_stat_activity a ON a.pid = l.pid "
+    "WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted "
+    "AND l.pid <> pg_backend_pid() AND a.datname = current_database()"
 )
 
 

@@ -112,3 +112,24 @@ def test_a_row_committed_after_an_unsettled_run_is_judged_by_the_next_incrementa
     assert after.watermark["mode"] == "incremental"
     assert Registration.objects.filter(pk=writer.registration_id).exists()
     assert Flag.objects.filter(registration_id=writer.registration_id, rule__code="INCOMPLETE_RECORD").exists()
+
+
+def test_a_transaction_in_another_database_is_not_waited_for(point, settings):
+    import psycopg
+
+    settings.CHECKS_INFLIGHT_WAIT_SECONDS = 0.5
+    db = connection.settings_dict
+    with psycopg.connect(
+        host=db["HOST"] or None,
+        port=db["PORT"] or None,
+        user=db["USER"],
+        password=db["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=False,
+    ) as other:
+        other.execute("CREATE TEMPORARY TABLE inflight_probe (a int)")
+        other.execute("INSERT INTO inflight_probe VALUES (1)")  # holds a transaction id, in the postgres database
+        with connection.cursor() as cursor:
+            mark = inc.watermark(cursor)
+        other.rollback()
+    assert "unsettled" not in mark
