@@ -56,7 +56,7 @@ from core.texts import system_text
 
 from . import texts, validators
 from .blacklist.keys import owner_key, phone_key, tax_code_key
-from .blacklist.services import blacklist_on_termination
+from .blacklist.services import blacklist_judge, blacklist_on_termination
 from .hooks import agents_written
 from .models import Agent, AgentKind, OwnerDocType, PointKind, RegistrationPoint, Status, StatusChange
 
@@ -272,6 +272,8 @@ class _Upserter:
         self.last_line: dict[str, int] = {}  # code -> line of its last row written
         self.status_changes = 0
         self.written: set[int] = set()  # ids created or changed: judged against the blacklist after the commit
+        # entries listed for the agents the file terminated: the subjects carrying their keys are judged once
+        self.listed: list = []
 
     def write(self, chunk: dict[str, tuple[int, dict, dict]]) -> None:
         """chunk: code -> (line, values, raw row)."""
@@ -340,8 +342,12 @@ class _Upserter:
             return
         for change in history:
             if change.to_status == Status.TERMINATED:
-                blacklist_on_termination(
-                    agent_ids=[change.agent_id], reason=change.reason, actor=self.actor, at=change.changed_at
+                self.listed += blacklist_on_termination(
+                    agent_ids=[change.agent_id],
+                    reason=change.reason,
+                    actor=self.actor,
+                    at=change.changed_at,
+                    judge=False,  # once for the whole file, below
                 )
 
     def _change(self, pk, from_status, to_status, line) -> StatusChange:
@@ -438,6 +444,7 @@ def import_agents(binary, *, actor, file_name: str = "agents.csv") -> ImportResu
         upserter.finish()
         _audit(result, actor=actor, file_name=file_name, status_changes=upserter.status_changes)
         agents_written(agent_ids=upserter.written, actor=actor)
+        blacklist_judge(entries=upserter.listed, actor=actor)  # the agents and points matching the file's listings
     return result
 
 

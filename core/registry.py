@@ -143,11 +143,15 @@ def register_queue_sweep(name: str, source) -> None:
     QUEUE_SWEEPS[name] = source
 
 
-# What a higher app does once agents or points were written (issue 16: registrations judges BLACKLISTED_AGENT for
-# them at once). Each hook is callable(*, agent_ids, point_ids, actor) -> None; agents calls it after the write's
-# transaction commits (every write path: the services behind the pages and the API, the CSV imports), once per
-# write with every id written, so a hook is set-based over an import's many rows. A failing hook is logged and
-# never undoes or fails the write.
+# What a higher app does once agents or points were written, or once what they must be judged against changed
+# (issue 16: registrations judges BLACKLISTED_AGENT for them at once). Each hook is callable(*, agent_ids,
+# point_ids, actor, cause) -> None; agents calls it after the transaction commits, once per write with every id,
+# so a hook is set-based over an import's many rows. `cause` says why: AGENTS_SAVED (every write path of agents
+# and points: the services behind the pages and the API, the CSV imports) or BLACKLIST_CHANGED (a blacklist entry
+# listed or lifted: the agents and points carrying one of its keys may match, or stop matching). A failing hook is
+# logged and never undoes or fails the write.
+AGENTS_SAVED = "save"
+BLACKLIST_CHANGED = "blacklist"
 AGENTS_WRITTEN_HOOKS: dict[str, object] = {}
 
 

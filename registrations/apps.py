@@ -96,6 +96,7 @@ class RegistrationsConfig(AppConfig):
                 "rule.update": _("Rule changed"),
                 "checks.run": _("Checks run"),
                 "checks.on_save": _("Blacklist checked on save"),
+                "checks.on_blacklist": _("Blacklist checked on listing or lifting"),
             }
         )
 

@@ -1,6 +1,7 @@
 """Reads of the blacklist for pages and the flag page; all start from the user's province scope (the province of
 the listed agent). Nothing here reads a value in clear: entries hold keyed hashes and masked forms only."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,7 +11,7 @@ from django.utils import timezone
 from core.models import AuditEvent
 from core.scoping import access_object
 
-from ..models import Agent, RegistrationPoint
+from ..models import Agent, RegistrationPoint, Status
 from .models import BlacklistEntry, BlacklistKey
 
 HISTORY_LIMIT = 100
@@ -88,3 +89,38 @@ def matches(*, user, agent: Agent | None = None, point: RegistrationPoint | None
                 shown = key.entry if key.entry_id in visible else None
                 result.append(Match(key.kind, Kind(key.kind).label, held, key.masked, shown))
     return result
+
+
+def subjects_carrying(entry_ids: Iterable[int]) -> tuple[list[int], list[int]]:
+    """The agents and the points, not terminated, that carry a key of these entries (kind with kind, as the rule
+    BLACKLISTED_AGENT compares): an agent by its tax code, phone or owner's document; a point by its own phone or
+    owner's document or by its agent's three. The entries' own agents and their points are left out (an entry never
+    flags its own agent). Whatever the entries' state: a lifted entry's subjects are the ones to judge again.
+    Three statements, whatever the number of entries (an import's terminations)."""
+    entry_ids = list(entry_ids)
+    keys: dict[str, set[str]] = {kind: set() for kind in BlacklistKey.Kind.values}
+    for kind, key in BlacklistKey.objects.filter(entry_id__in=entry_ids).values_list("kind", "key"):
+        keys[kind].add(key)
+    if not any(keys.values()):
+        return [], []
+    own = BlacklistEntry.objects.filter(pk__in=entry_ids).values("agent_id")
+    Kind = BlacklistKey.Kind
+    agent_match = (
+        Q(tax_code_key__in=keys[Kind.TAX_CODE])
+        | Q(phone_key__in=keys[Kind.PHONE])
+        | Q(owner_id_doc_key__in=keys[Kind.OWNER_ID])
+    )
+    point_match = (
+        Q(phone_key__in=keys[Kind.PHONE])
+        | Q(owner_id_doc_key__in=keys[Kind.OWNER_ID])
+        | Q(agent__tax_code_key__in=keys[Kind.TAX_CODE])
+        | Q(agent__phone_key__in=keys[Kind.PHONE])
+        | Q(agent__owner_id_doc_key__in=keys[Kind.OWNER_ID])
+    )
+    terminated = Status.TERMINATED
+    agents = Agent.objects.filter(agent_match).exclude(status=terminated).exclude(pk__in=own)
+    points = RegistrationPoint.objects.filter(point_match).exclude(status=terminated).exclude(agent_id__in=own)
+    return (
+        sorted(agents.values_list("pk", flat=True)),
+        sorted(points.values_list("pk", flat=True)),
+    )

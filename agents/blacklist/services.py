@@ -4,6 +4,11 @@ and audited; the audit rows name the agent and the kinds of keys, never a value 
 `blacklist_on_termination` is called by every path that makes an agent TERMINATED: agents.services
 (the app, the API, and inspections' approved termination sanctions, which go through it) and the agents
 import (agents.importers), for many agents at once.
+
+Every listing and lifting has the agents and points that carry one of the entry's keys judged by BLACKLISTED_AGENT
+once it commits (`blacklist_judge`: the after-write hooks of agents.hooks, cause BLACKLIST_CHANGED; registrations
+records the rule for just those subjects), so a match is flagged, and a flag that held only through a lifted
+entry resolved, without waiting for the next check run. A listing or lifting that rolls back judges nothing.
 """
 
 from collections.abc import Iterable
@@ -16,10 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
+from core.registry import BLACKLIST_CHANGED
 from core.scoping import user_can_see_province
 
+from ..hooks import agents_written
 from ..models import Agent
 from . import keys as k
+from . import selectors
 from .models import BlacklistEntry, BlacklistKey
 
 VIEW_PERMISSION = "agents.view_blacklistentry"
@@ -101,19 +109,33 @@ def _has_active(agent_ids: Iterable[int], at: datetime) -> set[int]:
     )
 
 
+def blacklist_judge(*, entries: Iterable[BlacklistEntry], actor=None) -> None:
+    """Once the transaction commits, judge BLACKLISTED_AGENT for the agents and points (not terminated) that carry
+    a key of these entries, just listed or lifted: one hook call with every id, however many entries."""
+    entry_ids = [entry.pk for entry in entries]
+    if not entry_ids:
+        return
+    agent_ids, point_ids = selectors.subjects_carrying(entry_ids)
+    agents_written(agent_ids=agent_ids, point_ids=point_ids, actor=actor, cause=BLACKLIST_CHANGED)
+
+
 @transaction.atomic
 def blacklist_on_termination(
-    *, agent_ids: Iterable[int], reason: str, actor=None, at: datetime | None = None
+    *, agent_ids: Iterable[int], reason: str, actor=None, at: datetime | None = None, judge: bool = True
 ) -> list[BlacklistEntry]:
     """List each given (terminated) agent that has no active entry yet; the entries made. No permission
-    check: the termination itself was the authorised act."""
+    check: the termination itself was the authorised act. `judge` False: the caller calls `blacklist_judge`
+    itself, once for many calls (an import lists agent by agent, each with its line's reason)."""
     at = at or timezone.now()
     agent_ids = set(agent_ids)
     listed = _has_active(agent_ids, at)
     agents = Agent.objects.filter(pk__in=agent_ids - listed).order_by("code")
-    return [
+    entries = [
         _list(agent, source=BlacklistEntry.Source.TERMINATION, reason=reason, actor=actor, at=at) for agent in agents
     ]
+    if judge:
+        blacklist_judge(entries=entries, actor=actor)
+    return entries
 
 
 def may_add(user) -> bool:
@@ -141,12 +163,15 @@ def blacklist_add(*, agent: Agent, reason: str, actor, years: int | None = None)
         errors["agent"] = _("This agent is already on the blacklist.")
     if errors:
         raise ValidationError(errors)
-    return _list(agent, source=BlacklistEntry.Source.MANUAL, reason=reason, actor=actor, at=now, years=years)
+    entry = _list(agent, source=BlacklistEntry.Source.MANUAL, reason=reason, actor=actor, at=now, years=years)
+    blacklist_judge(entries=[entry], actor=actor)
+    return entry
 
 
 @transaction.atomic
 def blacklist_lift(*, entry: BlacklistEntry, reason: str, actor) -> BlacklistEntry:
-    """A manager lifts an active entry with a reason: from now on it matches nothing."""
+    """A manager lifts an active entry with a reason: from now on it matches nothing (the subjects carrying its
+    keys are judged again once this commits: their flags resolve unless another entry still matches)."""
     if not may_lift(actor) or not user_can_see_province(actor, entry.province_id):
         raise PermissionDenied
     reason = (reason or "").strip()
@@ -162,4 +187,5 @@ def blacklist_lift(*, entry: BlacklistEntry, reason: str, actor) -> BlacklistEnt
     entry.lifted_at, entry.lifted_by, entry.lift_reason = now, actor, reason
     entry.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
     audit_record(action="blacklist.lift", actor=actor, obj=entry, reason=reason, fields={"agent": entry.agent_code})
+    blacklist_judge(entries=[entry], actor=actor)
     return entry

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from core import numbers
 from core.numbers import grouped
 
 register = template.Library()
@@ -27,9 +28,7 @@ def count(value) -> str:
 
 @register.filter
 def vnd(value) -> str:
-    if value in (None, ""):
-        return "—"
-    return f"{grouped(int(value))}\u00a0₫"
+    return numbers.vnd(value)
 
 
 @register.filter

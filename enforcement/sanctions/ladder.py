@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from agents.models import Status
 from inspections.models import SanctionKind, SanctionTarget
 
 # A ladder climbs: a rung is never milder than the one below it.
@@ -50,6 +51,20 @@ def choose(point: Reached, agent: Reached, point_type, agent_type) -> tuple[Reac
     if severity(agent_type) > severity(point_type):
         return agent, agent_type
     return point, point_type
+
+
+def target_already(sanction_type, *, point_status: str | None, agent_status: str | None) -> str:
+    """The status its target already has when a suspension or termination would change nothing ("TERMINATED",
+    or "SUSPENDED" for a suspension of a suspended point or agent); "" when the sanction would be suggested.
+    A warning or a fine is always suggested, whatever the status. None: the status is not known (not judged)."""
+    if sanction_type is None or sanction_type.kind not in STATUS_KINDS:
+        return ""
+    status = agent_status if sanction_type.target == SanctionTarget.AGENT else point_status
+    if status == Status.TERMINATED:
+        return Status.TERMINATED.value
+    if sanction_type.kind == SanctionKind.SUSPENSION and status == Status.SUSPENDED:
+        return Status.SUSPENDED.value
+    return ""
 
 
 def ladder_errors(kind: str, codes: list[str], types: dict) -> list[str]:

@@ -153,9 +153,13 @@ class Standing:
     next: arithmetic.Reached  # the ladder a new finding would follow (the heavier of the two)
     next_type: SanctionType | None  # None: the rung's code has left the catalogue
     next_amount: int | None  # a fine's default amount (its lowest)
-    heavier_points: list  # agent page: [(point code, Reached, SanctionType)] where a point's own ladder is heavier
+    # agent page: [(point code, Reached, SanctionType, target_already)] where a point's own ladder is heavier
+    heavier_points: list
     suggestions: list  # open suggestions (awaiting an officer), newest first, at most OPEN_SUGGESTIONS_SHOWN
     suggestion_count: int
+    # the status the next rung's target already has, when the rung (a suspension or termination) would change
+    # nothing: a new finding would get "nothing to suggest", as suggestions_make decides (ladder.target_already)
+    target_already: str = ""
 
     @property
     def window_days(self) -> int:
@@ -179,7 +183,9 @@ def ladder_standing(*, user, point=None, agent=None, now: dt.datetime | None = N
     """The standing of `point` (its point ladder, and its agent's) or of `agent` (its agent ladder), both already
     fetched within the user's provinces. A fixed number of queries whatever the number of findings: the
     ladder, its types, the counted findings of the agent, the visible ones with their sanctions, the open
-    suggestions. None when no ladder is set."""
+    suggestions. A rung that would suspend or terminate a point or agent already in that state says so
+    (`target_already`, and the fourth item of `heavier_points`): a new finding would get "nothing to suggest",
+    as suggestions_make decides. None when no ladder is set."""
     version = ladder_current()
     if version is None or not version.point_rungs or not version.agent_rungs:
         return None
@@ -195,27 +201,35 @@ def ladder_standing(*, user, point=None, agent=None, now: dt.datetime | None = N
         )
         .filter(Exists(Sanction.objects.filter(finding=OuterRef("pk"), status__in=COUNTING)))
         .order_by("created_at", "pk")
-        .values_list("pk", "point_id", "point__code", "created_at")
+        .values_list("pk", "point_id", "point__code", "created_at", "point__status")
     )
-    at_agent = [(pk, local_day(at)) for pk, _p, _c, at in counted]
+    at_agent = [(pk, local_day(at)) for pk, _p, _c, at, _s in counted]
     agent_reached = _reach(LadderKind.AGENT, at_agent, version.agent_rungs)
     heavier_points = []
     if point is not None:
-        at_point = [(pk, local_day(at)) for pk, point_id, _c, at in counted if point_id == point.pk]
+        at_point = [(pk, local_day(at)) for pk, point_id, _c, at, _s in counted if point_id == point.pk]
         own = _reach(LadderKind.POINT, at_point, version.point_rungs)
         reached, next_type = _heavier(own, agent_reached, types, version)
+        already = arithmetic.target_already(next_type, point_status=point.status, agent_status=point.agent.status)
         subject_ids = [pk for pk, _day in at_point]
     else:
         own = agent_reached
         reached, next_type = agent_reached, types.get(version.agent_rungs[agent_reached.index])
+        # the agent ladder suspends or terminates the agent only (ladder_errors)
+        already = arithmetic.target_already(next_type, point_status=None, agent_status=agent.status)
         by_point = defaultdict(list)
-        for pk, point_id, code, at in counted:
+        point_status = {}
+        for pk, point_id, code, at, status in counted:
             by_point[(point_id, code)].append((pk, local_day(at)))
-        for (_point_id, code), prior in sorted(by_point.items(), key=lambda item: item[0][1]):
+            point_status[point_id] = status
+        for (point_id, code), prior in sorted(by_point.items(), key=lambda item: item[0][1]):
             point_reached = _reach(LadderKind.POINT, prior, version.point_rungs)
             chosen, chosen_type = _heavier(point_reached, agent_reached, types, version)
             if chosen.ladder == LadderKind.POINT and chosen_type is not None and chosen_type != next_type:
-                heavier_points.append((code, chosen, chosen_type))
+                point_already = arithmetic.target_already(
+                    chosen_type, point_status=point_status[point_id], agent_status=agent.status
+                )
+                heavier_points.append((code, chosen, chosen_type, point_already))
         subject_ids = [pk for pk, _day in at_agent]
     visible = list(
         Finding.objects.for_user(user)
@@ -252,4 +266,5 @@ def ladder_standing(*, user, point=None, agent=None, now: dt.datetime | None = N
         heavier_points=heavier_points,
         suggestions=shown[:OPEN_SUGGESTIONS_SHOWN],
         suggestion_count=suggestion_count,
+        target_already=already,
     )

@@ -13,11 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agents.models import Status
 from core.audit import audit_record
 from core.models import User
 from core.scoping import user_can_see_province
-from inspections.models import Finding, Sanction, SanctionKind, SanctionTarget
+from inspections.models import Finding, Sanction
 from inspections.services import sanctions as sanction_services
 
 from . import ladder as arithmetic
@@ -100,13 +99,10 @@ def ladder_update(
 
 
 def _target_already(finding: Finding, sanction_type) -> bool:
-    """A suspension or termination of a point or agent already in that state (or terminated) changes nothing."""
-    if sanction_type.kind not in arithmetic.STATUS_KINDS:
-        return False
-    target = finding.point.agent if sanction_type.target == SanctionTarget.AGENT else finding.point
-    if target.status == Status.TERMINATED:
-        return True
-    return sanction_type.kind == SanctionKind.SUSPENSION and target.status == Status.SUSPENDED
+    """A suspension or termination of a point or agent already in that state (or terminated) changes nothing
+    (the ladder standing section of the pages says so with the same function, ladder.target_already)."""
+    point = finding.point
+    return bool(arithmetic.target_already(sanction_type, point_status=point.status, agent_status=point.agent.status))
 
 
 @transaction.atomic

@@ -6,13 +6,36 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
+from agents.models import Status
 from core.numbers import grouped
 from core.templatetags.display import day
+from inspections.models import SanctionTarget
 
 from .models import LadderKind
 
 # the reason of the default ladder (migration 0003), stored in English and shown in the reader's language
 DEFAULT_LADDER_REASON = gettext_noop("Default ladder: warning, fine within its legal range, suspension, termination.")
+
+
+def nothing_to_suggest(*, sanction_type, already: str) -> str:
+    """Why the ladder would suggest nothing on a new finding (suggestions_make's "nothing to suggest"): the rung's
+    suspension or termination of a point or agent already in that state (ladder.target_already)."""
+    words = {"sanction": sanction_type.name()}
+    agent = sanction_type.target == SanctionTarget.AGENT
+    if already == Status.TERMINATED:
+        if agent:
+            return _("the agent is already terminated, so its rung (%(sanction)s) would change nothing.") % words
+        return _("the point is already terminated, so its rung (%(sanction)s) would change nothing.") % words
+    if agent:
+        return _("the agent is already suspended, so its rung (%(sanction)s) would change nothing.") % words
+    return _("the point is already suspended, so its rung (%(sanction)s) would change nothing.") % words
+
+
+def nothing_at_point(already: str) -> str:
+    """A point's own ladder on the agent's page, whose rung would change nothing: the words instead of its rung."""
+    if already == Status.TERMINATED:
+        return _("nothing to suggest (the point is already terminated)")
+    return _("nothing to suggest (the point is already suspended)")
 
 
 def position_summary(*, ladder: str, rung: int, rung_count: int, prior_count: int, window_days: int) -> str:

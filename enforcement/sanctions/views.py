@@ -255,6 +255,16 @@ def _standing_section(request, standing, *, kind: str, obj):
             ),
             # on a point's page the agent's ladder may be the heavier one: say why the rung is not the point's
             agent_ladder_applies=kind == "point" and nxt.ladder == LadderKind.AGENT,
+            # a suspension or termination of a point or agent already in that state: the ladder suggests nothing
+            nothing_reason=(
+                texts.nothing_to_suggest(sanction_type=standing.next_type, already=standing.target_already)
+                if standing.target_already
+                else ""
+            ),
+            heavier_points=[
+                (code, reached, sanction_type, texts.nothing_at_point(already) if already else "")
+                for code, reached, sanction_type, already in standing.heavier_points
+            ],
             can_act=request.user.has_perm(services.PROPOSE_PERMISSION),
         )
     return render(request, "enforcement/sanctions/_standing.html", context)

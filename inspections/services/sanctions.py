@@ -11,6 +11,7 @@ from agents.models import Agent, RegistrationPoint, Status, StatusChange
 from core import events
 from core.audit import audit_record
 from core.models import User
+from core.numbers import vnd
 from core.scoping import user_can_see_province
 from core.texts import system_text
 
@@ -34,10 +35,6 @@ def _in_scope(actor: User, point: RegistrationPoint):
         raise PermissionDenied
 
 
-def _format_vnd(amount: int) -> str:
-    return f"{amount:,}".replace(",", ".")
-
-
 @transaction.atomic
 def sanction_propose(
     *, finding: Finding, sanction_type: SanctionType, amount_vnd: int | None = None, note: str, actor: User
@@ -59,11 +56,13 @@ def sanction_propose(
         if amount_vnd is None:
             errors["amount_vnd"] = _("A fine needs an amount in VND.")
         elif amount_vnd < low or (high is not None and amount_vnd > high):
-            errors["amount_vnd"] = _("The amount must be between %(low)s and %(high)s VND (%(basis)s).") % {
-                "low": _format_vnd(low),
-                "high": _format_vnd(high) if high is not None else "…",
-                "basis": sanction_type.legal_basis,
-            }
+            # amounts as the reader's language writes money (the `vnd` filter: 35.000.000 ₫ / 35,000,000 ₫);
+            # built here, in the request's active language (the API's caller's saved language)
+            words = {"low": vnd(low), "high": vnd(high), "basis": sanction_type.legal_basis}
+            if high is None:
+                errors["amount_vnd"] = _("The amount must be at least %(low)s (%(basis)s).") % words
+            else:
+                errors["amount_vnd"] = _("The amount must be between %(low)s and %(high)s (%(basis)s).") % words
     elif amount_vnd is not None:
         errors["amount_vnd"] = _("Only a fine has an amount.")
     if errors:

@@ -2,8 +2,9 @@
 set-based statement over the temporary table `rule_hits`, inside the caller's transaction (split out of the
 runner, which keeps the run's lifecycle: the lease, the plans of incremental runs, progress and the audit).
 
-Two callers: a check run, and a save of agents or points (issue 16: BLACKLISTED_AGENT judged at once for the
-subjects just written, registrations.checks.services.flags_judge_written). Both record through `record`, so
+Two callers: a check run, and a save of agents or points or a blacklist entry listed or lifted (issue 16:
+BLACKLISTED_AGENT judged at once for the subjects written, or carrying the entry's keys,
+registrations.checks.services.flags_judge_written). Both record through `record`, so
 they cannot disagree: the save's flag is the very row a later run finds (and only moves its `last_seen`).
 One recorder of a rule at a time (a transaction-level advisory lock per rule on PostgreSQL; SQLite writes one
 transaction at a time anyway), so a save never races a run into the unique constraint of flags.
@@ -17,6 +18,7 @@ from django.db import connection
 from django.db.models import Count, QuerySet
 
 from core import events
+from core.registry import AGENTS_SAVED, BLACKLIST_CHANGED
 
 from ..models import (
     CheckRun,
@@ -38,9 +40,12 @@ FLAG = Flag._meta.db_table
 REG = Registration._meta.db_table
 EVENT = FlagEvent._meta.db_table
 RECORD_LOCK = 0x53_41_57_52  # "SAWR": with the rule's id, one recorder of a rule at a time
-# The flag history's reason for a flag raised when agents or points were saved (not by a check run); shown in
-# the reader's language by registrations.templatetags.flag_tags.flag_reason.
+# The flag history's reason for a flag raised when agents or points were saved, or when a blacklist entry was
+# listed (not by a check run; a lifting only resolves); shown in the reader's language by
+# registrations.templatetags.flag_tags.flag_reason.
 RAISED_ON_SAVE = "Raised by version {version} of the rule when the record was saved."
+RAISED_ON_BLACKLIST = "Raised by version {version} of the rule when a blacklist entry was listed."
+RAISED_WITHOUT_RUN = {AGENTS_SAVED: RAISED_ON_SAVE, BLACKLIST_CHANGED: RAISED_ON_BLACKLIST}
 
 
 def _temp(postgres: bool) -> str:
@@ -130,9 +135,9 @@ def _settings_and_lock(cursor, rule: Rule) -> None:
     cursor.execute("SELECT pg_advisory_xact_lock(CAST(%s AS integer), CAST(%s AS integer))", [RECORD_LOCK, rule.pk])
 
 
-def _raised_reason(run: CheckRun | None, version: int) -> str:
+def _raised_reason(run: CheckRun | None, version: int, cause: str) -> str:
     if run is None:
-        return RAISED_ON_SAVE.format(version=version)
+        return RAISED_WITHOUT_RUN[cause].format(version=version)
     return f"Raised by version {version} of the rule."
 
 
@@ -155,6 +160,7 @@ def record(
     scope: tuple[str, str, tuple] | None = None,
     *,
     at: datetime | None = None,
+    cause: str = AGENTS_SAVED,
 ) -> dict:
     """Steps 1-5 of the runner's module docstring for one rule, inside the caller's transaction; the counts.
 
@@ -162,8 +168,9 @@ def record(
     SELECT of the subject ids it judges (for a typed rule: id and subject_type) and its parameters; hits
     outside it are dropped and only flags of subjects inside it may be resolved.
 
-    `run`: the check run whose events these are; None for a save (issue 16), which judges as of `at` and
-    writes events without a run (their reason says the save raised them).
+    `run`: the check run whose events these are; None for a save or a blacklist listing or lifting (issue 16,
+    `cause`: core.registry.AGENTS_SAVED or BLACKLIST_CHANGED), which judges as of `at` and writes events without a
+    run (their reason says what raised them).
     """
     spec = rules.RULES[rule.code]
     postgres = connection.vendor == "postgresql"
@@ -276,10 +283,7 @@ def record(
                 SELECT 1 FROM {FLAG} f WHERE f.rule_id = %s AND f.subject_id = h.subject_id{same_type}
             )"""  # noqa: S608
         insert_params = (rule.pk, *type_param, severity, OPEN, ts, ts, version, params_json, rule.pk)
-        raised_reason = (
-            RAISED_ON_SAVE.format(version=version) if run is None else f"Raised by version {version} of the rule."
-        )
-        raised = ("", OPEN, raised_reason, run_id)
+        raised = ("", OPEN, _raised_reason(run, version, cause), run_id)
         event_columns = "flag_id, at, actor_id, from_status, to_status, reason, check_run_id"
         if postgres:
             counts["new"] = run_sql(

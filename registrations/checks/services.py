@@ -9,7 +9,8 @@ reviews of flags in them).
 
 The rule functions and their parameters' schema and validation live in `rules/` (one module per rule
 family); running the rules is `runner.py`. `flags_judge_written` judges BLACKLISTED_AGENT for agents and points
-just saved (issue 16), through the runner's own recording.
+just saved, or carrying a key of a blacklist entry just listed or lifted (issue 16), through the runner's own
+recording.
 """
 
 import json
@@ -25,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from agents.models import RegistrationPoint
 from core.audit import audit_record
+from core.registry import AGENTS_SAVED, BLACKLIST_CHANGED
 from core.runs import send_task
 
 from ..models import CheckRun, Flag, FlagEvent, FlagStatus, Rule, RuleVersion, SubjectType
@@ -329,6 +331,8 @@ def checks_run_now(*, actor) -> None:
 # --- judging agents and points as they are saved (issue 16) ---
 
 BLACKLIST_RULE = "BLACKLISTED_AGENT"
+# the audit action of a judgement outside a run, by its cause (labels in RegistrationsConfig.ready())
+JUDGED_ACTIONS = {AGENTS_SAVED: "checks.on_save", BLACKLIST_CHANGED: "checks.on_blacklist"}
 POINT = RegistrationPoint._meta.db_table
 
 
@@ -340,17 +344,25 @@ def _ids_sql() -> str:
 
 
 def flags_judge_written(
-    *, agent_ids: Iterable[int], point_ids: Iterable[int], actor=None, now: datetime | None = None
+    *,
+    agent_ids: Iterable[int],
+    point_ids: Iterable[int],
+    actor=None,
+    cause: str = AGENTS_SAVED,
+    now: datetime | None = None,
 ) -> dict | None:
     """Judge BLACKLISTED_AGENT at once for agents and points just written (an agent with its points: they match
-    through its identities too), as a check run would and through its very recording (recording.record with a
-    scope): a match gets its flag now (or its resolved flag reopened) and a later run finds that same flag; a
-    subject judged that no longer matches has its flag resolved, as a run would. Nothing else is touched.
+    through its identities too), or, `cause` BLACKLIST_CHANGED, for those carrying a key of a blacklist entry just
+    listed or lifted (agents.blacklist.services.blacklist_judge), as a check run would and through its very
+    recording (recording.record with a scope): a match gets its flag now (or its resolved flag reopened) and a
+    later run finds that same flag; a subject judged that no longer matches has its flag resolved, as a run
+    would. Nothing else is touched.
 
     Called after the write commits (agents.hooks; registered in RegistrationsConfig.ready()), in one transaction
     of its own; set-based: one scope of every id, one run of the rule's SELECT. The events carry no check run
-    and say the save raised them; critical flags raised are announced (`flags.critical_raised`, `source`
-    "save", `check_run` null) as a run announces its own. A disabled rule judges nothing. The counts, or None.
+    and say the save (or the listing) raised them; the audit row is "checks.on_save" (or "checks.on_blacklist");
+    critical flags raised are announced (`flags.critical_raised`, `source` "save" or "blacklist", `check_run`
+    null) as a run announces its own. A disabled rule judges nothing. The counts, or None.
     """
     agents, points = sorted(set(agent_ids)), sorted(set(point_ids))
     if not (agents or points):
@@ -367,10 +379,10 @@ def flags_judge_written(
         UNION ALL SELECT w.id, 'point' FROM ({ids}) w"""  # noqa: S608 - a table name; the ids are parameters
     scope = (BLACKLIST_RULE, scope_sql, (json.dumps(agents), json.dumps(agents), json.dumps(points)))
     with transaction.atomic():
-        counts = record(None, rule, params, query, scope, at=at)
+        counts = record(None, rule, params, query, scope, at=at, cause=cause)
         if counts["new"] or counts["reopened"] or counts["resolved"]:
             audit_record(
-                action="checks.on_save",
+                action=JUDGED_ACTIONS[cause],
                 actor=actor,
                 object_type="registrations.rule",
                 object_id=str(rule.pk),
@@ -384,7 +396,7 @@ def flags_judge_written(
             )
         announce_critical(
             FlagEvent.objects.filter(flag__rule=rule, check_run=None, actor=None, at=at),
-            source="save",
+            source=cause,
             check_run=None,
             status=CheckRun.Status.DONE,
         )

@@ -71,6 +71,11 @@ _SYSTEM_REASONS = [
         re.compile(r"^Raised by version (\d+) of the rule when the record was saved\.$"),
         gettext_lazy("Raised by version %(v)s of the rule when the record was saved."),
     ),
+    # registrations.checks.recording.RAISED_ON_BLACKLIST: judged as a blacklist entry is listed
+    (
+        re.compile(r"^Raised by version (\d+) of the rule when a blacklist entry was listed\.$"),
+        gettext_lazy("Raised by version %(v)s of the rule when a blacklist entry was listed."),
+    ),
     (
         re.compile(r"^The rule changed \(version (\d+)\) and the condition holds\.$"),
         gettext_lazy("The rule changed (version %(v)s) and the condition holds."),

@@ -45,6 +45,12 @@ def _subject_request_actions():
     }
 
 
+def _judged_actions():
+    from registrations.checks.services import JUDGED_ACTIONS
+
+    return set(JUDGED_ACTIONS.values())
+
+
 DYNAMIC = {
     ("reports/subjects/services.py", "action"): _subject_request_actions,
     ("registrations/records/services.py", "Registration._meta.label_lower"): lambda: {"registrations.registration"},
@@ -57,6 +63,8 @@ DYNAMIC = {
     ("agents/views.py", "f'agents.{name}'"): lambda: {"agents.agents", "agents.points"},
     ("registrations/imports/services.py", "f'{spec.kind}.import'"): _import_kinds,
     ("inspections/services/tasks.py", "f'inspection.{to_status.lower()}'"): _task_moves,
+    # BLACKLISTED_AGENT judged outside a run: on a save, or on a blacklist listing or lifting
+    ("registrations/checks/services.py", "JUDGED_ACTIONS[cause]"): _judged_actions,
     # csv_export's own default: resolved at each caller (its `name`)
     ("core/web.py", "action or f'{name}.export'"): set,
     ("core/web.py", "object_type"): set,

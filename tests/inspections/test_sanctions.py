@@ -4,6 +4,7 @@ point's or agent's status through the agents' services."""
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from agents.models import Status, StatusChange
 from core.models import AuditEvent
@@ -63,6 +64,37 @@ def test_a_fine_outside_its_range_or_without_an_amount_is_refused(officer, findi
         propose(finding, officer, "fine-preactivated-sims", amount)
     assert "amount_vnd" in exc.value.message_dict
     assert not Sanction.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("vi", "Số tiền phải từ 30.000.000\u00a0₫ đến 40.000.000\u00a0₫ ("),
+        ("en", "The amount must be between 30,000,000\u00a0₫ and 40,000,000\u00a0₫ ("),
+    ],
+)
+def test_the_legal_range_of_a_refused_fine_is_written_in_the_readers_language(officer, finding, language, expected):
+    # when
+    with translation.override(language), pytest.raises(ValidationError) as exc:
+        propose(finding, officer, "fine-preactivated-sims", 29_999_999)
+    # then: grouped as the reader groups numbers (core.numbers, the `vnd` filter), with the currency sign once
+    (message,) = exc.value.message_dict["amount_vnd"]
+    assert message.startswith(expected)
+    assert "VND" not in message
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("vi", "Số tiền phải từ 5.000.000\u00a0₫ trở lên ("), ("en", "The amount must be at least 5,000,000\u00a0₫ (")],
+)
+def test_a_fine_without_an_upper_bound_names_its_lowest_amount(officer, finding, language, expected):
+    stype("fine-preactivated-sims").__class__.objects.filter(code="fine-preactivated-sims").update(
+        fine_min_vnd=5_000_000, fine_max_vnd=None
+    )
+    with translation.override(language), pytest.raises(ValidationError) as exc:
+        propose(finding, officer, "fine-preactivated-sims", 4_999_999)
+    assert exc.value.message_dict["amount_vnd"][0].startswith(expected)
+    assert propose(finding, officer, "fine-preactivated-sims", 900_000_000).amount_vnd == 900_000_000
 
 
 @pytest.mark.parametrize("amount", [30_000_000, 40_000_000])

@@ -135,12 +135,25 @@ def test_an_amount_outside_the_legal_range_is_refused_naming_the_range(officer, 
     officer.save(update_fields=["language"])
     response = api.post(confirm_url(fine_suggestion), {"amount_vnd": amount, "note": "x"}, format="json")
     assert response.status_code == 400
-    message = response.json()["amount_vnd"][0].replace(",", "").replace(".", "")
-    # inspections writes the range with dots whatever the language (its own message): the numbers are what count
-    assert "between 10000000 and 20000000 VND" in message
+    # the range as the caller's language groups numbers (English: commas)
+    (message,) = response.json()["amount_vnd"]
+    assert message.startswith("The amount must be between 10,000,000\u00a0₫ and 20,000,000\u00a0₫ (")
     fine_suggestion.refresh_from_db()
     assert fine_suggestion.status == SuggestionStatus.SUGGESTED
     assert not Sanction.objects.filter(finding=fine_suggestion.finding).exists()
+
+
+def test_an_amount_outside_the_legal_range_is_refused_in_vietnamese_for_a_vietnamese_caller(officer, fine_suggestion):
+    # given: the caller's saved language is Vietnamese (the site's default), the request's cookie says nothing
+    officer.language = "vi"
+    officer.save(update_fields=["language"])
+    # when
+    body = {"amount_vnd": 9_999_999, "note": "x"}
+    response = api_for(officer).post(confirm_url(fine_suggestion), body, format="json")
+    # then: dots and the dong sign, Vietnamese words
+    assert response.status_code == 400
+    (message,) = response.json()["amount_vnd"]
+    assert message.startswith("Số tiền phải từ 10.000.000\u00a0₫ đến 20.000.000\u00a0₫ (")
 
 
 def test_a_fine_needs_an_amount(officer, fine_suggestion):

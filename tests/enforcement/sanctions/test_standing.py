@@ -122,7 +122,8 @@ def test_the_agent_section_counts_all_its_points_and_names_heavier_point_ladders
     # which wins the tie (a suggestion takes the agent's rung only when strictly heavier)
     assert (standing.next.ladder, standing.next.index + 1, len(standing.findings)) == (LadderKind.AGENT, 5, 4)
     assert standing.next_type.code == "terminate-agent"
-    assert [(code, r.index + 1, t.code) for code, r, t in standing.heavier_points] == [("HN-1", 4, "terminate-point")]
+    heavier = [(code, r.index + 1, t.code, already) for code, r, t, already in standing.heavier_points]
+    assert heavier == [("HN-1", 4, "terminate-point", "")]
     assert "HN-2" in body
 
 
@@ -132,7 +133,7 @@ def test_a_point_ladder_heavier_than_the_agents_is_named_on_the_agent_page(clien
         sanctioned(hanoi_point, ago(days), actor=officer)
     standing = selectors.ladder_standing(user=officer, agent=hanoi_point.agent)
     assert (standing.next.index + 1, standing.next_type.code) == (3, "fine-private-information")
-    assert [(code, t.code) for code, _r, t in standing.heavier_points] == [("HN-1", "suspend-point")]
+    assert [(code, t.code) for code, _r, t, _already in standing.heavier_points] == [("HN-1", "suspend-point")]
     body = english(client, officer).get(agent_url(hanoi_point.agent)).content.decode()
     assert "At these points a new finding would follow the point's own ladder" in body
 
@@ -227,3 +228,116 @@ def test_dates_are_local_days(client, officer, hanoi_point):
     # then: the section says the local day
     body = english(client, officer).get(point_url(hanoi_point)).content.decode()
     assert f">{day:%Y-%m-%d}</td>" in body
+
+
+# --- a subject already terminated or suspended: what the ladder would really do --------------------------------
+
+
+def _suggested_for_a_new_finding(point) -> SanctionSuggestion:
+    """What suggestions_make does for a new finding at `point` now: the section must say the same."""
+    finding = make_finding(point, created_at=ago(0))
+    services.suggestions_make(finding_ids=[finding.pk])
+    return SanctionSuggestion.objects.get(finding=finding)
+
+
+@pytest.fixture
+def terminated_agent(hanoi_point, officer):
+    """AG-HN at the top of the agent ladder (four earlier findings: HN-1 three, HN-2 one), then TERMINATED with
+    both points: the ladder's rung is the termination of the agent's contract, which would change nothing."""
+    for days in (10, 20, 30):
+        sanctioned(hanoi_point, ago(days), actor=officer)
+    other = PointFactory(agent=hanoi_point.agent, province_code="001", code="HN-2")
+    sanctioned(other, ago(40), actor=officer)
+    agent = hanoi_point.agent
+    type(agent).objects.filter(pk=agent.pk).update(status="TERMINATED")
+    type(hanoi_point).objects.filter(agent=agent).update(status="TERMINATED")
+    agent.refresh_from_db()
+    return agent
+
+
+def test_a_terminated_agent_at_the_termination_rung_gets_nothing_to_suggest(client, officer, terminated_agent):
+    # when
+    response = english(client, officer).get(agent_url(terminated_agent))
+    body = response.content.decode()
+    standing = response.context["standing"]
+    # then: the rung is still the top one, but the section says the ladder would suggest nothing, and why
+    assert (standing.next.index + 1, standing.next_type.code) == (5, "terminate-agent")
+    assert standing.target_already == "TERMINATED"
+    assert "On a new finding at one of the agent's points the ladder would suggest nothing" in body
+    rung = "(Termination of the agent&#x27;s authorisation contract)"
+    assert f"the agent is already terminated, so its rung {rung} would change nothing." in body
+    assert "the ladder would suggest:" not in body
+    assert "Rung 5 of 5 of the agent ladder, based on 4 earlier findings" in body
+    # HN-1's own ladder (termination of the point, a tie the point wins) would suggest nothing either
+    assert "HN-1: nothing to suggest (the point is already terminated)" in body
+    # and that is what the ladder does with a new finding
+    suggestion = _suggested_for_a_new_finding(terminated_agent.points.get(code="HN-2"))
+    assert (suggestion.status, suggestion.not_needed) == ("NOT_NEEDED", "TARGET")
+
+
+def test_a_terminated_point_at_its_termination_rung_gets_nothing_to_suggest(client, officer, hanoi_point):
+    # given: three earlier findings at HN-1 (point rung 4 of 4: termination of the point); the point terminated
+    for days in (10, 20, 30):
+        sanctioned(hanoi_point, ago(days), actor=officer)
+    type(hanoi_point).objects.filter(pk=hanoi_point.pk).update(status="TERMINATED")
+    # when
+    response = english(client, officer).get(point_url(hanoi_point))
+    body = response.content.decode()
+    # then
+    assert response.context["standing"].next_type.code == "terminate-point"
+    assert "On a new finding at this point the ladder would suggest nothing" in body
+    assert "the point is already terminated, so its rung (Termination of the registration point)" in body
+    assert "<strong>Termination of the registration point</strong>" not in body
+    suggestion = _suggested_for_a_new_finding(hanoi_point)
+    assert (suggestion.status, suggestion.not_needed) == ("NOT_NEEDED", "TARGET")
+
+
+def test_a_suspended_point_at_its_suspension_rung_gets_nothing_to_suggest(client, officer, hanoi_point):
+    for days in (10, 20):
+        sanctioned(hanoi_point, ago(days), actor=officer)
+    type(hanoi_point).objects.filter(pk=hanoi_point.pk).update(status="SUSPENDED")
+    body = english(client, officer).get(point_url(hanoi_point)).content.decode()
+    assert "the point is already suspended, so its rung (Suspension of the registration point)" in body
+    suggestion = _suggested_for_a_new_finding(hanoi_point)
+    assert (suggestion.status, suggestion.not_needed) == ("NOT_NEEDED", "TARGET")
+
+
+def test_a_terminated_point_below_the_status_rungs_still_gets_its_warning_as_the_ladder_would(
+    client, officer, hanoi_point
+):
+    """The ladder suggests a warning or a fine whatever the status: only a suspension or a termination of a point
+    or agent already in that state is "nothing to suggest"."""
+    type(hanoi_point).objects.filter(pk=hanoi_point.pk).update(status="TERMINATED")
+    response = english(client, officer).get(point_url(hanoi_point))
+    body = response.content.decode()
+    assert response.context["standing"].target_already == ""
+    assert "On a new finding at this point the ladder would suggest:" in body
+    assert "<strong>Written warning</strong>" in body
+    assert "suggest nothing" not in body
+    suggestion = _suggested_for_a_new_finding(hanoi_point)
+    assert (suggestion.status, suggestion.sanction_type.code) == ("SUGGESTED", "warning")
+
+
+def test_an_active_point_of_a_terminated_agent_on_its_own_ladder_gets_its_rung(client, officer, hanoi_point):
+    # given: two findings at HN-1 (point rung 3: suspension of the point, heavier than the agent's higher fine);
+    # the agent terminated, the point left active
+    for days in (10, 20):
+        sanctioned(hanoi_point, ago(days), actor=officer)
+    type(hanoi_point.agent).objects.filter(pk=hanoi_point.agent_id).update(status="TERMINATED")
+    body = english(client, officer).get(point_url(hanoi_point)).content.decode()
+    assert "<strong>Suspension of the registration point</strong>" in body
+    assert "suggest nothing" not in body
+    assert _suggested_for_a_new_finding(hanoi_point).status == "SUGGESTED"
+
+
+def test_a_terminated_agents_section_says_nothing_to_suggest_in_vietnamese(client, officer, terminated_agent):
+    officer.language = "vi"
+    officer.save(update_fields=["language"])
+    client.force_login(officer)
+    body = client.get(agent_url(terminated_agent)).content.decode()
+    assert "Nếu có phát hiện mới tại một điểm của đại lý, thang sẽ không gợi ý gì" in body
+    assert "đại lý đã bị chấm dứt nên bậc này (" in body
+    assert "sẽ không thay đổi gì" in body
+    assert "không có gì để gợi ý (điểm đăng ký đã bị chấm dứt)" in body
+    assert "would suggest" not in body
+    assert "already terminated" not in body
