@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.numbers import grouped, vnd
 from registrations.checks.rules.catalogue import BY_CODE
 
 from .figures import METRIC_CODES, TREND_CODES, Month
@@ -104,16 +105,12 @@ def _withdrawn_sentence(figures: dict) -> str:
 
 
 def format_number(value: int) -> str:
-    """4.827 in Vietnamese, 4,827 in English (the active language)."""
-    text = f"{int(value):,}"
-    return text.replace(",", ".") if translation.get_language() == "vi" else text
+    """4.827 in Vietnamese, 4,827 in English (the active language): core.numbers, as every page groups."""
+    return grouped(int(value))
 
 
 def format_value(code: str, value: int) -> str:
-    number = format_number(value)
-    if code in MONEY_CODES:
-        return f"{number} ₫" if translation.get_language() == "vi" else f"VND {number}"
-    return number
+    return vnd(value) if code in MONEY_CODES else format_number(value)
 
 
 def month_title(month: Month) -> str:
