@@ -183,13 +183,16 @@ class LanguageMiddleware:
         translation.activate(code)
         request.LANGUAGE_CODE = code
         response = self.get_response(request)
-        response.headers.setdefault("Content-Language", code)
+        # the language the answer was made in: an API view may have switched to its token's user's
+        # (core.api.authentication), which it records on the request
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response
 
 
-def language_for(request) -> str:
+def language_for(request, user=None) -> str:
+    """`user`'s saved language (the request's user when not given), else the cookie's, else the default."""
     known = {code for code, _name in settings.LANGUAGES}
-    user = getattr(request, "user", None)
+    user = user if user is not None else getattr(request, "user", None)
     if getattr(user, "is_authenticated", False) and getattr(user, "language", "") in known:
         return user.language
     cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")

@@ -60,6 +60,15 @@ def _points() -> list[RegistrationPoint]:
     return [point for pair in zip(*by_province, strict=False) for point in pair]
 
 
+def answer_value(item, *, failing: bool) -> str:
+    """A demo answer to a checklist item: one that fails it, or one that passes."""
+    if item.answer_kind == "NUMBER":
+        return "3" if failing else "0"
+    if item.answer_kind == "YES_NO_NA":
+        return item.failing_answer if failing else ("YES" if item.failing_answer == "NO" else "NO")
+    return "—"
+
+
 def _scenario(users, points) -> str:
     from .services import actions, fieldwork, review, sanctions, tasks
 
@@ -74,14 +83,7 @@ def _scenario(users, points) -> str:
         )
         answers = {}
         for item in report.template.items.all():
-            if item.answer_kind == "NUMBER":
-                value = "3" if item.code in failing else "0"
-            elif item.answer_kind == "YES_NO_NA":
-                value = (
-                    item.failing_answer if item.code in failing else ("YES" if item.failing_answer == "NO" else "NO")
-                )
-            else:
-                value = "—"
+            value = answer_value(item, failing=item.code in failing)
             answers[item.code] = {"value": value, "note": "Thiếu, đã nhắc nhở chủ điểm" if item.code in failing else ""}
             if item.requires_photo:
                 fieldwork.photo_add(

@@ -429,8 +429,9 @@ RUNS_QUEUE_LOST_AFTER_SECONDS = int(os.environ.get("RUNS_QUEUE_LOST_AFTER_SECOND
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # Token first: a bad token answers 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
+        # Token first: a bad token answers 401 with a WWW-Authenticate header. DRF's, answering in the token's
+        # user's language (or an explicit Accept-Language): the middleware cannot know that user.
+        "core.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

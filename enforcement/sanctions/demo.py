@@ -20,46 +20,89 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from agents.models import RegistrationPoint
+from inspections import selectors as inspection_selectors
 from inspections.catalogue import D11, D49, D185
-from inspections.models import Finding, FindingKind, InspectionTask, Sanction, TaskKind, TaskStatus
+from inspections.demo import answer_value
+from inspections.models import (
+    Answer,
+    Finding,
+    FindingKind,
+    InspectionReport,
+    InspectionTask,
+    ReviewOutcome,
+    Sanction,
+    TaskKind,
+    TaskStatus,
+)
 from inspections.services import sanctions as sanction_services
+from inspections.services.fieldwork import current_checklist
 from registrations.models import Severity
 
 from . import services, texts
 from .models import SanctionSuggestion
 
 MARK = "Dữ liệu mẫu: thang xử lý vi phạm"  # the reason of the demo's inspection tasks (a Vietnamese team's words)
-# (what was found, severity, legal basis): plain-text summaries in English, like the findings a review makes
+# (the checklist item the visit failed, severity, legal basis): each finding is a failed answer of a report, as
+# a review makes it, so pages show the item's question in the reader's language (not a summary in English)
 ISSUES = [
-    ("No signboard with the operator's brand, address and phone", Severity.MEDIUM, D11),
-    ("The standard contract and the procedure are not posted", Severity.MEDIUM, D11),
-    ("Subscriber record folders incomplete", Severity.HIGH, D185),
-    ("Registration software used on an unregistered computer", Severity.HIGH, D185),
-    ("Pre-activated SIMs found on the counter", Severity.CRITICAL, D49),
+    ("signboard", Severity.MEDIUM, D11),
+    ("standard-contract", Severity.MEDIUM, D11),
+    ("record-folders", Severity.HIGH, D185),
+    ("software", Severity.HIGH, D185),
+    ("no-preactivated-sims", Severity.CRITICAL, D49),
 ]
 
 
-def _finding(point, days_ago: int, issue: int, now) -> Finding:
+def _finding(point, days_ago: int, issue: int, now, officer) -> Finding:
     at = now - dt.timedelta(days=days_ago)
+    code, severity, basis = ISSUES[issue % len(ISSUES)]
+    inspector = inspection_selectors.inspectors(province=point.province_id).order_by("username").first()
     task = InspectionTask.objects.create(
         point=point,
         kind=TaskKind.ROUTINE if issue % 2 == 0 else TaskKind.FOLLOW_UP,
         status=TaskStatus.CLOSED,
         due_date=timezone.localdate(at),
         reason=MARK,
+        inspector=inspector,
         created_at=at - dt.timedelta(days=7),
         closed_at=at,
     )
-    text, severity, basis = ISSUES[issue % len(ISSUES)]
+    answer = _failed_answer(task, code, inspector=inspector or officer, reviewer=officer, at=at)
     return Finding.objects.create(
         task=task,
         point=point,
         kind=FindingKind.FAILED_ITEM,
+        answer=answer,
         severity=severity,
         legal_basis=basis,
-        description=text,
+        description=f"{answer.item.question_en} (answer: {answer.value})",  # the record's summary, as a review's
         created_at=at,
     )
+
+
+def _failed_answer(task, code: str, *, inspector, reviewer, at) -> Answer:
+    """The visit's report, accepted: every item of the checklist in use answered, the item `code` failed."""
+    template = current_checklist()
+    report = InspectionReport.objects.create(
+        task=task,
+        template=template,
+        inspector=inspector,
+        checkin_at=at - dt.timedelta(days=1, hours=1),
+        checkin_latitude=task.point.latitude,
+        checkin_longitude=task.point.longitude,
+        checkin_accuracy_m=15 if task.point.latitude is not None else None,
+        checkout_at=at - dt.timedelta(days=1),
+        submitted_at=at - dt.timedelta(days=1),
+        reviewed_at=at,
+        reviewed_by=reviewer,
+        review_outcome=ReviewOutcome.ACCEPTED,
+    )
+    failed = None
+    for item in template.items.all():
+        value = answer_value(item, failing=item.code == code)
+        answer = Answer.objects.create(report=report, item=item, value=value, failed=item.fails(value), answered_at=at)
+        failed = answer if item.code == code else failed
+    return failed
 
 
 def _suggest(finding) -> SanctionSuggestion:
@@ -106,15 +149,15 @@ def _scenario(officer, manager, points) -> str:
     # a point climbing: warning, fine, then a suspension awaiting the manager
     point = points["TGS-001-007"]
     for days_ago, issue in ((210, 0), (95, 1)):
-        _approve(_confirm(_suggest(_finding(point, days_ago, issue, now)), officer), manager)
-    _confirm(_suggest(_finding(point, 6, 2, now)), officer)
+        _approve(_confirm(_suggest(_finding(point, days_ago, issue, now, officer)), officer), manager)
+    _confirm(_suggest(_finding(point, 6, 2, now, officer)), officer)
     # an agent climbing its own ladder across its points, up to termination
     for number, days_ago in enumerate((320, 240, 160, 80, 4)):
-        suggestion = _suggest(_finding(points[f"DDV-031-00{number}"], days_ago, number, now))
+        suggestion = _suggest(_finding(points[f"DDV-031-00{number}"], days_ago, number, now, officer))
         _approve(_confirm(suggestion, officer), manager)
     # a fine awaiting an officer, and a suggestion the officer dismissed
-    _approve(_confirm(_suggest(_finding(points["TGS-079-006"], 60, 0, now)), officer), manager)
-    dismissed = _suggest(_finding(points["TGS-079-005"], 20, 1, now))
+    _approve(_confirm(_suggest(_finding(points["TGS-079-006"], 60, 0, now, officer)), officer), manager)
+    dismissed = _suggest(_finding(points["TGS-079-005"], 20, 1, now, officer))
     services.suggestion_dismiss(
         suggestion=dismissed,
         reason=(
@@ -123,6 +166,6 @@ def _scenario(officer, manager, points) -> str:
         ),
         actor=officer,
     )
-    _suggest(_finding(points["TGS-079-006"], 2, 3, now))
+    _suggest(_finding(points["TGS-079-006"], 2, 3, now, officer))
     made = SanctionSuggestion.objects.filter(finding__task__reason=MARK).count()
     return f"{made} suggestions: a point at a proposed suspension, agent DDV-031 terminated"

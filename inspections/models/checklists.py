@@ -87,9 +87,13 @@ class ChecklistItem(models.Model):
         return self.code
 
     def question(self, language: str | None = None) -> str:
+        """The question in `language` (the active one when not given); the other language's only when this
+        one is missing (an item written before both were required), never a blank."""
         from django.utils.translation import get_language
 
-        return self.question_vi if (language or get_language() or "vi").startswith("vi") else self.question_en
+        vietnamese = (language or get_language() or "vi").startswith("vi")
+        first, other = (self.question_vi, self.question_en) if vietnamese else (self.question_en, self.question_vi)
+        return first.strip() or other
 
     def fails(self, value: str) -> bool:
         """Whether this answer fails the item (blank never fails: not answered)."""

@@ -4,7 +4,6 @@ suggestion (a PROPOSED sanction in their name, for a manager to decide) or dismi
 the pages' services and with the pages' permissions; a suggestion already dealt with answers 409."""
 
 from django.core.exceptions import ValidationError
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -18,7 +17,6 @@ from rest_framework.views import APIView
 
 from core.api.pages import CheckedCursorPagination
 from core.api.permissions import HasViewPermissions
-from core.middleware import language_for
 from core.web import api_error
 
 from .. import selectors, services, texts
@@ -107,22 +105,11 @@ DECIDED = OpenApiResponse(
 class _SuggestionActApi(APIView):
     """Shared by confirm and dismiss: the pages' permissions (view the suggestions and propose sanctions:
     officers and managers), the suggestion fetched within the caller's provinces (else 404), the service's
-    errors as 400 (a field) or 409 (already decided), and messages in the caller's own language (a token's
-    user is known only here, after the language middleware ran)."""
+    errors as 400 (a field) or 409 (already decided); messages in the caller's language as on every API view
+    (core.api.authentication)."""
 
     permission_classes = [HasViewPermissions]
     required_permissions = (VIEW_SUGGESTION, services.PROPOSE_PERMISSION)
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        language = language_for(request)
-        translation.activate(language)
-        request.LANGUAGE_CODE = language
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        response["Content-Language"] = translation.get_language()
-        return response
 
     def act(self, service, **kwargs):
         try:

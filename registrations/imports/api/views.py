@@ -16,6 +16,7 @@ from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status
@@ -26,6 +27,7 @@ from rest_framework.views import APIView
 
 from core.imports import ImportFileError, check_upload_size
 from core.models import ImportJob
+from core.numbers import grouped
 
 from .. import rows, selectors, services
 
@@ -56,19 +58,20 @@ class CanImport(BasePermission):
 class RowsField(serializers.Field):
     """A list of flat objects; values are text (numbers and booleans are written as the file would have them)."""
 
+    # in the caller's language, as DRF's own messages (core.api.authentication)
     default_error_messages = {
-        "not_a_list": "Expected a list of rows.",
-        "too_many": f"At most {MAX_JSON_ROWS:,} rows per request; send a CSV file for more.",
-        "empty": "No rows.",
-        "not_an_object": "Row {index} is not an object.",
-        "not_a_value": "Row {index}, column {column!r}: expected a text, number, boolean or null value.",
+        "not_a_list": gettext_lazy("Expected a list of rows."),
+        "too_many": gettext_lazy("At most {limit} rows per request; send a CSV file for more."),
+        "empty": gettext_lazy("No rows."),
+        "not_an_object": gettext_lazy("Row {index} is not an object."),
+        "not_a_value": gettext_lazy("Row {index}, column {column!r}: expected a text, number, boolean or null value."),
     }
 
     def to_internal_value(self, data):
         if not isinstance(data, list):
             self.fail("not_a_list")
         if len(data) > MAX_JSON_ROWS:
-            self.fail("too_many")
+            self.fail("too_many", limit=grouped(MAX_JSON_ROWS))
         if not data:
             self.fail("empty")
         for index, row in enumerate(data, start=1):

@@ -2,11 +2,17 @@
 awaiting an officer, a dismissed suggestion; made once."""
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
 
 from agents.models import Status
 from core.roles import Role
-from enforcement.sanctions.demo import seed_sanction_ladder
+from enforcement.sanctions.demo import MARK, seed_sanction_ladder
 from enforcement.sanctions.models import SanctionSuggestion, SuggestionStatus
+from inspections.models import Finding
 from tests.agents.factories import AgentFactory, PointFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,3 +45,27 @@ def test_the_demo_shows_every_state_of_the_ladder_once(demo_world):
     assert {SuggestionStatus.SUGGESTED, SuggestionStatus.CONFIRMED, SuggestionStatus.DISMISSED} <= statuses
     assert "already" in again
     assert suggestions.count() == 11, first
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_demos_findings_show_their_checklist_question_in_the_readers_language(demo_world, language):
+    # given: the demo made, read by its Vietnamese (or English) manager
+    seed_sanction_ladder()
+    manager = get_user_model().objects.get(username="manager")
+    manager.language = language
+    manager.save(update_fields=["language"])
+    client = Client()
+    client.force_login(manager)
+    findings = Finding.objects.filter(task__reason=MARK).select_related("answer__item")
+    # then: each a failed answer of an accepted report, as a review makes it
+    assert findings.count() == 11
+    assert all(f.answer is not None and f.answer.failed for f in findings)
+    other = "en" if language == "vi" else "vi"
+    for point in {f.point for f in findings}:
+        # when
+        with translation.override(language):  # a request leaves its language active: restored after
+            html = client.get(reverse("inspections:point_section", args=[point.pk])).content.decode()
+        # then
+        for f in findings.filter(point=point):
+            assert escape(f.answer.item.question(language)) in html
+            assert escape(f.answer.item.question(other)) not in html
