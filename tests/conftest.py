@@ -90,6 +90,17 @@ def tasks_in_process(request):
     app.conf.task_always_eager, app.conf.task_eager_propagates = saved
 
 
+@pytest.fixture(autouse=True)
+def language_restored():
+    """A request leaves its language active in the thread (streamed CSV exports rely on it): each test starts
+    from the language the one before it found, whatever that test's requests chose."""
+    from django.utils import translation
+
+    language = translation.get_language()
+    yield
+    translation.activate(language)
+
+
 # --- each role, in scope and out of scope ---------------------------------------------------------
 # One parametrised fixture that role tests of every app use (as CISO Assistant's
 # backend/app_tests/conftest.py does). The object under test lives in Hà Nội ("001"); an "in" user
