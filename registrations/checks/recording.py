@@ -39,7 +39,6 @@ HITS = "rule_hits"
 FLAG = Flag._meta.db_table
 REG = Registration._meta.db_table
 EVENT = FlagEvent._meta.db_table
-RECORD_LOCK = 0x53_41_57_52  # "SAWR": with the rule's id, one recorder of a rule at a time
 # The flag history's reason for a flag raised when agents or points were saved, or when a blacklist entry was
 # listed (not by a check run; a lifting only resolves); shown in the reader's language by
 # registrations.templatetags.flag_tags.flag_reason.
@@ -131,8 +130,10 @@ def _settings_and_lock(cursor, rule: Rule) -> None:
     # the rest of a long statement.
     cursor.execute("SELECT set_config('client_connection_check_interval', '5s', true)")
     # One recorder of this rule at a time (a check run, a save): whichever comes second sees the other's flags
-    # committed, so neither inserts a flag the other did (the unique constraint).
-    cursor.execute("SELECT pg_advisory_xact_lock(CAST(%s AS integer), CAST(%s AS integer))", [RECORD_LOCK, rule.pk])
+    # committed, so neither inserts a flag the other did (the unique constraint). A lock on the rule's row, which
+    # also orders a manager's edit of the rule after the recording; a killed run's backend holds it only until it
+    # notices (client_connection_check_interval), where an advisory lock showed in pg_locks as the run's own.
+    cursor.execute(f"SELECT id FROM {Rule._meta.db_table} WHERE id = %s FOR UPDATE", [rule.pk])  # noqa: S608
 
 
 def _raised_reason(run: CheckRun | None, version: int, cause: str) -> str:

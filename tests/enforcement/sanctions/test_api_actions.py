@@ -156,7 +156,9 @@ def test_an_amount_outside_the_legal_range_is_refused_in_vietnamese_for_a_vietna
     officer.save(update_fields=["language"])
     # when
     body = {"amount_vnd": 9_999_999, "note": "x"}
-    response = api_for(officer).post(confirm_url(fine_suggestion), body, format="json")
+    # (a token, as an API caller signs in: the test client's force_authenticate skips authentication, where the
+    # caller's language is applied)
+    response = token_api_for(officer).post(confirm_url(fine_suggestion), body, format="json")
     # then: dots and the dong sign, Vietnamese words
     assert response.status_code == 400
     (message,) = response.json()["amount_vnd"]
