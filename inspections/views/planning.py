@@ -58,6 +58,11 @@ def task_list(request):
     if request.headers.get("HX-Request"):
         return render(request, "inspections/office/task_list_rows.html", context)
     context["workload"] = list(_workload(request.user))
+    # the inspector filter offers the same accounts as the workload table, in the same order: its options from
+    # those rows rather than a second query of them (issue 15); a chosen one is still validated by its queryset
+    inspector = filterset.form.fields.get("inspector")
+    if inspector is not None:
+        inspector.widget.choices = [("", inspector.empty_label), *((u.pk, str(u)) for u in context["workload"])]
     context["links"] = _optional_links(
         ("inspections:policy", _("Risk policy")), ("inspections:nightly_list", _("Nightly runs"))
     )
