@@ -177,6 +177,13 @@ class ProvinceChoiceFilter(django_filters.ModelChoiceFilter):
     field_class = ProvinceChoiceField
 
 
+def user_provinces(request):
+    """A ProvinceChoiceFilter's queryset: the requesting user's provinces (none without a request)."""
+    from core.models import Province
+
+    return Province.objects.none() if request is None else Province.objects.for_user(request.user)
+
+
 # --- short choice lists read from the database ------------------------------------------------------------
 
 

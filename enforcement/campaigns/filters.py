@@ -7,8 +7,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Province
-from core.scoping import province_scope
+from core.renderers import ProvinceChoiceFilter, user_provinces
 
 from .models import Campaign
 
@@ -20,9 +19,7 @@ class CampaignFilter(django_filters.FilterSet):
     subject_type = django_filters.ChoiceFilter(
         choices=Campaign.Subject.choices, label=_("Subject"), empty_label=_("any")
     )
-    province = django_filters.ModelChoiceFilter(
-        queryset=Province.objects.none(), label=_("Province"), empty_label=_("any")
-    )
+    province = ProvinceChoiceFilter(queryset=user_provinces, label=_("Province"), empty_label=_("any"))
     # open at the end of a local day (the monthly report's `campaigns_open`: its month's last day)
     open_on = django_filters.DateFilter(
         method="filter_open_on", label=_("Open at the end of"), widget=forms.DateInput(attrs={"type": "date"})
@@ -31,15 +28,6 @@ class CampaignFilter(django_filters.FilterSet):
     class Meta:
         model = Campaign
         fields = ["q", "status", "trigger", "subject_type", "province", "open_on"]
-
-    def __init__(self, *args, request=None, **kwargs):
-        super().__init__(*args, request=request, **kwargs)
-        provinces = Province.objects.all()
-        scope = province_scope(request.user) if request is not None else None
-        if scope is not None:
-            provinces = provinces.filter(code__in=scope)
-        self.filters["province"].queryset = provinces
-        self.form.fields["province"].queryset = provinces
 
     def filter_q(self, queryset, name, value):
         value = value.strip()

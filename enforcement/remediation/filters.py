@@ -13,8 +13,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.models import Province
-from core.scoping import province_scope
+from core.renderers import ProvinceChoiceFilter, user_provinces
 
 from ..campaigns.progress import Progress, progress_q
 from .models import LADDER_RULES, CaseStep, RemediationCase, Step, Track
@@ -47,9 +46,9 @@ class CaseFilter(django_filters.FilterSet):
     track = django_filters.ChoiceFilter(
         choices=Track.choices, label=pgettext_lazy("remediation", "Ladder"), empty_label=_("any")
     )
-    province = django_filters.ModelChoiceFilter(
+    province = ProvinceChoiceFilter(
         field_name="registration__point__province",
-        queryset=Province.objects.none(),
+        queryset=user_provinces,
         label=_("Province"),
         empty_label=_("any"),
     )
@@ -80,12 +79,6 @@ class CaseFilter(django_filters.FilterSet):
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
-        provinces = Province.objects.all()
-        scope = province_scope(request.user) if request is not None else None
-        if scope is not None:
-            provinces = provinces.filter(code__in=scope)
-        self.filters["province"].queryset = provinces
-        self.form.fields["province"].queryset = provinces
         from registrations.models import Rule
 
         names = {r.code: r for r in Rule.objects.filter(code__in=LADDER_RULES)}
@@ -144,9 +137,9 @@ class StepFilter(django_filters.FilterSet):
     handled = django_filters.ChoiceFilter(
         choices=HANDLED_CHOICES, method="filter_handled", label=_("Handled"), empty_label=_("any")
     )
-    province = django_filters.ModelChoiceFilter(
+    province = ProvinceChoiceFilter(
         field_name="case__registration__point__province",
-        queryset=Province.objects.none(),
+        queryset=user_provinces,
         label=_("Province"),
         empty_label=_("any"),
     )
@@ -156,15 +149,6 @@ class StepFilter(django_filters.FilterSet):
     class Meta:
         model = CaseStep
         fields = ["step", "handled", "province", "due_from", "due_to"]
-
-    def __init__(self, *args, request=None, **kwargs):
-        super().__init__(*args, request=request, **kwargs)
-        provinces = Province.objects.all()
-        scope = province_scope(request.user) if request is not None else None
-        if scope is not None:
-            provinces = provinces.filter(code__in=scope)
-        self.filters["province"].queryset = provinces
-        self.form.fields["province"].queryset = provinces
 
     def filter_handled(self, queryset, name, value):
         done = Q(outcome=CaseStep.Outcome.DONE, done_at__isnull=False)
