@@ -98,9 +98,18 @@ class Registration(models.Model):
     # then on, its flags stay as they were, and an import never writes personal data back into it.
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
     # No index: nothing looks rows up by job (jobs are kept as evidence, never deleted), and on a table
-    # of millions each index costs every imported row.
+    # of millions each index costs every imported row. No database constraint either: only the importer
+    # writes it, with its own job's id, and the check cost a lookup per imported row at each commit (about
+    # 5 s of a million-row load); deleting a job still empties it (Django's SET_NULL).
     import_job = models.ForeignKey(
-        ImportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False, db_index=False
+        ImportJob,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        db_index=False,
+        db_constraint=False,
     )
     # Keyed hash of the row as last imported (registrations.imports): a re-import writes a row only
     # when it differs, which a comparison of the encrypted columns (fresh nonce each time) cannot tell.
@@ -213,9 +222,18 @@ class Activation(models.Model):
     activated_at = models.DateTimeField(_("activated at"), db_index=True)
     change_seq = models.BigIntegerField(_("change sequence"), default=0, editable=False)  # as on Registration
     # No index: nothing looks rows up by job (jobs are kept as evidence, never deleted), and on a table
-    # of millions each index costs every imported row.
+    # of millions each index costs every imported row. No database constraint either: only the importer
+    # writes it, with its own job's id, and the check cost a lookup per imported row at each commit (about
+    # 5 s of a million-row load); deleting a job still empties it (Django's SET_NULL).
     import_job = models.ForeignKey(
-        ImportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False, db_index=False
+        ImportJob,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        db_index=False,
+        db_constraint=False,
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

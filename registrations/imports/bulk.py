@@ -127,9 +127,10 @@ def secondary_indexes() -> list[tuple[str, str]]:
 
 
 def foreign_keys() -> list[tuple[str, str]]:
-    """(name, definition) of the table's foreign keys to points and agents: checked row by row when rows go in
-    (3 lookups a row), at once by one join when the constraint is added back. The one to import jobs stays:
-    dropping it would lock the jobs table, and with it the heartbeat of every running import."""
+    """(name, definition) of the table's foreign keys (to points and agents): checked row by row when rows go in
+    (a lookup each a row), at once by one join when the constraint is added back. The import job column has
+    no constraint (models.Registration.import_job); were one added, it is left alone here: dropping it would
+    lock the jobs table, and with it the heartbeat of every running import."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -192,7 +193,7 @@ def merge(job, spec: Spec, *, now, values_after) -> dict:
         created, updated = cursor.fetchone()
         cursor.execute(writer.first_cancelled_from(stage))
         if bulk:
-            run_pending_checks(cursor)  # the import job's foreign key's, deferred
+            run_pending_checks(cursor)  # any deferred foreign key check of the upsert (none after the drops)
         for name, definition in constraints:
             cursor.execute(f'ALTER TABLE {TABLE} ADD CONSTRAINT "{name}" {definition}')
         build_indexes(cursor, [definition for _name, definition in indexes])
