@@ -58,6 +58,8 @@ format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Every benchmark, ending with one table of issue 15's targets. Every target at 1M and 10M in one run (about
+# 3 hours on 2 cores): make bench BENCH_ARGS="--sizes 1M,10M"; add --plan to print the estimates only.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sim_agent_watch_bench
 bench: setup
 	psql "$(BENCH_DATABASE_URL)" -c "select 1" >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres $(lastword $(subst /, ,$(BENCH_DATABASE_URL)))

@@ -116,8 +116,10 @@ def _totals(run) -> str:
     return ", ".join(f"{k} {v:,}" for k, v in totals.items())
 
 
-def run(n: int, delta: int = 200_000, keep: bool = False) -> list[str]:
-    """The figures; the default connection ends pointed at the rules database (as bench/rules.py leaves it)."""
+def run(n: int, delta: int = 200_000, keep: bool = False, figures: dict | None = None) -> list[str]:
+    """The figures; the default connection ends pointed at the rules database (as bench/rules.py leaves it).
+    `figures`, if given, gets the target's figures (bench/summary.py)."""
+    figures = {} if figures is None else figures
     if connection.vendor != "postgresql":
         return ["incremental checks benchmark skipped: it needs PostgreSQL"]
     # the rules database as bench/rules.py names it, not migrated here: only the copy is written
@@ -156,6 +158,9 @@ def run(n: int, delta: int = 200_000, keep: bool = False) -> list[str]:
         full_seconds, full = _timed_run(incremental=False)
         lines.append(f"  full run on the same state     {full_seconds:7.1f} s  {_totals(full)}")
         share = inc_seconds / full_seconds
+        figures.update(
+            size=n, delta=delta, incremental_seconds=inc_seconds, full_seconds=full_seconds, baseline_seconds=seconds
+        )
         lines.append(
             f"  incremental / full             {share * 100:6.1f} %  "
             f"({'within' if share < TARGET_SHARE else 'OVER'} the {TARGET_SHARE * 100:.0f}% target)"

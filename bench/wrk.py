@@ -9,7 +9,10 @@ registrations, the flag queue, the inspection tasks list) followed by the bare v
 is compared with the bare view's runs just before and after it (the higher of the two is its ceiling: the
 other users of a shared machine weigh on both alike). Printed per page: requests/s, p50, p99 (wrk's
 --latency distribution), its ceiling and its share of it, errors, the load average before the run, and the
-targets (>= 25% of the bare view, p99 < 300 ms) met or not; then every run of the bare view.
+targets (>= 25% of the bare view, p99 < 300 ms) met or not; then every run of the bare view. The dataset
+(points, registrations, flags, inspection tasks) is printed first; `make bench` makes it with bench/pages.py's
+prepare(). Bounded: 127.0.0.1 only, each run of a fixed length (wrk_command); skipped with a message when wrk is
+not installed.
 
 Run by bench/run.py (`--no-wrk` skips it) or alone: `python bench/wrk.py [--seconds 10] [--connections 16]`.
 """
@@ -180,12 +183,31 @@ def _warm(port: int, path: str, cookies: dict) -> None:
             raise RuntimeError(f"{path} answered {status} (to {location}) for the bench officer")
 
 
+MAX_SECONDS = 120  # each run's length is bounded: wrk stops itself; the process is killed 60 s after that
+MAX_CONNECTIONS = 64
+
+
+def wrk_command(port: int, path: str, cookie: str, *, seconds: int, connections: int, threads: int = 2) -> list[str]:
+    """The wrk command line: 127.0.0.1 only, a fixed duration, a bounded number of connections."""
+    if not 1 <= seconds <= MAX_SECONDS:
+        raise ValueError(f"wrk runs last 1 to {MAX_SECONDS} s, not {seconds}")
+    if not 1 <= connections <= MAX_CONNECTIONS:
+        raise ValueError(f"wrk opens 1 to {MAX_CONNECTIONS} connections, not {connections}")
+    if not path.startswith("/"):
+        raise ValueError(f"a path on the local server, not {path!r}")
+    args = ["wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    args += ["--timeout", "10s", "-H", f"Cookie: {cookie}", f"http://127.0.0.1:{int(port)}{path}"]
+    return args
+
+
 def wrk(port: int, path: str, cookies: dict, *, seconds: int, connections: int, threads: int = 2) -> dict:
     cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
-    args = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
-    args += ["-H", f"Cookie: {cookie}", f"http://127.0.0.1:{port}{path}"]
+    args = wrk_command(port, path, cookie, seconds=seconds, connections=connections, threads=threads)
     output = subprocess.run(args, capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
     return parse_wrk(output)
+
+
+SKIPPED = "wrk run skipped: wrk is not installed (Debian: apt-get install wrk)"
 
 
 def _ms(value: float) -> str:
@@ -196,19 +218,22 @@ def _met(ok: bool) -> str:
     return "met" if ok else "NOT met"
 
 
-def run(seconds: int = 10, connections: int = 16, only: tuple[str, ...] = ()) -> list[str]:
+def run(seconds: int = 10, connections: int = 16, only: tuple[str, ...] = (), figures: dict | None = None) -> list[str]:
+    """The figures' lines; `figures`, if given, gets each page's figures and the dataset (bench/summary.py), or
+    "skipped" with the reason."""
     from django.db import connection
 
-    from agents.models import RegistrationPoint
+    from bench.pages import dataset
+    from bench.summary import describe_dataset
 
+    figures = {} if figures is None else figures
     if shutil.which("wrk") is None:
-        return ["wrk run skipped: wrk is not installed (Debian: apt-get install wrk)"]
+        figures["skipped"] = "wrk is not installed"
+        return [SKIPPED]
+    wrk_command(0, BARE[1], "", seconds=seconds, connections=connections)  # the bounds, before anything starts
     _ensure_user()
+    data = dataset()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM registrations_registration")
-        registrations = cursor.fetchone()[0]
-        cursor.execute("SELECT count(*) FROM registrations_flag")
-        flags = cursor.fetchone()[0]
         for table in TABLES:
             cursor.execute(f"VACUUM (ANALYZE) {table}")
     connection.close()  # the workers fork from gunicorn, not from here; nothing held open meanwhile
@@ -234,12 +259,12 @@ def run(seconds: int = 10, connections: int = 16, only: tuple[str, ...] = ()) ->
         _stop(web)
     lines = [
         f"pages under load (wrk -t2 -c{connections} -d{seconds}s, gunicorn 2 sync workers, 127.0.0.1; "
-        f"{RegistrationPoint.objects.count():,} points, {registrations:,} registrations, {flags:,} flags; "
-        f"{os.cpu_count()} CPUs; load average 1/5/15 min before each run)",
+        f"{os.cpu_count()} CPUs; load average 1/5/15 min before each run) on {describe_dataset(data)}",
         f"  {'page':<22} {'req/s':>6} {'p50 ms':>6} {'p99 ms':>6} {'bare':>6} {'of bare':>7} {'errors':>6}  "
         f"{'load avg':<15} targets: >= {TARGET_SHARE}% of the bare view, p99 < {TARGET_P99_MS} ms",
     ]
     every = True
+    measured = []
     for index, (label, load, m) in enumerate(pages):
         # the ceiling: the higher of the bare view's runs just before and just after this page
         ceiling = max(bares[index][1]["rps"], bares[index + 1][1]["rps"])
@@ -247,6 +272,7 @@ def run(seconds: int = 10, connections: int = 16, only: tuple[str, ...] = ()) ->
         errors = m["bad"] + m["socket_errors"]
         fast = m["p99"] < TARGET_P99_MS and not errors
         every = every and share >= TARGET_SHARE and fast
+        measured.append({"label": label, "rps": m["rps"], "p99": m["p99"], "ceiling": ceiling, "errors": errors})
         lines.append(
             f"  {label:<22} {m['rps']:6.1f} {_ms(m['p50']):>6} {_ms(m['p99']):>6} {ceiling:6.1f} {share:6.0f}% "
             f"{errors:6d}  {load:<15} {_met(share >= TARGET_SHARE)} ({share:.0f}% vs {TARGET_SHARE}%), "
@@ -257,6 +283,7 @@ def run(seconds: int = 10, connections: int = 16, only: tuple[str, ...] = ()) ->
         + ", ".join(f"{m['rps']:.1f} req/s (p99 {_ms(m['p99'])} ms, load {load.split()[0]})" for load, m in bares)
     )
     lines.append(f"  every list page within both targets: {_met(every)}")
+    figures.update(pages=measured, dataset=data, size=data["registrations"], connections=connections, seconds=seconds)
     return lines
 
 

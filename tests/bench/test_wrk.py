@@ -6,7 +6,8 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from bench.wrk import parse_wrk
+from bench.wrk import MAX_CONNECTIONS, MAX_SECONDS, parse_wrk, wrk_command
+from bench.wrk import run as wrk_run
 from core.roles import Role
 from tests.agents.factories import PointFactory
 
@@ -82,3 +83,41 @@ def test_bare_view_is_in_no_production_urlconf():
     from config import urls
 
     assert not any("bench" in str(p.pattern) for p in urls.urlpatterns)
+
+
+def test_wrk_command_is_bounded_to_localhost_a_fixed_duration_and_connections():
+    # when
+    args = wrk_command(40001, "/agents/points/", "sessionid=abc", seconds=10, connections=16)
+    # then
+    assert args[0] == "wrk"
+    for part in ("-d10s", "-c16", "--latency"):
+        assert part in args
+    assert args[args.index("--timeout") + 1] == "10s"
+    assert args[-1] == "http://127.0.0.1:40001/agents/points/"
+
+
+@pytest.mark.parametrize(
+    ("path", "seconds", "connections"),
+    [
+        ("/agents/", 0, 16),
+        ("/agents/", MAX_SECONDS + 1, 16),
+        ("/agents/", 10, 0),
+        ("/agents/", 10, MAX_CONNECTIONS + 1),
+        ("@example.com/", 10, 16),
+        ("http://example.com/", 10, 16),
+    ],
+)
+def test_wrk_command_refuses_an_unbounded_run_or_another_host(path, seconds, connections):
+    with pytest.raises(ValueError, match="wrk runs|wrk opens|local server"):
+        wrk_command(40001, path, "", seconds=seconds, connections=connections)
+
+
+def test_run_is_skipped_with_a_message_when_wrk_is_not_installed(monkeypatch):
+    # given: no wrk on the PATH
+    monkeypatch.setattr("bench.wrk.shutil.which", lambda name: None)
+    figures = {}
+    # when
+    lines = wrk_run(figures=figures)
+    # then: one clear line, nothing started, the summary told why
+    assert lines == ["wrk run skipped: wrk is not installed (Debian: apt-get install wrk)"]
+    assert figures == {"skipped": "wrk is not installed"}
