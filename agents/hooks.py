@@ -3,8 +3,10 @@
 called once the write commits.
 
 Every write path that creates an agent or a point or changes one calls `agents_written` inside its transaction:
-agents.services (the pages, the API, the demo) and agents.importers (agents.csv, points.csv, once per file with
-every id written). Every listing and lifting of a blacklist entry calls it too (agents.blacklist.services, cause
+agents.services (the pages, the API, the demo; status changes too, an approved sanction's among them, a cascade
+to an agent's points once for the agent) and agents.importers (agents.csv, points.csv, once per file with every
+id written). Writes of fields the rule does not read (risk scores, inspection dates, an imported agent's parent)
+do not call it. Every listing and lifting of a blacklist entry calls it too (agents.blacklist.services, cause
 BLACKLIST_CHANGED), with the agents and points that carry one of the entry's keys: they were not written, but what
 they are judged against changed. The hooks run after the commit, in this process (a rolled-back write announces
 nothing), and a hook that fails is logged: the write stands, and the next check run judges what the hook did not.

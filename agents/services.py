@@ -1,6 +1,6 @@
-"""Every write to agents and points: validated, atomic, audited, with status history. A create or a real change
-of an agent or a point is announced to the after-write hooks once committed (agents.hooks: registrations judges
-BLACKLISTED_AGENT for it at once, issue 16)."""
+"""Every write to agents and points: validated, atomic, audited, with status history. A create, a real change or
+a status change of an agent or a point is announced to the after-write hooks once committed (agents.hooks:
+registrations judges BLACKLISTED_AGENT for it at once, issue 16)."""
 
 import logging
 from datetime import timedelta
@@ -231,7 +231,11 @@ def point_update(*, point: RegistrationPoint, actor, **data) -> RegistrationPoin
     return point
 
 
-def _change_status(obj, *, to_status, reason, actor, source, at=None) -> StatusChange:
+def _change_status(obj, *, to_status, reason, actor, source, at=None, judge=True) -> StatusChange:
+    """Move `obj` to `to_status` (locked, validated, in the history, audited). Every status change of an agent or a
+    point comes here (the pages, the API, an approved sanction), and each one is announced to the after-write hooks
+    (BLACKLISTED_AGENT judged once it commits: a terminated subject is not judged, so its flag resolves).
+    `judge` False: the caller announces it (a cascade: the agent's own announcement covers its points)."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give a reason for this status change.")})
@@ -267,6 +271,8 @@ def _change_status(obj, *, to_status, reason, actor, source, at=None) -> StatusC
     if kind == "agent" and to_status == Status.TERMINATED:
         # every path that terminates an agent comes here (the app, the API, an approved sanction)
         blacklist_on_termination(agent_ids=[obj.pk], reason=reason, actor=actor, at=change.changed_at)
+    if judge:
+        agents_written(**{f"{kind}_ids": [obj.pk]}, actor=actor)
     return change
 
 
@@ -278,7 +284,8 @@ def _cascade_to_points(agent, *, to_status, reason, actor, source) -> int:
         # a user limited to some provinces changes only the points it can see
         points = points.for_user(actor)
     for point in points.select_for_update():
-        _change_status(point, to_status=to_status, reason=reason, actor=actor, source=source)
+        # judged with the agent: an agent's judgement covers all its points (agents.hooks)
+        _change_status(point, to_status=to_status, reason=reason, actor=actor, source=source, judge=False)
         done += 1
     return done
 

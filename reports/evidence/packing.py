@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import PurePath
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count
 from django.utils import timezone
@@ -274,12 +275,23 @@ class _Progress:
             self.callback(self.step, min(99, self.done * 100 // self.total))
 
 
-def write_pack(fileobj, *, subject, generated_by: str, user=None, progress: Callable | None = None) -> PackResult:
+def write_pack(
+    fileobj,
+    *,
+    subject,
+    generated_by: str,
+    user=None,
+    progress: Callable | None = None,
+    language: str | None = None,
+) -> PackResult:
     """Write the pack of `subject` (an Agent or a RegistrationPoint) as a ZIP into `fileobj`.
 
     `user`: the person asking (the pack holds only the points in their provinces); None for the command
-    (every point). `progress(step, percent)` is called as the work advances.
+    (every point). `progress(step, percent)` is called as the work advances. `language` ("vi" or "en"; None:
+    the site's, Vietnamese): the language of the texts the pack takes from bilingual records (the checklist
+    questions of the inspection reports), named in manifest.json and README.txt.
     """
+    language = "vi" if (language or settings.LANGUAGE_CODE).startswith("vi") else "en"
     head = audit_head()  # first: every event the pack holds is at or before it
     generated_at = timezone.now()
     agents = selectors.subject_agents(subject, user=user)
@@ -297,7 +309,13 @@ def write_pack(fileobj, *, subject, generated_by: str, user=None, progress: Call
 
     try:
         tracker.start("RECORD")
-        about = {"head": head, "generated_at": generated_at, "generated_by": generated_by, "provinces": provinces}
+        about = {
+            "head": head,
+            "generated_at": generated_at,
+            "generated_by": generated_by,
+            "provinces": provinces,
+            "language": language,
+        }
         pack.text("README.txt", readme(subject, **about))
         if is_agent:
             pack.json("agent.json", agent_record(subject))
@@ -342,7 +360,7 @@ def write_pack(fileobj, *, subject, generated_by: str, user=None, progress: Call
         )
 
         tracker.start("INSPECTIONS")
-        counts["inspections"], counts["photos"] = _write_inspections(pack, task_qs, tracker, missing)
+        counts["inspections"], counts["photos"] = _write_inspections(pack, task_qs, tracker, missing, language)
 
         tracker.start("OUTCOMES")
         _write_outcomes(pack, agents, points, tracker, counts, missing)
@@ -358,7 +376,9 @@ def write_pack(fileobj, *, subject, generated_by: str, user=None, progress: Call
         if missing:
             counts["missing_files"] = len(missing)
             pack.csv("missing_files.csv", ["path_in_pack"], ([m] for m in sorted(missing)))
-        pack.finish(generated_at=generated_at.isoformat(), generated_by=generated_by, audit_chain_head=head)
+        pack.finish(
+            generated_at=generated_at.isoformat(), generated_by=generated_by, audit_chain_head=head, language=language
+        )
     except BaseException:
         pack.abort()
         raise
@@ -384,7 +404,9 @@ def _copy_stored(pack: PackWriter, path: str, stored, missing: set[str]) -> None
         pack.copy(path, fh, size=size)
 
 
-def _write_inspections(pack: PackWriter, task_qs, tracker: _Progress, missing: set[str]) -> tuple[int, int]:
+def _write_inspections(
+    pack: PackWriter, task_qs, tracker: _Progress, missing: set[str], language: str
+) -> tuple[int, int]:
     """inspections/<task>/report.json with photos/ beside it, then inspections.csv (one row per task).
 
     zipfile writes one entry at a time, so the index is a second pass over the tasks rather than a list
@@ -396,7 +418,7 @@ def _write_inspections(pack: PackWriter, task_qs, tracker: _Progress, missing: s
         data = {"task": _task_data(task), "report": None}
         report = task.report if hasattr(task, "report") else None
         if report is not None:
-            data["report"] = _report_data(report)
+            data["report"] = _report_data(report, language)
             photos = []
             for photo in selectors.photos(task).iterator(CHUNK):
                 path = f"{folder}/photos/{photo.pk}{_suffix(photo.file.name)}"
@@ -455,7 +477,7 @@ def _task_data(task) -> dict:
     }
 
 
-def _report_data(report) -> dict:
+def _report_data(report, language: str) -> dict:
     return {
         "checklist_version": str(report.template),
         "inspector": _user(report.inspector),
@@ -477,7 +499,7 @@ def _report_data(report) -> dict:
         "answers": [
             {
                 "item": a.item.code,
-                "question": a.item.question_en,
+                "question": a.item.question(language),  # the other language's when this one is blank
                 "value": a.value,
                 "note": a.note,
                 "failed": a.failed,
@@ -534,7 +556,12 @@ def _write_outcomes(pack: PackWriter, agents, points, tracker: _Progress, counts
     counts["evidence_files"] = evidence
 
 
-def readme(subject, *, head: dict, generated_at: datetime, generated_by: str, provinces: list[str]) -> str:
+LANGUAGE_NAMES = {"vi": "Vietnamese", "en": "English"}
+
+
+def readme(
+    subject, *, head: dict, generated_at: datetime, generated_by: str, provinces: list[str], language: str
+) -> str:
     kind = "agent" if isinstance(subject, Agent) else "registration point"
     scope = (
         "the agent, its sub-agents at any depth (the dealer tree) and all their registration points, "
@@ -549,6 +576,7 @@ Subject: {kind} {subject.code} ({subject.name})
 Covers: {scope}.
 Provinces (codes): {", ".join(provinces)}
 Generated at: {timezone.localtime(generated_at).isoformat()} by {generated_by}
+Language of the checklist questions (report.json): {LANGUAGE_NAMES[language]} ({language})
 Audit chain head when generated: event #{head["id"]}, hash {head["hash"]}
 
 Files (CSV: UTF-8, header row, comma; times ISO 8601 with their offset, local time Asia/Ho_Chi_Minh)
@@ -563,6 +591,7 @@ Files (CSV: UTF-8, header row, comma; times ISO 8601 with their offset, local ti
 - inspections.csv: one row per inspection task; inspections/<task>/report.json: the task, its history,
   the inspector's report (check-in and check-out, answers, SIMs found, remarks, review) and the list of
   its photos, which are in inspections/<task>/photos/ (sha256_at_upload: the hash recorded on upload).
+  Each answer's question is in the language named above (the other language's where it has none).
 - findings.csv, sanctions.csv, corrective_actions.csv: what the inspections found, the sanctions
   proposed or decided and the corrective actions, whose evidence files are in evidence/.
 - audit_events.csv: the audit trail's events about the subject and the objects above, up to the
@@ -574,7 +603,7 @@ How to verify
 1. The files: unzip the pack and, in its folder, run
        sha256sum -c SHA256SUMS
    Every line must say OK. manifest.json lists the same hashes with each file's size in bytes (it
-   covers SHA256SUMS too), with generated_at, generated_by and audit_chain_head.
+   covers SHA256SUMS too), with generated_at, generated_by, audit_chain_head and language.
 2. The audit events: on the SIM Agent Watch server, run
        python manage.py verify_audit
    It checks the whole hash chain and every anchor kept outside the table, this pack's audit chain

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
@@ -65,16 +66,18 @@ class Written:
 # --- the command: a pack written straight to a file -----------------------------------------------------
 
 
-def evidence_pack_write(*, subject: Agent | RegistrationPoint, target: Path, generated_by: str) -> Written:
+def evidence_pack_write(
+    *, subject: Agent | RegistrationPoint, target: Path, generated_by: str, language: str | None = None
+) -> Written:
     """Write the pack of `subject` to `target` (every point: the command is not limited to provinces),
     through a temporary file in the same folder renamed at the end; audited. OSError when the folder
-    cannot be written (nothing is left behind)."""
+    cannot be written (nothing is left behind). `language`: see packing.write_pack (None: the site's)."""
     target = Path(target)
     fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     temp = Path(temp_name)
     try:
         with os.fdopen(fd, "w+b") as fh:
-            result = packing.write_pack(fh, subject=subject, generated_by=generated_by)
+            result = packing.write_pack(fh, subject=subject, generated_by=generated_by, language=language)
         sha, size = _sha256_of(temp), temp.stat().st_size
         os.replace(temp, target)
     except BaseException:
@@ -179,9 +182,13 @@ def _progress_reporter(pack: EvidencePack):
 
 
 def evidence_pack_run(*, pack: EvidencePack) -> EvidencePack:
-    """Make a claimed pack in this process: DONE with its stored file, or FAILED with the reason."""
+    """Make a claimed pack in this process: DONE with its stored file, or FAILED with the reason.
+
+    In the requester's language (the header's switch kept on the account; blank: the site's, Vietnamese), as
+    their pages are, not the worker's."""
     subject = pack.subject
     user = pack.created_by
+    language = getattr(user, "language", "") or settings.LANGUAGE_CODE
     temp = None
     try:
         with PACKS.keep_alive(pack.pk), tempfile.NamedTemporaryFile(suffix=".zip", delete=False) as fh:
@@ -192,6 +199,7 @@ def evidence_pack_run(*, pack: EvidencePack) -> EvidencePack:
                 user=user,
                 generated_by=user.get_username() if user else "",
                 progress=_progress_reporter(pack),
+                language=language,
             )
         PACKS.heartbeat(pack, values={"step": EvidencePack.Step.STORE, "progress": 99})
         pack.sha256, pack.size_bytes = _sha256_of(temp), temp.stat().st_size

@@ -53,7 +53,7 @@ def test_manifest_covers_every_other_file_with_its_hash_and_size(scene, tmp_path
         sums = dict(reversed(line.split("  ", 1)) for line in zf.read("SHA256SUMS").decode().splitlines())
         assert set(sums) == names - {"SHA256SUMS"}
         assert all(sums[name] == listed[name]["sha256"] for name in sums)
-    assert set(manifest) == {"files", "generated_at", "generated_by", "audit_chain_head"}
+    assert set(manifest) == {"files", "generated_at", "generated_by", "audit_chain_head", "language"}
     assert "evidence_pack" in manifest["generated_by"]
 
 
