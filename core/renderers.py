@@ -8,9 +8,11 @@ between options) with format_html and hands every other template to Django's ren
 a template of its own is rendered as before.
 
 Used by the list filter forms (`ListFilterForm`, set as `Meta.form` on a FilterSet). A select whose choices are
-a fixed list (a status, a kind; not a queryset's rows), and the province select (ProvinceChoiceFilter, below),
-is written once per process for each value and language (and set of provinces), and taken from there on every
-later request: the same form widgets are not written again for each page.
+a fixed list (a status, a kind; not a queryset's rows), the province select (ProvinceChoiceFilter, below), a
+select whose list a view set (cache_select) and a plain text or date input are written once per process for
+each value and language (and set of choices), and taken from there on every later request: the same form
+widgets are not written again for each page. A user who has every province gets the province select without
+a query (the province names are read once per process).
 """
 
 from collections import OrderedDict

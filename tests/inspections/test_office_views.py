@@ -413,7 +413,8 @@ def test_the_planning_page_writes_a_task_id_as_a_reference_not_an_ungrouped_numb
     text = visible_text(html)
     assert "#1045" in text
     assert "#2046" in text
-    assert UNGROUPED.findall(text) == []
+    # (factories' sequences may write other four-digit numbers into names, past a thousand tests: not the page's)
+    assert not {"1045", "2046"} & set(UNGROUPED.findall(text))
 
 
 def test_the_workload_counts_only_the_tasks_of_the_users_provinces(client, hanoi_officer, saigon_point, make_user):
