@@ -243,6 +243,40 @@ def digest_hex(value: bytes | memoryview | None) -> str:
     return bytes(value).hex() if value else ""
 
 
+DIGEST_BYTES = 32
+
+
+def portrait_bytes(text: str | None) -> bytes | None:
+    """registrations.csv's portrait_sha256 as stored: a SHA-256 (64 hexadecimal characters, either case) as its
+    32 bytes; any other text as given, in UTF-8 (DESIGN section 4 stores what can be stored: the rules only
+    compare the values), with one NUL added when it would be exactly 32 bytes, so that it never reads as a
+    digest (a CSV value holds no NUL); blank: None. `portrait_text` gives the text back."""
+    if not text:
+        return None
+    if len(text) == 2 * DIGEST_BYTES:
+        try:
+            digest = bytes.fromhex(text)
+        except ValueError:
+            digest = b""
+        if len(digest) == DIGEST_BYTES:  # fromhex skips whitespace between pairs: 64 characters with spaces are text
+            return digest
+    raw = text.encode("utf-8")
+    return raw + b"\x00" if len(raw) == DIGEST_BYTES else raw
+
+
+def portrait_text(value: bytes | memoryview | None) -> str:
+    """A stored portrait_sha256 as registrations.csv gave it: 64 lower-case hexadecimal characters for a digest,
+    the text for any other value; "" for none."""
+    if not value:
+        return ""
+    raw = bytes(value)
+    if len(raw) == DIGEST_BYTES:
+        return raw.hex()
+    if len(raw) == DIGEST_BYTES + 1 and raw.endswith(b"\x00"):
+        raw = raw[:-1]
+    return raw.decode("utf-8", errors="replace")
+
+
 def mask(value: str | None, keep_start: int = 4, keep_end: int = 2) -> str:
     """Show the ends, star the middle; never show more than half of a value, nothing of a tiny one."""
     if not value:

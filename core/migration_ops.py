@@ -6,8 +6,10 @@ become 32-byte binary columns (NULL for none), in the state and in the database,
 - PostgreSQL: ONE `ALTER TABLE` for all the columns of a table (one rewrite of the table and its indexes,
   set-based: `decode(NULLIF(col, ''), 'hex')`), after a scan that refuses to start when a value is not 64
   hexadecimal characters (`malformed="fail"`, the default: no value is lost silently; the error says how
-  to find the rows) or that turns such values into NULL (`malformed="null"`: for a log whose rows can be
-  lost, such as registrations_keychange). Backwards: `encode(col, 'hex')`, NULL -> "".
+  to find the rows), that turns such values into NULL (`malformed="null"`: for a log whose rows can be
+  lost, such as registrations_keychange), or that keeps them as their UTF-8 bytes (`malformed="text"`, the
+  rule of core.crypto.portrait_bytes: a portrait_sha256 an import before issue 15 stored as any text).
+  Backwards: `encode(col, 'hex')` for 32 bytes, the text for other values, NULL -> "".
 - SQLite (development): Django's own AlterField (a copy of the table), then the values in Python.
 """
 
@@ -15,6 +17,8 @@ import re
 
 from django.db import migrations
 from django.db.migrations.operations.base import Operation
+
+from core.crypto import portrait_bytes, portrait_text
 
 HEX64 = "^[0-9a-fA-F]{64}$"
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
@@ -35,7 +39,7 @@ class HexDigestsToBytea(Operation):
     reduces_to_sql = False
 
     def __init__(self, model_name: str, fields: dict, malformed: str = "fail"):
-        if malformed not in ("fail", "null"):
+        if malformed not in ("fail", "null", "text"):
             raise ValueError(malformed)
         self.model_name = model_name
         self.fields = fields
@@ -108,6 +112,11 @@ def postgres_forwards(schema_editor, table: str, columns: list[str], malformed: 
     if malformed == "fail":
         check_hex_digests(schema_editor, table, columns)
         using = "decode(NULLIF(@, ''), 'hex')"
+    elif malformed == "text":  # core.crypto.portrait_bytes, in SQL
+        using = (
+            f"CASE WHEN @ = '' THEN NULL WHEN @ ~ '{HEX64}' THEN decode(@, 'hex')"
+            " WHEN octet_length(@) = 32 THEN convert_to(@, 'UTF8') || '\\x00'::bytea ELSE convert_to(@, 'UTF8') END"
+        )
     else:
         using = f"CASE WHEN @ ~ '{HEX64}' THEN decode(@, 'hex') END"
     clauses = []
@@ -147,7 +156,14 @@ def postgres_backwards(schema_editor, table: str, fields: dict, not_null: bool =
     for column, field in fields.items():
         c = quote(column)
         db_type = field.db_type(schema_editor.connection)
-        clauses.append(f"ALTER COLUMN {c} TYPE {db_type} USING COALESCE(encode({c}, 'hex'), '')")
+        # core.crypto.portrait_text, in SQL: a digest as hex, text kept by malformed="text" as that text
+        text = (
+            f"CASE WHEN {c} IS NULL THEN '' WHEN octet_length({c}) = 32 THEN encode({c}, 'hex')"
+            f" WHEN octet_length({c}) = 33 AND get_byte({c}, 32) = 0"
+            f" THEN convert_from(substring({c} FROM 1 FOR 32), 'UTF8')"
+            f" ELSE convert_from({c}, 'UTF8') END"
+        )
+        clauses.append(f"ALTER COLUMN {c} TYPE {db_type} USING {text}")
         if not_null:
             clauses.append(f"ALTER COLUMN {c} SET NOT NULL")
     schema_editor.execute(f"ALTER TABLE {quote(table)} {', '.join(clauses)}")
@@ -172,11 +188,13 @@ def _python_convert(schema_editor, table: str, pk: str, columns: list[str], malf
                     new.append(bytes(value))
                 elif malformed == "null":
                     new.append(None)
+                elif malformed == "text" and isinstance(value, str):
+                    new.append(portrait_bytes(value))
                 else:
                     bad.append((pk_value, column, value))
                     new.append(None)
             else:
-                new.append(bytes(value).hex() if value else "")
+                new.append(portrait_text(value))
         updates.append((*new, pk_value))
     if bad:
         raise MalformedDigests(

@@ -434,19 +434,10 @@ def _reject_flags(*values: str):
 
 
 def _portrait_digest(text: str) -> bytes:
-    """portrait_sha256 as registrations.csv gives it (64 hexadecimal characters, either case): its 32 bytes.
-
-    Anything else is rejected: the column holds a SHA-256 and nothing else (the rules compare it), so a
-    value that is none cannot be stored meaningfully (DESIGN section 4), like an unparseable date."""
-    try:
-        digest = bytes.fromhex(text)
-    except ValueError:
-        digest = b""
-    if len(digest) != 32 or len(text) != 64:  # fromhex skips whitespace between the bytes
-        raise RowRejected(
-            _("portrait_sha256 %(value)r is not a SHA-256 (64 hexadecimal characters).") % {"value": _short(text)}
-        )
-    return digest
+    """portrait_sha256 as stored (core.crypto.portrait_bytes): a SHA-256 in 64 hexadecimal characters as its 32
+    bytes, any other text kept as given (imports before issue 15 stored any text up to 64 characters, and the
+    rules compare the values as given)."""
+    return crypto.portrait_bytes(text)
 
 
 def _reject_too_long(values: tuple[str, ...]):

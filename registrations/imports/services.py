@@ -44,8 +44,6 @@ named in that list but fall under its principle, and are rejected with their own
   rejected and the source system can correct it;
 - a `has_*` flag that is not `0`, `1` or blank: `yes` or `2` cannot become a boolean without guessing,
   and a wrong guess either fabricates or hides `MISSING_PHOTOS`;
-- a `portrait_sha256` that is neither blank nor 64 hexadecimal characters (either case): the column holds
-  the portrait's SHA-256 as its 32 bytes and REUSED_PORTRAIT compares it; anything else is no such hash;
 - a blank `channel` (no value to store; the same as an unknown one) and a blank MSISDN or ICCID;
 - a value longer than its column (a 3-letter nationality, `gender` `Nam`), a NUL character, text that
   is not UTF-8, or a row with too few columns: the database cannot hold them as given.

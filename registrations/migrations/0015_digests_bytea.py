@@ -3,8 +3,8 @@ characters ("" for none): id_doc_hash, portrait_sha256, row_fingerprint, and the
 trigger logs in registrations_keychange.
 
 PostgreSQL: one ALTER TABLE rewrites the registrations table once for the three columns (core.migration_ops:
-`decode(NULLIF(col, ''), 'hex')`, after a scan that stops before the rewrite if a portrait_sha256 is not 64
-hexadecimal characters: imports before this version accepted any text up to 64 characters there). The rewrite
+`decode(col, 'hex')`, NULL for ''; a portrait_sha256 that is not 64 hexadecimal characters, which imports
+before this version accepted, is kept as its text: core.crypto.portrait_bytes). The rewrite
 calls no trigger: no row counts as changed for the incremental checks, and the values mean what they meant.
 The indexes that mention the columns are dropped first (nothing to rebuild twice) and built again after:
 reg_doc_idx and reg_portrait_idx as partial indexes (NOT NULL: no query looks up a row without a document or
@@ -36,7 +36,7 @@ def stages_forward(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     for table in _stages(schema_editor):
-        postgres_forwards(schema_editor, table, STAGED, "fail")
+        postgres_forwards(schema_editor, table, STAGED, "text")
 
 
 def stages_backward(apps, schema_editor):
@@ -112,6 +112,9 @@ class Migration(migrations.Migration):
                     blank=True, editable=False, max_length=32, null=True, verbose_name="import fingerprint"
                 ),
             },
+            # a portrait_sha256 that is no digest (imports before accepted any text up to 64 characters) is
+            # kept as its text (core.crypto.portrait_bytes); the two keyed hashes were always written in hex
+            malformed="text",
         ),
         # a log of former keys: a value no registration may hold any more is of no use to the checks
         HexDigestsToBytea(

@@ -2,7 +2,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core.crypto import digest_hex
+from core.crypto import digest_hex, portrait_text
 
 from .. import validators
 from ..records.masking import mask_msisdn, masked, masked_row, national_msisdn
@@ -39,6 +39,12 @@ def masked_row_filter(registration):
 def hex_filter(digest) -> str:
     """A stored digest (bytea) as its 64 hexadecimal characters; "" for none."""
     return digest_hex(digest)
+
+
+@register.filter(name="portrait")
+def portrait_filter(value) -> str:
+    """A stored portrait_sha256 as the file gave it (core.crypto.portrait_text); "" for none."""
+    return portrait_text(value)
 
 
 @register.filter(name="mask_msisdn")

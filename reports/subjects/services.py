@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
-from core.crypto import digest_hex, normalise_id_number, pii_hash
+from core.crypto import normalise_id_number, pii_hash, portrait_text
 from core.models import Province, User
 from core.scoping import province_scope
 from registrations.imports.rows import REGISTRATION_COLUMNS
@@ -351,7 +351,7 @@ def _export_row(r: Registration) -> dict:
         "has_portrait": r.has_portrait,
         "has_id_front": r.has_id_front,
         "has_id_back": r.has_id_back,
-        "portrait_sha256": digest_hex(r.portrait_sha256),
+        "portrait_sha256": portrait_text(r.portrait_sha256),
         "population_check": r.population_check,
         "status": r.status,
         "cancelled_at": r.cancelled_at,

@@ -9,7 +9,6 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from core.migration_ops import MalformedDigests
 from registrations.models import Activation, KeyChange, Registration
 from tests.registrations.test_importers import GOLDEN, GOLDEN_KEY, counts, golden_row, import_regs
 
@@ -143,21 +142,25 @@ def test_a_file_imported_before_is_unchanged_after(old_apps, settings):
     assert Registration.objects.get().row_fingerprint == bytes.fromhex(GOLDEN["row_fingerprint"])
 
 
-def test_a_portrait_that_is_no_digest_stops_the_migration_before_any_change(old_apps):
-    # given a value the importer accepted before issue 15 (any text up to 64 characters)
-    bad = old_registration(old_apps, "BAD", portrait_sha256="N/A")
+def test_a_portrait_that_is_no_digest_is_kept_as_its_text_and_goes_back(old_apps):
+    # given values the importer accepted before issue 15 (any text up to 64 characters)
+    old_registration(old_apps, "BAD", portrait_sha256="N/A")
     old_registration(old_apps, "GOOD", iccid="89840000000000000025", portrait_sha256=FACE)
+    old_registration(old_apps, "TEXT32", iccid="89840000000000000033", portrait_sha256="p" * 32)
     # when
-    with pytest.raises(MalformedDigests, match="portrait_sha256"):
-        migrate(AFTER)
-    # then nothing changed: still text, still there
-    assert raw("SELECT portrait_sha256 FROM registrations_registration ORDER BY external_id") == [("N/A",), (FACE,)]
-    # and once it is blanked the migration goes through
-    old_apps.get_model("registrations", "Registration").objects.filter(pk=bad.pk).update(portrait_sha256="")
     migrate(AFTER)
+    # then a digest is its 32 bytes, any other text its UTF-8 (32 bytes of text take a NUL: never a digest)
     assert raw("SELECT external_id, portrait_sha256 FROM registrations_registration ORDER BY external_id") == [
-        ("BAD", None),
+        ("BAD", b"N/A"),
         ("GOOD", bytes.fromhex(FACE)),
+        ("TEXT32", b"p" * 32 + b"\x00"),
+    ]
+    # and back, each as it was (hex in lower case, as PostgreSQL's encode writes it)
+    migrate(BEFORE)
+    assert raw("SELECT external_id, portrait_sha256 FROM registrations_registration ORDER BY external_id") == [
+        ("BAD", "N/A"),
+        ("GOOD", FACE.lower()),
+        ("TEXT32", "p" * 32),
     ]
 
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from agents.api.serializers import EnumField
-from core.crypto import digest_hex
+from core.crypto import portrait_text
 
 from ...models import Activation, Channel, PopulationCheck, Registration, RegistrationStatus
 from ..masking import mask_msisdn, masked
@@ -27,7 +27,9 @@ class RegistrationOutputSerializer(serializers.ModelSerializer):
     address = serializers.SerializerMethodField(help_text=_("Masked: only the last comma-separated part."))
     # stored as its 32 bytes (issue 15), shown as registrations.csv gives it
     portrait_sha256 = serializers.SerializerMethodField(
-        help_text=_("The portrait's SHA-256 as 64 hexadecimal characters; empty when not given.")
+        help_text=_(
+            "The portrait's SHA-256 as registrations.csv gave it (64 hexadecimal characters); empty when not given."
+        )
     )
     population_check = EnumField(PopulationCheck, enum_name="PopulationCheckEnum", read_only=True)
     status = EnumField(RegistrationStatus, enum_name="RegistrationStatusEnum", read_only=True)
@@ -84,7 +86,7 @@ class RegistrationOutputSerializer(serializers.ModelSerializer):
         return self._masked.id_issue_year
 
     def get_portrait_sha256(self, obj) -> str:
-        return digest_hex(obj.portrait_sha256)
+        return portrait_text(obj.portrait_sha256)
 
     def get_address(self, obj) -> str:
         return self._masked.address
