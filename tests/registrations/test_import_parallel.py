@@ -6,12 +6,16 @@ command refuses --workers outside bulk mode."""
 import io
 import os
 import queue
+import subprocess
+import sys
+import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
-from django.utils import translation
+from django.db import connection, transaction
+from django.utils import timezone, translation
 
 from core import imports as core_imports
 from core.imports import CsvStream
@@ -28,6 +32,7 @@ from tests.factories import UserFactory
 from tests.registrations.test_import_bulk import _stage_tables, _stored
 from tests.registrations.test_importers import counts, csv_file, iccid, import_regs, reg
 
+ROOT = Path(__file__).resolve().parents[2]
 POSTGRES = pytest.mark.skipif(connection.vendor != "postgresql", reason="bulk mode is PostgreSQL's")
 
 
@@ -239,6 +244,65 @@ def test_a_parallel_load_that_fails_midway_resumes_to_the_same_result(points, tm
     # then
     assert _result(job) == single
     assert _stage_tables() == []
+
+
+def _test_database_url() -> str:
+    name = connection.settings_dict["NAME"]
+    return urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}").geturl()
+
+
+def _other_sessions() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0]
+
+
+@POSTGRES
+def test_a_killed_parallel_load_resumes_to_the_same_result(points, tmp_path, settings):
+    rows = [reg(external_id=f"K{i}", iccid=iccid(1000 + i), msisdn=f"0912{i:06d}") for i in range(3000)]
+    rows[10]["msisdn"] = rows[2500]["iccid"] = "1"  # rejects early and late
+    rows.append(reg(external_id="K5", iccid=iccid(1005), address="later wins"))
+    path = _write(tmp_path, csv_file(REGISTRATION_COLUMNS, rows).getvalue())
+    single = _result(_run(path, workers=1, batch_size=20))
+    Registration.objects.all().delete()
+    settings.MEDIA_ROOT = tmp_path / "var" / "media"  # where the command below keeps its rejects' parts
+    env = {**os.environ, "DATABASE_URL": _test_database_url(), "VAR_DIR": str(tmp_path / "var")}
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    for key in ("SECRET_KEY", "FIELD_ENCRYPTION_KEY", "PII_HMAC_KEY", "AUDIT_HMAC_KEY"):  # not VAR_DIR's own
+        env[key] = getattr(settings, key)
+    command = [sys.executable, "manage.py", "import_registrations", str(path), "--bulk", "--workers", "3"]
+    log = tmp_path / "command.log"
+    with log.open("w") as out:
+        process = subprocess.Popen([*command, "--batch-size", "20"], cwd=ROOT, env=env, stdout=out, stderr=out)
+    # when the command has recorded some batches
+    deadline = time.monotonic() + 120
+    while not ImportJob.objects.filter(file_name=path.name, processed_rows__gt=0, status="RUNNING").exists():
+        assert process.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.02)
+    job = ImportJob.objects.filter(file_name=path.name).latest("pk")
+    with transaction.atomic(), connection.cursor() as cursor:
+        bulk.lock_stage(cursor, job.pk, shared=False)  # no worker commits a batch from now on
+        # and is killed (its workers are left orphaned, waiting for the lock)
+        process.kill()
+        process.wait()
+        job.refresh_from_db()
+        assert 0 < job.processed_rows < len(rows)
+    # then the orphaned workers stage nothing more and stop
+    deadline = time.monotonic() + 30
+    while _other_sessions():
+        assert time.monotonic() < deadline, "orphaned workers still connected"
+        time.sleep(0.1)
+    assert Registration.objects.count() == 0
+    # when it is resumed once its lease has run out
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - importers.STALE_AFTER * 2)
+    out = io.StringIO()
+    call_command("import_registrations", str(path), "--resume", str(job.pk), "--workers", "3", stdout=out)
+    # then
+    assert f"Resuming import {job.pk} after line {job.resume_line:,}." in out.getvalue()
+    assert _result(job) == single
 
 
 @POSTGRES
