@@ -286,7 +286,7 @@ def _run_batches(
         bulk_import.discard_unrecorded(job)  # a parallel run's batches staged but not recorded (none otherwise)
     if workers > 1:
         if staging and path is not None:
-            _stage_in_parallel(job, spec, stream, batch_size, progress, workers=workers, path=path)
+            _stage_in_parallel(job, spec, stream, batch_size, progress, workers=workers, path=path, limited=limited)
             return
         logger.warning("Import job %s: --workers %d ignored: not a bulk mode load of a file on disk.", job.pk, workers)
     writer = bulk_import.StageWriter(spec, job.pk) if staging else writer_for(spec, job.pk)
@@ -312,10 +312,11 @@ def _run_batches(
         _merge_staged(job, spec)
 
 
-def _stage_in_parallel(job: ImportJob, spec: Spec, stream: CsvStream, batch_size: int, progress, *, workers, path):
+def _stage_in_parallel(
+    job: ImportJob, spec: Spec, stream: CsvStream, batch_size: int, progress, *, workers: int, path: str, limited: bool
+) -> None:
     """Bulk mode with `workers` staging processes (imports.parallel), then the same merge."""
     actor = job.created_by
-    limited = actor is not None and province_scope(actor) is not None
     try:
         # the workers applied the province scope: each staged batch is recorded as _write_batch records a batch
         job.staging_report = parallel.stage(

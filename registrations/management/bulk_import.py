@@ -73,7 +73,7 @@ class BulkImportCommand(BaseCommand):
                 default=1,
                 metavar="N",
                 help="bulk mode only: parse and stage the file with N processes (default 1: this process alone); "
-                "worth it with cores to spare, about one core and 100 MB a worker; refused when the load is not in "
+                "worth it with cores to spare, about one core and 120 MB a worker; refused when the load is not in "
                 "bulk mode",
             )
         parser.add_argument(
@@ -90,7 +90,7 @@ class BulkImportCommand(BaseCommand):
         if workers < 1:
             raise CommandError("--workers must be at least 1.")
         if options["resume"]:
-            job = self._resumed(options["resume"], path, workers)
+            job = self._resumed(options["resume"], path, workers, options.get("bulk"))
         else:
             job = self._new(options, path, workers)
         progress = Progress(self.stdout, tty=self.stdout.isatty(), every=options["progress_every"])
@@ -145,7 +145,7 @@ class BulkImportCommand(BaseCommand):
                 "--workers, or with --bulk."
             )
 
-    def _resumed(self, job_id: int, path: Path, workers: int) -> ImportJob:
+    def _resumed(self, job_id: int, path: Path, workers: int, bulk: bool | None) -> ImportJob:
         job = ImportJob.objects.filter(pk=job_id, kind=self.kind).first()
         if job is None:
             raise CommandError(f"No {self.kind} import with id {job_id}.")
@@ -155,7 +155,7 @@ class BulkImportCommand(BaseCommand):
             raise CommandError(f"Import {job_id} was of {job.file_name}, not {path.name}.")
         if path.stat().st_size < job.resume_offset:
             raise CommandError(f"{path} is shorter than the part already imported: is it the same file?")
-        self._check_workers(job, None, workers)
+        self._check_workers(job, bulk, workers)
         claimed = import_job_claim(job_id)
         if claimed is None:
             raise CommandError(f"Import {job_id} is running elsewhere (its last sign of life is recent).")
