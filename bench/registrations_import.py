@@ -324,9 +324,10 @@ def history_path(n: int) -> Path:
     return OUT / f"registrations-{n}-v{GENERATOR_VERSION}.csv"
 
 
-def run(n: int = 1_000_000, nightly_rows: int = 200_000, figures: dict | None = None) -> list[str]:
+def run(n: int = 1_000_000, nightly_rows: int = 200_000, figures: dict | None = None, workers: int = 1) -> list[str]:
     """The figures' lines; `figures`, if given, gets the targets' figures (bench/summary.py). The table is left
-    holding the file's rows and the nightly file's (n + nightly_rows, less the rejects), for the pages after."""
+    holding the file's rows and the nightly file's (n + nightly_rows, less the rejects), for the pages after.
+    `workers` > 1: the first load in bulk mode stages with that many processes (`--bulk --workers N`)."""
     figures = {} if figures is None else figures
     OUT.mkdir(parents=True, exist_ok=True)
     path = history_path(n)
@@ -356,13 +357,16 @@ def run(n: int = 1_000_000, nightly_rows: int = 200_000, figures: dict | None = 
         f"COPY (--no-bulk: every row pays for {_index_count()} indexes)"
     )
     _clear_bench_rows()
-    job, wall, peak_mb, _output = run_command(path)
+    parallel = ("--bulk", "--workers", str(workers)) if workers > 1 else ()
+    job, wall, peak_mb, output = run_command(path, None, *parallel)
     rate = _rate(job)
+    staged = [line.strip() for line in output.splitlines() if line.startswith("Bulk mode: staged by")]
     lines.append(
         f"  first load, bulk mode        {rate:10,.0f} rows/s  = {_share(rate, raw_rate, TARGET_SHARE)} of raw COPY, "
         f"index builds included; {job.created:,} created, {job.rejected:,} rejected in {job.elapsed_seconds:.1f} s "
         f"({wall:.1f} s with start-up)"
     )
+    lines.extend(f"    {line} (the peak memory below is this process's)" for line in staged)
     copied, copy_seconds = schema_cost()
     schema_rate = copied / copy_seconds
     lines.append(

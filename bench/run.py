@@ -197,7 +197,9 @@ def _import_and_pages(regs: int, args, phases: Phases, on: dict, figures: dict) 
         if not phases.run(
             "import",
             regs,
-            lambda: registrations_import.run(regs, nightly_rows=args.nightly_rows, figures=figures["imports"]),
+            lambda: registrations_import.run(
+                regs, nightly_rows=args.nightly_rows, figures=figures["imports"], workers=args.import_workers
+            ),
             extra_estimate=extra,
         ):
             reasons["imports"] = "the import bench failed (above)"
@@ -285,6 +287,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-rules", action="store_true", help="with --sizes: no rules or incremental benches")
     parser.add_argument(
         "--nightly-rows", type=int, default=200_000, help="rows of the nightly file of the import bench"
+    )
+    parser.add_argument(
+        "--import-workers",
+        type=int,
+        default=1,
+        help="staging processes of the import bench's first load in bulk mode (import_registrations --workers)",
     )
     parser.add_argument(
         "--incremental-delta",

@@ -56,10 +56,11 @@ class Spec:
     model: type
     key: str
 
-    def parser(self, actor):
+    def parser(self, actor, points: dict[str, tuple[int, int]] | None = None):
+        """The row parser for `actor`; `points`: its usable points when already read (imports.parallel)."""
         if self.kind == ACTIVATIONS:
             return activation_parser()
-        parse = registration_parser(points=_usable_points(actor))
+        parse = registration_parser(points=usable_points(actor) if points is None else points)
         if len(self.columns) > len(REGISTRATION_COLUMNS):  # the optional cancelled_at column is there
             parse = with_cancelled_at(parse)
         return parse
@@ -71,7 +72,7 @@ SPECS = {
 }
 
 
-def _usable_points(actor) -> dict[str, tuple[int, int]]:
+def usable_points(actor) -> dict[str, tuple[int, int]]:
     """Point code -> (point id, agent id), for the points in the actor's provinces (all for no actor)."""
     points = RegistrationPoint.objects.all()
     scope = province_scope(actor) if actor is not None else None
@@ -87,6 +88,8 @@ def parse_batches(  # noqa: C901 - the per-row hot loop: kept flat, a call per r
     """Parsed batches of `batch_size` rows read; the hot loop of the import, kept flat on purpose.
 
     `gate` is called every 256 rows (it blocks while the parsing is paused, see Prefetch).
+    `batch_bounds` cuts the file where this does without parsing: a change to what counts as a row read, or
+    to where a batch ends, goes into both (tests/registrations/test_import_parallel.py compares them).
     """
     registrations = spec.kind == REGISTRATIONS
     reader, pick, strip, problem_of = stream.reader, stream.pick, str.strip, stream.problem
@@ -156,6 +159,53 @@ def parse_batches(  # noqa: C901 - the per-row hot loop: kept flat, a call per r
     if read:
         batch.read, batch.end_offset, batch.end_line = read, stream.offset, stream.line
         yield batch
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Where a batch of parse_batches lies in the file: a stream started at (`start_offset`, `start_line`)
+    reads exactly that batch (its first line is start_line + 1) and stops at (`end_offset`, `end_line`)."""
+
+    start_offset: int
+    start_line: int
+    end_offset: int
+    end_line: int
+    read: int
+
+
+def batch_bounds(stream: CsvStream, batch_size: int) -> Iterator[Bounds]:
+    """The batches parse_batches would make of `stream`, without parsing a row (imports.parallel: each worker
+    parses its batches from their offsets). The same count of rows read: a blank line is none, each line an
+    unclosed quote swallowed is one, an unreadable record is one; a batch ends after the row that makes it
+    full, never inside a swallowed run or after an unreadable record."""
+    reader = stream.reader
+    records, read = stream.records, 0
+    start_offset, start_line = stream.offset, stream.line
+    last_end = reader.line_num
+    while True:
+        try:
+            for values in reader:
+                first, last_end = last_end + 1, reader.line_num
+                if last_end > first and (lost := stream.swallowed(values, first)):
+                    records, read = records + len(lost), read + len(lost)
+                    continue
+                if len(values) < 2 and not (values and values[0]):
+                    continue  # a blank line
+                records += 1
+                read += 1
+                if read >= batch_size:
+                    stream.records = records
+                    end_offset, end_line = stream.offset, stream.line
+                    yield Bounds(start_offset, start_line, end_offset, end_line, read)
+                    start_offset, start_line, read = end_offset, end_line, 0
+            break
+        except csv.Error:
+            last_end = reader.line_num
+            records += 1
+            read += 1
+    stream.records = records
+    if read:
+        yield Bounds(start_offset, start_line, stream.offset, stream.line, read)
 
 
 class Prefetch:

@@ -74,13 +74,34 @@ def wants_bulk(*, spec: Spec, job, bulk: bool | None) -> bool:
     normal batches carries on normally."""
     if connection.vendor != "postgresql" or spec.kind != REGISTRATIONS:
         return False
-    if stage_exists(job.pk):
+    if job.pk is not None and stage_exists(job.pk):
         return True
     if job.processed_rows or bulk is False:
         return False
     if bulk:
         return True
     return job.total_rows >= BULK_MIN_ROWS and job.total_rows >= table_rows_estimate()
+
+
+def lock_stage(cursor, job_id: int, *, shared: bool) -> None:
+    """The job's staging lock, to the end of the transaction: each batch a worker stages holds it shared
+    (imports.parallel), `discard_unrecorded` exclusively, so it waits for any staging still committing."""
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    cursor.execute(f"SELECT {function}(hashtextextended(%s, 0))", [stage_name(job_id)])
+
+
+def discard_unrecorded(job) -> int:
+    """Delete the staged rows of batches the job's progress does not count (their first line after the job's
+    `resume_line`); the count. A single-process run stages a batch in the transaction that records it, so it
+    leaves none; parallel workers (imports.parallel) commit their batches before the job records them in
+    order, so a run killed meanwhile may leave some, which its resumed run stages again (perhaps cut into
+    other batches: left there, a stale copy of a repeated key could win the merge)."""
+    if not stage_exists(job.pk):
+        return 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        lock_stage(cursor, job.pk, shared=False)
+        cursor.execute(f"DELETE FROM {stage_name(job.pk)} WHERE batch_line > %s", [job.resume_line])  # noqa: S608
+        return cursor.rowcount
 
 
 class StageWriter:
@@ -95,6 +116,12 @@ class StageWriter:
         self.copy = f"COPY {self.stage} (batch_line, {', '.join(spec.fields)}) FROM STDIN (FORMAT BINARY)"
         self.types = ["int8", *(_PG_TYPES.get(name, "text") for name in spec.fields)]
         self.batch_line = 0
+
+    def ensure_table(self) -> None:
+        """Create the staging table at once, outside any batch (imports.parallel: workers COPY into it side by
+        side, and CREATE TABLE IF NOT EXISTS run at the same moment in two sessions can fail in one)."""
+        with connection.cursor() as cursor:
+            cursor.execute(self.create)
 
     def write(self, rows, pause) -> tuple[int, int]:
         raw = connection.connection

@@ -75,6 +75,7 @@ from core.runs import QueueUnavailable, RunKind, queue_unavailable_message, send
 from core.scoping import province_scope
 
 from . import bulk as bulk_import
+from . import parallel
 from .batches import SPECS, Batch, Prefetch, Spec, parse_batches, scope_rejects
 from .rejects import assemble_rejects, drop_parts_from, rejects_rows, save_part
 from .rows import CANCELLED_AT_COLUMN, KINDS, REGISTRATIONS
@@ -209,12 +210,15 @@ def import_job_run(
     progress: Callable[[ImportJob], None] | None = None,
     number_records: bool = False,
     bulk: bool | None = None,
+    workers: int = 1,
 ) -> ImportJob:
     """Import the job's file (or `binary`, a seekable binary file) from where the job stopped.
 
     `bulk` (registrations on PostgreSQL): True loads in bulk mode (imports.bulk: staged, then merged in one
     transaction with the secondary indexes rebuilt), False never, None when the file is large next to the
     table. A job resumes in the mode it started in.
+    `workers` > 1: a bulk mode run stages with that many processes (imports.parallel), when `binary` is a file
+    on disk (the workers open it); any other run goes on in this process, with a warning in the log.
     The caller has claimed the job (it is RUNNING). Returns the job DONE, or raises after marking it
     FAILED with the error; the batches committed before the failure stay, and a later call resumes.
     `progress` is called after each committed batch. ImportFileError: the file as a whole cannot be
@@ -231,8 +235,9 @@ def import_job_run(
             binary, spec.columns, offset=job.resume_offset, line=job.resume_line, number_records=number_records
         )
         drop_parts_from(job, job.resume_line)
+        path = parallel.file_path(binary) if workers > 1 and not number_records else None
         with IMPORT_JOBS.keep_alive(job.pk):
-            _run_batches(job, spec, stream, batch_size, progress, bulk)
+            _run_batches(job, spec, stream, batch_size, progress, bulk, workers=workers, path=path)
         _finish(job, spec)
     except BaseException as exc:
         _fail(job, exc)
@@ -268,13 +273,22 @@ def _start(job: ImportJob, binary) -> None:
     IMPORT_JOBS.heartbeat(job, fields=["status", "started_at", "error", "finished_at", "total_rows", "rows_at_start"])
 
 
-def _run_batches(job: ImportJob, spec: Spec, stream: CsvStream, batch_size: int, progress, bulk=None) -> None:
+def _run_batches(
+    job: ImportJob, spec: Spec, stream: CsvStream, batch_size: int, progress, bulk=None, *, workers=1, path=None
+) -> None:
     if connection.vendor == "sqlite":
         batch_size = min(batch_size, SQLITE_BATCH_SIZE)
     actor = job.created_by
     # a user limited to some provinces: each batch is checked against them (batches.scope_rejects)
     limited = actor is not None and province_scope(actor) is not None
     staging = bulk_import.wants_bulk(spec=spec, job=job, bulk=bulk)
+    if staging:
+        bulk_import.discard_unrecorded(job)  # a parallel run's batches staged but not recorded (none otherwise)
+    if workers > 1:
+        if staging and path is not None:
+            _stage_in_parallel(job, spec, stream, batch_size, progress, workers=workers, path=path, limited=limited)
+            return
+        logger.warning("Import job %s: --workers %d ignored: not a bulk mode load of a file on disk.", job.pk, workers)
     writer = bulk_import.StageWriter(spec, job.pk) if staging else writer_for(spec, job.pk)
     parse = spec.parser(actor)
 
@@ -296,6 +310,32 @@ def _run_batches(job: ImportJob, spec: Spec, stream: CsvStream, batch_size: int,
             prefetch.close()
     if staging:
         _merge_staged(job, spec)
+
+
+def _stage_in_parallel(
+    job: ImportJob, spec: Spec, stream: CsvStream, batch_size: int, progress, *, workers: int, path: str, limited: bool
+) -> None:
+    """Bulk mode with `workers` staging processes (imports.parallel), then the same merge."""
+    actor = job.created_by
+    try:
+        # the workers applied the province scope: each staged batch is recorded as _write_batch records a batch
+        job.staging_report = parallel.stage(
+            job,
+            spec,
+            stream,
+            path=path,
+            batch_size=batch_size,
+            workers=workers,
+            actor=actor,
+            limited=limited,
+            record=lambda batch: _write_batch(job, spec, parallel.RECORDED, batch, actor, False),
+            progress=progress,
+        )
+    except parallel.WorkerFailed as exc:
+        raise BatchError(
+            _("Lines %(first)d-%(last)d: %(error)s") % {"first": exc.first_line, "last": exc.last_line, "error": exc}
+        ) from exc
+    _merge_staged(job, spec)
 
 
 def _merge_staged(job: ImportJob, spec: Spec) -> None:
