@@ -32,7 +32,7 @@ from django.db import connection
 from stdnum import luhn
 
 from agents.models import RegistrationPoint
-from core.crypto import pii_hash
+from core.crypto import pii_digest
 from core.models import ImportJob
 from registrations.imports.rows import REGISTRATION_COLUMNS
 from registrations.validators import LOCAL_TZ, normalise_msisdn, province_codes
@@ -272,7 +272,7 @@ def lookups(path: Path, samples: int = 50) -> list[str]:
     probes = [
         ("MSISDN", "msisdn", lambda r: normalise_msisdn(r["msisdn"]) or r["msisdn"]),
         ("ICCID", "iccid", lambda r: r["iccid"]),
-        ("id_doc_hash", "id_doc_hash", lambda r: pii_hash(r["id_doc_type"], r["id_doc_number"])),
+        ("id_doc_hash", "id_doc_hash", lambda r: pii_digest(r["id_doc_type"], r["id_doc_number"])),
     ]
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE registrations_registration")

@@ -134,7 +134,7 @@ SELECT
     'VN',
     CASE WHEN g.i %% 5000 = 1 THEN 'GPLX' ELSE 'CCCD' END,
     CASE WHEN g.i %% 4000 = 2 THEN '' ELSE 'v1:k1:' || md5('n' || s.doc) || md5('m' || s.doc) END,
-    CASE WHEN g.i %% 4000 = 2 THEN '' ELSE md5('d' || s.doc) || md5('e' || s.doc) END,
+    CASE WHEN g.i %% 4000 = 2 THEN NULL ELSE decode(md5('d' || s.doc) || md5('e' || s.doc), 'hex') END,
     CASE WHEN g.i %% 5000 = 1 THEN 'unknown_doc_type' WHEN g.i %% 3000 = 5 THEN 'cccd_not_12_digits' ELSE '' END,
     CASE WHEN g.i %% 2500 = 7 THEN 'dob_year_mismatch' ELSE '' END,
     CASE WHEN g.i %% 4500 = 3 THEN NULL ELSE DATE '2022-03-01' END,
@@ -144,13 +144,14 @@ SELECT
     g.i %% 700 <> 0,
     TRUE,
     g.i %% 900 <> 0,
-    CASE WHEN g.i %% 700 = 0 THEN ''
-         WHEN g.i %% 2000 = 11 THEN md5('shared' || (g.i / 2000) %% 10) || md5('face' || (g.i / 2000) %% 10)
-         ELSE md5('p' || g.i) || md5('q' || g.i) END,
+    CASE WHEN g.i %% 700 = 0 THEN NULL
+         WHEN g.i %% 2000 = 11
+         THEN decode(md5('shared' || (g.i / 2000) %% 10) || md5('face' || (g.i / 2000) %% 10), 'hex')
+         ELSE decode(md5('p' || g.i) || md5('q' || g.i), 'hex') END,
     CASE WHEN s.r %% 1000 < 5 THEN 'MISMATCH' WHEN s.r %% 1000 < 9 THEN 'PENDING'
          WHEN s.r %% 1000 < 11 THEN 'NOT_CHECKED' ELSE 'MATCH' END,
     CASE WHEN s.r %% 100 = 99 THEN 'CANCELLED' ELSE 'ACTIVE' END,
-    '',
+    NULL,
     now(),
     now()
 FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS g(i)

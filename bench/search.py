@@ -32,7 +32,7 @@ def _sample(n: int) -> list[tuple[str, str, str]]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT msisdn, iccid, id_doc_hash FROM registrations_registration TABLESAMPLE SYSTEM (1) "
-            "WHERE id_doc_hash <> '' LIMIT %s",
+            "WHERE id_doc_hash IS NOT NULL LIMIT %s",
             [n],
         )
         return cursor.fetchall()

@@ -7,7 +7,6 @@ Tokens look like ``v1:<key id>:<base64url(nonce + ciphertext + tag)>``. The key 
 import base64
 import binascii
 import functools
-import hashlib
 import hmac
 import os
 import re
@@ -194,8 +193,9 @@ def normalise_id_number(number: str | None) -> str:
     return _ID_NUMBER_JUNK.sub("", number).upper()
 
 
-def pii_hash(doc_type: str | None, number: str | None) -> str:
-    """Keyed hash of one ID document (type + normalised number); "" when it is no document at all.
+def pii_digest(doc_type: str | None, number: str | None) -> bytes | None:
+    """Keyed hash of one ID document (type + normalised number), 32 bytes (HMAC-SHA256); None when it is no
+    document at all. What registrations store (`id_doc_hash`, bytea) and group by.
 
     The type is used as given (stripped), not upper-cased: a lower-case type is an unknown type to the
     rules, so it is a different document.
@@ -203,30 +203,78 @@ def pii_hash(doc_type: str | None, number: str | None) -> str:
     doc_type = (doc_type or "").strip()
     normalised = normalise_id_number(number)
     if not doc_type or not normalised:
-        return ""
+        return None
     key = settings.PII_HMAC_KEY
     if not key:
         raise ImproperlyConfigured("PII_HMAC_KEY is empty.")
     message = f"{doc_type}|{normalised}".encode()
-    return hmac.new(key.encode("utf-8"), message, hashlib.sha256).hexdigest()
+    return hmac.digest(key.encode("utf-8"), message, "sha256")
 
 
-def pii_hasher():
-    """`pii_hash` for many documents in a row: the same hashes, with the key read once."""
+def pii_hash(doc_type: str | None, number: str | None) -> str:
+    """`pii_digest` as 64 hexadecimal characters, "" when it is no document: the form of the keys kept in text
+    columns (agents' and the blacklist's keys, a subject request's document), which are compared only with
+    each other, never with the registrations' bytea column."""
+    digest = pii_digest(doc_type, number)
+    return digest.hex() if digest is not None else ""
+
+
+def pii_digester():
+    """`pii_digest` for many documents in a row: the same digests, with the key read once."""
     key = settings.PII_HMAC_KEY
     if not key:
         raise ImproperlyConfigured("PII_HMAC_KEY is empty.")
     key_bytes = key.encode("utf-8")
     digest, junk = hmac.digest, _ID_NUMBER_JUNK.sub
 
-    def hash_document(doc_type: str | None, number: str | None) -> str:
+    def digest_document(doc_type: str | None, number: str | None) -> bytes | None:
         doc_type = (doc_type or "").strip()
         normalised = junk("", number).upper() if number else ""
         if not doc_type or not normalised:
-            return ""
-        return digest(key_bytes, f"{doc_type}|{normalised}".encode(), "sha256").hex()
+            return None
+        return digest(key_bytes, f"{doc_type}|{normalised}".encode(), "sha256")
 
-    return hash_document
+    return digest_document
+
+
+def digest_hex(value: bytes | memoryview | None) -> str:
+    """A stored digest (bytea: a keyed document hash, a portrait's SHA-256) as the 64 hexadecimal characters
+    pages, the API and exports show; "" for none."""
+    return bytes(value).hex() if value else ""
+
+
+DIGEST_BYTES = 32
+
+
+def portrait_bytes(text: str | None) -> bytes | None:
+    """registrations.csv's portrait_sha256 as stored: a SHA-256 (64 hexadecimal characters, either case) as its
+    32 bytes; any other text as given, in UTF-8 (DESIGN section 4 stores what can be stored: the rules only
+    compare the values), with one NUL added when it would be exactly 32 bytes, so that it never reads as a
+    digest (a CSV value holds no NUL); blank: None. `portrait_text` gives the text back."""
+    if not text:
+        return None
+    if len(text) == 2 * DIGEST_BYTES:
+        try:
+            digest = bytes.fromhex(text)
+        except ValueError:
+            digest = b""
+        if len(digest) == DIGEST_BYTES:  # fromhex skips whitespace between pairs: 64 characters with spaces are text
+            return digest
+    raw = text.encode("utf-8")
+    return raw + b"\x00" if len(raw) == DIGEST_BYTES else raw
+
+
+def portrait_text(value: bytes | memoryview | None) -> str:
+    """A stored portrait_sha256 as registrations.csv gave it: 64 lower-case hexadecimal characters for a digest,
+    the text for any other value; "" for none."""
+    if not value:
+        return ""
+    raw = bytes(value)
+    if len(raw) == DIGEST_BYTES:
+        return raw.hex()
+    if len(raw) == DIGEST_BYTES + 1 and raw.endswith(b"\x00"):
+        raw = raw[:-1]
+    return raw.decode("utf-8", errors="replace")
 
 
 def mask(value: str | None, keep_start: int = 4, keep_end: int = 2) -> str:

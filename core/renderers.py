@@ -8,9 +8,11 @@ between options) with format_html and hands every other template to Django's ren
 a template of its own is rendered as before.
 
 Used by the list filter forms (`ListFilterForm`, set as `Meta.form` on a FilterSet). A select whose choices are
-a fixed list (a status, a kind; not a queryset's rows), and the province select (ProvinceChoiceFilter, below),
-is written once per process for each value and language (and set of provinces), and taken from there on every
-later request: the same form widgets are not written again for each page.
+a fixed list (a status, a kind; not a queryset's rows), the province select (ProvinceChoiceFilter, below), a
+select whose list a view set (cache_select) and a plain text or date input are written once per process for
+each value and language (and set of choices), and taken from there on every later request: the same form
+widgets are not written again for each page. A user who has every province gets the province select without
+a query (the province names are read once per process).
 """
 
 from collections import OrderedDict
@@ -20,8 +22,10 @@ import django_filters
 from django import forms
 from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 from django.forms.renderers import DjangoTemplates
+from django.forms.widgets import Input
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 INPUT_TEMPLATES = frozenset(
     f"django/forms/widgets/{name}.html"
@@ -92,7 +96,8 @@ class ListFormRenderer(DjangoTemplates):
 LIST_RENDERER = ListFormRenderer()
 
 
-# (field name, value, attrs, the choices as shown) -> the select's HTML; bounded: values come from query strings
+# (field name, value, attrs, the choices as shown) -> the select's HTML, and (the input's kind and own
+# attributes, name, value, attrs, language) -> the input's HTML; bounded: values come from query strings
 _SELECTS: OrderedDict[tuple, str] = OrderedDict()
 SELECT_CACHE_SIZE = 512
 
@@ -105,8 +110,7 @@ def _shown(choices) -> tuple:
     )
 
 
-def _cached_select(render, widget, name, value, attrs=None, renderer=None):
-    key = (name, str(value), tuple(sorted((attrs or {}).items())), _shown(widget.choices))
+def _cache(key, render, name, value, attrs, renderer):
     html = _SELECTS.get(key)
     if html is None:
         html = render(name, value, attrs=attrs, renderer=renderer)
@@ -118,13 +122,38 @@ def _cached_select(render, widget, name, value, attrs=None, renderer=None):
     return html
 
 
+def _cached_select(render, widget, name, value, attrs=None, renderer=None):
+    key = (name, str(value), tuple(sorted((attrs or {}).items())), _shown(widget.choices))
+    return _cache(key, render, name, value, attrs, renderer)
+
+
+def _cached_input(render, widget, name, value, attrs=None, renderer=None):
+    own = tuple(sorted((k, str(v)) for k, v in widget.attrs.items()))
+    key = (type(widget), widget.input_type, own, name, str(value), tuple(sorted((attrs or {}).items())), get_language())
+    return _cache(key, render, name, value, attrs, renderer)
+
+
+def cache_select(widget) -> None:
+    """Have a select whose choices a view set (a list, not a queryset's iterator) written once per process for
+    each value, set of choices and language, as the fixed selects of a ListFilterForm are."""
+    if type(widget) is forms.Select and _fixed_choices(widget) and not isinstance(widget.render, partial):
+        widget.render = partial(_cached_select, widget.render, widget)
+
+
 def _fixed_choices(widget) -> bool:
-    """A list written in the code (a ChoiceField's, or a Select's own as for a yes/no filter), not rows."""
-    return isinstance(widget.choices, (list, tuple)) and not isinstance(widget.choices, ModelChoiceIterator)
+    """A list written in the code (a ChoiceField's, or a Select's own as for a yes/no filter), not rows. A
+    ChoiceFilter's field (a status, a kind) holds its list in django-filter's iterator, which adds the empty
+    label before it."""
+    choices = widget.choices
+    if isinstance(choices, django_filters.fields.ChoiceIterator):
+        choices = choices.choices
+    return isinstance(choices, (list, tuple)) and not isinstance(choices, ModelChoiceIterator)
 
 
 class ListFilterForm(forms.Form):
-    """The form class of the list pages' FilterSets (`class Meta: form = ListFilterForm`)."""
+    """The form class of the list pages' FilterSets (`class Meta: form = ListFilterForm`). The same widget is not
+    written again on every page: a select of fixed choices (or the provinces) and a plain text or date input are
+    written once per process for each value (and language, and set of provinces), then taken from there."""
 
     default_renderer = LIST_RENDERER
 
@@ -134,6 +163,8 @@ class ListFilterForm(forms.Form):
             widget = field.widget
             if type(widget) is forms.Select and (_fixed_choices(widget) or isinstance(field, ProvinceChoiceField)):
                 widget.render = partial(_cached_select, widget.render, widget)
+            elif isinstance(widget, Input) and widget.template_name in INPUT_TEMPLATES:
+                widget.render = partial(_cached_input, widget.render, widget)
 
 
 # --- the province select of the list filter forms ---------------------------------------------------------
@@ -160,7 +191,11 @@ class _ProvinceIterator(django_filters.fields.ModelChoiceIterator):
         if self.field.null_label is not None:
             yield (self.field.null_value, self.field.null_label)
         labels = _province_labels()
-        for code in self.queryset.order_by("code").values_list("pk", flat=True):
+        if labels and not self.queryset.query.where:
+            codes = sorted(labels)  # every province (a user who has them all): known already, no query
+        else:
+            codes = self.queryset.order_by("code").values_list("pk", flat=True)
+        for code in codes:
             yield (ModelChoiceIteratorValue(code, None), labels.get(code) or code)
 
 

@@ -49,7 +49,7 @@ from stdnum import luhn
 
 from agents.demo import demo_rows as demo_agent_and_point_rows
 from agents.models import RegistrationPoint, Status, StatusChange
-from core.crypto import pii_hash
+from core.crypto import pii_digest
 
 from .models import Activation, Channel, PopulationCheck, Registration, RegistrationStatus
 from .validators import CCCD, CMND, LOCAL_TZ, PASSPORT, cccd_dob_problem, id_number_problem, name_key, province_codes
@@ -108,7 +108,7 @@ class Person:
     issue_date: dt.date | None
     issue_place: str
     address: str
-    portrait: str
+    portrait: bytes
 
 
 @dataclass
@@ -248,8 +248,8 @@ class Generator:
             portrait=self.portrait(),
         )
 
-    def portrait(self) -> str:
-        return hashlib.sha256(f"demo-portrait-{self.rng.getrandbits(64)}".encode()).hexdigest()
+    def portrait(self) -> bytes:
+        return hashlib.sha256(f"demo-portrait-{self.rng.getrandbits(64)}".encode()).digest()
 
     def local_time(self, day: dt.date, point: RegistrationPoint | None) -> dt.datetime:
         opens, closes = (point.opens_at, point.closes_at) if point and point.opens_at else DEFAULT_HOURS
@@ -303,7 +303,7 @@ class Generator:
             **overrides,
         }
         values["name_key"] = name_key(values["subscriber_name"])
-        values["id_doc_hash"] = pii_hash(values["id_doc_type"], values["id_doc_number"])
+        values["id_doc_hash"] = pii_digest(values["id_doc_type"], values["id_doc_number"])
         values["id_number_issue"] = (
             id_number_problem(values["id_doc_type"], values["id_doc_number"], values["nationality"]) or ""
         )
@@ -424,7 +424,9 @@ class Generator:
             self.add(f"{x}INCOMPLETE_RECORD-{what}", someone(at), at=at, point=fixed, **override)
         # MISSING_PHOTOS
         at = self.day_ago(8, 11)
-        self.add(f"{x}MISSING_PHOTOS-PORTRAIT", someone(at), at=at, point=fixed, has_portrait=False, portrait_sha256="")
+        self.add(
+            f"{x}MISSING_PHOTOS-PORTRAIT", someone(at), at=at, point=fixed, has_portrait=False, portrait_sha256=None
+        )
         at = self.day_ago(19, 16)
         self.add(f"{x}MISSING_PHOTOS-ID_BACK", someone(at), at=at, point=fixed, has_id_back=False)
         at = self.day_ago(33, 10)

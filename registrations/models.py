@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import Agent, RegistrationPoint
-from core.crypto import EncryptedTextField, pii_hash
+from core.crypto import EncryptedTextField, pii_digest
 from core.models import ImportJob
 from core.scoping import ScopedQuerySet
 
@@ -32,6 +32,12 @@ class Registration(models.Model):
 
     Stored as given, even when it breaks a rule: it is evidence. The ID number and the address are
     encrypted; lookups and grouping by ID document use `id_doc_hash` (HMAC of type + normalised number).
+
+    The three digests (`id_doc_hash`, `portrait_sha256`, `row_fingerprint`) are 32-byte bytea, NULL when there
+    is none (issue 15): half the width of 64 hexadecimal characters in the row and in reg_doc_idx and
+    reg_portrait_idx, and NULL never equals NULL, which is what the rules need ("blank values never match
+    each other") on PostgreSQL and SQLite alike. Pages, the API and exports show them as hex
+    (core.crypto.digest_hex); registrations.csv still carries portrait_sha256 as 64 hexadecimal characters.
     """
 
     # Unique and indexed through Meta (constraints, indexes), not unique=True / db_index=True: on
@@ -69,7 +75,8 @@ class Registration(models.Model):
     nationality = models.CharField(_("nationality"), max_length=2, blank=True)
     id_doc_type = models.CharField(_("ID document type"), max_length=20, blank=True)
     id_doc_number = EncryptedTextField(_("ID document number"), blank=True)
-    id_doc_hash = models.CharField(_("ID document key"), max_length=64, blank=True, editable=False)
+    # core.crypto.pii_digest of type + normalised number; NULL for no document (blank type or number)
+    id_doc_hash = models.BinaryField(_("ID document key"), max_length=32, null=True, blank=True, editable=False)
     # Found at import from the plaintext number (the database only holds it encrypted):
     # the reason code of validators.id_number_problem / cccd_dob_problem, blank when none.
     id_number_issue = models.CharField(_("ID number problem"), max_length=40, blank=True, editable=False)
@@ -81,7 +88,8 @@ class Registration(models.Model):
     has_portrait = models.BooleanField(_("portrait photo"), default=False)
     has_id_front = models.BooleanField(_("ID front photo"), default=False)
     has_id_back = models.BooleanField(_("ID back photo"), default=False)
-    portrait_sha256 = models.CharField(_("portrait SHA-256"), max_length=64, blank=True)
+    # the portrait's SHA-256 as given (registrations.csv: 64 hexadecimal characters), NULL when not given
+    portrait_sha256 = models.BinaryField(_("portrait SHA-256"), max_length=32, null=True, blank=True)
     population_check = models.CharField(
         _("population database check"),
         max_length=11,
@@ -113,7 +121,8 @@ class Registration(models.Model):
     )
     # Keyed hash of the row as last imported (registrations.imports): a re-import writes a row only
     # when it differs, which a comparison of the encrypted columns (fresh nonce each time) cannot tell.
-    row_fingerprint = models.CharField(_("import fingerprint"), max_length=64, blank=True, editable=False)
+    # NULL for a row that no import wrote (the ORM, the demo).
+    row_fingerprint = models.BinaryField(_("import fingerprint"), max_length=32, null=True, blank=True, editable=False)
     # Set by the database (migration 0013_incremental_checks): a new row takes the next value of the
     # sequence registrations_change_seq, a changed row a new one (trigger), so the incremental checks
     # (registrations.checks.incremental) find what changed since a run by one index range.
@@ -131,30 +140,62 @@ class Registration(models.Model):
         permissions = [
             ("import_registrations", _("Can import registrations and activations")),
         ]
+        # Every index and the query that needs it (README "Bulk loads"): each one costs every imported row.
         constraints = [
+            # imports.writers.PostgresWriter.upsert_from: ON CONFLICT (external_id); records.filters
+            # RegistrationFilter.filter_external_id; the API's lookups by external id
             models.UniqueConstraint(fields=["external_id"], name="reg_external_id_uniq"),
         ]
         indexes = [
+            # records.filters RegistrationFilter.filter_msisdn; reports.subjects.services Subscriber.registrations
             models.Index(fields=["msisdn"], name="reg_msisdn_idx"),
             # search by name (issue 13): the normalised name the rules compare, exact match
+            # (records.filters RegistrationFilter.filter_subscriber_name)
             models.Index(fields=["name_key"], name="reg_name_idx", condition=~models.Q(name_key="")),
+            # checks.rules.sims preactivated / activated_unregistered (r.iccid = a.iccid), incremental.scope_sql
+            # (PREACTIVATED), records.filters filter_iccid, records.selectors.related_records (same SIM)
             models.Index(fields=["iccid"], name="reg_iccid_idx"),
-            # the incremental checks: the rows changed since a run (registrations.checks.incremental)
+            # the incremental checks: the rows changed since a run (checks.incremental.prepare: change_seq > W)
             models.Index(fields=["change_seq"], name="reg_change_idx"),
+            # checks.rules.points _at_points / registration_burst (range scans per point), incremental.scope_sql
+            # and scoped_query (REGISTRATION_BURST), records.filters filter_point / filter_province, a point's
+            # registrations page; the foreign key's check when a point is deleted (PROTECT)
             models.Index(fields=["point", "registered_at"], name="reg_point_time_idx"),
+            # records.selectors.registration_rows: the list's keyset pages (ORDER BY registered_at DESC, id DESC),
+            # filter_registered_from / _to; reports.monthly: counts of a month by registered_at
             models.Index(fields=["registered_at", "id"], name="reg_time_idx"),
-            models.Index(fields=["id_doc_hash", "registered_at"], name="reg_doc_idx"),
-            models.Index(fields=["portrait_sha256"], name="reg_portrait_idx"),
+            # checks.rules.documents excess_sims_per_id / conflicting_identity (_repeated: GROUP BY id_doc_hash,
+            # index only; then id_doc_hash = c.value ranked by registered_at), incremental.prepare (inc_doc_rows),
+            # records.filters filter_id_number, reports.subjects.services Subscriber.registrations,
+            # checks.selectors._same_document, records.selectors.related_records. Partial: a row without a
+            # document (NULL) is looked up by none of them (each compares with =, which implies NOT NULL).
+            models.Index(
+                fields=["id_doc_hash", "registered_at"],
+                name="reg_doc_idx",
+                condition=models.Q(id_doc_hash__isnull=False),
+            ),
+            # checks.rules.documents reused_portrait (_repeated: GROUP BY portrait_sha256, index only; then
+            # portrait_sha256 = c.value), incremental.prepare (inc_portrait_rows), checks.selectors._same_portrait,
+            # records.selectors.related_records. Partial as reg_doc_idx.
+            models.Index(
+                fields=["portrait_sha256"],
+                name="reg_portrait_idx",
+                condition=models.Q(portrait_sha256__isnull=False),
+            ),
+            # records.filters RegistrationFilter.filter_agent (agent_id IN (...) ORDER BY registered_at DESC);
+            # the foreign key's check when an agent is deleted (PROTECT)
             models.Index(fields=["agent", "registered_at"], name="reg_agent_time_idx"),
-            # the few records whose population check is not a match: filtering on them stays fast
+            # the few records whose population check is not a match: checks.rules.records population_mismatch
+            # and unverified_identity, the list's population-check filter
             models.Index(
                 fields=["population_check", "registered_at", "id"],
                 name="reg_popcheck_idx",
                 condition=~models.Q(population_check="MATCH"),
             ),
             # The few records that break a record rule: INCOMPLETE_RECORD, MISSING_PHOTOS, INVALID_ID_NUMBER
-            # and ID_DOB_MISMATCH (registrations.checks.rules) read these small partial indexes instead of the
-            # whole table; their SQL repeats each condition so that the planner can use them.
+            # and ID_DOB_MISMATCH (checks.rules.records incomplete_record, missing_photos; checks.rules.documents
+            # invalid_id_number, id_dob_mismatch) read these small partial indexes instead of the whole table;
+            # their SQL repeats each condition so that the planner can use them.
             models.Index(
                 fields=["id"],
                 name="reg_incomplete_idx",
@@ -162,7 +203,7 @@ class Registration(models.Model):
                 | models.Q(date_of_birth__isnull=True)
                 | models.Q(id_doc_type="")
                 | models.Q(id_doc_number="")
-                | models.Q(id_doc_hash="")
+                | models.Q(id_doc_hash__isnull=True)
                 | models.Q(id_issue_date__isnull=True)
                 | models.Q(address=""),
             ),
@@ -176,7 +217,7 @@ class Registration(models.Model):
             ),
             models.Index(fields=["id"], name="reg_id_issue_idx", condition=~models.Q(id_number_issue="")),
             models.Index(fields=["id"], name="reg_dob_issue_idx", condition=~models.Q(id_dob_issue="")),
-            # retention: the few cancelled registrations not yet anonymised
+            # retention: the few cancelled registrations not yet anonymised (reports.subjects.retention_due)
             models.Index(
                 fields=["cancelled_at"],
                 name="reg_retention_idx",
@@ -203,7 +244,7 @@ class Registration(models.Model):
         if self.point_id and not self.agent_id:
             self.agent_id = self.point.agent_id
         self.name_key = validators.name_key(self.subscriber_name)[:200]
-        self.id_doc_hash = pii_hash(self.id_doc_type, self.id_doc_number)
+        self.id_doc_hash = pii_digest(self.id_doc_type, self.id_doc_number)
         doc_type = (self.id_doc_type or "").strip()
         self.id_number_issue = validators.id_number_problem(doc_type, self.id_doc_number, self.nationality) or ""
         self.id_dob_issue = (
@@ -464,8 +505,9 @@ class KeyChange(models.Model):
     point and time, ICCID), which the incremental checks judge again along with the groups it joined."""
 
     seq = models.BigIntegerField(_("change sequence"))
-    id_doc_hash = models.CharField(max_length=64, blank=True)
-    portrait_sha256 = models.CharField(max_length=64, blank=True)
+    # as on Registration (bytea, NULL for none): compared with the registrations' columns in SQL
+    id_doc_hash = models.BinaryField(null=True, blank=True)
+    portrait_sha256 = models.BinaryField(null=True, blank=True)
     point_id = models.BigIntegerField(null=True, blank=True)
     registered_at = models.DateTimeField(null=True, blank=True)
     iccid = models.CharField(max_length=20, blank=True)

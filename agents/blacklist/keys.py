@@ -7,7 +7,8 @@ normalised value, so the three kinds never collide with each other:
 - tax code: digits only (0100109106-001 -> 0100109106001);
 - phone: E.164 (0912 345 678, 84912345678 and +84912345678 are one number), as `agents.validators`;
 - owner's ID document: its type plus its number normalised as DESIGN section 5 (upper case; whitespace,
-  dots and dashes removed), the very key registrations use (`id_doc_hash`).
+  dots and dashes removed), the very key registrations use (`id_doc_hash`, which holds its 32 bytes: the
+  hex here is compared only with agents' and points' keys, never with registrations).
 """
 
 import re

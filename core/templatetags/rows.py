@@ -23,15 +23,32 @@ _URLS: dict[tuple, tuple[str, str]] = {}
 _LABELS: dict[tuple, dict] = {}
 
 
-@register.filter
-def pk_url(pk, name: str) -> str:
-    """reverse(name, args=[pk]) for a URL pattern whose one argument is an <int:pk>."""
+def pk_url_parts(name: str) -> tuple[str, str]:
+    """What comes before and after the pk in reverse(name, args=[pk]): `f"{head}{pk}{tail}"` is every row's URL
+    (for a tag that writes many rows at once)."""
     key = (name, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
     parts = _URLS.get(key)
     if parts is None:
         head, _sep, tail = reverse(name, args=[int(_SENTINEL)]).partition(_SENTINEL)
         parts = _URLS[key] = (head, tail)
-    return f"{parts[0]}{int(pk)}{parts[1]}"
+    return parts
+
+
+@register.filter
+def pk_url(pk, name: str) -> str:
+    """reverse(name, args=[pk]) for a URL pattern whose one argument is an <int:pk>."""
+    head, tail = pk_url_parts(name)
+    return f"{head}{int(pk)}{tail}"
+
+
+def choice_labels(model, field_name: str) -> dict:
+    """{stored value: its label in the reader's language} of a model field's choices (kept per language)."""
+    key = (model, field_name, get_language())
+    labels = _LABELS.get(key)
+    if labels is None:
+        field = model._meta.get_field(field_name)
+        labels = _LABELS[key] = {choice: str(label) for choice, label in field.flatchoices}
+    return labels
 
 
 @register.filter
@@ -42,11 +59,7 @@ def display(obj, field_name: str) -> str:
     if meta is None:  # not a model instance: whatever it says its label is
         return getattr(obj, f"get_{field_name}_display")()
     value = getattr(obj, field_name)
-    key = (type(obj), field_name, get_language())
-    labels = _LABELS.get(key)
-    if labels is None:
-        field = meta.get_field(field_name)
-        labels = _LABELS[key] = {choice: str(label) for choice, label in field.flatchoices}
+    labels = choice_labels(type(obj), field_name)
     try:
         return labels.get(value, value)
     except TypeError:  # an unhashable value: no choice is one

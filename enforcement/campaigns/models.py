@@ -146,7 +146,8 @@ class CampaignBaseline(models.Model):
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     gender = models.CharField(_("gender"), max_length=1, blank=True)
     id_doc_type = models.CharField(_("ID document type"), max_length=20, blank=True)
-    id_doc_hash = models.CharField(_("ID document key"), max_length=64, blank=True)
+    # as registrations.Registration.id_doc_hash (bytea, NULL for none): compared with it in SQL (services)
+    id_doc_hash = models.BinaryField(_("ID document key"), max_length=32, null=True, blank=True)
     id_issue_date = models.DateField(_("ID issue date"), null=True, blank=True)
     population_check = models.CharField(_("population check"), max_length=11, blank=True)
 

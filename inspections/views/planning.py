@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from agents import selectors as agent_selectors
 from agents.filters import PointFilter
 from agents.models import Status
+from core.renderers import cache_select
 from core.web import add_errors
 from registrations.checks import selectors as flag_selectors
 
@@ -63,6 +64,7 @@ def task_list(request):
     inspector = filterset.form.fields.get("inspector")
     if inspector is not None:
         inspector.widget.choices = [("", inspector.empty_label), *((u.pk, str(u)) for u in context["workload"])]
+        cache_select(inspector.widget)  # the same accounts on every page: written once, not per request
     context["links"] = _optional_links(
         ("inspections:policy", _("Risk policy")), ("inspections:nightly_list", _("Nightly runs"))
     )

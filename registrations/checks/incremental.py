@@ -192,15 +192,15 @@ def prepare(cursor, since: Since, codes) -> dict:
         f"""CREATE TEMPORARY TABLE inc_point_rows AS SELECT m.id, m.id_doc_hash
             {_lookup("inc_point p", REG, "r", "r.id, r.id_doc_hash", "r.point_id = p.id")}""",
         """CREATE TEMPORARY TABLE inc_doc AS
-            SELECT id_doc_hash AS value FROM inc_rows WHERE id_doc_hash <> ''
-            UNION SELECT id_doc_hash FROM inc_old WHERE id_doc_hash <> ''
-            UNION SELECT id_doc_hash FROM inc_point_rows WHERE id_doc_hash <> ''""",
+            SELECT id_doc_hash AS value FROM inc_rows WHERE id_doc_hash IS NOT NULL
+            UNION SELECT id_doc_hash FROM inc_old WHERE id_doc_hash IS NOT NULL
+            UNION SELECT id_doc_hash FROM inc_point_rows WHERE id_doc_hash IS NOT NULL""",
         f"""CREATE TEMPORARY TABLE inc_doc_rows AS SELECT m.id, m.value
             {_lookup(_sorted("inc_doc", "d"), REG, "r", "r.id, r.id_doc_hash AS value", "r.id_doc_hash = d.value")}
             WHERE {"TRUE" if docs else "FALSE"}""",
         """CREATE TEMPORARY TABLE inc_portrait AS
-            SELECT portrait_sha256 AS value FROM inc_rows WHERE portrait_sha256 <> ''
-            UNION SELECT portrait_sha256 FROM inc_old WHERE portrait_sha256 <> ''""",
+            SELECT portrait_sha256 AS value FROM inc_rows WHERE portrait_sha256 IS NOT NULL
+            UNION SELECT portrait_sha256 FROM inc_old WHERE portrait_sha256 IS NOT NULL""",
         f"""CREATE TEMPORARY TABLE inc_portrait_rows AS SELECT m.id, m.value
             {_lookup(_sorted("inc_portrait", "d"), REG, "r", "r.id, r.portrait_sha256 AS value", PORTRAIT_MATCH)}
             WHERE {"TRUE" if "REUSED_PORTRAIT" in codes else "FALSE"}""",

@@ -48,6 +48,10 @@ ACTIVATION_COLUMNS = ["iccid", "msisdn", "activated_at"]
 
 # Bump when what is derived at import (name_key, id_doc_hash, the issue codes) changes: every row's
 # fingerprint then differs and the next import of a file rewrites its rows with the new derivation.
+# Not bumped by issue 15 (digests stored as 32 bytes instead of 64 hexadecimal characters): the fingerprint
+# is the same keyed hash of the same text, its bytes are what its hex spelled, and migration
+# registrations 0015 turned every stored one into those bytes; id_doc_hash and portrait_sha256 likewise.
+# So a file imported before the change is unchanged after it (tests/registrations/test_importers.py).
 FINGERPRINT_VERSION = "1"
 
 # Columns written to registrations_registration, in staging order (= the parsed tuple's order).
@@ -98,9 +102,10 @@ _MAX_LENGTHS = {
         "nationality",
         "id_doc_type",
         "id_issue_place",
-        "portrait_sha256",
     )
 }
+# registrations.csv gives the portrait's SHA-256 as 64 hexadecimal characters (stored as its 32 bytes)
+_MAX_LENGTHS["portrait_sha256"] = 64
 _NAME_KEY_LENGTH = Registration._meta.get_field("name_key").max_length
 
 
@@ -260,7 +265,8 @@ def registration_parser(*, points: dict[str, tuple[int, int]]) -> Callable[[tupl
     this runs once per row of files of millions of rows.
     """
     encrypt = crypto.text_encryptor()
-    hash_document = crypto.pii_hasher()
+    digest_document = crypto.pii_digester()
+    portrait_digest = _portrait_digest
     fingerprint_key = _fingerprint_key()
     blake2b = hashlib.blake2b
     name_key = validators.name_key
@@ -329,6 +335,7 @@ def registration_parser(*, points: dict[str, tuple[int, int]]) -> Callable[[tupl
             or len(portrait_sha256) > max_portrait
         ):
             _reject_too_long(v)
+        portrait = portrait_digest(portrait_sha256) if portrait_sha256 else None
         normalised = normalise_id(doc_number)
         number_issue, dob_issue = document_issues(doc_type, normalised, nationality, date_of_birth, gender)
         fingerprint = blake2b(
@@ -362,7 +369,7 @@ def registration_parser(*, points: dict[str, tuple[int, int]]) -> Callable[[tupl
             ).encode(),
             key=fingerprint_key,
             digest_size=32,
-        ).hexdigest()
+        ).digest()
         return (
             external_id,
             msisdn,
@@ -378,7 +385,7 @@ def registration_parser(*, points: dict[str, tuple[int, int]]) -> Callable[[tupl
             nationality,
             doc_type,
             encrypt(doc_number),
-            hash_document(doc_type, normalised),
+            digest_document(doc_type, normalised),
             number_issue,
             dob_issue,
             issue_date,
@@ -388,7 +395,7 @@ def registration_parser(*, points: dict[str, tuple[int, int]]) -> Callable[[tupl
             has_portrait,
             has_front,
             has_back,
-            portrait_sha256,
+            portrait,
             check,
             status,
             None,
@@ -409,9 +416,10 @@ def with_cancelled_at(parse: Callable[[tuple[str, ...]], tuple]) -> Callable[[tu
         if not raw:
             return parsed
         cancelled_at, cancelled_utc = _instant(raw, CANCELLED_AT_COLUMN)
+        # over the row's fingerprint in hex, as when it was stored in hex (FINGERPRINT_VERSION)
         fingerprint = hashlib.blake2b(
-            f"{parsed[-1]}\x1f{cancelled_utc}".encode(), key=fingerprint_key, digest_size=32
-        ).hexdigest()
+            f"{parsed[-1].hex()}\x1f{cancelled_utc}".encode(), key=fingerprint_key, digest_size=32
+        ).digest()
         return (*parsed[:-2], cancelled_at, fingerprint)
 
     return parse_row
@@ -423,6 +431,13 @@ def _reject_flags(*values: str):
             raise RowRejected(
                 _("%(column)s %(value)r is not 0, 1 or blank.") % {"column": column, "value": _short(value)}
             )
+
+
+def _portrait_digest(text: str) -> bytes:
+    """portrait_sha256 as stored (core.crypto.portrait_bytes): a SHA-256 in 64 hexadecimal characters as its 32
+    bytes, any other text kept as given (imports before issue 15 stored any text up to 64 characters, and the
+    rules compare the values as given)."""
+    return crypto.portrait_bytes(text)
 
 
 def _reject_too_long(values: tuple[str, ...]):

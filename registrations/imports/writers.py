@@ -20,6 +20,10 @@ _PG_TYPES = {
     "has_portrait": "bool",
     "has_id_front": "bool",
     "has_id_back": "bool",
+    # 32-byte digests (issue 15), as the parsed rows carry them (bytes, None for none)
+    "id_doc_hash": "bytea",
+    "portrait_sha256": "bytea",
+    "row_fingerprint": "bytea",
 }
 # An anonymised registration (reports.subjects: erasure, retention) keeps these as they are when a row of it
 # is imported again: the subscriber's erased data must not come back; the rest is updated as usual.

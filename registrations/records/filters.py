@@ -12,7 +12,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import Agent, RegistrationPoint
-from core.crypto import pii_hash
+from core.crypto import pii_digest
 from core.renderers import ListFilterForm
 
 from ..models import (
@@ -137,7 +137,7 @@ class RegistrationFilter(django_filters.FilterSet):
         if not value.strip():
             return queryset
         doc_type = self.form.cleaned_data.get("id_type")
-        hashes = {pii_hash(t, value) for t in ([doc_type] if doc_type else DOC_TYPES)} - {""}
+        hashes = {pii_digest(t, value) for t in ([doc_type] if doc_type else DOC_TYPES)} - {None}
         return queryset.filter(id_doc_hash__in=hashes) if hashes else queryset.none()
 
     def filter_point(self, queryset, name, value):

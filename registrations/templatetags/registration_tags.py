@@ -2,6 +2,8 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.crypto import digest_hex, portrait_text
+
 from .. import validators
 from ..records.masking import mask_msisdn, masked, masked_row, national_msisdn
 
@@ -31,6 +33,18 @@ def masked_filter(registration):
 def masked_row_filter(registration):
     """{% with m=registration|masked_row %}: the masked values a list row shows (msisdn, name, ID number)."""
     return masked_row(registration)
+
+
+@register.filter(name="hex")
+def hex_filter(digest) -> str:
+    """A stored digest (bytea) as its 64 hexadecimal characters; "" for none."""
+    return digest_hex(digest)
+
+
+@register.filter(name="portrait")
+def portrait_filter(value) -> str:
+    """A stored portrait_sha256 as the file gave it (core.crypto.portrait_text); "" for none."""
+    return portrait_text(value)
 
 
 @register.filter(name="mask_msisdn")

@@ -226,10 +226,10 @@ def _flag_row(f) -> list:
     ]  # fmt: skip
 
 
-def _sanction_row(s) -> list:
+def _sanction_row(s, language: str) -> list:
     t = s.sanction_type
     return [
-        s.pk, s.finding_id, s.point.code, s.agent.code, t.code, t.name_en, t.kind, t.target, t.legal_basis,
+        s.pk, s.finding_id, s.point.code, s.agent.code, t.code, t.name(language), t.kind, t.target, t.legal_basis,
         s.amount_vnd, s.status, s.proposal_note, _user(s.proposed_by), s.proposed_at, _user(s.decided_by),
         s.decided_at, s.decision_reason,
     ]  # fmt: skip
@@ -363,7 +363,7 @@ def write_pack(
         counts["inspections"], counts["photos"] = _write_inspections(pack, task_qs, tracker, missing, language)
 
         tracker.start("OUTCOMES")
-        _write_outcomes(pack, agents, points, tracker, counts, missing)
+        _write_outcomes(pack, agents, points, tracker, counts, missing, language)
 
         tracker.start("AUDIT")
 
@@ -514,7 +514,9 @@ def _report_data(report, language: str) -> dict:
     }
 
 
-def _write_outcomes(pack: PackWriter, agents, points, tracker: _Progress, counts: dict, missing: set[str]) -> None:
+def _write_outcomes(
+    pack: PackWriter, agents, points, tracker: _Progress, counts: dict, missing: set[str], language: str
+) -> None:
     found = selectors.findings(points).iterator(CHUNK)
     counts["findings"] = pack.csv(
         "findings.csv",
@@ -536,7 +538,7 @@ def _write_outcomes(pack: PackWriter, agents, points, tracker: _Progress, counts
         ),  # fmt: skip
     )
     sanctions = selectors.sanctions(agents, points).iterator(CHUNK)
-    counts["sanctions"] = pack.csv("sanctions.csv", SANCTION_COLUMNS, (_sanction_row(s) for s in sanctions))
+    counts["sanctions"] = pack.csv("sanctions.csv", SANCTION_COLUMNS, (_sanction_row(s, language) for s in sanctions))
     # evidence files first, then the CSV naming them: zipfile writes one entry at a time
     evidence = 0
     for a in selectors.corrective_actions(points).exclude(evidence_file="").iterator(CHUNK):
@@ -576,7 +578,7 @@ Subject: {kind} {subject.code} ({subject.name})
 Covers: {scope}.
 Provinces (codes): {", ".join(provinces)}
 Generated at: {timezone.localtime(generated_at).isoformat()} by {generated_by}
-Language of the checklist questions (report.json): {LANGUAGE_NAMES[language]} ({language})
+Language of the checklist questions and sanction names: {LANGUAGE_NAMES[language]} ({language})
 Audit chain head when generated: event #{head["id"]}, hash {head["hash"]}
 
 Files (CSV: UTF-8, header row, comma; times ISO 8601 with their offset, local time Asia/Ho_Chi_Minh)
@@ -591,7 +593,8 @@ Files (CSV: UTF-8, header row, comma; times ISO 8601 with their offset, local ti
 - inspections.csv: one row per inspection task; inspections/<task>/report.json: the task, its history,
   the inspector's report (check-in and check-out, answers, SIMs found, remarks, review) and the list of
   its photos, which are in inspections/<task>/photos/ (sha256_at_upload: the hash recorded on upload).
-  Each answer's question is in the language named above (the other language's where it has none).
+  Each answer's question, and each sanction's name in sanctions.csv, is in the language named above
+  (the other language's where it has none).
 - findings.csv, sanctions.csv, corrective_actions.csv: what the inspections found, the sanctions
   proposed or decided and the corrective actions, whose evidence files are in evidence/.
 - audit_events.csv: the audit trail's events about the subject and the objects above, up to the

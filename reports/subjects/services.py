@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
-from core.crypto import normalise_id_number, pii_hash
+from core.crypto import normalise_id_number, pii_hash, portrait_text
 from core.models import Province, User
 from core.scoping import province_scope
 from registrations.imports.rows import REGISTRATION_COLUMNS
@@ -84,7 +84,10 @@ def due_dates(received_at: datetime) -> tuple[date, date]:
 
 @dataclass(frozen=True)
 class Subscriber:
-    """How a subscriber is identified: an E.164 MSISDN and/or an ID document (type + keyed hash)."""
+    """How a subscriber is identified: an E.164 MSISDN and/or an ID document (type + keyed hash).
+
+    The keyed hash in hex (core.crypto.pii_hash), as SubjectRequest keeps it: a request is never joined with
+    registrations in SQL, its key is a parameter of the lookup (as bytes, the registrations' column)."""
 
     msisdn: str = ""
     id_doc_type: str = ""
@@ -96,7 +99,7 @@ class Subscriber:
         if self.msisdn:
             match |= Q(msisdn=self.msisdn)
         if self.id_doc_hash:
-            match |= Q(id_doc_hash=self.id_doc_hash)
+            match |= Q(id_doc_hash=bytes.fromhex(self.id_doc_hash))
         return Registration.objects.filter(match).select_related("point", "agent").order_by("registered_at", "id")
 
 
@@ -348,7 +351,7 @@ def _export_row(r: Registration) -> dict:
         "has_portrait": r.has_portrait,
         "has_id_front": r.has_id_front,
         "has_id_back": r.has_id_back,
-        "portrait_sha256": r.portrait_sha256,
+        "portrait_sha256": portrait_text(r.portrait_sha256),
         "population_check": r.population_check,
         "status": r.status,
         "cancelled_at": r.cancelled_at,

@@ -308,7 +308,17 @@ def test_text_encryptor_makes_tokens_that_decrypt_and_never_repeat_a_nonce(keys)
     assert encrypt(None) is None
 
 
-def test_pii_hasher_agrees_with_pii_hash(keys):
-    hash_document = crypto.pii_hasher()
+def test_pii_digester_agrees_with_pii_digest(keys):
+    digest_document = crypto.pii_digester()
     for doc_type, number in [("CCCD", " 079-123.456 789"), ("PASSPORT", "b1234567"), ("", "1"), ("CMND", " . ")]:
-        assert hash_document(doc_type, number) == crypto.pii_hash(doc_type, number)
+        assert digest_document(doc_type, number) == crypto.pii_digest(doc_type, number)
+
+
+def test_pii_digest_is_the_32_bytes_pii_hash_spells_in_hex(keys):
+    # registrations store the bytes (bytea), agents and the blacklist the hex: one key, two spellings
+    digest = crypto.pii_digest("CCCD", "079123456789")
+    assert isinstance(digest, bytes)
+    assert len(digest) == 32
+    assert digest.hex() == crypto.pii_hash("CCCD", "079123456789")
+    assert crypto.pii_digest("CCCD", " . ") is None
+    assert crypto.pii_hash("CCCD", " . ") == ""

@@ -167,3 +167,129 @@ def test_a_yes_no_select_of_a_boolean_filter_is_cached_too(monkeypatch):
     # then
     assert str(YesNo({"overdue": "true"})["overdue"]) == first
     assert '<option value="true" selected>Yes</option>' in first
+
+
+def _choice_filterset():
+    import django_filters
+
+    from agents.models import RegistrationPoint
+
+    class Kinds(django_filters.FilterSet):
+        kind = django_filters.ChoiceFilter(
+            choices=[("FIXED", gettext_lazy("Suspended")), ("MOBILE", "Mobile <van>")], empty_label="any"
+        )
+
+        class Meta:
+            model = RegistrationPoint
+            form = ListFilterForm
+            fields = ["kind"]
+
+    return Kinds
+
+
+@pytest.mark.parametrize("data", [{}, {"kind": "MOBILE"}, {"kind": "<x>"}])
+def test_a_choice_filters_select_is_written_once_and_the_same_on_every_later_request(monkeypatch, data):
+    # given: a ChoiceFilter (a status, a kind: its list is in django-filter's iterator, after the empty label)
+    Kinds = _choice_filterset()
+    first = str(Kinds(data or None).form["kind"])
+    # when: every later request takes it without writing it again
+    monkeypatch.setattr(renderers, "_select", lambda widget: pytest.fail("written again"))
+    later = [str(Kinds(data or None).form["kind"]) for _ in range(3)]
+    # then: what Django's templates write
+    assert later == [first] * 3
+    django_form = Kinds(data or None).form
+    django_form.renderer = DjangoTemplates()
+    assert _squash(first) == _squash(django_form["kind"])
+    assert "Mobile &lt;van&gt;" in first
+
+
+def test_a_choice_filters_select_is_written_in_each_language():
+    Kinds = _choice_filterset()
+    with translation.override("en"):
+        english = str(Kinds({}).form["kind"])
+    with translation.override("vi"):
+        vietnamese = str(Kinds({}).form["kind"])
+    assert ">Suspended</option>" in english
+    assert ">Suspended</option>" not in vietnamese
+
+
+@pytest.mark.parametrize(
+    "data", [{}, {"code": "<b>&", "day": "2026-12-07"}, {"code": "x'y", "day": "not a day"}, {"code": "A"}]
+)
+def test_a_plain_input_is_written_once_per_value_and_the_same_as_djangos(monkeypatch, data):
+    # given: a list filter form with Sample's text and date inputs; a first request writes them
+    class Inputs(ListFilterForm):
+        code = Sample.base_fields["code"]
+        day = Sample.base_fields["day"]
+
+    first = {name: str(Inputs(data or None)[name]) for name in Inputs.base_fields}
+    # when: every later request takes them without writing them again
+    monkeypatch.setattr(renderers, "_input", lambda widget: pytest.fail("written again"))
+    later = [{name: str(Inputs(data or None)[name]) for name in Inputs.base_fields} for _ in range(3)]
+    # then: the same, and what Django's templates write
+    assert later == [first] * 3
+    django_form = Sample(data or None, renderer=DjangoTemplates())
+    for name in Inputs.base_fields:
+        assert _squash(first[name]) == _squash(django_form[name])
+
+
+def test_inputs_of_other_attributes_are_other_entries():
+    class Placeholders(ListFilterForm):
+        code = forms.CharField(required=False, widget=forms.TextInput(attrs={"placeholder": "code"}))
+        name = forms.CharField(required=False, widget=forms.TextInput(attrs={"placeholder": "name"}))
+
+    class Dates(ListFilterForm):
+        code = forms.CharField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    assert 'placeholder="code"' in str(Placeholders()["code"])
+    assert 'placeholder="name"' in str(Placeholders()["name"])
+    assert 'type="date"' in str(Dates()["code"])
+    assert 'placeholder="code"' in str(Placeholders({"code": "1"})["code"])
+
+
+def test_a_user_with_every_province_gets_the_province_select_without_a_query(make_user, django_assert_num_queries):
+    import django_filters
+
+    from agents.models import RegistrationPoint
+    from core.models import Province
+    from core.renderers import ProvinceChoiceFilter
+
+    user = make_user()  # every province
+
+    class Filter(django_filters.FilterSet):
+        province = ProvinceChoiceFilter(queryset=lambda request: Province.objects.for_user(user), empty_label="any")
+
+        class Meta:
+            model = RegistrationPoint
+            form = ListFilterForm
+            fields = ["province"]
+
+    str(Filter({}).form["province"])  # the province names, read once per process
+    renderers._SELECTS.clear()
+    # then: every province, no query
+    with django_assert_num_queries(0):
+        html = str(Filter({}).form["province"])
+    assert html.count("<option") == Province.objects.count() + 1
+    assert '<option value="079">' in html
+
+
+def test_a_select_whose_choices_a_view_set_is_cached_by_cache_select(db, monkeypatch):
+    from core.models import Province
+    from core.renderers import cache_select
+
+    class Inspectors(ListFilterForm):
+        inspector = forms.ModelChoiceField(queryset=Province.objects.all(), required=False)
+
+    def form(names):
+        built = Inspectors({"inspector": "001"})
+        built.fields["inspector"].widget.choices = [("", "any"), *((code, name) for code, name in names)]
+        cache_select(built.fields["inspector"].widget)
+        return built
+
+    first = str(form([("001", "Lan"), ("079", "Minh")])["inspector"])
+    monkeypatch.setattr(renderers, "_select", lambda widget: pytest.fail("written again"))
+    assert str(form([("001", "Lan"), ("079", "Minh")])["inspector"]) == first
+    assert '<option value="001" selected>Lan</option>' in first
+    monkeypatch.undo()
+    # other choices: another entry
+    assert ">Hoa</option>" in str(form([("001", "Lan"), ("048", "Hoa")])["inspector"])

@@ -26,6 +26,7 @@ from inspections.models import (
     TaskStatus,
 )
 from tests.agents.factories import AgentFactory, PointFactory
+from tests.core.test_pages_read_as_people_write import UNGROUPED, visible_text
 from tests.inspections.factories import (
     ReportFactory,
     TaskFactory,
@@ -393,6 +394,55 @@ def test_planning_query_count_does_not_grow_with_rows(client, officer, inspector
     # when / then
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(PLANNING).status_code == 200
+
+
+def test_the_planning_page_writes_a_task_id_as_a_reference_not_an_ungrouped_number(client, manager, inspector):
+    # given: tasks whose ids have four digits, one unassigned and one assigned (a bare 1045 is what a Vietnamese
+    # reader takes for a number written without its thousands separator: issue 13)
+    TaskFactory(pk=1045)
+    TaskFactory(pk=2046, inspector=inspector)
+    manager.language = "vi"
+    manager.save(update_fields=["language"])
+    client.force_login(manager)
+    # when: the planning page in Vietnamese
+    html = client.get(PLANNING).content.decode()
+    assert '<html lang="vi"' in html
+    # then: each id is a reference, #1045, linking to its task
+    assert f'<a href="{url("task_detail", 1045)}">#1045</a>' in html
+    assert f'<a href="{url("task_detail", 2046)}">#2046</a>' in html
+    text = visible_text(html)
+    assert "#1045" in text
+    assert "#2046" in text
+    # (factories' sequences may write other four-digit numbers into names, past a thousand tests: not the page's)
+    assert not {"1045", "2046"} & set(UNGROUPED.findall(text))
+
+
+def test_the_workload_counts_only_the_tasks_of_the_users_provinces(client, hanoi_officer, saigon_point, make_user):
+    # given: an inspector covering Hà Nội and TP Hồ Chí Minh, with tasks in both
+    both = make_user(Role.INSPECTOR, provinces=["001", "079"], username="both")
+    TaskFactory(inspector=both, due_date=days(-1))  # Hà Nội, overdue
+    TaskFactory(inspector=both, due_date=days(2))  # Hà Nội, due soon
+    TaskFactory(inspector=both, status=TaskStatus.SUBMITTED, due_date=days(-5))  # Hà Nội, open, not waiting
+    TaskFactory(inspector=both, point=saigon_point, due_date=days(-1))  # TP Hồ Chí Minh
+    client.force_login(hanoi_officer)
+    # when
+    workload = {
+        u.username: (u.open_tasks, u.overdue_tasks, u.due_soon) for u in client.get(PLANNING).context["workload"]
+    }
+    # then: a Hà Nội officer counts the Hà Nội tasks only
+    assert workload["both"] == (3, 1, 1)
+
+
+def test_a_user_with_no_province_counts_no_task(make_user, inspector):
+    # given: a task of an inspector, read by a limited user with no province at all
+    TaskFactory(inspector=inspector)
+    nowhere = make_user(Role.OFFICER, all_provinces=False, username="nowhere")
+    everywhere = make_user(Role.OFFICER, username="everywhere")
+    # then
+    counted = selectors.with_workload(selectors.inspectors().filter(pk=inspector.pk), user=nowhere).get()
+    assert (counted.open_tasks, counted.overdue_tasks, counted.due_soon) == (0, 0, 0)
+    counted = selectors.with_workload(selectors.inspectors().filter(pk=inspector.pk), user=everywhere).get()
+    assert (counted.open_tasks, counted.overdue_tasks, counted.due_soon) == (1, 0, 1)
 
 
 def test_the_planning_page_links_to_the_other_pages(client, manager):

@@ -20,7 +20,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 from stdnum import luhn
 
-from core.crypto import pii_hash
+from core.crypto import pii_digest
 from registrations.models import Activation, Channel, PopulationCheck, Registration, RegistrationStatus
 from registrations.validators import CCCD, cccd_dob_problem, id_number_problem, name_key
 from tests.agents.factories import PointFactory
@@ -66,7 +66,7 @@ class RegistrationFactory(DjangoModelFactory):
     id_doc_number = factory.LazyAttributeSequence(
         lambda o, n: cccd_for(o.date_of_birth, o.gender, n) if o.date_of_birth and o.gender else f"001090{n:06d}"
     )
-    id_doc_hash = factory.LazyAttribute(lambda o: pii_hash(o.id_doc_type, o.id_doc_number))
+    id_doc_hash = factory.LazyAttribute(lambda o: pii_digest(o.id_doc_type, o.id_doc_number))
     id_number_issue = factory.LazyAttribute(
         lambda o: id_number_problem(o.id_doc_type, o.id_doc_number, o.nationality) or ""
     )
@@ -86,7 +86,7 @@ class RegistrationFactory(DjangoModelFactory):
     has_portrait = True
     has_id_front = True
     has_id_back = True
-    portrait_sha256 = factory.Sequence(lambda n: hashlib.sha256(f"portrait-{n}".encode()).hexdigest())
+    portrait_sha256 = factory.Sequence(lambda n: hashlib.sha256(f"portrait-{n}".encode()).digest())
     population_check = PopulationCheck.MATCH
     status = RegistrationStatus.ACTIVE
 

@@ -106,6 +106,18 @@ def test_readers_get_masked_values_only(api, users_by_role, registration, role):
         assert value not in text
 
 
+def test_the_portrait_hash_is_given_in_hex_as_registrations_csv_gives_it(api, officer, registration, hanoi_point):
+    # given the digest stored as its 32 bytes, and a registration without one
+    without = RegistrationFactory(point=hanoi_point, portrait_sha256=None, has_portrait=False)
+    as_user(api, officer)
+    # when
+    shown = api.get(detail_url(registration)).json()["portrait_sha256"]
+    # then
+    assert shown == registration.portrait_sha256.hex()
+    assert len(shown) == 64
+    assert api.get(detail_url(without)).json()["portrait_sha256"] == ""
+
+
 # --- reveal ---
 
 

@@ -234,7 +234,7 @@ def test_a_flag_follows_its_registration_to_another_point():
 
 
 def test_cancelling_a_registration_resolves_its_group_rule_flag():
-    face = "b" * 64
+    face = bytes.fromhex("b" * 64)
     one = RegistrationFactory(portrait_sha256=face, registered_at=two_days_ago_at_ten())
     two = RegistrationFactory(portrait_sha256=face, registered_at=two_days_ago_at_ten())
     run("REUSED_PORTRAIT")

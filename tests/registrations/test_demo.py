@@ -150,7 +150,7 @@ def test_population_mismatch_and_unverified_identity(regs):
 
 def test_excess_sims_per_id_at_an_authorised_point(regs):
     per_document = defaultdict(list)
-    rows = counted(regs).exclude(id_doc_hash="").select_related("point").order_by("registered_at", "external_id")
+    rows = counted(regs).exclude(id_doc_hash=None).select_related("point").order_by("registered_at", "external_id")
     for r in rows.only("id_doc_hash", "channel", "registered_at", "external_id", "point__kind"):
         per_document[r.id_doc_hash].append(r)
     excess = [
@@ -194,7 +194,10 @@ def test_outside_hours_and_otherwise_within_them(regs):
 def test_reused_portrait(regs):
     documents = defaultdict(set)
     for portrait, document in (
-        counted(regs).exclude(portrait_sha256="").exclude(id_doc_hash="").values_list("portrait_sha256", "id_doc_hash")
+        counted(regs)
+        .exclude(portrait_sha256=None)
+        .exclude(id_doc_hash=None)
+        .values_list("portrait_sha256", "id_doc_hash")
     ):
         documents[portrait].add(document)
     assert 1 <= sum(1 for docs in documents.values() if len(docs) > 1) <= 5
@@ -203,7 +206,7 @@ def test_reused_portrait(regs):
 def test_conflicting_identity(regs):
     identities = defaultdict(set)
     for document, key, dob in (
-        counted(regs).exclude(id_doc_hash="").exclude(name_key="").exclude(date_of_birth=None)
+        counted(regs).exclude(id_doc_hash=None).exclude(name_key="").exclude(date_of_birth=None)
     ).values_list("id_doc_hash", "name_key", "date_of_birth"):
         identities[document].add((key, dob))
     assert 1 <= sum(1 for pairs in identities.values() if len(pairs) > 1) <= 5

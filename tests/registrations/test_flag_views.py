@@ -441,7 +441,7 @@ def test_conflicting_identity_labels_identities_without_showing_them(client, off
 
 
 def test_reused_portrait_evidence(client, officer, hanoi_point):
-    portrait = "a" * 64
+    portrait = bytes.fromhex("a" * 64)
     one = RegistrationFactory(point=hanoi_point, portrait_sha256=portrait)
     two = RegistrationFactory(point=hanoi_point, portrait_sha256=portrait)
     RegistrationFactory(point=hanoi_point)  # another face

@@ -129,13 +129,13 @@ def test_a_valid_row_is_stored_with_what_the_rules_need(point):
     assert r.name_key == "nguyễn thị lan"
     assert r.id_doc_number == CCCD
     assert r.address == "12 Lê Lợi, Quận 1"
-    assert r.id_doc_hash == crypto.pii_hash("CCCD", CCCD)
+    assert r.id_doc_hash == crypto.pii_digest("CCCD", CCCD)
     assert (r.id_number_issue, r.id_dob_issue) == ("", "")
     assert r.registered_at == datetime(2026, 3, 1, 2, 15, tzinfo=UTC)
     assert (r.date_of_birth, r.id_issue_date) == (date(1990, 5, 1), date(2021, 6, 1))
     assert (r.has_portrait, r.has_id_front, r.has_id_back) == (True, True, True)
     assert (r.population_check, r.status, r.import_job_id) == ("MATCH", "ACTIVE", job.pk)
-    assert len(r.row_fingerprint) == 64
+    assert len(r.row_fingerprint) == 32
 
 
 def test_the_import_is_audited(point):
@@ -172,6 +172,8 @@ REJECTS = [
     ("has_id_back", "2", "has_id_back '2' is not 0, 1 or blank."),
     ("nationality", "VNM", "nationality is too long (3 characters, at most 2)."),
     ("gender", "Nam", "gender is too long"),
+    # the portrait's SHA-256: at most 64 characters, as before issue 15 (a digest is stored as its 32 bytes)
+    ("portrait_sha256", "a" * 65, "portrait_sha256 is too long (65 characters, at most 64)."),
 ]
 
 
@@ -206,7 +208,34 @@ NEAR_MISSES = [
     ("id_issue_date", "", "id_issue_date", None),
     ("nationality", "", "nationality", ""),
     ("gender", "X", "gender", "X"),
+    ("portrait_sha256", "ab" * 32, "portrait_sha256", bytes.fromhex("ab" * 32)),
+    ("portrait_sha256", "AB" * 32, "portrait_sha256", bytes.fromhex("ab" * 32)),  # one digest, either case
+    ("portrait_sha256", "", "portrait_sha256", None),
+    # any other text is kept as given (core.crypto.portrait_bytes): the rules compare the values
+    ("portrait_sha256", "N/A", "portrait_sha256", b"N/A"),
+    ("portrait_sha256", "a" * 63, "portrait_sha256", b"a" * 63),
+    ("portrait_sha256", "g" + "a" * 63, "portrait_sha256", b"g" + b"a" * 63),
+    ("portrait_sha256", "ab " * 21 + "a", "portrait_sha256", ("ab " * 21 + "a").encode()),  # 64 characters
+    ("portrait_sha256", "á" * 64, "portrait_sha256", ("á" * 64).encode()),
+    ("portrait_sha256", "p" * 32, "portrait_sha256", b"p" * 32 + b"\x00"),  # 32 bytes of text: never a digest
 ]
+
+
+@pytest.mark.parametrize(
+    "text", ["ab" * 32, "N/A", "p" * 32, "p" * 31, "á" * 16, "ảnh-chân-dung-01", "AB" * 31 + "ZZ", "ab " * 21 + "a"]
+)
+def test_a_portrait_value_reads_back_as_the_file_gave_it(text):
+    stored = crypto.portrait_bytes(text)
+    assert crypto.portrait_text(stored) == text
+    # and only a SHA-256 takes the 32 bytes of a digest
+    assert (len(stored) == 32) == (text == "ab" * 32)
+
+
+def test_the_same_portrait_text_matches_and_another_does_not():
+    assert crypto.portrait_bytes("photo-1") == crypto.portrait_bytes("photo-1")
+    assert crypto.portrait_bytes("photo-1") != crypto.portrait_bytes("photo-2")
+    assert crypto.portrait_bytes("AB" * 32) == crypto.portrait_bytes("ab" * 32)  # one digest, either case
+    assert crypto.portrait_bytes("") is None
 
 
 @pytest.mark.parametrize(
@@ -246,7 +275,7 @@ def test_rows_that_break_compliance_rules_are_stored_as_evidence(point, override
 
 def test_a_blank_document_has_no_hash(point):
     import_regs(reg(id_doc_type="CCCD", id_doc_number=" - . "), reg(external_id="R2", id_doc_type=""))
-    assert set(Registration.objects.values_list("id_doc_hash", flat=True)) == {""}
+    assert set(Registration.objects.values_list("id_doc_hash", flat=True)) == {None}
 
 
 def test_an_app_row_ignores_its_point_code(point):
@@ -265,7 +294,7 @@ def test_the_agent_is_the_points_agent(point):
 def test_document_hash_ignores_spaces_dots_and_dashes(point):
     import_regs(reg(id_doc_number=" 079-123.456 789"), reg(external_id="R2", id_doc_number="079123456789"))
     first, second = Registration.objects.order_by("external_id")
-    assert first.id_doc_hash == second.id_doc_hash == crypto.pii_hash("CCCD", "079123456789") != ""
+    assert first.id_doc_hash == second.id_doc_hash == crypto.pii_digest("CCCD", "079123456789") is not None
     assert first.id_doc_number == "079-123.456 789"  # the number itself is kept as given
 
 
@@ -278,7 +307,7 @@ def test_personal_data_is_encrypted_at_rest(point):
     assert "Đồng Khởi" not in address
     assert crypto.is_token(number)
     assert crypto.is_token(address)
-    assert "079190654321" not in doc_hash
+    assert b"079190654321" not in doc_hash
     r = Registration.objects.get()
     assert (r.id_doc_number, r.address) == ("079190654321", "99 Đồng Khởi")
 
@@ -296,6 +325,57 @@ def test_reimporting_the_same_file_changes_nothing(point):
     assert counts(first) == (5, 0, 0, 1)
     assert counts(second) == (0, 0, 5, 1)
     assert _stored_rows() == before  # the very same tokens: not even re-encrypted
+
+
+def test_reimporting_changes_nothing_whatever_the_portrait_and_document(point):
+    # given rows with an upper-case portrait hash, none, and no document (NULL digests)
+    rows = [
+        reg(external_id="U", iccid=iccid(1), portrait_sha256="CD" * 32),
+        reg(external_id="N", iccid=iccid(2), portrait_sha256="", has_portrait="0"),
+        reg(external_id="D", iccid=iccid(3), id_doc_type="", id_doc_number=""),
+    ]
+    first = import_regs(*rows)
+    before = _stored_rows()
+    # when
+    second = import_regs(*rows)
+    # then
+    assert counts(first) == (3, 0, 0, 0)
+    assert counts(second) == (0, 0, 3, 0)
+    assert _stored_rows() == before
+    stored = dict(Registration.objects.values_list("external_id", "portrait_sha256"))
+    assert stored == {"U": bytes.fromhex("cd" * 32), "N": None, "D": bytes.fromhex("ab" * 32)}
+
+
+# Computed by the importer before issue 15, which stored them as these 64 hexadecimal characters (the key is
+# a test's own): the digests now stored are their bytes, so a row imported then and converted by migration
+# registrations 0015 is unchanged for the importer now (FINGERPRINT_VERSION stays "1").
+GOLDEN_KEY = "issue-15-golden-key"
+GOLDEN = {
+    "row_fingerprint": "c44798a09e6a77256184e8065202d885d0dae3ecdd58ffed85a191b7efb2da19",
+    "row_fingerprint with cancelled_at": "758d7669ff7b39be3a3089c8aedac8f6e731d29070337e65b7c5b1ac6e2bf11b",
+    "id_doc_hash": "4ea4bf50d2e7769264eddf1d99d0bb01d90dbb57852ac1483f65df9bf5a5c813",
+}
+
+
+def golden_row() -> dict:
+    # values as the importer hands them to the parser (stripped), an APP row (no point id in the fingerprint)
+    return reg(channel="APP", point_code="", subscriber_name="Nguyễn Thị Lan", portrait_sha256="AB" * 16 + "cd" * 16)
+
+
+def test_the_digests_are_the_bytes_of_the_hex_stored_before(settings):
+    # given
+    settings.PII_HMAC_KEY = GOLDEN_KEY
+    values = tuple(golden_row()[c] for c in REGISTRATION_COLUMNS)
+    fields = rows.REGISTRATION_FIELDS
+    # when
+    parsed = dict(zip(fields, rows.registration_parser(points={})(values), strict=True))
+    cancelled = rows.with_cancelled_at(rows.registration_parser(points={}))((*values, "2026-03-02T10:00:00+07:00"))
+    # then
+    assert rows.FINGERPRINT_VERSION == "1"
+    assert parsed["row_fingerprint"] == bytes.fromhex(GOLDEN["row_fingerprint"])
+    assert cancelled[-1] == bytes.fromhex(GOLDEN["row_fingerprint with cancelled_at"])
+    assert parsed["id_doc_hash"] == bytes.fromhex(GOLDEN["id_doc_hash"])
+    assert parsed["portrait_sha256"] == bytes.fromhex("ab" * 16 + "cd" * 16)
 
 
 def _stored_rows():

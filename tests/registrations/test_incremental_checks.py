@@ -186,7 +186,7 @@ def case_outside_hours():
 
 
 def case_reused_portrait():
-    portrait = hashlib.sha256(b"shared").hexdigest()
+    portrait = hashlib.sha256(b"shared").digest()
     first = RegistrationFactory(portrait_sha256=portrait)
     alone = RegistrationFactory()
     full()
@@ -369,7 +369,7 @@ def _random_state(rng: random.Random, size: int):
     StatusChange.objects.create(point=points[3], changed_at=local(17, 12), to_status=Status.ACTIVE, reason="-")
     documents = [(dt.date(1980 + n % 30, 1 + n % 12, 1 + n % 27), "MF"[n % 2], n) for n in range(size // 5)]
     names = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường"]
-    portraits = [hashlib.sha256(f"p{n}".encode()).hexdigest() for n in range(size // 4)]
+    portraits = [hashlib.sha256(f"p{n}".encode()).digest() for n in range(size // 4)]
     return points, documents, names, portraits
 
 
@@ -482,7 +482,7 @@ def test_incremental_and_full_runs_give_the_same_flags_on_random_data(seed):
 def test_former_keys_are_forgotten_once_every_rule_has_run_past_them():
     r = RegistrationFactory()
     full()
-    Registration.objects.filter(pk=r.pk).update(portrait_sha256="")
+    Registration.objects.filter(pk=r.pk).update(portrait_sha256=None)
     assert KeyChange.objects.count() == 1
     incremental(codes=["REUSED_PORTRAIT"])
     assert KeyChange.objects.count() == 1  # the other rules still start before it

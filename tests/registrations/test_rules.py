@@ -615,7 +615,7 @@ def test_outside_hours_judges_cancelled_registrations():
 
 # --- REUSED_PORTRAIT -------------------------------------------------------------------------------
 
-FACE = "a" * 64
+FACE = bytes.fromhex("a" * 64)
 
 
 def test_reused_portrait_on_two_documents_flags_both():
@@ -632,8 +632,8 @@ def test_reused_portrait_quiet_for_sims_of_one_document():
 
 
 def test_reused_portrait_blank_portraits_never_match():
-    reg(portrait_sha256="", has_portrait=False)
-    reg(portrait_sha256="", has_portrait=False)
+    reg(portrait_sha256=None, has_portrait=False)
+    reg(portrait_sha256=None, has_portrait=False)
     assert flagged("REUSED_PORTRAIT") == set()
 
 

@@ -414,8 +414,8 @@ def test_record_page_lists_related_records_in_scope(client, make_user, registrat
 
 def test_blank_document_and_portrait_relate_to_nothing(client, officer, hanoi_point):
     # given two records without an ID number or a portrait: blanks never match each other
-    first = RegistrationFactory(point=hanoi_point, id_doc_number="", portrait_sha256="")
-    RegistrationFactory(point=hanoi_point, id_doc_number="", portrait_sha256="")
+    first = RegistrationFactory(point=hanoi_point, id_doc_number="", portrait_sha256=None)
+    RegistrationFactory(point=hanoi_point, id_doc_number="", portrait_sha256=None)
     client.force_login(officer)
     related = client.get(detail_url(first)).context["related"]
     assert related.same_document.items == []
@@ -473,6 +473,17 @@ def test_record_page_renders_unusual_values(client, officer, hanoi_point):
     assert "GPLX" in html
     assert "unknown document type" in html
     assert re.search(r'data-testid="name">\s*<span class="masked">—', html)
+
+
+def test_record_page_shows_the_portrait_hash_in_hex(client, officer, hanoi_point):
+    # given the digest stored as its 32 bytes, and a registration without one
+    with_portrait = RegistrationFactory(point=hanoi_point, portrait_sha256=bytes.fromhex("ab" * 16 + "0c" * 16))
+    without = RegistrationFactory(point=hanoi_point, portrait_sha256=None, has_portrait=False)
+    client.force_login(officer)
+    # then: as registrations.csv gives it, and a dash for none
+    html = client.get(detail_url(with_portrait)).content.decode()
+    assert '<dd class="hash">' + "ab" * 16 + "0c" * 16 + "</dd>" in html
+    assert '<dd class="hash">—</dd>' in client.get(detail_url(without)).content.decode()
 
 
 @pytest.mark.parametrize("value", ["garbage", None, "2026-13-45 99:00"])

@@ -1,9 +1,10 @@
 """ID documents: INVALID_ID_NUMBER, ID_DOB_MISMATCH, EXCESS_SIMS_PER_ID, REUSED_PORTRAIT, CONFLICTING_IDENTITY.
 
 An ID document is its type plus its normalised number; the database holds the number encrypted, so the
-rules group by `id_doc_hash` (keyed hash of type + normalised number, "" for a blank type or number:
-no document, no part in these rules) and read the findings the importer made from the plaintext
-(`id_number_issue`, `id_dob_issue`: validators.id_number_problem and cccd_dob_problem).
+rules group by `id_doc_hash` (keyed hash of type + normalised number, 32 bytes; NULL for a blank type or
+number: no document, no part in these rules) and read the findings the importer made from the plaintext
+(`id_number_issue`, `id_dob_issue`: validators.id_number_problem and cccd_dob_problem). Portraits group by
+`portrait_sha256` (32 bytes, NULL when not given). NULL never equals NULL, so blanks never match each other.
 """
 
 from collections.abc import Callable
@@ -25,7 +26,7 @@ def id_dob_mismatch(params: dict, now: datetime) -> Query:
 
 
 def _repeated(column: str, more_than: int = 1, within: str | None = None) -> str:
-    """Values of `column` (non-blank) on more than `more_than` registrations of any status.
+    """Values of `column` (not NULL) on more than `more_than` registrations of any status.
 
     A cheap first pass: a group rule can only fire on a document or portrait that appears more than
     once, and those are few, so the second pass reads the rows (status, names, ...) of these candidates
@@ -35,9 +36,12 @@ def _repeated(column: str, more_than: int = 1, within: str | None = None) -> str
     carries one of the values to judge, read instead of the registrations.
     """
     if within:
-        return f"SELECT d.value FROM {within} d WHERE d.value <> '' GROUP BY d.value HAVING COUNT(*) > {int(more_than)}"  # noqa: S608
+        return (
+            f"SELECT d.value FROM {within} d WHERE d.value IS NOT NULL "  # noqa: S608
+            f"GROUP BY d.value HAVING COUNT(*) > {int(more_than)}"
+        )
     return (
-        f"SELECT d.{column} AS value FROM {REG} d WHERE d.{column} <> '' "  # noqa: S608
+        f"SELECT d.{column} AS value FROM {REG} d WHERE d.{column} IS NOT NULL "  # noqa: S608
         f"GROUP BY d.{column} HAVING COUNT(*) > {int(more_than)}"
     )
 
@@ -114,9 +118,17 @@ def _differing_groups(
     )
 
 
-def _spread(alias: str, column: str, over: str, text: bool = True) -> str:
-    """The group's values of `column` are not all one (text compared by code point)."""
-    value = c_collate(f"{alias}.{column}") if text else f"{alias}.{column}"
+def _spread(alias: str, column: str, over: str, kind: str = "text") -> str:
+    """The group's values of `column` are not all one (text compared by code point).
+
+    kind "digest" (bytea): PostgreSQL has no MIN or MAX of bytea before version 18, so there the digests are
+    compared as their hex (the groups are the few candidates of _repeated); SQLite compares blobs as bytes.
+    """
+    value = f"{alias}.{column}"
+    if kind == "text":
+        value = c_collate(value)
+    elif kind == "digest" and postgres():
+        value = c_collate(f"encode({value}, 'hex')")
     return f"MIN({value}){over} <> MAX({value}){over}"
 
 
@@ -128,8 +140,8 @@ def reused_portrait(params: dict, now: datetime, within: str | None = None) -> Q
     """
     return _differing_groups(
         "portrait_sha256",
-        lambda a: f"{a}.id_doc_hash <> ''",
-        lambda a, over: _spread(a, "id_doc_hash", over),
+        lambda a: f"{a}.id_doc_hash IS NOT NULL",
+        lambda a, over: _spread(a, "id_doc_hash", over, kind="digest"),
         within,
     )
 
@@ -144,6 +156,6 @@ def conflicting_identity(params: dict, now: datetime, within: str | None = None)
     return _differing_groups(
         "id_doc_hash",
         lambda a: f"{a}.name_key <> '' AND {a}.date_of_birth IS NOT NULL",
-        lambda a, over: f"({_spread(a, 'name_key', over)} OR {_spread(a, 'date_of_birth', over, text=False)})",
+        lambda a, over: f"({_spread(a, 'name_key', over)} OR {_spread(a, 'date_of_birth', over, kind='date')})",
         within,
     )

@@ -13,14 +13,14 @@ def incomplete_record(params: dict, now: datetime) -> Query:
 
     Blank text is stored as "" (the importer strips values; the encrypted number and address stay ""
     when blank). A number that is nothing but separators ("--", ". .") is blank once normalised: it has
-    no document key (id_doc_hash "") although type and number are given, and counts as blank too, so
+    no document key (id_doc_hash NULL) although type and number are given, and counts as blank too, so
     a record escapes neither this rule nor the document rules.
     """
     # written as the condition of the partial index reg_incomplete_idx, so that the index answers it
     return Query(
         f"""{_SELECT}
         WHERE (r.subscriber_name = '' OR r.date_of_birth IS NULL OR r.id_doc_type = '' OR r.id_doc_number = ''
-               OR r.id_doc_hash = '' OR r.id_issue_date IS NULL OR r.address = '')
+               OR r.id_doc_hash IS NULL OR r.id_issue_date IS NULL OR r.address = '')
         """
     )
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from agents.api.serializers import EnumField
+from core.crypto import portrait_text
 
 from ...models import Activation, Channel, PopulationCheck, Registration, RegistrationStatus
 from ..masking import mask_msisdn, masked
@@ -24,6 +25,12 @@ class RegistrationOutputSerializer(serializers.ModelSerializer):
     id_doc_number = serializers.SerializerMethodField(help_text=_("Masked, e.g. 0791******56."))
     id_issue_year = serializers.SerializerMethodField(help_text=_("Year of the ID issue date; null when not given."))
     address = serializers.SerializerMethodField(help_text=_("Masked: only the last comma-separated part."))
+    # stored as its 32 bytes (issue 15), shown as registrations.csv gives it
+    portrait_sha256 = serializers.SerializerMethodField(
+        help_text=_(
+            "The portrait's SHA-256 as registrations.csv gave it (64 hexadecimal characters); empty when not given."
+        )
+    )
     population_check = EnumField(PopulationCheck, enum_name="PopulationCheckEnum", read_only=True)
     status = EnumField(RegistrationStatus, enum_name="RegistrationStatusEnum", read_only=True)
 
@@ -77,6 +84,9 @@ class RegistrationOutputSerializer(serializers.ModelSerializer):
 
     def get_id_issue_year(self, obj) -> int | None:
         return self._masked.id_issue_year
+
+    def get_portrait_sha256(self, obj) -> str:
+        return portrait_text(obj.portrait_sha256)
 
     def get_address(self, obj) -> str:
         return self._masked.address

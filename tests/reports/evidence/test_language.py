@@ -3,6 +3,7 @@ language, the requester's (the header's switch kept on the account; blank: the s
 made by a worker, the site's for the command, whatever language the worker runs in; an item with no question in
 that language gives the other language's (as the pages do), never a blank. manifest.json and README.txt name it."""
 
+import csv
 import io
 import json
 import zipfile
@@ -43,6 +44,11 @@ def questions(zf: zipfile.ZipFile, task) -> dict[str, str]:
     return {answer["item"]: answer["question"] for answer in report["answers"]}
 
 
+def sanction_names(zf: zipfile.ZipFile) -> list[str]:
+    rows = csv.DictReader(io.StringIO(zf.read("sanctions.csv").decode("utf-8")))
+    return [row["sanction_name"] for row in rows]
+
+
 def set_language(user, code: str) -> None:
     user.language = code
     user.save(update_fields=["language"])
@@ -60,7 +66,8 @@ def test_a_vietnamese_pack_writes_the_vietnamese_question(officer, scene):
     assert asked == {code: items[code] for code in asked}
     assert CAMERA_VI.encode("utf-8") in zf.read(f"inspections/{scene.task.pk}/report.json")
     assert json.loads(zf.read("manifest.json"))["language"] == "vi"
-    assert "Language of the checklist questions (report.json): Vietnamese (vi)" in zf.read("README.txt").decode()
+    assert "Language of the checklist questions and sanction names: Vietnamese (vi)" in zf.read("README.txt").decode()
+    assert sanction_names(zf) == [scene.sanction.sanction_type.name_vi]
 
 
 def test_an_english_pack_writes_the_english_question(officer, scene):
@@ -71,7 +78,8 @@ def test_an_english_pack_writes_the_english_question(officer, scene):
     items = dict(scene.task.report.template.items.values_list("code", "question_en"))
     assert asked == {code: items[code] for code in asked}
     assert json.loads(zf.read("manifest.json"))["language"] == "en"
-    assert "(report.json): English (en)" in zf.read("README.txt").decode()
+    assert "sanction names: English (en)" in zf.read("README.txt").decode()
+    assert sanction_names(zf) == [scene.sanction.sanction_type.name_en]
 
 
 def test_a_requester_without_a_choice_gets_the_sites_language(officer, scene, settings):

@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from inspections.models import InspectionTask
 from reports.monthly.figures import Month, compute_figures
 from reports.monthly.links import drill_links
 from tests.reports.monthly import scene
@@ -90,7 +91,9 @@ def test_inspection_lists_filter_by_local_dates(client, manager, hanoi_point, sa
     decided = rows(client, "/inspections/sanctions/?decided_from=2026-04-01&decided_to=2026-04-01")
     due = rows(client, "/inspections/actions/?due_from=2026-04-01&due_to=2026-04-30")
 
-    assert [t.closed_at.isoformat() for t in closed] == ["2026-03-31T17:10:00+00:00"]  # 1 April 00:10 local
+    # the planning page's rows carry what it shows (not closed_at): the listed tasks read again
+    closed_at = [InspectionTask.objects.get(pk=t.pk).closed_at.isoformat() for t in closed]
+    assert closed_at == ["2026-03-31T17:10:00+00:00"]  # 1 April 00:10 local
     assert [f.point_id for f in found] == [saigon_point.pk]
     assert [s.amount_vnd for s in decided] == [10_000_000]
     assert [a.due_date.isoformat() for a in due] == ["2026-04-01"]

@@ -1,6 +1,8 @@
 """Subscriber requests: due dates, matching, the steps, correction and anonymisation, audit rows."""
 
+import csv
 import datetime as dt
+import io
 import json
 from zoneinfo import ZoneInfo
 
@@ -52,7 +54,7 @@ def test_create_matches_by_id_document_and_keeps_only_its_hash(hanoi_point, all_
         kind="DELETE", actor=all_officer, id_doc_type="CCCD", id_doc_number="001.090.123 456"
     )
     assert request.registrations_matched == 1
-    assert request.id_doc_hash == reg.id_doc_hash == pii_hash("CCCD", "001090123456")
+    assert request.id_doc_hash == reg.id_doc_hash.hex() == pii_hash("CCCD", "001090123456")
     assert "001090123456" not in json.dumps(list(SubjectRequest.objects.values()), default=str)
 
 
@@ -134,6 +136,24 @@ def test_see_export_json_and_csv_hold_the_data_and_are_audited(subscriber_regs, 
     assert "Bích" not in json.dumps(list(exports.values("fields")))
 
 
+def test_the_exports_show_the_portrait_hash_in_hex_as_registrations_csv_gives_it(
+    subscriber_regs, make_request, all_officer
+):
+    # given one registration with a portrait (stored as its 32 bytes) and one without
+    with_portrait, without = subscriber_regs
+    Registration.objects.filter(pk=without.pk).update(portrait_sha256=None, has_portrait=False)
+    request = make_request("SEE", status="DONE")
+    # when
+    data = json.loads(services.subject_request_export(request=request, actor=all_officer, fmt="json")[0])
+    csv_text, _type = services.subject_request_export(request=request, actor=all_officer, fmt="csv")
+    # then
+    shown = {r["external_id"]: r["portrait_sha256"] for r in data["registrations"]}
+    assert shown == {with_portrait.external_id: with_portrait.portrait_sha256.hex(), without.external_id: ""}
+    assert len(shown[with_portrait.external_id]) == 64
+    rows = {r["external_id"]: r["portrait_sha256"] for r in csv.DictReader(io.StringIO(csv_text))}
+    assert rows == shown
+
+
 def test_export_only_for_a_completed_see_request(subscriber_regs, make_request, all_officer):
     with pytest.raises(ValidationError):
         services.subject_request_export(request=make_request("SEE", status="VERIFIED"), actor=all_officer, fmt="json")
@@ -154,7 +174,7 @@ def test_correct_sets_fields_rederives_keys_and_audits_names_only(subscriber_reg
     assert request.changed_fields == ["gender", "id_doc_number", "subscriber_name"]
     for reg in Registration.objects.filter(msisdn=MSISDN):
         assert reg.name_key == "trần thị bích ngà"
-        assert reg.id_doc_hash == pii_hash("CCCD", "001190000777")
+        assert reg.id_doc_hash.hex() == pii_hash("CCCD", "001190000777")
     events = AuditEvent.objects.filter(action="registration.correct")
     assert events.count() == 2
     assert events.first().fields["changed"] == ["gender", "id_doc_number", "subscriber_name"]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("core", "0009_hooks"),
-        ("registrations", "0014_blacklisted_agent_rule"),
+        ("registrations", "0015_digests_bytea"),
     ]
 
     operations = [
