@@ -88,7 +88,7 @@ def open_task_from_planning(page, task) -> None:
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Inspections", exact=True).click()
     expect(page.get_by_role("heading", name="Inspection planning")).to_be_visible()
     row = page.get_by_test_id("task-row").filter(has_text=task.point.code)
-    row.get_by_role("link", name=str(task.pk), exact=True).click()
+    row.get_by_role("link", name=f"#{task.pk}", exact=True).click()
     expect(page.get_by_test_id("task-facts")).to_contain_text(task.point.code)
 
 
