@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
+from core import crypto
 from core.models import AuditEvent
 from core.roles import Role
 from tests.registrations.factories import ActivationFactory, RegistrationFactory
@@ -116,6 +117,9 @@ def test_the_portrait_hash_is_given_in_hex_as_registrations_csv_gives_it(api, of
     assert shown == registration.portrait_sha256.hex()
     assert len(shown) == 64
     assert api.get(detail_url(without)).json()["portrait_sha256"] == ""
+    # and a value that is no SHA-256 (kept as its text by the import) as the file gave it
+    as_text = RegistrationFactory(point=hanoi_point, portrait_sha256=crypto.portrait_bytes("p" * 32))
+    assert api.get(detail_url(as_text)).json()["portrait_sha256"] == "p" * 32
 
 
 # --- reveal ---

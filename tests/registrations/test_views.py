@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from core import crypto
 from core.models import AuditEvent
 from core.roles import Role
 from registrations.records import selectors, views
@@ -484,6 +485,9 @@ def test_record_page_shows_the_portrait_hash_in_hex(client, officer, hanoi_point
     html = client.get(detail_url(with_portrait)).content.decode()
     assert '<dd class="hash">' + "ab" * 16 + "0c" * 16 + "</dd>" in html
     assert '<dd class="hash">—</dd>' in client.get(detail_url(without)).content.decode()
+    # and a value that is no SHA-256, which an import keeps as its text, as the file gave it
+    as_text = RegistrationFactory(point=hanoi_point, portrait_sha256=crypto.portrait_bytes("ảnh-01"))
+    assert '<dd class="hash">ảnh-01</dd>' in client.get(detail_url(as_text)).content.decode()
 
 
 @pytest.mark.parametrize("value", ["garbage", None, "2026-13-45 99:00"])
