@@ -322,7 +322,7 @@ def test_visit_review_return_accept_and_sanction_through_the_pages(
     counter.click()
     waiting = boss.get_by_test_id("sanction-table").get_by_test_id("sanction-row")
     expect(waiting).to_have_count(1)
-    waiting.get_by_role("link", name=str(sanction.pk), exact=True).click()
+    waiting.get_by_role("link", name=f"#{sanction.pk}", exact=True).click()
     boss.get_by_label("Note (required to reject)").fill("Approved: evidence in the inspection report.")
     boss.get_by_test_id("approve").click()
 

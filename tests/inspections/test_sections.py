@@ -161,6 +161,19 @@ def test_the_dashboard_lists_late_work_and_sanctions_awaiting_a_manager(client, 
     assert [s.pk for s in context["sanctions"]] == [late_work["sanction"].pk]
 
 
+def test_the_dashboard_names_a_critical_flag_by_its_rule_and_writes_ids_with_a_hash(client, manager, late_work):
+    # a code (MISSING_PHOTOS) is for machines; a bare id 1045 reads as an ungrouped amount
+    manager.language = "vi"
+    manager.save()
+    client.force_login(manager)
+    html = client.get(HOME, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    table = html[html.find('data-testid="home-critical-flags"') :]
+    table = table[: table.find("</table>")]
+    assert "MISSING_PHOTOS" not in table
+    assert f">#{late_work['flag'].pk}</a>" in table
+    assert f">#{late_work['task'].pk}</a>" in html
+
+
 def test_officers_see_late_work_but_no_approval_queue(client, make_user, late_work):
     client.force_login(make_user(Role.OFFICER, provinces=["001"]))
     response = client.get(HOME)
