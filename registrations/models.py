@@ -217,6 +217,10 @@ class Registration(models.Model):
             ),
             models.Index(fields=["id"], name="reg_id_issue_idx", condition=~models.Q(id_number_issue="")),
             models.Index(fields=["id"], name="reg_dob_issue_idx", condition=~models.Q(id_dob_issue="")),
+            # the few anonymised registrations, which take no part in any rule: checks.recording drops them from
+            # every rule's hits and keeps their flags as they are (`frozen`); without it each flag probed the
+            # table by its key (61,124 probes, 0.69 s of an incremental run's 4.3 s of such counts at 10M rows)
+            models.Index(fields=["id"], name="reg_anonymised_idx", condition=models.Q(anonymised_at__isnull=False)),
             # retention: the few cancelled registrations not yet anonymised (reports.subjects.retention_due)
             models.Index(
                 fields=["cancelled_at"],

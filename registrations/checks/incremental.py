@@ -41,6 +41,7 @@ Transactions in flight: a run's watermark is taken once every transaction that m
 has ended (`watermark`), so an import committing during a run is read by the next one, never passed over.
 """
 
+import hashlib
 import logging
 import time
 from dataclasses import dataclass
@@ -88,6 +89,7 @@ TEMP_TABLES = (
     "inc_act_iccid",
     "inc_when",
 )
+STAGED = ("inc_burst",)  # built per rule by stage()
 # Statements that join a few changed rows to the big tables are written as LATERAL subqueries kept apart
 # (OFFSET 0): one index lookup per changed row. Left to itself the planner, which cannot know how few
 # they are relative to the work of a lookup, hashes the whole table instead (seconds per statement).
@@ -226,8 +228,42 @@ def prepare(cursor, since: Since, codes) -> dict:
 
 
 def drop(cursor) -> None:
-    for table in (*TEMP_TABLES, SCOPE, ROWS):
+    for table in (*TEMP_TABLES, *STAGED, SCOPE, ROWS, *_kept_tables(cursor)):
         cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{table}")
+
+
+# Affected sets kept for the run's next rule with the same one (recording._judged): a rule's rule_scope is
+# renamed to a name of its SQL and parameters when the rule is done, and renamed back by the next rule with
+# that name. Its index and statistics go with it. A rule that fails rolls its renames back with the rest.
+KEPT_PREFIX = "kept_scope_"
+
+
+def kept_name(scope: tuple[str, str, tuple]) -> str:
+    code, sql, params = scope
+    digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()[:16]
+    return f"{KEPT_PREFIX}{digest}"
+
+
+def take_back(cursor, name: str) -> bool:
+    """rule_scope is the affected set kept as `name`, if an earlier rule of the run kept it."""
+    cursor.execute("SELECT to_regclass(%s)", [f"pg_temp.{name}"])
+    if cursor.fetchone()[0] is None:
+        return False
+    cursor.execute(f"ALTER TABLE pg_temp.{name} RENAME TO {SCOPE}")
+    return True
+
+
+def keep(cursor, name: str) -> None:
+    cursor.execute(f"ALTER TABLE pg_temp.{SCOPE} RENAME TO {name}")
+
+
+def _kept_tables(cursor) -> list[str]:
+    cursor.execute(
+        "SELECT relname FROM pg_class WHERE relnamespace = pg_my_temp_schema() AND relkind = 'r' "
+        "AND starts_with(relname, %s)",
+        [KEPT_PREFIX],
+    )
+    return [row[0] for row in cursor.fetchall()]
 
 
 def _between(column: str, a: datetime, b: datetime) -> tuple[str, tuple]:
@@ -269,14 +305,33 @@ def scope_sql(code: str, params: dict, now: datetime, before: datetime) -> tuple
         return f"{changed} UNION SELECT id FROM inc_doc_rows", ()
     if code == "REUSED_PORTRAIT":
         return f"{changed} UNION SELECT id FROM inc_portrait_rows", ()
-    if code == "REGISTRATION_BURST":
+    if code == "REGISTRATION_BURST":  # inc_burst: stage()
         window = int(params["window_minutes"]) * 60 * 1_000_000
-        inside = (
-            f"r.point_id = w.point_id AND r.registered_at >= w.lo "
-            f"AND r.registered_at < w.hi + interval '{window} microseconds'"
-        )
-        return f"{changed} UNION SELECT m.id {_lookup(f'({_spans(window)}) w', REG, 'r', 'r.id', inside)}", ()
+        inside = f"b.registered_at >= b.lo AND b.registered_at < b.hi + interval '{window} microseconds'"
+        return f"{changed} UNION SELECT b.id FROM inc_burst b WHERE {inside}", ()
     raise KeyError(code)
+
+
+def stage(cursor, code: str, params: dict) -> None:
+    """The rows a rule's affected set and its SELECT both read, looked up once for the two.
+
+    REGISTRATION_BURST (inc_burst): per island of changed times at a point [lo, hi] (`_spans`), every row of
+    that point with registered_at in (lo - window, hi + window): its affected set is the rows in
+    [lo, hi + window), its SELECT counts the counted ones in each window. One range of the (point,
+    registered_at) index per island, where the affected set and the SELECT each read one before.
+    """
+    if code != "REGISTRATION_BURST":
+        return
+    window = int(params["window_minutes"]) * 60 * 1_000_000
+    span = f"interval '{window} microseconds'"
+    rows = f"r.point_id = w.point_id AND r.registered_at > w.lo - {span} AND r.registered_at < w.hi + {span}"
+    columns = f"r.id, r.point_id, r.agent_id, r.registered_at, (r.channel = 'POINT' AND {counted('r')}) AS counted"
+    cursor.execute("DROP TABLE IF EXISTS pg_temp.inc_burst")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE inc_burst AS SELECT w.lo, w.hi, m.* "  # noqa: S608 - names and whole numbers only
+        f"{_lookup(f'({_spans(window)}) w', REG, 'r', columns, rows)}"
+    )
+    cursor.execute("ANALYZE inc_burst")
 
 
 # REGISTRATION_BURST: the changed times (now or before) per point, in islands: a time less than a day
@@ -336,19 +391,16 @@ def scoped_query(code: str, full: Query, params: dict, now: datetime) -> Query:
         return documents.reused_portrait(params, now, within="inc_portrait_rows")
     if code == "UNAUTHORISED_POINT":
         return points.unauthorised_point(params, now, scope=rows_of(code))
-    if code == "REGISTRATION_BURST":
+    if code == "REGISTRATION_BURST":  # inc_burst: stage(); each island's windows apart, as a full run's per point
         limit = int(params["max_in_window"])
         window = int(params["window_minutes"]) * 60 * 1_000_000
-        span = f"interval '{window} microseconds'"
-        rows = (
-            f"r.point_id = w.point_id AND r.channel = 'POINT' AND {counted('r')} "
-            f"AND r.registered_at > w.lo - {span} AND r.registered_at < w.hi + {span}"
-        )
-        columns = f"r.id, r.point_id, r.agent_id, r.registered_at, {window_count('r', window)} AS in_window"
         return Query(
-            f"""SELECT m.id AS subject_id, m.point_id, m.agent_id
-            {_lookup(f"({_spans(window)}) w", REG, "r", columns, rows)}
-            WHERE m.registered_at >= w.lo AND m.in_window > %s""",  # noqa: S608 - names and whole numbers only
+            f"""SELECT m.id AS subject_id, m.point_id, m.agent_id FROM (
+                SELECT b.id, b.point_id, b.agent_id, b.registered_at, b.lo,
+                    {window_count("b", window, partition="b.point_id, b.lo")} AS in_window
+                FROM inc_burst b WHERE b.counted
+            ) m
+            WHERE m.registered_at >= m.lo AND m.in_window > %s""",  # noqa: S608 - names and whole numbers only
             (limit,),
         )
     table, alias = (ACT, "a") if code == "ACTIVATED_UNREGISTERED" else (REG, "r")

@@ -51,15 +51,26 @@ def _temp(postgres: bool) -> str:
     return "pg_temp" if postgres else "temp"
 
 
-def _judged(cursor, scope: tuple[str, str, tuple], typed: bool, postgres: bool) -> int:
+def _judged(cursor, scope: tuple[str, str, tuple], typed: bool, postgres: bool, kept: str | None) -> int:
     """An incremental rule's affected set as the table rule_scope (and its rows, scope_rows); its size. For a
-    typed rule (agents and points, whose ids may be equal) the scope's rows are (id, subject_type)."""
+    typed rule (agents and points, whose ids may be equal) the scope's rows are (id, subject_type).
+
+    `kept` (a check run's rules, PostgreSQL): the name under which the run keeps this affected set for the next
+    rule with the same one (the six rules of one record share theirs, the two document rules theirs): taken
+    back here if an earlier rule kept it, kept by `record` when done."""
     code, scope_sql, scope_params = scope
     columns = "s.id, CAST(s.subject_type AS VARCHAR(12)) AS subject_type" if typed else "s.id"
     cursor.execute(f"DROP TABLE IF EXISTS {_temp(postgres)}.{inc.SCOPE}")
+    if kept and inc.take_back(cursor, kept):
+        cursor.execute(f"SELECT COUNT(*) FROM {inc.SCOPE}")  # noqa: S608
+        judged = cursor.fetchone()[0]
+        if code in inc.WITH_ROWS:
+            inc.scope_rows(cursor, code)
+        return judged
     create = f"CREATE TEMPORARY TABLE {inc.SCOPE} AS SELECT DISTINCT {columns} FROM ({scope_sql}) s"  # noqa: S608
     cursor.execute(create, scope_params)
-    cursor.execute(f"CREATE UNIQUE INDEX {inc.SCOPE}_id ON {inc.SCOPE} (id{', subject_type' if typed else ''})")
+    # no name of its own: a kept affected set (renamed) keeps its index, whose name must stay free
+    cursor.execute(f"CREATE UNIQUE INDEX ON {inc.SCOPE} (id{', subject_type' if typed else ''})")
     if postgres:
         cursor.execute(f"ANALYZE {inc.SCOPE}")
     cursor.execute(f"SELECT COUNT(*) FROM {inc.SCOPE}")  # noqa: S608
@@ -67,6 +78,21 @@ def _judged(cursor, scope: tuple[str, str, tuple], typed: bool, postgres: bool) 
     if code in inc.WITH_ROWS:
         inc.scope_rows(cursor, code)
     return judged
+
+
+def _kept_as(run: CheckRun | None, scope, spec: rules.RuleSpec, postgres: bool) -> str | None:
+    """A check run's rules of one kind share their affected sets (not a save's: it judges a few subjects once)."""
+    if scope is None or run is None or not postgres or spec.typed:
+        return None
+    return inc.kept_name(scope)
+
+
+def _release_scope(cursor, kept: str | None, postgres: bool) -> None:
+    if kept:
+        inc.keep(cursor, kept)
+    else:
+        cursor.execute(f"DROP TABLE {inc.SCOPE}")
+    cursor.execute(f"DROP TABLE IF EXISTS {_temp(postgres)}.{inc.ROWS}")
 
 
 def _hits(cursor, query: rules.Query, scope, spec: rules.RuleSpec) -> None:
@@ -90,11 +116,7 @@ def _hits(cursor, query: rules.Query, scope, spec: rules.RuleSpec) -> None:
     if scope is not None and not narrow:
         _lookups_only(cursor)
     cursor.execute(f"CREATE UNIQUE INDEX {HITS}_subject ON {HITS} (subject_id{', subject_type' if typed else ''})")
-    if registrations and scope is not None:  # few hits: look each up
-        cursor.execute(
-            f"DELETE FROM {HITS} h USING {REG} r WHERE r.id = h.subject_id AND r.anonymised_at IS NOT NULL"  # noqa: S608
-        )
-    elif registrations:
+    if registrations:  # the few anonymised ids, from their own index (reg_anonymised_idx)
         cursor.execute(
             f"DELETE FROM {HITS} WHERE subject_id IN (SELECT id FROM {REG} WHERE anonymised_at IS NOT NULL)"  # noqa: S608
         )
@@ -226,8 +248,9 @@ def record(
         cursor.execute(f"DROP TABLE IF EXISTS {_temp(postgres)}.{HITS}")
         judged = "TRUE"
         same_scope = " AND s.subject_type = {table}.subject_type" if spec.typed else ""
+        kept = _kept_as(run, scope, spec, postgres)
         if scope is not None:
-            counts["judged"] = _judged(cursor, scope, spec.typed, postgres)
+            counts["judged"] = _judged(cursor, scope, spec.typed, postgres, kept)
             judged = (
                 f"EXISTS (SELECT 1 FROM {inc.SCOPE} s WHERE s.id = {FLAG}.subject_id{same_scope.format(table=FLAG)})"  # noqa: S608
             )
@@ -332,8 +355,7 @@ def record(
         )
         cursor.execute(f"DROP TABLE {HITS}")
         if scope is not None:
-            cursor.execute(f"DROP TABLE {inc.SCOPE}")
-            cursor.execute(f"DROP TABLE IF EXISTS {_temp(postgres)}.{inc.ROWS}")
+            _release_scope(cursor, kept, postgres)
     return counts
 
 

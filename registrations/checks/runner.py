@@ -306,6 +306,9 @@ def _run_rule(run: CheckRun, rule: Rule, as_of: datetime, plan: _Plan | None = N
             scope = (rule.code, *inc.scope_sql(rule.code, params, as_of, plan.before))
             query = inc.scoped_query(rule.code, query, params, as_of)
         with transaction.atomic():
+            if plan is not None:
+                with connection.cursor() as cursor:
+                    inc.stage(cursor, rule.code, params)
             counts = record(run, rule, params, query, scope)
     except Exception as exc:
         logger.exception("Rule %s failed in check run %s", rule.code, run.pk)

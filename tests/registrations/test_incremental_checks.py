@@ -309,6 +309,68 @@ def test_an_incremental_run_on_unchanged_data_judges_nothing_and_writes_no_event
     assert FlagEvent.objects.count() == events
 
 
+ROW_RULES = ["INCOMPLETE_RECORD", "MISSING_PHOTOS", "INVALID_ID_NUMBER", "ID_DOB_MISMATCH", "POPULATION_MISMATCH"]
+
+
+def _scopes_built(run) -> int:
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        run()
+    return sum("CREATE TEMPORARY TABLE rule_scope" in q["sql"] for q in queries.captured_queries)
+
+
+def _kept_tables() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relnamespace = pg_my_temp_schema() AND relname LIKE 'kept_scope_%%'"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_rules_with_the_same_affected_set_build_it_once_and_the_run_leaves_none_behind():
+    # given: changes the record rules judge, and flags they must still raise and resolve
+    fixed = RegistrationFactory(population_check=PopulationCheck.MISMATCH)
+    full(codes=ROW_RULES)
+    RegistrationFactory(population_check=PopulationCheck.MISMATCH, subscriber_name="")
+    Registration.objects.filter(pk=fixed.pk).update(population_check=PopulationCheck.MATCH)
+    # when
+    built = _scopes_built(lambda: incremental(T0 + dt.timedelta(minutes=5), codes=ROW_RULES))
+    # then: five rules of one record share one affected set, and judge as a full run would
+    assert built == 1
+    assert _kept_tables() == []
+    judged = flags()
+    full(T0 + dt.timedelta(minutes=10), codes=ROW_RULES)
+    assert flags() == judged
+    assert ("POPULATION_MISMATCH", fixed.pk, FlagStatus.RESOLVED) in judged
+
+
+def test_a_rule_that_fails_gives_back_no_half_kept_affected_set(monkeypatch):
+    # given: two rules of one affected set, the first failing while it records
+    RegistrationFactory(subscriber_name="")
+    full(codes=["INCOMPLETE_RECORD", "MISSING_PHOTOS"])
+    RegistrationFactory(subscriber_name="")
+    from registrations.checks import recording
+
+    real = recording._release_scope
+    calls = []
+
+    def failing_once(*args):
+        calls.append(args)
+        real(*args)  # kept: then the rule fails, and its transaction rolls the keeping back
+        if len(calls) == 1:
+            raise RuntimeError("broken")
+
+    monkeypatch.setattr(recording, "_release_scope", failing_once)
+    # when
+    run = incremental(T0 + dt.timedelta(minutes=5), codes=["INCOMPLETE_RECORD", "MISSING_PHOTOS"])
+    # then: the second rule built the set again and judged; nothing is left
+    assert run.results["INCOMPLETE_RECORD"]["status"] == "failed"
+    assert run.results["MISSING_PHOTOS"]["status"] == "done"
+    assert run.results["MISSING_PHOTOS"]["judged"] == 1
+    assert _kept_tables() == []
+
+
 @pytest.mark.parametrize(("changed", "mode"), [(3, "incremental"), (7, "full")])
 def test_an_incremental_run_goes_full_when_much_of_the_table_changed(settings, changed, mode):
     # given: 10 registrations judged, then `changed` of them changed; the bar at half the table

@@ -104,12 +104,12 @@ def epoch_microseconds(col: str) -> str:
     )
 
 
-def window_count(alias: str, window_microseconds: int) -> str:
+def window_count(alias: str, window_microseconds: int, partition: str | None = None) -> str:
     """COUNT(*) of the counted rows at the same point with registered_at in (t - window, t], t the row's own.
 
     A RANGE frame, so the window is by time, not by rows, and rows at the very same instant are all in
     it. The frame's start is inclusive, so it begins one microsecond (the resolution of both databases'
-    timestamps) after t - window.
+    timestamps) after t - window. `partition`: which rows count together (default: a point's).
     """
     span = int(window_microseconds) - 1
     if postgres():
@@ -117,7 +117,7 @@ def window_count(alias: str, window_microseconds: int) -> str:
     else:
         order, preceding = epoch_microseconds(f"{alias}.registered_at"), str(span)
     return (
-        f"COUNT(*) OVER (PARTITION BY {alias}.point_id ORDER BY {order} "
+        f"COUNT(*) OVER (PARTITION BY {partition or f'{alias}.point_id'} ORDER BY {order} "
         f"RANGE BETWEEN {preceding} PRECEDING AND CURRENT ROW)"
     )
 
