@@ -31,7 +31,11 @@ Each rule judges again its affected set (`scope_sql`), every subject in it exact
     CONFLICTING_IDENTITY: every registration of a changed document
     REUSED_PORTRAIT: every registration of a changed portrait
     REGISTRATION_BURST: every registration at a changed registration's point within the window after it
-        (t <= s < t + window: the rows whose window holds t)
+        (t <= s < t + window: the rows whose window holds t); the rows it and its SELECT read are looked
+        up once for both (`stage`: inc_burst)
+
+Rules whose affected sets are the same SQL (the six record rules; the two document rules; the two point
+rules) build it once per run: the first keeps it under a name of its SQL, the next take it back.
 
 The runner resolves only flags of subjects in the affected set. A rule is judged in full instead when no
 earlier DONE run judged it with its current version and parameters, when its last full run is older than
