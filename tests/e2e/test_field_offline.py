@@ -346,8 +346,9 @@ def test_a_new_service_worker_while_changes_wait_loses_nothing(phone, e2e_users,
     page.reload()
     new_version, names = old_version, []
     # the new worker installs (it fetches every saved page and static file again), takes over the page and
-    # drops the old static files: seconds when the machine is busy (the whole suite in CI)
-    for attempt in range(120):
+    # drops the old static files: seconds when the machine is busy (the whole suite in CI; 30 s were once not
+    # enough on a loaded 2-core machine, so up to 60 s)
+    for attempt in range(240):
         page.wait_for_timeout(250)
         if attempt % 20 == 19:  # ask again, as a browser does on the next navigation
             page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r && r.update())")
